@@ -1,0 +1,1 @@
+//! Access levels and the policy.

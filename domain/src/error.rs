@@ -1,0 +1,37 @@
+//! Errors shared by the ports. Variants state facts; the HTTP adapter maps each to a status and a
+//! localized message, in one place.
+
+use thiserror::Error;
+
+/// Which uniqueness rule a write broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// username + domain of an account.
+    AccountIdentity,
+    SpaceDomain,
+    SpaceHost,
+    SpaceName,
+    ApiKey,
+    AuthToken,
+    Nonce,
+}
+
+/// What a repository or store can answer instead of a result.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A uniqueness rule of the database refused the write.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// The row to change does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The space already holds `max_accounts` accounts.
+    #[error("the space is full")]
+    SpaceFull,
+    /// The database cannot be reached right now (answered as 503).
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else the backend reported. The text is for logs only.
+    #[error("storage failure: {0}")]
+    Backend(String),
+}

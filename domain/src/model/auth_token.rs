@@ -1,0 +1,15 @@
+//! Auth tokens: how a logged-in device lets a second device log in (QR-code flow).
+
+use chrono::{DateTime, Utc};
+
+use super::AccountId;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthToken {
+    pub token: String,
+    /// Set once a logged-in user attaches the token.
+    pub account_id: Option<AccountId>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,20 @@
+//! Entities and value types.
+
+mod account;
+mod api_key;
+mod auth_token;
+mod nonce;
+mod password;
+mod sip_identity;
+mod space;
+
+pub use account::{Account, AccountChanges, AccountId, AccountQuery, NewAccount, Page};
+pub use api_key::{ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey, hash_api_key};
+pub use auth_token::AuthToken;
+pub use nonce::DigestNonce;
+pub use password::{Password, PasswordAlgorithm, UnknownAlgorithm};
+pub use sip_identity::{Domain, SipIdentity, SipIdentityError, Username};
+pub use space::{
+    DigestConfig, JwtAlgorithm, JwtConfig, NewSpace, Space, SpaceId, SpaceSettings,
+    default_jwt_algorithms, default_leeway, normalize_host,
+};

@@ -1,0 +1,187 @@
+//! Ports: what the domain needs from the outside world.
+//!
+//! Every trait is `Send + Sync + 'static` and uses `async_trait`, so `app/` can pick a backend
+//! from `--database` at run time and share it as `Arc<dyn Storage>`. Each method states the
+//! contract every adapter MUST honour; `flexiapi-contract` turns those sentences into tests.
+//!
+//! Time is always passed in (`now`) rather than read by adapters, so tests control it.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::StoreError;
+use crate::model::{
+    Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyUsage, AuthToken,
+    DigestNonce, Domain, NewAccount, NewApiKey, NewSpace, Page, Space, Username,
+};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait SpaceRepository: Send + Sync + 'static {
+    /// Creates a space.
+    ///
+    /// # Errors
+    /// MUST return `Conflict(SpaceDomain)`, `Conflict(SpaceHost)` or `Conflict(SpaceName)` when
+    /// another space has that domain, host or name.
+    async fn create_space(&self, new: NewSpace, now: DateTime<Utc>) -> StoreResult<Space>;
+
+    async fn space_by_domain(&self, domain: &Domain) -> StoreResult<Option<Space>>;
+
+    /// `host` is lower-case, without port.
+    async fn space_by_host(&self, host: &str) -> StoreResult<Option<Space>>;
+
+    /// All spaces, ordered by domain.
+    async fn list_spaces(&self) -> StoreResult<Vec<Space>>;
+
+    /// Replaces every field of the space with id `space.id` except `id`, `domain` and
+    /// `created_at`; sets `updated_at = now`.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown id; the `Conflict`s of `create_space` for host and name.
+    async fn update_space(&self, space: Space, now: DateTime<Utc>) -> StoreResult<Space>;
+
+    /// Deletes the space and, in the same transaction, all its accounts (with their passwords
+    /// and keys). Returns whether the space existed.
+    async fn delete_space(&self, domain: &Domain) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait AccountRepository: Send + Sync + 'static {
+    /// Inserts the account and its passwords in one transaction. When `max_accounts > 0`, the
+    /// insert MUST be refused with `SpaceFull` if the domain already holds that many accounts,
+    /// also when several creations race.
+    ///
+    /// # Errors
+    /// `Conflict(AccountIdentity)` when username@domain exists; `SpaceFull`.
+    async fn create_account(
+        &self,
+        new: NewAccount,
+        max_accounts: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Account>;
+
+    async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>>;
+
+    async fn account_by_identity(
+        &self,
+        username: &Username,
+        domain: &Domain,
+    ) -> StoreResult<Option<Account>>;
+
+    /// The first account (lowest id) of `domain` with that email.
+    async fn account_by_email(&self, domain: &Domain, email: &str)
+    -> StoreResult<Option<Account>>;
+
+    /// Accounts of a domain ordered by id; `search` matches username, email or phone as a
+    /// case-insensitive substring.
+    async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Page<Account>>;
+
+    async fn count_accounts(&self, domain: &Domain) -> StoreResult<u64>;
+
+    /// Applies `changes` (and replaces the passwords when given) in one transaction; sets
+    /// `updated_at = now`.
+    ///
+    /// # Errors
+    /// `NotFound`; `Conflict(AccountIdentity)` when the new username is taken in the domain.
+    async fn update_account(
+        &self,
+        id: AccountId,
+        changes: AccountChanges,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Account>;
+
+    /// Deletes the account with its passwords, keys and tokens, and leaves a tombstone for its
+    /// username@domain. Returns whether it existed.
+    async fn delete_account(&self, id: AccountId, now: DateTime<Utc>) -> StoreResult<bool>;
+
+    /// Whether a deleted account left a tombstone for this username@domain.
+    async fn is_tombstoned(&self, username: &Username, domain: &Domain) -> StoreResult<bool>;
+
+    /// Removes tombstones created before `before`; returns how many.
+    async fn purge_tombstones(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait ApiKeyRepository: Send + Sync + 'static {
+    /// # Errors
+    /// `Conflict(ApiKey)` when the hash exists.
+    async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey>;
+
+    /// Deletes the account's user keys and inserts `new`, in one transaction.
+    async fn replace_user_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey>;
+
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>>;
+
+    async fn api_keys_of(&self, account_id: AccountId) -> StoreResult<Vec<ApiKey>>;
+
+    async fn delete_api_key(&self, id: ApiKeyId) -> StoreResult<bool>;
+
+    /// Adds each usage: `requests += usage.requests`, `last_used_at = max(stored, usage)`. Keys
+    /// deleted meanwhile are skipped silently.
+    async fn record_api_key_usage(&self, usage: &[ApiKeyUsage]) -> StoreResult<()>;
+
+    /// Deletes user keys whose `last_used_at` is before `idle_since`; returns how many.
+    async fn purge_idle_user_api_keys(&self, idle_since: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait NonceStore: Send + Sync + 'static {
+    /// # Errors
+    /// `Conflict(Nonce)` when the opaque exists.
+    async fn insert_nonce(&self, nonce: DigestNonce) -> StoreResult<()>;
+
+    async fn nonce_by_opaque(&self, opaque: &str) -> StoreResult<Option<DigestNonce>>;
+
+    /// Sets the stored `nc` to `nc` and adds one use, only if the stored `nc` is lower. Returns
+    /// whether it did. MUST be atomic: of several concurrent calls with the same `nc`, exactly one
+    /// returns true, across processes sharing the database.
+    async fn advance_nonce(&self, opaque: &str, nc: i64) -> StoreResult<bool>;
+
+    async fn delete_nonce(&self, opaque: &str) -> StoreResult<()>;
+
+    /// Deletes pairs created before `before`; returns how many.
+    async fn purge_nonces(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait AuthTokenRepository: Send + Sync + 'static {
+    /// # Errors
+    /// `Conflict(AuthToken)` when the token exists.
+    async fn create_auth_token(&self, token: AuthToken) -> StoreResult<()>;
+
+    async fn auth_token(&self, token: &str) -> StoreResult<Option<AuthToken>>;
+
+    /// Attaches an unattached token to the account. Returns false when the token is unknown or
+    /// already attached. MUST be atomic.
+    async fn attach_auth_token(&self, token: &str, account_id: AccountId) -> StoreResult<bool>;
+
+    /// Deletes and returns the token if it is attached. MUST be atomic: of two concurrent calls,
+    /// one gets the token.
+    async fn take_attached_auth_token(&self, token: &str) -> StoreResult<Option<AuthToken>>;
+
+    /// Deletes tokens created before `before`; returns how many.
+    async fn purge_auth_tokens(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+/// Everything a storage backend provides; each adapter implements it on one struct.
+#[async_trait]
+pub trait Storage:
+    SpaceRepository + AccountRepository + ApiKeyRepository + NonceStore + AuthTokenRepository
+{
+    /// Cheap round trip to the backend (readiness checks).
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// The time, as a port so that expiry is testable.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// Secrets and identifiers, as a port so that tests can be deterministic.
+pub trait TokenSource: Send + Sync + 'static {
+    /// `len` characters from `[A-Za-z0-9]`.
+    fn alphanumeric(&self, len: usize) -> String;
+    /// `bytes` random bytes, lower-case hex (twice as many characters).
+    fn hex(&self, bytes: usize) -> String;
+}
