@@ -70,8 +70,7 @@ pub trait AccountRepository: Send + Sync + 'static {
     ) -> StoreResult<Option<Account>>;
 
     /// The first account (lowest id) of `domain` with that email.
-    async fn account_by_email(&self, domain: &Domain, email: &str)
-    -> StoreResult<Option<Account>>;
+    async fn account_by_email(&self, domain: &Domain, email: &str) -> StoreResult<Option<Account>>;
 
     /// Accounts of a domain ordered by id; `search` matches username, email or phone as a
     /// case-insensitive substring.

@@ -1,1 +1,528 @@
+//! In-memory implementation of every flexiapi port: `--database memory`, and the fast backend of
+//! the HTTP tests. One mutex guards all tables, so every operation is trivially atomic (no await
+//! happens while it is held).
 
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use flexiapi_domain::error::{Conflict, StoreError};
+use flexiapi_domain::model::{
+    Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage,
+    AuthToken, DigestNonce, Domain, NewAccount, NewApiKey, NewSpace, Page, Space, SpaceId,
+    Username,
+};
+use flexiapi_domain::ports::{
+    AccountRepository, ApiKeyRepository, AuthTokenRepository, NonceStore, SpaceRepository, Storage,
+    StoreResult,
+};
+
+#[derive(Debug, Default)]
+struct Tables {
+    next_id: i64,
+    spaces: BTreeMap<i64, Space>,
+    accounts: BTreeMap<i64, Account>,
+    tombstones: BTreeMap<(String, String), DateTime<Utc>>,
+    api_keys: BTreeMap<i64, ApiKey>,
+    nonces: BTreeMap<String, DigestNonce>,
+    auth_tokens: BTreeMap<String, AuthToken>,
+}
+
+impl Tables {
+    fn next_id(&mut self) -> i64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn space_conflict(
+        &self,
+        space_id: Option<SpaceId>,
+        domain: &Domain,
+        host: &str,
+        name: &str,
+    ) -> Option<Conflict> {
+        self.spaces
+            .values()
+            .filter(|s| Some(s.id) != space_id)
+            .find_map(|s| {
+                if &s.domain == domain {
+                    Some(Conflict::SpaceDomain)
+                } else if s.host == host {
+                    Some(Conflict::SpaceHost)
+                } else if s.name == name {
+                    Some(Conflict::SpaceName)
+                } else {
+                    None
+                }
+            })
+    }
+
+    fn delete_account_rows(&mut self, id: i64) {
+        self.accounts.remove(&id);
+        self.api_keys.retain(|_, k| k.account_id.0 != id);
+        self.auth_tokens
+            .retain(|_, t| t.account_id != Some(AccountId(id)));
+    }
+}
+
+/// Every port, in memory. Cloning is not offered: share it in an `Arc`.
+#[derive(Debug, Default)]
+pub struct MemoryStorage {
+    tables: Mutex<Tables>,
+}
+
+impl MemoryStorage {
+    fn lock(&self) -> MutexGuard<'_, Tables> {
+        // A panic elsewhere while holding the lock cannot leave a half-written row: every
+        // operation writes at its end, so the data is still consistent.
+        self.tables.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl SpaceRepository for MemoryStorage {
+    async fn create_space(&self, new: NewSpace, now: DateTime<Utc>) -> StoreResult<Space> {
+        let mut t = self.lock();
+        if let Some(c) = t.space_conflict(None, &new.domain, &new.host, &new.name) {
+            return Err(StoreError::Conflict(c));
+        }
+        let id = t.next_id();
+        let space = Space {
+            id: SpaceId(id),
+            domain: new.domain,
+            host: new.host,
+            name: new.name,
+            super_space: new.super_space,
+            max_accounts: new.max_accounts,
+            expire_at: new.expire_at,
+            digest: new.digest,
+            jwt: new.jwt,
+            settings: new.settings,
+            created_at: now,
+            updated_at: now,
+        };
+        t.spaces.insert(id, space.clone());
+        Ok(space)
+    }
+
+    async fn space_by_domain(&self, domain: &Domain) -> StoreResult<Option<Space>> {
+        Ok(self
+            .lock()
+            .spaces
+            .values()
+            .find(|s| &s.domain == domain)
+            .cloned())
+    }
+
+    async fn space_by_host(&self, host: &str) -> StoreResult<Option<Space>> {
+        Ok(self
+            .lock()
+            .spaces
+            .values()
+            .find(|s| s.host == host)
+            .cloned())
+    }
+
+    async fn list_spaces(&self) -> StoreResult<Vec<Space>> {
+        let mut spaces: Vec<_> = self.lock().spaces.values().cloned().collect();
+        spaces.sort_by(|a, b| a.domain.cmp(&b.domain));
+        Ok(spaces)
+    }
+
+    async fn update_space(&self, space: Space, now: DateTime<Utc>) -> StoreResult<Space> {
+        let mut t = self.lock();
+        let Some(existing) = t.spaces.get(&space.id.0).cloned() else {
+            return Err(StoreError::NotFound);
+        };
+        if let Some(c) =
+            t.space_conflict(Some(space.id), &existing.domain, &space.host, &space.name)
+        {
+            return Err(StoreError::Conflict(c));
+        }
+        let updated = Space {
+            domain: existing.domain,
+            created_at: existing.created_at,
+            updated_at: now,
+            ..space
+        };
+        t.spaces.insert(updated.id.0, updated.clone());
+        Ok(updated)
+    }
+
+    async fn delete_space(&self, domain: &Domain) -> StoreResult<bool> {
+        let mut t = self.lock();
+        let Some(id) = t
+            .spaces
+            .values()
+            .find(|s| &s.domain == domain)
+            .map(|s| s.id.0)
+        else {
+            return Ok(false);
+        };
+        let account_ids: Vec<i64> = t
+            .accounts
+            .values()
+            .filter(|a| &a.domain == domain)
+            .map(|a| a.id.0)
+            .collect();
+        for account_id in account_ids {
+            t.delete_account_rows(account_id);
+        }
+        t.spaces.remove(&id);
+        Ok(true)
+    }
+}
+
+fn contains_ci(haystack: Option<&str>, needle: &str) -> bool {
+    haystack.is_some_and(|h| h.to_lowercase().contains(needle))
+}
+
+#[async_trait]
+impl AccountRepository for MemoryStorage {
+    async fn create_account(
+        &self,
+        new: NewAccount,
+        max_accounts: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Account> {
+        let mut t = self.lock();
+        if t.accounts
+            .values()
+            .any(|a| a.username == new.username && a.domain == new.domain)
+        {
+            return Err(StoreError::Conflict(Conflict::AccountIdentity));
+        }
+        if max_accounts > 0 {
+            let count = t
+                .accounts
+                .values()
+                .filter(|a| a.domain == new.domain)
+                .count();
+            if count as i64 >= max_accounts {
+                return Err(StoreError::SpaceFull);
+            }
+        }
+        let id = t.next_id();
+        let account = Account {
+            id: AccountId(id),
+            username: new.username,
+            domain: new.domain,
+            email: new.email,
+            display_name: new.display_name,
+            activated: new.activated,
+            blocked: new.blocked,
+            admin: new.admin,
+            dtmf_protocol: new.dtmf_protocol,
+            phone: new.phone,
+            ip_address: new.ip_address,
+            user_agent: new.user_agent,
+            passwords: new.passwords,
+            created_at: now,
+            updated_at: now,
+        };
+        t.accounts.insert(id, account.clone());
+        Ok(account)
+    }
+
+    async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
+        Ok(self.lock().accounts.get(&id.0).cloned())
+    }
+
+    async fn account_by_identity(
+        &self,
+        username: &Username,
+        domain: &Domain,
+    ) -> StoreResult<Option<Account>> {
+        Ok(self
+            .lock()
+            .accounts
+            .values()
+            .find(|a| &a.username == username && &a.domain == domain)
+            .cloned())
+    }
+
+    async fn account_by_email(&self, domain: &Domain, email: &str) -> StoreResult<Option<Account>> {
+        Ok(self
+            .lock()
+            .accounts
+            .values()
+            .find(|a| &a.domain == domain && a.email.as_deref() == Some(email))
+            .cloned())
+    }
+
+    async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Page<Account>> {
+        let t = self.lock();
+        let needle = query.search.as_deref().map(str::to_lowercase);
+        let matching: Vec<&Account> = t
+            .accounts
+            .values()
+            .filter(|a| a.domain == query.domain)
+            .filter(|a| match &needle {
+                None => true,
+                Some(n) => {
+                    contains_ci(Some(a.username.as_str()), n)
+                        || contains_ci(a.email.as_deref(), n)
+                        || contains_ci(a.phone.as_deref(), n)
+                }
+            })
+            .collect();
+        let per_page = query.per_page.max(1);
+        let skip = query.page.saturating_sub(1).saturating_mul(per_page);
+        Ok(Page {
+            total: matching.len() as u64,
+            items: matching
+                .into_iter()
+                .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+                .take(usize::try_from(per_page).unwrap_or(usize::MAX))
+                .cloned()
+                .collect(),
+            page: query.page,
+            per_page,
+        })
+    }
+
+    async fn count_accounts(&self, domain: &Domain) -> StoreResult<u64> {
+        Ok(self
+            .lock()
+            .accounts
+            .values()
+            .filter(|a| &a.domain == domain)
+            .count() as u64)
+    }
+
+    async fn update_account(
+        &self,
+        id: AccountId,
+        changes: AccountChanges,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Account> {
+        let mut t = self.lock();
+        let Some(existing) = t.accounts.get(&id.0).cloned() else {
+            return Err(StoreError::NotFound);
+        };
+        if t.accounts
+            .values()
+            .any(|a| a.id != id && a.username == changes.username && a.domain == existing.domain)
+        {
+            return Err(StoreError::Conflict(Conflict::AccountIdentity));
+        }
+        let updated = Account {
+            username: changes.username,
+            email: changes.email,
+            display_name: changes.display_name,
+            activated: changes.activated,
+            blocked: changes.blocked,
+            admin: changes.admin,
+            dtmf_protocol: changes.dtmf_protocol,
+            phone: changes.phone,
+            user_agent: changes.user_agent,
+            passwords: changes.passwords.unwrap_or(existing.passwords.clone()),
+            updated_at: now,
+            ..existing
+        };
+        t.accounts.insert(id.0, updated.clone());
+        Ok(updated)
+    }
+
+    async fn delete_account(&self, id: AccountId, now: DateTime<Utc>) -> StoreResult<bool> {
+        let mut t = self.lock();
+        let Some(account) = t.accounts.get(&id.0).cloned() else {
+            return Ok(false);
+        };
+        t.tombstones
+            .entry((
+                account.username.as_str().to_owned(),
+                account.domain.as_str().to_owned(),
+            ))
+            .or_insert(now);
+        t.delete_account_rows(id.0);
+        Ok(true)
+    }
+
+    async fn is_tombstoned(&self, username: &Username, domain: &Domain) -> StoreResult<bool> {
+        Ok(self
+            .lock()
+            .tombstones
+            .contains_key(&(username.as_str().to_owned(), domain.as_str().to_owned())))
+    }
+
+    async fn purge_tombstones(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut t = self.lock();
+        let len = t.tombstones.len();
+        t.tombstones.retain(|_, at| *at >= before);
+        Ok((len - t.tombstones.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl ApiKeyRepository for MemoryStorage {
+    async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey> {
+        let mut t = self.lock();
+        insert_key(&mut t, new)
+    }
+
+    async fn replace_user_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey> {
+        let mut t = self.lock();
+        let account_id = new.account_id;
+        t.api_keys.retain(|_, k| {
+            !(k.account_id == account_id && matches!(k.kind, ApiKeyKind::User { .. }))
+        });
+        insert_key(&mut t, new)
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
+        Ok(self
+            .lock()
+            .api_keys
+            .values()
+            .find(|k| k.key_hash == key_hash)
+            .cloned())
+    }
+
+    async fn api_keys_of(&self, account_id: AccountId) -> StoreResult<Vec<ApiKey>> {
+        Ok(self
+            .lock()
+            .api_keys
+            .values()
+            .filter(|k| k.account_id == account_id)
+            .cloned()
+            .collect())
+    }
+
+    async fn delete_api_key(&self, id: ApiKeyId) -> StoreResult<bool> {
+        Ok(self.lock().api_keys.remove(&id.0).is_some())
+    }
+
+    async fn record_api_key_usage(&self, usage: &[ApiKeyUsage]) -> StoreResult<()> {
+        let mut t = self.lock();
+        for u in usage {
+            if let Some(key) = t.api_keys.get_mut(&u.id.0) {
+                key.requests += u.requests;
+                key.last_used_at = key.last_used_at.max(u.last_used_at);
+            }
+        }
+        Ok(())
+    }
+
+    async fn purge_idle_user_api_keys(&self, idle_since: DateTime<Utc>) -> StoreResult<u64> {
+        let mut t = self.lock();
+        let len = t.api_keys.len();
+        t.api_keys.retain(|_, k| {
+            !(matches!(k.kind, ApiKeyKind::User { .. }) && k.last_used_at < idle_since)
+        });
+        Ok((len - t.api_keys.len()) as u64)
+    }
+}
+
+fn insert_key(t: &mut Tables, new: NewApiKey) -> StoreResult<ApiKey> {
+    if t.api_keys.values().any(|k| k.key_hash == new.key_hash) {
+        return Err(StoreError::Conflict(Conflict::ApiKey));
+    }
+    let id = t.next_id();
+    let key = ApiKey {
+        id: ApiKeyId(id),
+        account_id: new.account_id,
+        key_hash: new.key_hash,
+        name: new.name,
+        kind: new.kind,
+        last_used_at: new.created_at,
+        requests: 0,
+        created_at: new.created_at,
+    };
+    t.api_keys.insert(id, key.clone());
+    Ok(key)
+}
+
+#[async_trait]
+impl NonceStore for MemoryStorage {
+    async fn insert_nonce(&self, nonce: DigestNonce) -> StoreResult<()> {
+        let mut t = self.lock();
+        if t.nonces.contains_key(&nonce.opaque) {
+            return Err(StoreError::Conflict(Conflict::Nonce));
+        }
+        t.nonces.insert(nonce.opaque.clone(), nonce);
+        Ok(())
+    }
+
+    async fn nonce_by_opaque(&self, opaque: &str) -> StoreResult<Option<DigestNonce>> {
+        Ok(self.lock().nonces.get(opaque).cloned())
+    }
+
+    async fn advance_nonce(&self, opaque: &str, nc: i64) -> StoreResult<bool> {
+        let mut t = self.lock();
+        match t.nonces.get_mut(opaque) {
+            Some(n) if n.nc < nc => {
+                n.nc = nc;
+                n.uses += 1;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn delete_nonce(&self, opaque: &str) -> StoreResult<()> {
+        self.lock().nonces.remove(opaque);
+        Ok(())
+    }
+
+    async fn purge_nonces(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut t = self.lock();
+        let len = t.nonces.len();
+        t.nonces.retain(|_, n| n.created_at >= before);
+        Ok((len - t.nonces.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl AuthTokenRepository for MemoryStorage {
+    async fn create_auth_token(&self, token: AuthToken) -> StoreResult<()> {
+        let mut t = self.lock();
+        if t.auth_tokens.contains_key(&token.token) {
+            return Err(StoreError::Conflict(Conflict::AuthToken));
+        }
+        t.auth_tokens.insert(token.token.clone(), token);
+        Ok(())
+    }
+
+    async fn auth_token(&self, token: &str) -> StoreResult<Option<AuthToken>> {
+        Ok(self.lock().auth_tokens.get(token).cloned())
+    }
+
+    async fn attach_auth_token(&self, token: &str, account_id: AccountId) -> StoreResult<bool> {
+        let mut t = self.lock();
+        match t.auth_tokens.get_mut(token) {
+            Some(tok) if tok.account_id.is_none() => {
+                tok.account_id = Some(account_id);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn take_attached_auth_token(&self, token: &str) -> StoreResult<Option<AuthToken>> {
+        let mut t = self.lock();
+        if t.auth_tokens
+            .get(token)
+            .is_some_and(|tok| tok.account_id.is_some())
+        {
+            Ok(t.auth_tokens.remove(token))
+        } else {
+            Ok(None)
+        }
+    }
+
+    async fn purge_auth_tokens(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut t = self.lock();
+        let len = t.auth_tokens.len();
+        t.auth_tokens.retain(|_, tok| tok.created_at >= before);
+        Ok((len - t.auth_tokens.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl Storage for MemoryStorage {
+    async fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
+}

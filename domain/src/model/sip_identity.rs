@@ -110,7 +110,10 @@ impl SipIdentity {
     /// The [`SipIdentityError`] naming the part that is wrong.
     pub fn parse(raw: &str) -> Result<Self, SipIdentityError> {
         let raw = raw.trim();
-        let lower = raw.get(..5).map(str::to_ascii_lowercase).unwrap_or_default();
+        let lower = raw
+            .get(..5)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
         let rest = if lower.starts_with("sips:") {
             &raw[5..]
         } else if lower.starts_with("sip:") {
