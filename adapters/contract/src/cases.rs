@@ -1,0 +1,835 @@
+//! The contract cases: one `pub async fn` per sentence of `flexiapi_domain::ports`.
+//!
+//! Every case gets an empty storage and creates what it needs, so cases never depend on each
+//! other or on an order.
+
+use std::sync::Arc;
+
+use flexiapi_domain::error::{Conflict, StoreError};
+use flexiapi_domain::model::{
+    AccountChanges, AccountId, AccountQuery, ApiKeyKind, ApiKeyUsage, AuthToken, DigestNonce,
+    NewAccount, Password, PasswordAlgorithm, Space,
+};
+use flexiapi_domain::ports::Storage;
+use tokio::task::JoinSet;
+
+use crate::support::*;
+
+async fn space(s: &Arc<dyn Storage>, d: &str) -> Space {
+    s.create_space(new_space(d), t0())
+        .await
+        .expect("create space")
+}
+
+async fn account(s: &Arc<dyn Storage>, user: &str, d: &str) -> AccountId {
+    s.create_account(full_account(user, d), 0, t0())
+        .await
+        .expect("create account")
+        .id
+}
+
+fn assert_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, which: Conflict) {
+    match result {
+        Err(StoreError::Conflict(c)) => assert_eq!(c, which),
+        other => panic!("expected Conflict({which:?}), got {other:?}"),
+    }
+}
+
+fn norm_space(mut s: Space) -> Space {
+    s.created_at = ms(s.created_at);
+    s.updated_at = ms(s.updated_at);
+    s.expire_at = s.expire_at.map(ms);
+    s
+}
+
+pub async fn ping_answers(s: Arc<dyn Storage>) {
+    s.ping().await.expect("ping");
+}
+
+pub async fn a_space_is_read_back_by_domain_and_by_host(s: Arc<dyn Storage>) {
+    let mut new = new_space("example.org");
+    new.super_space = true;
+    new.max_accounts = 42;
+    new.expire_at = Some(t0() + secs(3600));
+    new.digest.realm = Some("realm.example.org".into());
+    new.digest.default_password_algorithm = PasswordAlgorithm::Md5;
+    new.jwt = Some(jwt_config());
+
+    let created = s.create_space(new.clone(), t0()).await.unwrap();
+
+    assert_eq!(created.domain, new.domain);
+    assert_eq!(created.jwt, new.jwt);
+    assert_eq!(created.settings, new.settings);
+    assert_eq!(ms(created.created_at), ms(t0()));
+    let by_domain = s
+        .space_by_domain(&new.domain)
+        .await
+        .unwrap()
+        .expect("by domain");
+    assert_eq!(norm_space(by_domain.clone()), norm_space(created.clone()));
+    let by_host = s
+        .space_by_host("web.example.org")
+        .await
+        .unwrap()
+        .expect("by host");
+    assert_eq!(norm_space(by_host), norm_space(created));
+    assert!(
+        s.space_by_domain(&domain("other.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(s.space_by_host("other.org").await.unwrap().is_none());
+}
+
+pub async fn spaces_are_listed_by_domain(s: Arc<dyn Storage>) {
+    for d in ["c.org", "a.org", "b.org"] {
+        space(&s, d).await;
+    }
+    let domains: Vec<String> = s
+        .list_spaces()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.domain.to_string())
+        .collect();
+    assert_eq!(domains, ["a.org", "b.org", "c.org"]);
+}
+
+pub async fn a_space_update_replaces_fields_but_keeps_domain_and_created_at(s: Arc<dyn Storage>) {
+    let created = space(&s, "example.org").await;
+    let later = t0() + secs(60);
+    let mut changed = created.clone();
+    changed.domain = domain("ignored.org");
+    changed.created_at = later;
+    changed.host = "new.example.org".into();
+    changed.name = "Renamed".into();
+    changed.max_accounts = 7;
+    changed.super_space = true;
+    changed.expire_at = Some(later);
+    changed.digest.realm = Some("new realm".into());
+    changed.jwt = Some(jwt_config());
+    changed.settings.web_panel = false;
+    changed.settings.logo = Some("logo.png".into());
+
+    let updated = s.update_space(changed.clone(), later).await.unwrap();
+
+    let mut want = changed;
+    want.domain = created.domain.clone();
+    want.created_at = created.created_at;
+    want.updated_at = later;
+    assert_eq!(norm_space(updated), norm_space(want.clone()));
+    let stored = s.space_by_domain(&created.domain).await.unwrap().unwrap();
+    assert_eq!(norm_space(stored), norm_space(want));
+    assert!(s.space_by_host("web.example.org").await.unwrap().is_none());
+}
+
+pub async fn updating_an_unknown_space_is_not_found(s: Arc<dyn Storage>) {
+    let mut created = space(&s, "example.org").await;
+    created.id.0 += 1000;
+    assert!(matches!(
+        s.update_space(created, t0()).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn deleting_a_space_deletes_its_accounts(s: Arc<dyn Storage>) {
+    space(&s, "gone.org").await;
+    space(&s, "kept.org").await;
+    let gone = account(&s, "alice", "gone.org").await;
+    let kept = account(&s, "alice", "kept.org").await;
+    s.create_api_key(user_key(gone, "k1", t0())).await.unwrap();
+
+    assert!(s.delete_space(&domain("gone.org")).await.unwrap());
+
+    assert!(
+        s.space_by_domain(&domain("gone.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(s.account_by_id(gone).await.unwrap().is_none());
+    assert!(s.api_key_by_hash("k1").await.unwrap().is_none());
+    assert_eq!(s.count_accounts(&domain("gone.org")).await.unwrap(), 0);
+    assert!(s.account_by_id(kept).await.unwrap().is_some());
+    assert!(!s.delete_space(&domain("gone.org")).await.unwrap());
+}
+
+pub async fn duplicate_space_domain_host_or_name_are_conflicts(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let other = space(&s, "other.org").await;
+
+    let mut dup = new_space("example.org");
+    dup.host = "fresh-host.org".into();
+    dup.name = "fresh name".into();
+    assert_conflict(s.create_space(dup, t0()).await, Conflict::SpaceDomain);
+
+    let mut dup = new_space("third.org");
+    dup.host = "web.example.org".into();
+    assert_conflict(s.create_space(dup, t0()).await, Conflict::SpaceHost);
+
+    let mut dup = new_space("third.org");
+    dup.name = "Space example.org".into();
+    assert_conflict(s.create_space(dup, t0()).await, Conflict::SpaceName);
+
+    let mut upd = other.clone();
+    upd.host = "web.example.org".into();
+    assert_conflict(s.update_space(upd, t0()).await, Conflict::SpaceHost);
+    let mut upd = other;
+    upd.name = "Space example.org".into();
+    assert_conflict(s.update_space(upd, t0()).await, Conflict::SpaceName);
+
+    assert_eq!(s.list_spaces().await.unwrap().len(), 2);
+}
+
+pub async fn an_account_is_read_back_identically_with_both_passwords(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let new = full_account("alice", "example.org");
+    let mut bare = NewAccount::new(username("bob"), domain("example.org"));
+    bare.passwords = vec![Password::from_clear(
+        PasswordAlgorithm::Md5,
+        "bob",
+        "example.org",
+        "x",
+    )];
+
+    let created = s.create_account(new.clone(), 0, t0()).await.unwrap();
+    let created_bare = s.create_account(bare.clone(), 0, t0()).await.unwrap();
+
+    let want = norm(expected(&new, created.id, t0()));
+    assert_eq!(norm(created.clone()), want);
+    assert_eq!(
+        norm(s.account_by_id(created.id).await.unwrap().unwrap()),
+        want
+    );
+    let want_bare = norm(expected(&bare, created_bare.id, t0()));
+    assert_eq!(
+        norm(s.account_by_id(created_bare.id).await.unwrap().unwrap()),
+        want_bare
+    );
+    assert_ne!(created.id, created_bare.id);
+    assert!(
+        s.account_by_id(AccountId(created.id.0 + 1000))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn accounts_are_found_by_identity_and_by_first_email(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    let mut first = full_account("first", "example.org");
+    first.email = Some("shared@mail.example".into());
+    let mut second = full_account("second", "example.org");
+    second.email = Some("shared@mail.example".into());
+    let elsewhere = account(&s, "first", "other.org").await;
+    let first = s.create_account(first, 0, t0()).await.unwrap();
+    s.create_account(second, 0, t0()).await.unwrap();
+
+    let found = s
+        .account_by_identity(&username("first"), &domain("example.org"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(norm(found), norm(first.clone()));
+    let found = s
+        .account_by_identity(&username("first"), &domain("other.org"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, elsewhere);
+    assert!(
+        s.account_by_identity(&username("nobody"), &domain("example.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let by_email = s
+        .account_by_email(&domain("example.org"), "shared@mail.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_email.id, first.id);
+    assert!(
+        s.account_by_email(&domain("other.org"), "shared@mail.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn a_duplicate_account_identity_is_a_conflict(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    account(&s, "alice", "example.org").await;
+    let again = NewAccount::new(username("alice"), domain("example.org"));
+    assert_conflict(
+        s.create_account(again.clone(), 0, t0()).await,
+        Conflict::AccountIdentity,
+    );
+    assert_conflict(
+        s.create_account(again, 10, t0()).await,
+        Conflict::AccountIdentity,
+    );
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 1);
+}
+
+pub async fn accounts_are_listed_by_page_and_searched_case_insensitively(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let mut new = NewAccount::new(username(&format!("user{i}")), domain("example.org"));
+        new.email = Some(format!("person{i}@Mail.Example"));
+        new.phone = Some(format!("+3361234000{i}"));
+        ids.push(s.create_account(new, 0, t0()).await.unwrap().id);
+    }
+    let mut special = NewAccount::new(username("Zed_100%"), domain("example.org"));
+    special.passwords = passwords("Zed_100%", "example.org", "pw");
+    ids.push(s.create_account(special, 0, t0()).await.unwrap().id);
+    account(&s, "user9", "other.org").await;
+    let query = |search: Option<&str>, page, per_page| AccountQuery {
+        domain: domain("example.org"),
+        search: search.map(str::to_owned),
+        page,
+        per_page,
+    };
+
+    let p1 = s.list_accounts(&query(None, 1, 4)).await.unwrap();
+    let p2 = s.list_accounts(&query(None, 2, 4)).await.unwrap();
+    let p3 = s.list_accounts(&query(None, 3, 4)).await.unwrap();
+
+    assert_eq!((p1.total, p1.page, p1.per_page), (6, 1, 4));
+    let got: Vec<_> = p1.items.iter().chain(&p2.items).map(|a| a.id).collect();
+    assert_eq!(got, ids);
+    assert!(p3.items.is_empty());
+    assert_eq!(p2.items.len(), 2);
+    assert_eq!(p2.total, 6);
+    assert_eq!(
+        p2.items[1].passwords.len(),
+        2,
+        "listed accounts carry their passwords"
+    );
+
+    let search = |q: &'static str| {
+        let s = s.clone();
+        async move {
+            let page = s.list_accounts(&query(Some(q), 1, 50)).await.unwrap();
+            assert_eq!(page.total as usize, page.items.len());
+            page.items
+                .into_iter()
+                .map(|a| a.username.to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(search("USER3").await, ["user3"]);
+    assert_eq!(search("person4@mail").await, ["user4"]);
+    assert_eq!(search("mail.EXAMPLE").await.len(), 5);
+    assert_eq!(search("40002").await, ["user2"]);
+    assert_eq!(search("user9").await, Vec::<String>::new());
+    // LIKE wildcards in the search are literal characters.
+    assert_eq!(search("_1").await, ["Zed_100%"]);
+    assert_eq!(search("0%").await, ["Zed_100%"]);
+    assert_eq!(search("%").await, ["Zed_100%"]);
+}
+
+pub async fn count_accounts_counts_one_domain(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 0);
+    account(&s, "a", "example.org").await;
+    account(&s, "b", "example.org").await;
+    account(&s, "a", "other.org").await;
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 2);
+    assert_eq!(s.count_accounts(&domain("nowhere.org")).await.unwrap(), 0);
+}
+
+pub async fn an_update_replaces_fields_and_passwords_in_one_go(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let created = s
+        .create_account(full_account("alice", "example.org"), 0, t0())
+        .await
+        .unwrap();
+    let later = t0() + secs(30);
+    let new_passwords = vec![Password::from_clear(
+        PasswordAlgorithm::Sha256,
+        "alicia",
+        "example.org",
+        "new",
+    )];
+    let changes = AccountChanges {
+        username: username("alicia"),
+        email: None,
+        display_name: Some("Alicia".into()),
+        activated: false,
+        blocked: true,
+        admin: false,
+        dtmf_protocol: None,
+        phone: Some("+33700000000".into()),
+        user_agent: Some("agent 2".into()),
+        passwords: Some(new_passwords.clone()),
+    };
+
+    let updated = s.update_account(created.id, changes, later).await.unwrap();
+
+    let mut want = created.clone();
+    want.username = username("alicia");
+    want.email = None;
+    want.display_name = Some("Alicia".into());
+    want.activated = false;
+    want.blocked = true;
+    want.admin = false;
+    want.dtmf_protocol = None;
+    want.phone = Some("+33700000000".into());
+    want.user_agent = Some("agent 2".into());
+    want.passwords = new_passwords;
+    want.updated_at = later;
+    let want = norm(want);
+    assert_eq!(norm(updated), want);
+    assert_eq!(
+        norm(s.account_by_id(created.id).await.unwrap().unwrap()),
+        want
+    );
+    assert!(
+        s.account_by_identity(&username("alice"), &domain("example.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // `passwords: None` keeps the stored ones.
+    let stored = s.account_by_id(created.id).await.unwrap().unwrap();
+    let kept = s
+        .update_account(
+            created.id,
+            AccountChanges::unchanged(&stored),
+            later + secs(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept.passwords, want.passwords);
+    assert_eq!(ms(kept.updated_at), ms(later + secs(1)));
+
+    // An empty list removes every password.
+    let mut none = AccountChanges::unchanged(&stored);
+    none.passwords = Some(Vec::new());
+    s.update_account(created.id, none, later).await.unwrap();
+    assert!(
+        s.account_by_id(created.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .passwords
+            .is_empty()
+    );
+}
+
+pub async fn updating_to_a_taken_username_is_a_conflict_and_unknown_is_not_found(
+    s: Arc<dyn Storage>,
+) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    account(&s, "alice", "example.org").await;
+    account(&s, "bob", "other.org").await;
+    let bob = s
+        .create_account(full_account("bob", "example.org"), 0, t0())
+        .await
+        .unwrap();
+
+    let mut changes = AccountChanges::unchanged(&bob);
+    changes.username = username("alice");
+    changes.passwords = Some(Vec::new());
+    assert_conflict(
+        s.update_account(bob.id, changes.clone(), t0()).await,
+        Conflict::AccountIdentity,
+    );
+    // The failed update changed nothing, passwords included.
+    assert_eq!(
+        norm(s.account_by_id(bob.id).await.unwrap().unwrap()),
+        norm(bob.clone())
+    );
+    assert!(matches!(
+        s.update_account(AccountId(bob.id.0 + 1000), changes, t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn a_deleted_account_leaves_a_tombstone_until_purged(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    let (u_alice, u_bob, d) = (username("alice"), username("bob"), domain("example.org"));
+    assert!(!s.is_tombstoned(&u_alice, &d).await.unwrap());
+
+    assert!(s.delete_account(alice, t0()).await.unwrap());
+    assert!(s.delete_account(bob, t0() + secs(100)).await.unwrap());
+
+    assert!(!s.delete_account(alice, t0()).await.unwrap());
+    assert!(s.account_by_id(alice).await.unwrap().is_none());
+    assert!(s.is_tombstoned(&u_alice, &d).await.unwrap());
+    assert!(
+        !s.is_tombstoned(&u_alice, &domain("other.org"))
+            .await
+            .unwrap()
+    );
+    // The username can be taken again; the tombstone stays.
+    s.create_account(NewAccount::new(u_alice.clone(), d.clone()), 0, t0())
+        .await
+        .unwrap();
+    assert_eq!(s.purge_tombstones(t0() + secs(50)).await.unwrap(), 1);
+    assert!(!s.is_tombstoned(&u_alice, &d).await.unwrap());
+    assert!(s.is_tombstoned(&u_bob, &d).await.unwrap());
+    assert_eq!(s.purge_tombstones(t0() + secs(50)).await.unwrap(), 0);
+}
+
+pub async fn deleting_an_account_deletes_its_keys_and_tokens(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    s.create_api_key(admin_key(alice, "ka", t0()))
+        .await
+        .unwrap();
+    s.create_api_key(admin_key(bob, "kb", t0())).await.unwrap();
+    s.create_auth_token(auth_token("tok-a", t0()))
+        .await
+        .unwrap();
+    assert!(s.attach_auth_token("tok-a", alice).await.unwrap());
+
+    assert!(s.delete_account(alice, t0()).await.unwrap());
+
+    assert!(s.api_key_by_hash("ka").await.unwrap().is_none());
+    assert!(s.api_keys_of(alice).await.unwrap().is_empty());
+    assert!(s.auth_token("tok-a").await.unwrap().is_none());
+    assert!(s.api_key_by_hash("kb").await.unwrap().is_some());
+}
+
+pub async fn a_full_space_refuses_new_accounts(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    for user in ["a", "b"] {
+        s.create_account(
+            NewAccount::new(username(user), domain("example.org")),
+            2,
+            t0(),
+        )
+        .await
+        .unwrap();
+    }
+    let third = NewAccount::new(username("c"), domain("example.org"));
+    assert!(matches!(
+        s.create_account(third.clone(), 2, t0()).await,
+        Err(StoreError::SpaceFull)
+    ));
+    // The limit is per domain, and 0 means unlimited.
+    s.create_account(NewAccount::new(username("c"), domain("other.org")), 2, t0())
+        .await
+        .unwrap();
+    s.create_account(third, 0, t0()).await.unwrap();
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 3);
+}
+
+pub async fn concurrent_creations_never_exceed_max_accounts(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let mut tasks = JoinSet::new();
+    for i in 0..20 {
+        let s = s.clone();
+        tasks.spawn(async move {
+            let mut new = NewAccount::new(username(&format!("racer{i}")), domain("example.org"));
+            new.passwords = passwords(&format!("racer{i}"), "example.org", "pw");
+            s.create_account(new, 5, t0()).await
+        });
+    }
+    let (mut created, mut full) = (0, 0);
+    while let Some(outcome) = tasks.join_next().await {
+        match outcome.expect("task") {
+            Ok(_) => created += 1,
+            Err(StoreError::SpaceFull) => full += 1,
+            Err(e) => panic!("unexpected error under concurrency: {e:?}"),
+        }
+    }
+    assert_eq!((created, full), (5, 15));
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 5);
+}
+
+pub async fn api_keys_are_found_by_hash_and_duplicates_conflict(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let user = s
+        .create_api_key(user_key(alice, "hash-u", t0()))
+        .await
+        .unwrap();
+    let admin = s
+        .create_api_key(admin_key(alice, "hash-a", t0()))
+        .await
+        .unwrap();
+
+    assert_eq!(user.account_id, alice);
+    assert_eq!(user.requests, 0);
+    assert_eq!(ms(user.last_used_at), ms(t0()));
+    assert_eq!(
+        user.kind,
+        ApiKeyKind::User {
+            ip: "198.51.100.7".into()
+        }
+    );
+    assert_eq!(user.name.as_deref(), Some("name of hash-u"));
+    let found = s.api_key_by_hash("hash-u").await.unwrap().unwrap();
+    assert_eq!(found.id, user.id);
+    assert_eq!(found.kind, user.kind);
+    assert_eq!(found.name, user.name);
+    assert_eq!(ms(found.created_at), ms(t0()));
+    assert_eq!(
+        s.api_key_by_hash("hash-a").await.unwrap().unwrap().kind,
+        ApiKeyKind::Admin
+    );
+    assert!(s.api_key_by_hash("nope").await.unwrap().is_none());
+    let ids: Vec<_> = s
+        .api_keys_of(alice)
+        .await
+        .unwrap()
+        .iter()
+        .map(|k| k.id)
+        .collect();
+    assert_eq!(ids, [user.id, admin.id]);
+
+    assert_conflict(
+        s.create_api_key(admin_key(alice, "hash-u", t0())).await,
+        Conflict::ApiKey,
+    );
+    assert!(s.delete_api_key(user.id).await.unwrap());
+    assert!(!s.delete_api_key(user.id).await.unwrap());
+    assert!(s.api_key_by_hash("hash-u").await.unwrap().is_none());
+}
+
+pub async fn replacing_the_user_key_keeps_admin_keys(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    s.create_api_key(user_key(alice, "old-1", t0()))
+        .await
+        .unwrap();
+    s.create_api_key(user_key(alice, "old-2", t0()))
+        .await
+        .unwrap();
+    s.create_api_key(admin_key(alice, "admin", t0()))
+        .await
+        .unwrap();
+    s.create_api_key(user_key(bob, "bobs", t0())).await.unwrap();
+
+    let new = s
+        .replace_user_api_key(user_key(alice, "new", t0()))
+        .await
+        .unwrap();
+
+    let mut hashes: Vec<_> = s
+        .api_keys_of(alice)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.key_hash)
+        .collect();
+    hashes.sort();
+    assert_eq!(hashes, ["admin", "new"]);
+    assert_eq!(s.api_key_by_hash("new").await.unwrap().unwrap().id, new.id);
+    assert!(s.api_key_by_hash("bobs").await.unwrap().is_some());
+}
+
+pub async fn usage_adds_requests_and_keeps_the_latest_use(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let key = s.create_api_key(user_key(alice, "k", t0())).await.unwrap();
+    let gone = s
+        .create_api_key(user_key(alice, "gone", t0()))
+        .await
+        .unwrap();
+    s.delete_api_key(gone.id).await.unwrap();
+    let late = t0() + secs(600);
+
+    s.record_api_key_usage(&[
+        ApiKeyUsage {
+            id: key.id,
+            last_used_at: late,
+            requests: 3,
+        },
+        ApiKeyUsage {
+            id: gone.id,
+            last_used_at: late,
+            requests: 1,
+        },
+    ])
+    .await
+    .unwrap();
+    s.record_api_key_usage(&[ApiKeyUsage {
+        id: key.id,
+        last_used_at: t0() + secs(10),
+        requests: 4,
+    }])
+    .await
+    .unwrap();
+    s.record_api_key_usage(&[]).await.unwrap();
+
+    let stored = s.api_key_by_hash("k").await.unwrap().unwrap();
+    assert_eq!(stored.requests, 7);
+    assert_eq!(ms(stored.last_used_at), ms(late));
+}
+
+pub async fn purging_idle_user_keys_keeps_admin_keys(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    s.create_api_key(user_key(alice, "idle", t0()))
+        .await
+        .unwrap();
+    let busy = s
+        .create_api_key(user_key(alice, "busy", t0()))
+        .await
+        .unwrap();
+    s.create_api_key(admin_key(alice, "admin", t0()))
+        .await
+        .unwrap();
+    s.record_api_key_usage(&[ApiKeyUsage {
+        id: busy.id,
+        last_used_at: t0() + secs(120),
+        requests: 1,
+    }])
+    .await
+    .unwrap();
+
+    assert_eq!(
+        s.purge_idle_user_api_keys(t0() + secs(60)).await.unwrap(),
+        1
+    );
+
+    assert!(s.api_key_by_hash("idle").await.unwrap().is_none());
+    assert!(s.api_key_by_hash("busy").await.unwrap().is_some());
+    assert!(s.api_key_by_hash("admin").await.unwrap().is_some());
+}
+
+pub async fn nonces_are_inserted_read_deleted_and_purged(s: Arc<dyn Storage>) {
+    let n = nonce("op-1", t0());
+    s.insert_nonce(n.clone()).await.unwrap();
+    s.insert_nonce(nonce("op-2", t0() + secs(100)))
+        .await
+        .unwrap();
+
+    let mut read = s.nonce_by_opaque("op-1").await.unwrap().unwrap();
+    read.created_at = ms(read.created_at);
+    assert_eq!(
+        read,
+        DigestNonce {
+            created_at: ms(t0()),
+            ..n.clone()
+        }
+    );
+    assert_conflict(s.insert_nonce(n).await, Conflict::Nonce);
+    assert!(s.nonce_by_opaque("missing").await.unwrap().is_none());
+
+    s.delete_nonce("op-1").await.unwrap();
+    s.delete_nonce("op-1").await.unwrap();
+    assert!(s.nonce_by_opaque("op-1").await.unwrap().is_none());
+    s.insert_nonce(nonce("op-3", t0())).await.unwrap();
+    assert_eq!(s.purge_nonces(t0() + secs(50)).await.unwrap(), 1);
+    assert!(s.nonce_by_opaque("op-3").await.unwrap().is_none());
+    assert!(s.nonce_by_opaque("op-2").await.unwrap().is_some());
+}
+
+pub async fn advance_nonce_only_moves_forward(s: Arc<dyn Storage>) {
+    s.insert_nonce(nonce("op", t0())).await.unwrap();
+
+    assert!(s.advance_nonce("op", 1).await.unwrap());
+    assert!(!s.advance_nonce("op", 1).await.unwrap());
+    assert!(s.advance_nonce("op", 5).await.unwrap());
+    assert!(!s.advance_nonce("op", 3).await.unwrap());
+    assert!(!s.advance_nonce("missing", 9).await.unwrap());
+
+    let stored = s.nonce_by_opaque("op").await.unwrap().unwrap();
+    assert_eq!((stored.nc, stored.uses), (5, 2));
+}
+
+pub async fn concurrent_advance_nonce_lets_exactly_one_win(s: Arc<dyn Storage>) {
+    s.insert_nonce(nonce("op", t0())).await.unwrap();
+    let mut tasks = JoinSet::new();
+    for _ in 0..20 {
+        let s = s.clone();
+        tasks.spawn(async move { s.advance_nonce("op", 1).await });
+    }
+    let mut wins = 0;
+    while let Some(outcome) = tasks.join_next().await {
+        if outcome.expect("task").expect("advance_nonce") {
+            wins += 1;
+        }
+    }
+    assert_eq!(wins, 1);
+    let stored = s.nonce_by_opaque("op").await.unwrap().unwrap();
+    assert_eq!((stored.nc, stored.uses), (1, 1));
+}
+
+pub async fn auth_tokens_are_attached_once_and_taken_once(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    let token = auth_token("tok", t0());
+    s.create_auth_token(token.clone()).await.unwrap();
+    assert_conflict(
+        s.create_auth_token(token.clone()).await,
+        Conflict::AuthToken,
+    );
+
+    let mut read = s.auth_token("tok").await.unwrap().unwrap();
+    read.created_at = ms(read.created_at);
+    assert_eq!(
+        read,
+        AuthToken {
+            created_at: ms(t0()),
+            ..token.clone()
+        }
+    );
+    assert!(s.auth_token("missing").await.unwrap().is_none());
+    // Not attached yet: nothing to take.
+    assert!(s.take_attached_auth_token("tok").await.unwrap().is_none());
+
+    assert!(s.attach_auth_token("tok", alice).await.unwrap());
+    assert!(!s.attach_auth_token("tok", bob).await.unwrap());
+    assert!(!s.attach_auth_token("missing", bob).await.unwrap());
+    assert_eq!(
+        s.auth_token("tok").await.unwrap().unwrap().account_id,
+        Some(alice)
+    );
+
+    let taken = s.take_attached_auth_token("tok").await.unwrap().unwrap();
+    assert_eq!(taken.account_id, Some(alice));
+    assert_eq!(taken.token, "tok");
+    assert!(s.take_attached_auth_token("tok").await.unwrap().is_none());
+    assert!(s.auth_token("tok").await.unwrap().is_none());
+}
+
+pub async fn concurrent_takes_of_a_token_let_one_win(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    s.create_auth_token(auth_token("tok", t0())).await.unwrap();
+    assert!(s.attach_auth_token("tok", alice).await.unwrap());
+    let mut tasks = JoinSet::new();
+    for _ in 0..10 {
+        let s = s.clone();
+        tasks.spawn(async move { s.take_attached_auth_token("tok").await });
+    }
+    let mut wins = 0;
+    while let Some(outcome) = tasks.join_next().await {
+        if let Some(t) = outcome.expect("task").expect("take") {
+            assert_eq!(t.account_id, Some(alice));
+            wins += 1;
+        }
+    }
+    assert_eq!(wins, 1);
+}
+
+pub async fn purging_auth_tokens_removes_old_ones(s: Arc<dyn Storage>) {
+    s.create_auth_token(auth_token("old", t0())).await.unwrap();
+    s.create_auth_token(auth_token("new", t0() + secs(300)))
+        .await
+        .unwrap();
+    assert_eq!(s.purge_auth_tokens(t0() + secs(60)).await.unwrap(), 1);
+    assert!(s.auth_token("old").await.unwrap().is_none());
+    assert!(s.auth_token("new").await.unwrap().is_some());
+}
