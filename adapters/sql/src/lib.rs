@@ -1,1 +1,342 @@
+//! sqlx implementations of the flexiapi ports for SQLite, PostgreSQL and MySQL/MariaDB.
+//!
+//! One storage struct per backend ([`SqliteStorage`], [`PostgresStorage`], [`MySqlStorage`]), each
+//! with its own pool, migrations (`migrations/<backend>/`) and SQL dialect; [`SqlDatabase`] picks
+//! one from the URL scheme at run time. Queries are runtime `sqlx::query` calls, so building never
+//! needs a database; the contract suite proves them against the three real servers.
+//!
+//! # Layout
+//! - [`SqlDatabase`], [`Backend`], [`SqlError`]: connecting, migrating, handing out the storage.
+//! - `storage`: the port implementations, written once as a macro and expanded per backend.
+//! - `rows`: row structs and their conversion into domain entities.
+//! - `error`: the one translation from `sqlx::Error` to `StoreError`.
+//! - [`testing`] (feature `testing`): fresh, dropped databases for tests.
 
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use flexiapi_domain::ports::Storage;
+use sqlx::migrate::Migrator;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+mod error;
+mod rows;
+mod storage;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use storage::{MySqlStorage, PostgresStorage, SqliteStorage};
+
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+static MYSQL_MIGRATOR: Migrator = sqlx::migrate!("migrations/mysql");
+
+/// How long a caller waits for a pooled connection before the database counts as unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Enough for a 2-core server; PostgreSQL's default limit is 100 connections.
+const SERVER_POOL_SIZE: u32 = 10;
+/// SQLite serializes writers anyway; a few connections let readers run beside a writer (WAL).
+const SQLITE_POOL_SIZE: u32 = 4;
+/// How long SQLite waits for another writer before answering "database is locked".
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The database products this crate speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    /// MySQL or MariaDB.
+    MySql,
+}
+
+impl Backend {
+    /// The backend a URL names by its scheme (`mariadb://` is MySQL), if any.
+    pub fn from_url(url: &str) -> Option<Backend> {
+        let scheme = url.split_once(':')?.0.to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            "mysql" | "mariadb" => Some(Backend::MySql),
+            _ => None,
+        }
+    }
+}
+
+/// Why the database could not be opened or migrated. `Display` is one line for a CLI user, with
+/// any password of the URL masked.
+#[derive(Debug, thiserror::Error)]
+pub enum SqlError {
+    #[error(
+        "unsupported database URL {url}: expected sqlite://, postgres://, postgresql://, mysql:// or mariadb://"
+    )]
+    UnknownScheme { url: String },
+    #[error("invalid database URL {url}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("cannot connect to the database {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("cannot migrate the database {url}: {reason}")]
+    Migrate { url: String, reason: String },
+    /// A test database could not be created or dropped (feature `testing`).
+    #[error("test database on {url}: {reason}")]
+    TestDatabase { url: String, reason: String },
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+/// A connected pool of one backend.
+#[derive(Debug, Clone)]
+pub struct SqlDatabase {
+    pool: Pool,
+    /// The URL with its password masked, for messages.
+    display_url: String,
+}
+
+impl SqlDatabase {
+    /// Connects to `sqlite://relative/path.sqlite`, `sqlite:///abs/path`, `sqlite::memory:`,
+    /// `postgres://`, `postgresql://`, `mysql://` or `mariadb://` (treated as MySQL). SQLite files
+    /// are created when missing.
+    ///
+    /// # Errors
+    /// [`SqlError::UnknownScheme`], [`SqlError::InvalidUrl`] or [`SqlError::Connect`].
+    pub async fn connect(url: &str) -> Result<SqlDatabase, SqlError> {
+        let display_url = redact_url(url);
+        let invalid = |e: sqlx::Error| SqlError::InvalidUrl {
+            url: display_url.clone(),
+            reason: one_line(&e),
+        };
+        let connect = |e: sqlx::Error| SqlError::Connect {
+            url: display_url.clone(),
+            reason: one_line(&e),
+        };
+        let pool = match Backend::from_url(url) {
+            None => {
+                return Err(SqlError::UnknownScheme {
+                    url: display_url.clone(),
+                });
+            }
+            Some(Backend::Sqlite) => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(invalid)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+                let pool_options = SqlitePoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+                let pool_options = if in_memory {
+                    // Each connection would get its own empty in-memory database, and closing the
+                    // only one would lose the data: keep exactly one, forever.
+                    pool_options
+                        .max_connections(1)
+                        .min_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None)
+                } else {
+                    pool_options.max_connections(SQLITE_POOL_SIZE)
+                };
+                Pool::Sqlite(pool_options.connect_with(options).await.map_err(connect)?)
+            }
+            Some(Backend::Postgres) => {
+                let options = PgConnectOptions::from_str(url).map_err(invalid)?;
+                probe::<sqlx::PgConnection>(&options)
+                    .await
+                    .map_err(connect)?;
+                Pool::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(SERVER_POOL_SIZE)
+                        .acquire_timeout(ACQUIRE_TIMEOUT)
+                        .connect_lazy_with(options),
+                )
+            }
+            Some(Backend::MySql) => {
+                let url = match url.split_once(':') {
+                    Some((_, rest)) => format!("mysql:{rest}"),
+                    None => url.to_owned(),
+                };
+                let options = MySqlConnectOptions::from_str(&url).map_err(invalid)?;
+                probe::<sqlx::MySqlConnection>(&options)
+                    .await
+                    .map_err(connect)?;
+                Pool::MySql(
+                    MySqlPoolOptions::new()
+                        .max_connections(SERVER_POOL_SIZE)
+                        .acquire_timeout(ACQUIRE_TIMEOUT)
+                        .connect_lazy_with(options),
+                )
+            }
+        };
+        Ok(SqlDatabase { pool, display_url })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+            Pool::MySql(_) => Backend::MySql,
+        }
+    }
+
+    /// The URL this database was opened with, password masked.
+    pub fn display_url(&self) -> &str {
+        &self.display_url
+    }
+
+    /// Applies the embedded migrations of the backend; already applied ones are skipped, and
+    /// PostgreSQL/MySQL take a lock so concurrent starts are safe.
+    ///
+    /// # Errors
+    /// [`SqlError::Migrate`] with the failing migration's reason.
+    pub async fn migrate(&self) -> Result<(), SqlError> {
+        let result = match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATOR.run(pool).await,
+            Pool::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await,
+            Pool::MySql(pool) => MYSQL_MIGRATOR.run(pool).await,
+        };
+        result.map_err(|e| SqlError::Migrate {
+            url: self.display_url.clone(),
+            reason: e.to_string().replace('\n', " "),
+        })
+    }
+
+    /// Every port, on this pool.
+    pub fn storage(&self) -> Arc<dyn Storage> {
+        match &self.pool {
+            Pool::Sqlite(pool) => Arc::new(SqliteStorage::new(pool.clone())),
+            Pool::Postgres(pool) => Arc::new(PostgresStorage::new(pool.clone())),
+            Pool::MySql(pool) => Arc::new(MySqlStorage::new(pool.clone())),
+        }
+    }
+
+    /// Closes every connection; storages handed out before answer `Unavailable` afterwards.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+            Pool::MySql(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Opens and closes one connection. The pool would retry a refused connection until its acquire
+/// timeout and then report only "timed out"; a single attempt keeps the real reason.
+async fn probe<C: sqlx::Connection>(options: &C::Options) -> Result<(), sqlx::Error> {
+    let connection = tokio::time::timeout(ACQUIRE_TIMEOUT, C::connect_with(options))
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)??;
+    connection.close().await
+}
+
+/// The URL with any password replaced by `***`; unparsable URLs keep only their scheme.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => match url.split_once("://") {
+            Some((scheme, rest)) => match rest.rsplit_once('@') {
+                Some((_, host)) => format!("{scheme}://***@{host}"),
+                None => url.to_owned(),
+            },
+            None => url.to_owned(),
+        },
+    }
+}
+
+/// An sqlx error as the one line a CLI user reads.
+fn one_line(e: &sqlx::Error) -> String {
+    let text = match e {
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        sqlx::Error::Configuration(c) => c.to_string(),
+        sqlx::Error::PoolTimedOut => "timed out".to_owned(),
+        other => other.to_string(),
+    };
+    text.replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn versions(m: &Migrator) -> Vec<(i64, String)> {
+        m.iter()
+            .map(|m| (m.version, m.description.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_three_migrators_list_the_same_versions_and_descriptions() {
+        let sqlite = versions(&SQLITE_MIGRATOR);
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, versions(&POSTGRES_MIGRATOR));
+        assert_eq!(sqlite, versions(&MYSQL_MIGRATOR));
+    }
+
+    #[test]
+    fn passwords_never_appear_in_displayed_urls() {
+        assert_eq!(
+            redact_url("postgres://bob:s3cret@db:5432/x"),
+            "postgres://bob:***@db:5432/x"
+        );
+        assert_eq!(
+            redact_url("mysql://root@127.0.0.1/test"),
+            "mysql://root@127.0.0.1/test"
+        );
+        assert!(!redact_url("mysql://u:p@ss@host/db").contains("p@ss"));
+    }
+
+    #[tokio::test]
+    async fn unknown_schemes_and_malformed_urls_are_clear_errors() {
+        let err = SqlDatabase::connect("oracle://u:secret@h/db")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SqlError::UnknownScheme { .. }));
+        assert!(!err.to_string().contains("secret"));
+        let err = SqlDatabase::connect("nonsense").await.unwrap_err();
+        assert!(matches!(err, SqlError::UnknownScheme { .. }), "{err}");
+        let err = SqlDatabase::connect("postgres://u:secret@[bad/db")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SqlError::InvalidUrl { .. }), "{err}");
+        assert!(!err.to_string().contains("secret"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_dead_server_is_a_one_line_connect_error() {
+        // Port 1 on loopback: nothing listens there, so the refusal is immediate.
+        let err = SqlDatabase::connect("postgres://postgres:pw@127.0.0.1:1/x")
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, SqlError::Connect { .. }), "{text}");
+        assert!(
+            text.starts_with("cannot connect to the database postgres://"),
+            "{text}"
+        );
+        assert!(!text.contains("pw@") && !text.contains('\n'), "{text}");
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_sqlite_database_migrates_twice_and_answers() {
+        let db = SqlDatabase::connect("sqlite::memory:").await.unwrap();
+        assert_eq!(db.backend(), Backend::Sqlite);
+        db.migrate().await.unwrap();
+        db.migrate().await.unwrap();
+        db.storage().ping().await.unwrap();
+        db.close().await;
+    }
+}

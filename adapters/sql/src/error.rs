@@ -1,0 +1,47 @@
+//! The one translation from `sqlx::Error` to the domain's `StoreError`.
+//!
+//! Which uniqueness rule broke is decided by the repository method that ran the statement (it
+//! knows which unique key the statement can hit), never from constraint names, which only
+//! PostgreSQL reports.
+
+use flexiapi_domain::error::{Conflict, StoreError};
+
+/// Maps an error of a statement that can only break the `on_unique` rule.
+pub(crate) fn unique_as(on_unique: Conflict) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(on_unique),
+        _ => store_error(e),
+    }
+}
+
+/// Whether the error is a unique violation (the caller then works out which rule broke).
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// Every other error: unreachable database → `Unavailable`, the rest → `Backend`.
+pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
+    let unavailable = match &e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // PostgreSQL class 08 (connection exception) and 57P01-03 (server shutting down);
+            // SQLite 5/6 (busy/locked beyond the busy timeout).
+            code.starts_with("08") || code.starts_with("57P") || code == "5" || code == "6"
+        }),
+        _ => false,
+    };
+    if unavailable {
+        StoreError::Unavailable(e.to_string())
+    } else {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+/// A row that does not make a valid entity (edited by hand, or a bug): never a panic.
+pub(crate) fn bad_row(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("invalid {what} row: {detail}"))
+}

@@ -1,0 +1,273 @@
+//! Row structs, decoded by `FromRow` on every backend, and their conversion into entities.
+//!
+//! Conversions fail with `StoreError::Backend` on values the domain refuses, so a bad row is an
+//! error answer, never a panic.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use flexiapi_domain::error::StoreError;
+use flexiapi_domain::model::{
+    Account, AccountId, ApiKey, ApiKeyId, ApiKeyKind, AuthToken, DigestConfig, DigestNonce, Domain,
+    Password, PasswordAlgorithm, Space, SpaceId, Username,
+};
+
+use crate::error::bad_row;
+
+/// Every backend keeps microseconds (PostgreSQL's and MySQL `DATETIME(6)`'s precision); SQLite
+/// text then compares in time order because all values have the same shape.
+pub(crate) fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
+/// Column list of `SELECT`s, as a literal for `concat!`.
+macro_rules! space_columns {
+    () => {
+        "id, domain, host, name, super, max_accounts, expire_at, \
+     digest_realm, digest_default_password_algorithm, settings, jwt, created_at, updated_at"
+    };
+}
+pub(crate) use space_columns;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SpaceRow {
+    id: i64,
+    domain: String,
+    host: String,
+    name: String,
+    #[sqlx(rename = "super")]
+    super_space: bool,
+    max_accounts: i64,
+    expire_at: Option<DateTime<Utc>>,
+    digest_realm: Option<String>,
+    digest_default_password_algorithm: String,
+    settings: String,
+    jwt: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<SpaceRow> for Space {
+    type Error = StoreError;
+
+    fn try_from(r: SpaceRow) -> Result<Self, StoreError> {
+        Ok(Space {
+            id: SpaceId(r.id),
+            domain: Domain::parse(&r.domain).map_err(|e| bad_row("spaces.domain", e))?,
+            host: r.host,
+            name: r.name,
+            super_space: r.super_space,
+            max_accounts: r.max_accounts,
+            expire_at: r.expire_at,
+            digest: DigestConfig {
+                realm: r.digest_realm,
+                default_password_algorithm: r
+                    .digest_default_password_algorithm
+                    .parse()
+                    .map_err(|e| bad_row("spaces.digest_default_password_algorithm", e))?,
+            },
+            jwt: r
+                .jwt
+                .map(|j| serde_json::from_str(&j))
+                .transpose()
+                .map_err(|e| bad_row("spaces.jwt", e))?,
+            settings: serde_json::from_str(&r.settings)
+                .map_err(|e| bad_row("spaces.settings", e))?,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("json: {e}")))
+}
+
+/// Column list of `SELECT`s, as a literal for `concat!`.
+macro_rules! account_columns {
+    () => {
+        "id, username, domain, email, display_name, activated, \
+     blocked, admin, dtmf_protocol, phone, ip_address, user_agent, created_at, updated_at"
+    };
+}
+pub(crate) use account_columns;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    pub(crate) id: i64,
+    username: String,
+    domain: String,
+    email: Option<String>,
+    display_name: Option<String>,
+    activated: bool,
+    blocked: bool,
+    admin: bool,
+    dtmf_protocol: Option<String>,
+    phone: Option<String>,
+    ip_address: Option<String>,
+    user_agent: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl AccountRow {
+    pub(crate) fn into_account(self, passwords: Vec<Password>) -> Result<Account, StoreError> {
+        Ok(Account {
+            id: AccountId(self.id),
+            username: Username::parse(&self.username)
+                .map_err(|e| bad_row("accounts.username", e))?,
+            domain: Domain::parse(&self.domain).map_err(|e| bad_row("accounts.domain", e))?,
+            email: self.email,
+            display_name: self.display_name,
+            activated: self.activated,
+            blocked: self.blocked,
+            admin: self.admin,
+            dtmf_protocol: self.dtmf_protocol,
+            phone: self.phone,
+            ip_address: self.ip_address,
+            user_agent: self.user_agent,
+            passwords,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PasswordRow {
+    pub(crate) account_id: i64,
+    password: String,
+    algorithm: String,
+}
+
+impl TryFrom<PasswordRow> for Password {
+    type Error = StoreError;
+
+    fn try_from(r: PasswordRow) -> Result<Self, StoreError> {
+        Ok(Password {
+            algorithm: r
+                .algorithm
+                .parse::<PasswordAlgorithm>()
+                .map_err(|e| bad_row("passwords.algorithm", e))?,
+            hash: r.password,
+        })
+    }
+}
+
+/// Column list of `SELECT`s, as a literal for `concat!`.
+macro_rules! api_key_columns {
+    () => {
+        "id, account_id, key_hash, name, kind, ip, last_used_at, requests, created_at"
+    };
+}
+pub(crate) use api_key_columns;
+
+pub(crate) const KIND_USER: &str = "user";
+pub(crate) const KIND_ADMIN: &str = "admin";
+
+/// `(kind, ip)` columns of a key kind.
+pub(crate) fn kind_columns(kind: &ApiKeyKind) -> (&'static str, Option<&str>) {
+    match kind {
+        ApiKeyKind::User { ip } => (KIND_USER, Some(ip)),
+        ApiKeyKind::Admin => (KIND_ADMIN, None),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ApiKeyRow {
+    id: i64,
+    account_id: i64,
+    key_hash: String,
+    name: Option<String>,
+    kind: String,
+    ip: Option<String>,
+    last_used_at: DateTime<Utc>,
+    requests: i64,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<ApiKeyRow> for ApiKey {
+    type Error = StoreError;
+
+    fn try_from(r: ApiKeyRow) -> Result<Self, StoreError> {
+        let kind = match r.kind.as_str() {
+            KIND_USER => ApiKeyKind::User {
+                ip: r.ip.unwrap_or_default(),
+            },
+            KIND_ADMIN => ApiKeyKind::Admin,
+            other => return Err(bad_row("api_keys.kind", other)),
+        };
+        Ok(ApiKey {
+            id: ApiKeyId(r.id),
+            account_id: AccountId(r.account_id),
+            key_hash: r.key_hash,
+            name: r.name,
+            kind,
+            last_used_at: r.last_used_at,
+            requests: r.requests,
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// Column list of `SELECT`s, as a literal for `concat!`.
+macro_rules! nonce_columns {
+    () => {
+        "opaque, nonce, username, domain, ip, nc, uses, created_at"
+    };
+}
+pub(crate) use nonce_columns;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct NonceRow {
+    opaque: String,
+    nonce: String,
+    username: String,
+    domain: String,
+    ip: String,
+    nc: i64,
+    uses: i64,
+    created_at: DateTime<Utc>,
+}
+
+impl From<NonceRow> for DigestNonce {
+    fn from(r: NonceRow) -> Self {
+        DigestNonce {
+            opaque: r.opaque,
+            nonce: r.nonce,
+            username: r.username,
+            domain: r.domain,
+            ip: r.ip,
+            nc: r.nc,
+            uses: r.uses,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Column list of `SELECT`s, as a literal for `concat!`.
+macro_rules! auth_token_columns {
+    () => {
+        "token, account_id, ip, user_agent, created_at"
+    };
+}
+pub(crate) use auth_token_columns;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuthTokenRow {
+    token: String,
+    account_id: Option<i64>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<AuthTokenRow> for AuthToken {
+    fn from(r: AuthTokenRow) -> Self {
+        AuthToken {
+            token: r.token,
+            account_id: r.account_id.map(AccountId),
+            ip: r.ip,
+            user_agent: r.user_agent,
+            created_at: r.created_at,
+        }
+    }
+}

@@ -1,0 +1,1081 @@
+//! The port implementations: written once in [`impl_storage!`] with `?` placeholders and expanded
+//! per backend, each backend supplying the few things its dialect does differently (placeholder
+//! syntax, how an insert returns its id, how a write transaction starts, row locking).
+
+use sqlx::mysql::{MySql, MySqlConnection, MySqlPool};
+use sqlx::postgres::{PgConnection, PgPool, Postgres};
+use sqlx::query::Query;
+use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{AssertSqlSafe, Database, Row, SqlSafeStr, SqlStr, Transaction};
+
+/// Every port on one backend. Expects on `$storage` the inherent items `sql`, `insert_sql`,
+/// `insert_id`, `begin_write` and `LOCK_SPACE`.
+macro_rules! impl_storage {
+    ($storage:ident, $db:ty) => {
+        const _: () = {
+            use async_trait::async_trait;
+            use chrono::{DateTime, Utc};
+            use flexiapi_domain::error::{Conflict, StoreError};
+            use flexiapi_domain::model::{
+                Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyUsage,
+                AuthToken, DigestNonce, Domain, NewAccount, NewApiKey, NewSpace, Page, Password,
+                Space, Username,
+            };
+            use flexiapi_domain::ports::{
+                AccountRepository, ApiKeyRepository, AuthTokenRepository, NonceStore,
+                SpaceRepository, Storage, StoreResult,
+            };
+
+            use crate::error::{is_unique_violation, store_error, unique_as};
+            use crate::rows::*;
+
+            type Conn = <$db as sqlx::Database>::Connection;
+
+            impl $storage {
+                async fn conn(&self) -> StoreResult<sqlx::pool::PoolConnection<$db>> {
+                    self.pool.acquire().await.map_err(store_error)
+                }
+
+                async fn write(&self) -> StoreResult<sqlx::Transaction<'static, $db>> {
+                    self.begin_write().await.map_err(store_error)
+                }
+
+                async fn space_by_id(conn: &mut Conn, id: i64) -> StoreResult<Option<Space>> {
+                    let row: Option<SpaceRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        space_columns!(),
+                        " FROM spaces WHERE id = ?"
+                    )))
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    row.map(Space::try_from).transpose()
+                }
+
+                /// After a unique violation on `spaces`: which of domain, host or name is taken
+                /// by another space. Asked outside the failed transaction (PostgreSQL refuses
+                /// statements in an aborted one).
+                async fn space_conflict(
+                    &self,
+                    except_id: i64,
+                    domain: &str,
+                    host: &str,
+                    name: &str,
+                ) -> StoreError {
+                    let rows = sqlx::query(Self::sql(
+                        "SELECT domain, host, name FROM spaces \
+                         WHERE id <> ? AND (domain = ? OR host = ? OR name = ?)",
+                    ))
+                    .bind(except_id)
+                    .bind(domain)
+                    .bind(host)
+                    .bind(name)
+                    .fetch_all(&self.pool)
+                    .await;
+                    let rows = match rows {
+                        Ok(rows) => rows,
+                        Err(e) => return store_error(e),
+                    };
+                    let taken = |column: &str, value: &str| {
+                        rows.iter().any(|r| {
+                            r.try_get::<String, _>(column).is_ok_and(|v| v == value)
+                        })
+                    };
+                    if taken("domain", domain) {
+                        StoreError::Conflict(Conflict::SpaceDomain)
+                    } else if taken("host", host) {
+                        StoreError::Conflict(Conflict::SpaceHost)
+                    } else if taken("name", name) {
+                        StoreError::Conflict(Conflict::SpaceName)
+                    } else {
+                        // The other space went away meanwhile: still a conflict, on something.
+                        StoreError::Conflict(Conflict::SpaceName)
+                    }
+                }
+
+                async fn passwords_of(conn: &mut Conn, ids: &[i64]) -> StoreResult<Vec<PasswordRow>> {
+                    if ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT account_id, password, algorithm FROM passwords WHERE account_id IN (",
+                    );
+                    let mut list = builder.separated(", ");
+                    for id in ids {
+                        list.push_bind(*id);
+                    }
+                    builder.push(") ORDER BY account_id, algorithm");
+                    builder
+                        .build_query_as::<PasswordRow>()
+                        .fetch_all(&mut *conn)
+                        .await
+                        .map_err(store_error)
+                }
+
+                /// Accounts with their passwords, in the order of `rows`.
+                async fn with_passwords(
+                    conn: &mut Conn,
+                    rows: Vec<AccountRow>,
+                ) -> StoreResult<Vec<Account>> {
+                    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+                    let mut passwords = Self::passwords_of(conn, &ids).await?;
+                    rows.into_iter()
+                        .map(|row| {
+                            let mine = passwords
+                                .extract_if(.., |p| p.account_id == row.id)
+                                .map(Password::try_from)
+                                .collect::<StoreResult<Vec<_>>>()?;
+                            row.into_account(mine)
+                        })
+                        .collect()
+                }
+
+                async fn one_account(
+                    conn: &mut Conn,
+                    row: Option<AccountRow>,
+                ) -> StoreResult<Option<Account>> {
+                    match row {
+                        None => Ok(None),
+                        Some(row) => Ok(Self::with_passwords(conn, vec![row]).await?.pop()),
+                    }
+                }
+
+                async fn account_in(conn: &mut Conn, id: i64) -> StoreResult<Option<Account>> {
+                    let row: Option<AccountRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        account_columns!(),
+                        " FROM accounts WHERE id = ?"
+                    )))
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    Self::one_account(conn, row).await
+                }
+
+                async fn insert_passwords(
+                    conn: &mut Conn,
+                    account_id: i64,
+                    passwords: &[Password],
+                ) -> StoreResult<()> {
+                    for p in passwords {
+                        sqlx::query(Self::sql(
+                            "INSERT INTO passwords (account_id, password, algorithm) VALUES (?, ?, ?)",
+                        ))
+                        .bind(account_id)
+                        .bind(&p.hash)
+                        .bind(p.algorithm.as_str())
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| {
+                            if is_unique_violation(&e) {
+                                StoreError::Backend(format!(
+                                    "two {} passwords given for one account",
+                                    p.algorithm
+                                ))
+                            } else {
+                                store_error(e)
+                            }
+                        })?;
+                    }
+                    Ok(())
+                }
+
+                async fn insert_api_key(conn: &mut Conn, new: NewApiKey) -> StoreResult<ApiKey> {
+                    let created_at = ts(new.created_at);
+                    let (kind, ip) = kind_columns(&new.kind);
+                    let query = sqlx::query(Self::insert_sql(
+                        "INSERT INTO api_keys \
+                         (account_id, key_hash, name, kind, ip, last_used_at, requests, created_at) \
+                         VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                    ))
+                    .bind(new.account_id.0)
+                    .bind(&new.key_hash)
+                    .bind(&new.name)
+                    .bind(kind)
+                    .bind(ip)
+                    .bind(created_at)
+                    .bind(created_at);
+                    let id = Self::insert_id(&mut *conn, query)
+                        .await
+                        .map_err(unique_as(Conflict::ApiKey))?;
+                    Ok(ApiKey {
+                        id: ApiKeyId(id),
+                        account_id: new.account_id,
+                        key_hash: new.key_hash,
+                        name: new.name,
+                        kind: new.kind,
+                        last_used_at: created_at,
+                        requests: 0,
+                        created_at,
+                    })
+                }
+            }
+
+            #[async_trait]
+            impl SpaceRepository for $storage {
+                async fn create_space(&self, new: NewSpace, now: DateTime<Utc>) -> StoreResult<Space> {
+                    let now = ts(now);
+                    let settings = to_json(&new.settings)?;
+                    let jwt = new.jwt.as_ref().map(to_json).transpose()?;
+                    let mut conn = self.conn().await?;
+                    let query = sqlx::query(Self::insert_sql(
+                        "INSERT INTO spaces (domain, host, name, super, max_accounts, expire_at, \
+                         digest_realm, digest_default_password_algorithm, settings, jwt, \
+                         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    ))
+                    .bind(new.domain.as_str())
+                    .bind(&new.host)
+                    .bind(&new.name)
+                    .bind(new.super_space)
+                    .bind(new.max_accounts)
+                    .bind(new.expire_at.map(ts))
+                    .bind(&new.digest.realm)
+                    .bind(new.digest.default_password_algorithm.as_str())
+                    .bind(settings)
+                    .bind(jwt)
+                    .bind(now)
+                    .bind(now);
+                    let id = match Self::insert_id(&mut *conn, query).await {
+                        Ok(id) => id,
+                        Err(e) if is_unique_violation(&e) => {
+                            drop(conn);
+                            return Err(self
+                                .space_conflict(-1, new.domain.as_str(), &new.host, &new.name)
+                                .await);
+                        }
+                        Err(e) => return Err(store_error(e)),
+                    };
+                    Ok(Space {
+                        id: flexiapi_domain::model::SpaceId(id),
+                        domain: new.domain,
+                        host: new.host,
+                        name: new.name,
+                        super_space: new.super_space,
+                        max_accounts: new.max_accounts,
+                        expire_at: new.expire_at.map(ts),
+                        digest: new.digest,
+                        jwt: new.jwt,
+                        settings: new.settings,
+                        created_at: now,
+                        updated_at: now,
+                    })
+                }
+
+                async fn space_by_domain(&self, domain: &Domain) -> StoreResult<Option<Space>> {
+                    let row: Option<SpaceRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        space_columns!(),
+                        " FROM spaces WHERE domain = ?"
+                    )))
+                    .bind(domain.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    row.map(Space::try_from).transpose()
+                }
+
+                async fn space_by_host(&self, host: &str) -> StoreResult<Option<Space>> {
+                    let row: Option<SpaceRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        space_columns!(),
+                        " FROM spaces WHERE host = ?"
+                    )))
+                    .bind(host)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    row.map(Space::try_from).transpose()
+                }
+
+                async fn list_spaces(&self) -> StoreResult<Vec<Space>> {
+                    let rows: Vec<SpaceRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        space_columns!(),
+                        " FROM spaces ORDER BY domain"
+                    )))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    rows.into_iter().map(Space::try_from).collect()
+                }
+
+                async fn update_space(&self, space: Space, now: DateTime<Utc>) -> StoreResult<Space> {
+                    let settings = to_json(&space.settings)?;
+                    let jwt = space.jwt.as_ref().map(to_json).transpose()?;
+                    let mut conn = self.conn().await?;
+                    let result = sqlx::query(Self::sql(
+                        "UPDATE spaces SET host = ?, name = ?, super = ?, max_accounts = ?, \
+                         expire_at = ?, digest_realm = ?, digest_default_password_algorithm = ?, \
+                         settings = ?, jwt = ?, updated_at = ? WHERE id = ?",
+                    ))
+                    .bind(&space.host)
+                    .bind(&space.name)
+                    .bind(space.super_space)
+                    .bind(space.max_accounts)
+                    .bind(space.expire_at.map(ts))
+                    .bind(&space.digest.realm)
+                    .bind(space.digest.default_password_algorithm.as_str())
+                    .bind(settings)
+                    .bind(jwt)
+                    .bind(ts(now))
+                    .bind(space.id.0)
+                    .execute(&mut *conn)
+                    .await;
+                    match result {
+                        Ok(_) => {}
+                        Err(e) if is_unique_violation(&e) => {
+                            drop(conn);
+                            return Err(self
+                                .space_conflict(space.id.0, "", &space.host, &space.name)
+                                .await);
+                        }
+                        Err(e) => return Err(store_error(e)),
+                    }
+                    // Read back rather than trusting rows-affected, which MySQL reports as 0 for
+                    // an update that changed nothing.
+                    Self::space_by_id(&mut conn, space.id.0)
+                        .await?
+                        .ok_or(StoreError::NotFound)
+                }
+
+                async fn delete_space(&self, domain: &Domain) -> StoreResult<bool> {
+                    let mut tx = self.write().await?;
+                    // Accounts first, explicitly: their passwords, keys and tokens go by cascade.
+                    sqlx::query(Self::sql("DELETE FROM accounts WHERE domain = ?"))
+                        .bind(domain.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                    let deleted = sqlx::query(Self::sql("DELETE FROM spaces WHERE domain = ?"))
+                        .bind(domain.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?
+                        .rows_affected();
+                    tx.commit().await.map_err(store_error)?;
+                    Ok(deleted > 0)
+                }
+            }
+
+            #[async_trait]
+            impl AccountRepository for $storage {
+                async fn create_account(
+                    &self,
+                    new: NewAccount,
+                    max_accounts: i64,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Account> {
+                    let now = ts(now);
+                    let mut tx = self.write().await?;
+                    if max_accounts > 0 {
+                        // Serializes creations in this space until commit, so the count below
+                        // stays true (SQLite: the IMMEDIATE transaction already does).
+                        sqlx::query(Self::sql(Self::LOCK_SPACE))
+                            .bind(new.domain.as_str())
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(store_error)?;
+                        let taken: i64 = sqlx::query_scalar(Self::sql(
+                            "SELECT COUNT(*) FROM accounts WHERE username = ? AND domain = ?",
+                        ))
+                        .bind(new.username.as_str())
+                        .bind(new.domain.as_str())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                        if taken > 0 {
+                            return Err(StoreError::Conflict(Conflict::AccountIdentity));
+                        }
+                        let count: i64 = sqlx::query_scalar(Self::sql(
+                            "SELECT COUNT(*) FROM accounts WHERE domain = ?",
+                        ))
+                        .bind(new.domain.as_str())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                        if count >= max_accounts {
+                            return Err(StoreError::SpaceFull);
+                        }
+                    }
+                    let query = sqlx::query(Self::insert_sql(
+                        "INSERT INTO accounts (username, domain, email, display_name, activated, \
+                         blocked, admin, dtmf_protocol, phone, ip_address, user_agent, created_at, \
+                         updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    ))
+                    .bind(new.username.as_str())
+                    .bind(new.domain.as_str())
+                    .bind(&new.email)
+                    .bind(&new.display_name)
+                    .bind(new.activated)
+                    .bind(new.blocked)
+                    .bind(new.admin)
+                    .bind(&new.dtmf_protocol)
+                    .bind(&new.phone)
+                    .bind(&new.ip_address)
+                    .bind(&new.user_agent)
+                    .bind(now)
+                    .bind(now);
+                    let id = Self::insert_id(&mut *tx, query).await.map_err(|e| match &e {
+                        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                            // No space has this domain.
+                            StoreError::NotFound
+                        }
+                        _ => unique_as(Conflict::AccountIdentity)(e),
+                    })?;
+                    Self::insert_passwords(&mut tx, id, &new.passwords).await?;
+                    tx.commit().await.map_err(store_error)?;
+                    Ok(Account {
+                        id: AccountId(id),
+                        username: new.username,
+                        domain: new.domain,
+                        email: new.email,
+                        display_name: new.display_name,
+                        activated: new.activated,
+                        blocked: new.blocked,
+                        admin: new.admin,
+                        dtmf_protocol: new.dtmf_protocol,
+                        phone: new.phone,
+                        ip_address: new.ip_address,
+                        user_agent: new.user_agent,
+                        passwords: new.passwords,
+                        created_at: now,
+                        updated_at: now,
+                    })
+                }
+
+                async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
+                    let mut conn = self.conn().await?;
+                    Self::account_in(&mut conn, id.0).await
+                }
+
+                async fn account_by_identity(
+                    &self,
+                    username: &Username,
+                    domain: &Domain,
+                ) -> StoreResult<Option<Account>> {
+                    let mut conn = self.conn().await?;
+                    let row: Option<AccountRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        account_columns!(),
+                        " FROM accounts WHERE username = ? AND domain = ?"
+                    )))
+                    .bind(username.as_str())
+                    .bind(domain.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    Self::one_account(&mut conn, row).await
+                }
+
+                async fn account_by_email(
+                    &self,
+                    domain: &Domain,
+                    email: &str,
+                ) -> StoreResult<Option<Account>> {
+                    let mut conn = self.conn().await?;
+                    let row: Option<AccountRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        account_columns!(),
+                        " FROM accounts WHERE domain = ? AND email = ? ORDER BY id LIMIT 1"
+                    )))
+                    .bind(domain.as_str())
+                    .bind(email)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    Self::one_account(&mut conn, row).await
+                }
+
+                async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Page<Account>> {
+                    let per_page = query.per_page.max(1);
+                    let offset = query.page.saturating_sub(1).saturating_mul(per_page);
+                    let pattern = like_pattern(query.search.as_deref());
+                    let mut conn = self.conn().await?;
+                    let total: i64 = sqlx::query_scalar(Self::sql(concat!(
+                        "SELECT COUNT(*) FROM accounts WHERE domain = ? AND ",
+                        search_condition!()
+                    )))
+                    .bind(query.domain.as_str())
+                    .bind(&pattern)
+                    .bind(&pattern)
+                    .bind(&pattern)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    let rows: Vec<AccountRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        account_columns!(),
+                        " FROM accounts WHERE domain = ? AND ",
+                        search_condition!(),
+                        " ORDER BY id LIMIT ? OFFSET ?"
+                    )))
+                    .bind(query.domain.as_str())
+                    .bind(&pattern)
+                    .bind(&pattern)
+                    .bind(&pattern)
+                    .bind(i64::try_from(per_page).unwrap_or(i64::MAX))
+                    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(Page {
+                        items: Self::with_passwords(&mut conn, rows).await?,
+                        total: u64::try_from(total).unwrap_or_default(),
+                        page: query.page,
+                        per_page,
+                    })
+                }
+
+                async fn count_accounts(&self, domain: &Domain) -> StoreResult<u64> {
+                    let count: i64 =
+                        sqlx::query_scalar(Self::sql("SELECT COUNT(*) FROM accounts WHERE domain = ?"))
+                            .bind(domain.as_str())
+                            .fetch_one(&self.pool)
+                            .await
+                            .map_err(store_error)?;
+                    Ok(u64::try_from(count).unwrap_or_default())
+                }
+
+                async fn update_account(
+                    &self,
+                    id: AccountId,
+                    changes: AccountChanges,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Account> {
+                    let mut tx = self.write().await?;
+                    let exists: i64 =
+                        sqlx::query_scalar(Self::sql("SELECT COUNT(*) FROM accounts WHERE id = ?"))
+                            .bind(id.0)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(store_error)?;
+                    if exists == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    sqlx::query(Self::sql(
+                        "UPDATE accounts SET username = ?, email = ?, display_name = ?, \
+                         activated = ?, blocked = ?, admin = ?, dtmf_protocol = ?, phone = ?, \
+                         user_agent = ?, updated_at = ? WHERE id = ?",
+                    ))
+                    .bind(changes.username.as_str())
+                    .bind(&changes.email)
+                    .bind(&changes.display_name)
+                    .bind(changes.activated)
+                    .bind(changes.blocked)
+                    .bind(changes.admin)
+                    .bind(&changes.dtmf_protocol)
+                    .bind(&changes.phone)
+                    .bind(&changes.user_agent)
+                    .bind(ts(now))
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unique_as(Conflict::AccountIdentity))?;
+                    if let Some(passwords) = &changes.passwords {
+                        sqlx::query(Self::sql("DELETE FROM passwords WHERE account_id = ?"))
+                            .bind(id.0)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(store_error)?;
+                        Self::insert_passwords(&mut tx, id.0, passwords).await?;
+                    }
+                    let account = Self::account_in(&mut tx, id.0)
+                        .await?
+                        .ok_or(StoreError::NotFound)?;
+                    tx.commit().await.map_err(store_error)?;
+                    Ok(account)
+                }
+
+                async fn delete_account(&self, id: AccountId, now: DateTime<Utc>) -> StoreResult<bool> {
+                    let mut tx = self.write().await?;
+                    let row = sqlx::query(Self::sql(
+                        "SELECT username, domain FROM accounts WHERE id = ?",
+                    ))
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                    let Some(row) = row else {
+                        return Ok(false);
+                    };
+                    let username: String = row.try_get("username").map_err(store_error)?;
+                    let domain: String = row.try_get("domain").map_err(store_error)?;
+                    // Passwords, keys and tokens go by cascade.
+                    sqlx::query(Self::sql("DELETE FROM accounts WHERE id = ?"))
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                    // An older tombstone for the same identity is kept, as its date counts.
+                    let tombstones: i64 = sqlx::query_scalar(Self::sql(
+                        "SELECT COUNT(*) FROM accounts_tombstones WHERE username = ? AND domain = ?",
+                    ))
+                    .bind(&username)
+                    .bind(&domain)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                    if tombstones == 0 {
+                        sqlx::query(Self::sql(
+                            "INSERT INTO accounts_tombstones (username, domain, created_at) \
+                             VALUES (?, ?, ?)",
+                        ))
+                        .bind(&username)
+                        .bind(&domain)
+                        .bind(ts(now))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                    }
+                    tx.commit().await.map_err(store_error)?;
+                    Ok(true)
+                }
+
+                async fn is_tombstoned(&self, username: &Username, domain: &Domain) -> StoreResult<bool> {
+                    let count: i64 = sqlx::query_scalar(Self::sql(
+                        "SELECT COUNT(*) FROM accounts_tombstones WHERE username = ? AND domain = ?",
+                    ))
+                    .bind(username.as_str())
+                    .bind(domain.as_str())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(count > 0)
+                }
+
+                async fn purge_tombstones(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+                    Ok(sqlx::query(Self::sql("DELETE FROM accounts_tombstones WHERE created_at < ?"))
+                        .bind(ts(before))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(store_error)?
+                        .rows_affected())
+                }
+            }
+
+            #[async_trait]
+            impl ApiKeyRepository for $storage {
+                async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey> {
+                    let mut conn = self.conn().await?;
+                    Self::insert_api_key(&mut conn, new).await
+                }
+
+                async fn replace_user_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey> {
+                    let mut tx = self.write().await?;
+                    sqlx::query(Self::sql("DELETE FROM api_keys WHERE account_id = ? AND kind = ?"))
+                        .bind(new.account_id.0)
+                        .bind(KIND_USER)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                    let key = Self::insert_api_key(&mut tx, new).await?;
+                    tx.commit().await.map_err(store_error)?;
+                    Ok(key)
+                }
+
+                async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
+                    let row: Option<ApiKeyRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        api_key_columns!(),
+                        " FROM api_keys WHERE key_hash = ?"
+                    )))
+                    .bind(key_hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    row.map(ApiKey::try_from).transpose()
+                }
+
+                async fn api_keys_of(&self, account_id: AccountId) -> StoreResult<Vec<ApiKey>> {
+                    let rows: Vec<ApiKeyRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        api_key_columns!(),
+                        " FROM api_keys WHERE account_id = ? ORDER BY id"
+                    )))
+                    .bind(account_id.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    rows.into_iter().map(ApiKey::try_from).collect()
+                }
+
+                async fn delete_api_key(&self, id: ApiKeyId) -> StoreResult<bool> {
+                    Ok(sqlx::query(Self::sql("DELETE FROM api_keys WHERE id = ?"))
+                        .bind(id.0)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(store_error)?
+                        .rows_affected()
+                        > 0)
+                }
+
+                async fn record_api_key_usage(&self, usage: &[ApiKeyUsage]) -> StoreResult<()> {
+                    if usage.is_empty() {
+                        return Ok(());
+                    }
+                    let mut tx = self.write().await?;
+                    for u in usage {
+                        let at = ts(u.last_used_at);
+                        // A key deleted meanwhile matches no row: skipped, as the port says.
+                        sqlx::query(Self::sql(
+                            "UPDATE api_keys SET requests = requests + ?, last_used_at = \
+                             CASE WHEN last_used_at < ? THEN ? ELSE last_used_at END WHERE id = ?",
+                        ))
+                        .bind(u.requests)
+                        .bind(at)
+                        .bind(at)
+                        .bind(u.id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                    }
+                    tx.commit().await.map_err(store_error)
+                }
+
+                async fn purge_idle_user_api_keys(&self, idle_since: DateTime<Utc>) -> StoreResult<u64> {
+                    Ok(sqlx::query(Self::sql(
+                        "DELETE FROM api_keys WHERE kind = ? AND last_used_at < ?",
+                    ))
+                    .bind(KIND_USER)
+                    .bind(ts(idle_since))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected())
+                }
+            }
+
+            #[async_trait]
+            impl NonceStore for $storage {
+                async fn insert_nonce(&self, nonce: DigestNonce) -> StoreResult<()> {
+                    sqlx::query(Self::sql(
+                        "INSERT INTO digest_nonces \
+                         (opaque, nonce, username, domain, ip, nc, uses, created_at) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    ))
+                    .bind(&nonce.opaque)
+                    .bind(&nonce.nonce)
+                    .bind(&nonce.username)
+                    .bind(&nonce.domain)
+                    .bind(&nonce.ip)
+                    .bind(nonce.nc)
+                    .bind(nonce.uses)
+                    .bind(ts(nonce.created_at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unique_as(Conflict::Nonce))?;
+                    Ok(())
+                }
+
+                async fn nonce_by_opaque(&self, opaque: &str) -> StoreResult<Option<DigestNonce>> {
+                    let row: Option<NonceRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        nonce_columns!(),
+                        " FROM digest_nonces WHERE opaque = ?"
+                    )))
+                    .bind(opaque)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(row.map(DigestNonce::from))
+                }
+
+                async fn advance_nonce(&self, opaque: &str, nc: i64) -> StoreResult<bool> {
+                    // One conditional statement: the database serializes the row update, so of
+                    // concurrent calls with the same nc only the first still sees `nc < ?`.
+                    let result = sqlx::query(Self::sql(
+                        "UPDATE digest_nonces SET nc = ?, uses = uses + 1 WHERE opaque = ? AND nc < ?",
+                    ))
+                    .bind(nc)
+                    .bind(opaque)
+                    .bind(nc)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(result.rows_affected() == 1)
+                }
+
+                async fn delete_nonce(&self, opaque: &str) -> StoreResult<()> {
+                    sqlx::query(Self::sql("DELETE FROM digest_nonces WHERE opaque = ?"))
+                        .bind(opaque)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn purge_nonces(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+                    Ok(sqlx::query(Self::sql("DELETE FROM digest_nonces WHERE created_at < ?"))
+                        .bind(ts(before))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(store_error)?
+                        .rows_affected())
+                }
+            }
+
+            #[async_trait]
+            impl AuthTokenRepository for $storage {
+                async fn create_auth_token(&self, token: AuthToken) -> StoreResult<()> {
+                    sqlx::query(Self::sql(
+                        "INSERT INTO auth_tokens (token, account_id, ip, user_agent, created_at) \
+                         VALUES (?, ?, ?, ?, ?)",
+                    ))
+                    .bind(&token.token)
+                    .bind(token.account_id.map(|a| a.0))
+                    .bind(&token.ip)
+                    .bind(&token.user_agent)
+                    .bind(ts(token.created_at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unique_as(Conflict::AuthToken))?;
+                    Ok(())
+                }
+
+                async fn auth_token(&self, token: &str) -> StoreResult<Option<AuthToken>> {
+                    let row: Option<AuthTokenRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        auth_token_columns!(),
+                        " FROM auth_tokens WHERE token = ?"
+                    )))
+                    .bind(token)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(row.map(AuthToken::from))
+                }
+
+                async fn attach_auth_token(&self, token: &str, account_id: AccountId) -> StoreResult<bool> {
+                    let result = sqlx::query(Self::sql(
+                        "UPDATE auth_tokens SET account_id = ? WHERE token = ? AND account_id IS NULL",
+                    ))
+                    .bind(account_id.0)
+                    .bind(token)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(result.rows_affected() == 1)
+                }
+
+                async fn take_attached_auth_token(&self, token: &str) -> StoreResult<Option<AuthToken>> {
+                    let Some(found) = self.auth_token(token).await? else {
+                        return Ok(None);
+                    };
+                    if found.account_id.is_none() {
+                        return Ok(None);
+                    }
+                    // Whoever deletes the row took the token; the others see 0 rows.
+                    let result = sqlx::query(Self::sql(
+                        "DELETE FROM auth_tokens WHERE token = ? AND account_id IS NOT NULL",
+                    ))
+                    .bind(token)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok((result.rows_affected() == 1).then_some(found))
+                }
+
+                async fn purge_auth_tokens(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+                    Ok(sqlx::query(Self::sql("DELETE FROM auth_tokens WHERE created_at < ?"))
+                        .bind(ts(before))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(store_error)?
+                        .rows_affected())
+                }
+            }
+
+            #[async_trait]
+            impl Storage for $storage {
+                async fn ping(&self) -> StoreResult<()> {
+                    sqlx::query(Self::sql("SELECT 1"))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    Ok(())
+                }
+            }
+        };
+    };
+}
+
+/// `username`, `email` or `phone` contains the pattern, lower-cased on both sides. `!` escapes
+/// LIKE wildcards because it needs no escaping itself in any of the three dialects.
+macro_rules! search_condition {
+    () => {
+        "(LOWER(username) LIKE ? ESCAPE '!' OR LOWER(email) LIKE ? ESCAPE '!' \
+         OR LOWER(phone) LIKE ? ESCAPE '!')"
+    };
+}
+
+/// The LIKE pattern for a search: the term lower-cased with its wildcards escaped, or everything.
+fn like_pattern(search: Option<&str>) -> String {
+    let Some(term) = search.filter(|s| !s.is_empty()) else {
+        return "%".to_owned();
+    };
+    let mut pattern = String::from("%");
+    for c in term.to_lowercase().chars() {
+        if matches!(c, '!' | '%' | '_') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// PostgreSQL wants `$1, $2, …` where the shared SQL says `?`.
+fn dollar_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let (mut n, mut quoted) = (0, false);
+    for c in sql.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted => {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+type QueryOf<'q, DB> = Query<'q, DB, <DB as Database>::Arguments>;
+
+/// SQLite. Write transactions start with `BEGIN IMMEDIATE`: taking the write lock up front means
+/// a transaction never fails half-way trying to upgrade a read lock, and it serializes the
+/// check-then-insert of `max_accounts`.
+#[derive(Debug, Clone)]
+pub struct SqliteStorage {
+    pool: SqlitePool,
+}
+
+impl SqliteStorage {
+    pub fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+
+    const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ?";
+
+    fn sql(sql: &'static str) -> SqlStr {
+        sql.into_sql_str()
+    }
+
+    fn insert_sql(sql: &'static str) -> SqlStr {
+        // Only a constant suffix is added to constant SQL.
+        AssertSqlSafe(format!("{sql} RETURNING id")).into_sql_str()
+    }
+
+    async fn insert_id(
+        conn: &mut SqliteConnection,
+        query: QueryOf<'_, Sqlite>,
+    ) -> Result<i64, sqlx::Error> {
+        query.fetch_one(conn).await?.try_get("id")
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl_storage!(SqliteStorage, Sqlite);
+
+/// PostgreSQL. Account creation under `max_accounts` locks the space row (`FOR UPDATE`).
+#[derive(Debug, Clone)]
+pub struct PostgresStorage {
+    pool: PgPool,
+}
+
+impl PostgresStorage {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
+
+    fn sql(sql: &'static str) -> SqlStr {
+        // The rewrite only renumbers placeholders of constant SQL.
+        AssertSqlSafe(dollar_placeholders(sql)).into_sql_str()
+    }
+
+    fn insert_sql(sql: &'static str) -> SqlStr {
+        AssertSqlSafe(format!("{} RETURNING id", dollar_placeholders(sql))).into_sql_str()
+    }
+
+    async fn insert_id(
+        conn: &mut PgConnection,
+        query: QueryOf<'_, Postgres>,
+    ) -> Result<i64, sqlx::Error> {
+        query.fetch_one(conn).await?.try_get("id")
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+}
+
+impl_storage!(PostgresStorage, Postgres);
+
+/// MySQL and MariaDB. Ids come from `LAST_INSERT_ID()` (MySQL has no `RETURNING`); account
+/// creation under `max_accounts` locks the space row (`FOR UPDATE`).
+#[derive(Debug, Clone)]
+pub struct MySqlStorage {
+    pool: MySqlPool,
+}
+
+impl MySqlStorage {
+    pub fn new(pool: MySqlPool) -> Self {
+        Self { pool }
+    }
+
+    const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
+
+    fn sql(sql: &'static str) -> SqlStr {
+        sql.into_sql_str()
+    }
+
+    fn insert_sql(sql: &'static str) -> SqlStr {
+        sql.into_sql_str()
+    }
+
+    async fn insert_id(
+        conn: &mut MySqlConnection,
+        query: QueryOf<'_, MySql>,
+    ) -> Result<i64, sqlx::Error> {
+        let id = query.execute(conn).await?.last_insert_id();
+        i64::try_from(id).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, MySql>, sqlx::Error> {
+        self.pool.begin().await
+    }
+}
+
+impl_storage!(MySqlStorage, MySql);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_placeholders_are_numbered_outside_quotes() {
+        assert_eq!(
+            dollar_placeholders("a = ? AND b LIKE ? ESCAPE '?' OR c = ?"),
+            "a = $1 AND b LIKE $2 ESCAPE '?' OR c = $3"
+        );
+    }
+
+    #[test]
+    fn search_terms_match_wildcards_literally() {
+        assert_eq!(like_pattern(None), "%");
+        assert_eq!(like_pattern(Some("")), "%");
+        assert_eq!(like_pattern(Some("Al_1%!")), "%al!_1!%!!%");
+    }
+}

@@ -1,0 +1,265 @@
+//! The repository contract suite on SQLite, PostgreSQL and MySQL/MariaDB, each test on a fresh
+//! database dropped afterwards; plus the queries Flexisip itself runs against `accounts` and
+//! `passwords`.
+
+use std::sync::Arc;
+
+use flexiapi_adapters_sql::Backend;
+use flexiapi_adapters_sql::testing::TestDatabase;
+use flexiapi_contract::Fixture;
+use flexiapi_domain::ports::Storage;
+
+/// A per-test database as a contract fixture.
+struct Db(TestDatabase);
+
+impl Fixture for Db {
+    fn storage(&self) -> Arc<dyn Storage> {
+        self.0.storage()
+    }
+
+    async fn teardown(self) {
+        self.0.drop_database().await;
+    }
+}
+
+async fn fresh(backend: Backend) -> Db {
+    match TestDatabase::create(backend).await {
+        Ok(db) => Db(db),
+        Err(e) => panic!("cannot create a {backend:?} test database: {e}"),
+    }
+}
+
+mod sqlite {
+    use super::*;
+    flexiapi_contract::storage_contract_tests!(fresh(Backend::Sqlite));
+
+    #[tokio::test]
+    async fn flexisip_queries_read_accounts_and_passwords() {
+        flexisip::check(fresh(Backend::Sqlite).await).await;
+    }
+}
+
+mod postgres {
+    use super::*;
+    flexiapi_contract::storage_contract_tests!(fresh(Backend::Postgres));
+
+    #[tokio::test]
+    async fn flexisip_queries_read_accounts_and_passwords() {
+        flexisip::check(fresh(Backend::Postgres).await).await;
+    }
+}
+
+mod mysql {
+    use super::*;
+    flexiapi_contract::storage_contract_tests!(fresh(Backend::MySql));
+
+    #[tokio::test]
+    async fn flexisip_queries_read_accounts_and_passwords() {
+        flexisip::check(fresh(Backend::MySql).await).await;
+    }
+}
+
+/// The SQL Flexisip is configured with (`soci-password-request`,
+/// `soci-users-with-phones-request`), run verbatim with `:name` placeholders bound per dialect.
+mod flexisip {
+    use chrono::Utc;
+    use flexiapi_adapters_sql::Backend;
+    use flexiapi_domain::model::{
+        DigestConfig, Domain, NewAccount, NewSpace, Password, PasswordAlgorithm, SpaceSettings,
+        Username,
+    };
+    use sqlx::{AssertSqlSafe, Connection, Row};
+
+    use super::{Db, Fixture};
+
+    const PASSWORD_REQUEST: &str = "select password, algorithm from passwords where account_id = \
+        (select id from accounts where username = :id and domain = :domain and activated = true)";
+    const PHONES_REQUEST: &str = "select username, domain from accounts where activated = true \
+        and (username in (:phones) or phone in (:phones))";
+
+    /// Replaces `:name` placeholders (in order) by the backend's, like soci does.
+    fn bind_style(sql: &str, backend: Backend) -> String {
+        let mut out = String::new();
+        let mut n = 0;
+        let mut chars = sql.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == ':' && chars.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
+                while chars
+                    .peek()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
+                {
+                    chars.next();
+                }
+                n += 1;
+                match backend {
+                    Backend::Postgres => out.push_str(&format!("${n}")),
+                    _ => out.push('?'),
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    fn account(user: &str, activated: bool, phone: Option<&str>) -> NewAccount {
+        let mut new = NewAccount::new(Username::parse(user).unwrap(), domain());
+        new.activated = activated;
+        new.phone = phone.map(str::to_owned);
+        new.passwords = vec![
+            Password::from_clear(PasswordAlgorithm::Md5, user, "sip.example.org", "pw"),
+            Password::from_clear(PasswordAlgorithm::Sha256, user, "sip.example.org", "pw"),
+        ];
+        new
+    }
+
+    fn domain() -> Domain {
+        Domain::parse("sip.example.org").unwrap()
+    }
+
+    pub async fn check(db: Db) {
+        let storage = db.storage();
+        let url = db.0.url().to_owned();
+        let backend = db.0.database().backend();
+        let outcome = tokio::spawn(async move {
+            storage
+                .create_space(
+                    NewSpace {
+                        domain: domain(),
+                        host: "sip.example.org".into(),
+                        name: "SIP".into(),
+                        super_space: false,
+                        max_accounts: 0,
+                        expire_at: None,
+                        digest: DigestConfig::default(),
+                        jwt: None,
+                        settings: SpaceSettings::default(),
+                    },
+                    Utc::now(),
+                )
+                .await
+                .unwrap();
+            let alice = account("alice", true, Some("+33611111111"));
+            storage
+                .create_account(alice.clone(), 0, Utc::now())
+                .await
+                .unwrap();
+            storage
+                .create_account(account("bob", false, Some("+33622222222")), 0, Utc::now())
+                .await
+                .unwrap();
+            storage
+                .create_account(account("carol", true, None), 0, Utc::now())
+                .await
+                .unwrap();
+            let expect = |alg| {
+                alice
+                    .passwords
+                    .iter()
+                    .find(|p| p.algorithm == alg)
+                    .unwrap()
+                    .hash
+                    .clone()
+            };
+            let mut want = vec![
+                (expect(PasswordAlgorithm::Md5), "MD5".to_owned()),
+                (expect(PasswordAlgorithm::Sha256), "SHA-256".to_owned()),
+            ];
+            want.sort();
+
+            let password_sql = bind_style(PASSWORD_REQUEST, backend);
+            let phones_sql = bind_style(PHONES_REQUEST, backend);
+            let (mut passwords, bob, mut by_phone) = match backend {
+                Backend::Postgres => {
+                    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                    let rows = |user: &'static str| {
+                        sqlx::query(AssertSqlSafe(password_sql.clone()))
+                            .bind(user)
+                            .bind("sip.example.org")
+                    };
+                    let a = rows("alice").fetch_all(&mut c).await.unwrap();
+                    let b = rows("bob").fetch_all(&mut c).await.unwrap();
+                    let p = sqlx::query(AssertSqlSafe(phones_sql.clone()))
+                        .bind("carol")
+                        .bind("+33611111111")
+                        .fetch_all(&mut c)
+                        .await
+                        .unwrap();
+                    (
+                        pairs(&a, "password", "algorithm"),
+                        b.len(),
+                        pairs(&p, "username", "domain"),
+                    )
+                }
+                Backend::MySql => {
+                    let mut c = sqlx::MySqlConnection::connect(&url).await.unwrap();
+                    let rows = |user: &'static str| {
+                        sqlx::query(AssertSqlSafe(password_sql.clone()))
+                            .bind(user)
+                            .bind("sip.example.org")
+                    };
+                    let a = rows("alice").fetch_all(&mut c).await.unwrap();
+                    let b = rows("bob").fetch_all(&mut c).await.unwrap();
+                    let p = sqlx::query(AssertSqlSafe(phones_sql.clone()))
+                        .bind("carol")
+                        .bind("+33611111111")
+                        .fetch_all(&mut c)
+                        .await
+                        .unwrap();
+                    (
+                        pairs(&a, "password", "algorithm"),
+                        b.len(),
+                        pairs(&p, "username", "domain"),
+                    )
+                }
+                Backend::Sqlite => {
+                    let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                    let rows = |user: &'static str| {
+                        sqlx::query(AssertSqlSafe(password_sql.clone()))
+                            .bind(user)
+                            .bind("sip.example.org")
+                    };
+                    let a = rows("alice").fetch_all(&mut c).await.unwrap();
+                    let b = rows("bob").fetch_all(&mut c).await.unwrap();
+                    let p = sqlx::query(AssertSqlSafe(phones_sql.clone()))
+                        .bind("carol")
+                        .bind("+33611111111")
+                        .fetch_all(&mut c)
+                        .await
+                        .unwrap();
+                    (
+                        pairs(&a, "password", "algorithm"),
+                        b.len(),
+                        pairs(&p, "username", "domain"),
+                    )
+                }
+            };
+            passwords.sort();
+            by_phone.sort();
+            assert_eq!(passwords, want, "alice's hashes, one per algorithm");
+            assert_eq!(bob, 0, "a deactivated account yields nothing");
+            assert_eq!(
+                by_phone,
+                [
+                    ("alice".to_owned(), "sip.example.org".to_owned()),
+                    ("carol".to_owned(), "sip.example.org".to_owned())
+                ]
+            );
+        })
+        .await;
+        db.teardown().await;
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+
+    fn pairs<R: Row>(rows: &[R], a: &str, b: &str) -> Vec<(String, String)>
+    where
+        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'c> &'c str: sqlx::ColumnIndex<R>,
+    {
+        rows.iter()
+            .map(|r| (r.get::<String, _>(a), r.get::<String, _>(b)))
+            .collect()
+    }
+}
