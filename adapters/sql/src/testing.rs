@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use flexiapi_domain::ports::Storage;
 use sqlx::{AssertSqlSafe, Connection, Executor, MySqlConnection, PgConnection, Row};
 
-use crate::{Backend, SqlDatabase, SqlError, redact_url};
+use crate::{Backend, SqlDatabase, SqlError, one_line, redact_url};
 
 pub const POSTGRES_URL_VAR: &str = "FLEXIAPI_TEST_POSTGRES_URL";
 pub const MYSQL_URL_VAR: &str = "FLEXIAPI_TEST_MYSQL_URL";
@@ -82,7 +82,7 @@ impl TestDatabase {
                     &format!("CREATE DATABASE {name}"),
                 )
                 .await
-                .map_err(|e| fail(e.to_string()))?;
+                .map_err(|e| fail(one_line(&e)))?;
                 let mut url = url::Url::parse(&maintenance_url).map_err(|e| fail(e.to_string()))?;
                 url.set_path(&name);
                 Self::open(

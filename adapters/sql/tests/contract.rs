@@ -31,11 +31,37 @@ async fn fresh(backend: Backend) -> Db {
 
 mod sqlite {
     use super::*;
+
+    #[tokio::test]
+    async fn a_bad_row_is_a_backend_error_not_a_panic() {
+        extra::bad_password_row(fresh(Backend::Sqlite).await).await;
+    }
+
+    #[tokio::test]
+    async fn a_relative_sqlite_path_is_created() {
+        let name = format!("flexiapi-rel-{}.sqlite", std::process::id());
+        let db = flexiapi_adapters_sql::SqlDatabase::connect(&format!("sqlite://{name}"))
+            .await
+            .expect("relative sqlite URL");
+        db.migrate().await.unwrap();
+        db.close().await;
+        let existed = std::path::Path::new(&name).exists();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{name}{suffix}"));
+        }
+        assert!(existed, "{name} was created in the working directory");
+    }
+
     flexiapi_contract::storage_contract_tests!(fresh(Backend::Sqlite));
 
     #[tokio::test]
     async fn flexisip_queries_read_accounts_and_passwords() {
         flexisip::check(fresh(Backend::Sqlite).await).await;
+    }
+
+    #[tokio::test]
+    async fn migrations_run_twice_and_a_closed_pool_is_unavailable() {
+        extra::migrate_twice_then_close(fresh(Backend::Sqlite).await).await;
     }
 }
 
@@ -47,15 +73,38 @@ mod postgres {
     async fn flexisip_queries_read_accounts_and_passwords() {
         flexisip::check(fresh(Backend::Postgres).await).await;
     }
+
+    #[tokio::test]
+    async fn migrations_run_twice_and_a_closed_pool_is_unavailable() {
+        extra::migrate_twice_then_close(fresh(Backend::Postgres).await).await;
+    }
 }
 
 mod mysql {
     use super::*;
+
+    #[tokio::test]
+    async fn a_mariadb_url_is_served_by_the_mysql_backend() {
+        let db = fresh(Backend::MySql).await;
+        let url = db.0.url().replacen("mysql:", "mariadb:", 1);
+        let other = flexiapi_adapters_sql::SqlDatabase::connect(&url).await;
+        let outcome = other.map(|o| (o.backend(), o));
+        db.teardown().await;
+        let (backend, other) = outcome.expect("mariadb:// connects");
+        assert_eq!(backend, Backend::MySql);
+        other.close().await;
+    }
+
     flexiapi_contract::storage_contract_tests!(fresh(Backend::MySql));
 
     #[tokio::test]
     async fn flexisip_queries_read_accounts_and_passwords() {
         flexisip::check(fresh(Backend::MySql).await).await;
+    }
+
+    #[tokio::test]
+    async fn migrations_run_twice_and_a_closed_pool_is_unavailable() {
+        extra::migrate_twice_then_close(fresh(Backend::MySql).await).await;
     }
 }
 
@@ -261,5 +310,75 @@ mod flexisip {
         rows.iter()
             .map(|r| (r.get::<String, _>(a), r.get::<String, _>(b)))
             .collect()
+    }
+}
+
+/// Checks beyond the port contract: migrations, pool shutdown, rows edited by hand.
+mod extra {
+    use chrono::Utc;
+    use flexiapi_domain::error::StoreError;
+    use flexiapi_domain::model::{Domain, NewAccount, NewSpace, Username};
+
+    use super::{Db, Fixture};
+
+    pub async fn migrate_twice_then_close(db: Db) {
+        let again = db.0.database().migrate().await;
+        let storage = db.storage();
+        db.0.database().close().await;
+        let ping = storage.ping().await;
+        db.teardown().await;
+        again.expect("a second migration run is harmless");
+        assert!(matches!(ping, Err(StoreError::Unavailable(_))), "{ping:?}");
+    }
+
+    pub async fn bad_password_row(db: Db) {
+        let storage = db.storage();
+        let d = Domain::parse("example.org").unwrap();
+        storage
+            .create_space(
+                NewSpace {
+                    domain: d.clone(),
+                    host: "example.org".into(),
+                    name: "x".into(),
+                    super_space: false,
+                    max_accounts: 0,
+                    expire_at: None,
+                    digest: Default::default(),
+                    jwt: None,
+                    settings: Default::default(),
+                },
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        let id = storage
+            .create_account(
+                NewAccount::new(Username::parse("a").unwrap(), d),
+                0,
+                Utc::now(),
+            )
+            .await
+            .unwrap()
+            .id;
+        let url = db.0.url().to_owned();
+        let outcome = async {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query(
+                "INSERT INTO passwords (account_id, password, algorithm) VALUES (?, 'x', 'CLRTXT')",
+            )
+            .bind(id.0)
+            .execute(&mut c)
+            .await
+            .unwrap();
+            c.close().await.unwrap();
+            storage.account_by_id(id).await
+        }
+        .await;
+        db.teardown().await;
+        assert!(
+            matches!(outcome, Err(StoreError::Backend(_))),
+            "{outcome:?}"
+        );
     }
 }
