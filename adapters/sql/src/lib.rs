@@ -179,6 +179,7 @@ impl SqlDatabase {
         Ok(SqlDatabase { pool, display_url })
     }
 
+    /// Which backend the URL selected.
     pub fn backend(&self) -> Backend {
         match self.pool {
             Pool::Sqlite(_) => Backend::Sqlite,

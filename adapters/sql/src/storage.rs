@@ -958,6 +958,7 @@ pub struct SqliteStorage {
 }
 
 impl SqliteStorage {
+    /// Every port on `pool`, which must be migrated ([`crate::SqlDatabase::migrate`]).
     pub fn new(pool: SqlitePool) -> Self {
         Self { pool }
     }
@@ -994,6 +995,7 @@ pub struct PostgresStorage {
 }
 
 impl PostgresStorage {
+    /// Every port on `pool`, which must be migrated ([`crate::SqlDatabase::migrate`]).
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
@@ -1031,6 +1033,7 @@ pub struct MySqlStorage {
 }
 
 impl MySqlStorage {
+    /// Every port on `pool`, which must be migrated ([`crate::SqlDatabase::migrate`]).
     pub fn new(pool: MySqlPool) -> Self {
         Self { pool }
     }

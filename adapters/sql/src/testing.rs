@@ -116,10 +116,12 @@ impl TestDatabase {
         &self.url
     }
 
+    /// The migrated pool on this database.
     pub fn database(&self) -> &SqlDatabase {
         &self.database
     }
 
+    /// Every port on this database.
     pub fn storage(&self) -> Arc<dyn Storage> {
         self.database.storage()
     }
