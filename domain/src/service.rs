@@ -91,7 +91,11 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, tokens: Arc<dyn TokenSource>) -> Self {
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        clock: Arc<dyn Clock>,
+        tokens: Arc<dyn TokenSource>,
+    ) -> Self {
         Self {
             storage,
             clock,
@@ -124,7 +128,10 @@ impl Services {
         }
         if let Some(jwt) = &input.jwt {
             if !crate::auth::jwt::public_key_is_usable(&jwt.public_key, &jwt.algorithms) {
-                errors.add("oidc_authentication_configuration.public_key", Rule::PublicKey);
+                errors.add(
+                    "oidc_authentication_configuration.public_key",
+                    Rule::PublicKey,
+                );
             }
         }
         errors.clone().into_result()?;
@@ -155,7 +162,8 @@ impl Services {
     }
 
     async fn space(&self, domain: &str) -> ServiceResult<Space> {
-        let parsed = Domain::parse(domain).map_err(|_| ServiceError::UnknownSpace(domain.into()))?;
+        let parsed =
+            Domain::parse(domain).map_err(|_| ServiceError::UnknownSpace(domain.into()))?;
         self.storage
             .space_by_domain(&parsed)
             .await?
@@ -210,7 +218,10 @@ impl Services {
                     passwords: Some(vec![hashed]),
                     ..AccountChanges::unchanged(&existing)
                 };
-                Ok(self.storage.update_account(existing.id, changes, now).await?)
+                Ok(self
+                    .storage
+                    .update_account(existing.id, changes, now)
+                    .await?)
             }
             None => {
                 let new = NewAccount {
@@ -232,7 +243,11 @@ impl Services {
     ///
     /// # Errors
     /// `AccountNotFound` when username@domain does not exist.
-    pub async fn create_admin_api_key(&self, username: &str, domain: &str) -> ServiceResult<String> {
+    pub async fn create_admin_api_key(
+        &self,
+        username: &str,
+        domain: &str,
+    ) -> ServiceResult<String> {
         let space = self.space(domain).await?;
         let username = Username::parse(username).map_err(|_| ServiceError::AccountNotFound)?;
         let account = self
@@ -327,9 +342,10 @@ impl Services {
             match old_password {
                 None | Some("") => errors.add("old_password", Rule::Required),
                 Some(old) => {
-                    let matches = account.passwords.iter().any(|p| {
-                        p.matches_clear(account.username.as_str(), space.realm(), old)
-                    });
+                    let matches = account
+                        .passwords
+                        .iter()
+                        .any(|p| p.matches_clear(account.username.as_str(), space.realm(), old));
                     if !matches {
                         errors.add("old_password", Rule::IncorrectOldPassword);
                     }

@@ -64,7 +64,10 @@ fn parse_params(input: &str) -> HashMap<String, String> {
     let mut params = HashMap::new();
     let mut chars = input.chars().peekable();
     loop {
-        while chars.next_if(|c| c.is_ascii_whitespace() || *c == ',').is_some() {}
+        while chars
+            .next_if(|c| c.is_ascii_whitespace() || *c == ',')
+            .is_some()
+        {}
         let mut name = String::new();
         while let Some(c) = chars.next_if(|c| *c != '=' && *c != ',') {
             name.push(c);

@@ -242,7 +242,11 @@ impl Authenticator {
         Ok((account, space))
     }
 
-    async fn bearer(&self, token: &str, ctx: &RequestContext<'_>) -> Result<Authenticated, AuthError> {
+    async fn bearer(
+        &self,
+        token: &str,
+        ctx: &RequestContext<'_>,
+    ) -> Result<Authenticated, AuthError> {
         let config = ctx.space.jwt.as_ref().ok_or(AuthError::JwtNotConfigured)?;
         let account = match jwt::verify(token, config).map_err(AuthError::InvalidToken)? {
             jwt::JwtSubject::Sip(id) => {
@@ -257,8 +261,9 @@ impl Authenticator {
             }
             jwt::JwtSubject::None => None,
         };
-        let (account, account_space) =
-            self.with_space(account.ok_or(AuthError::JwtUnknownAccount)?).await?;
+        let (account, account_space) = self
+            .with_space(account.ok_or(AuthError::JwtUnknownAccount)?)
+            .await?;
         Ok(Authenticated {
             account,
             account_space,
@@ -283,9 +288,12 @@ impl Authenticator {
             if ip != ctx.ip {
                 return Err(AuthError::InvalidApiKey);
             }
-            let last_used = self.usage.last_used(stored.id).map_or(stored.last_used_at, |pending| {
-                pending.max(stored.last_used_at)
-            });
+            let last_used = self
+                .usage
+                .last_used(stored.id)
+                .map_or(stored.last_used_at, |pending| {
+                    pending.max(stored.last_used_at)
+                });
             if last_used + self.settings.user_api_key_ttl < now {
                 self.storage.delete_api_key(stored.id).await?;
                 self.usage.forget(stored.id);
@@ -383,7 +391,9 @@ impl Authenticator {
         authorization: Option<&str>,
         ctx: &RequestContext<'_>,
     ) -> Result<Authenticated, AuthError> {
-        let from = from.filter(|f| !f.trim().is_empty()).ok_or(AuthError::MissingFrom)?;
+        let from = from
+            .filter(|f| !f.trim().is_empty())
+            .ok_or(AuthError::MissingFrom)?;
         let identity = SipIdentity::parse_from_header(from).map_err(|_| AuthError::InvalidFrom)?;
         let target = self.digest_target(identity).await?;
 
@@ -443,7 +453,8 @@ impl Authenticator {
                 (None, Some(_)) => AuthError::InvalidCredentials { challenges },
             });
         };
-        let expected = digest::expected_response(password.algorithm, &password.hash, ctx.method, &response);
+        let expected =
+            digest::expected_response(password.algorithm, &password.hash, ctx.method, &response);
         if !fields_ok || !constant_time_eq(expected.as_bytes(), response.response.as_bytes()) {
             let challenges = self.issue_challenges(&target, ctx.ip, false).await?;
             return Err(AuthError::InvalidCredentials { challenges });
@@ -481,7 +492,8 @@ impl Authenticator {
     }
 
     fn is_stale(&self, nonce: &DigestNonce, now: DateTime<Utc>) -> bool {
-        nonce.created_at + self.settings.nonce_ttl <= now || nonce.uses >= self.settings.nonce_max_uses
+        nonce.created_at + self.settings.nonce_ttl <= now
+            || nonce.uses >= self.settings.nonce_max_uses
     }
 
     /// Removes expired nonces and idle user API keys; returns how many of each.
@@ -490,7 +502,10 @@ impl Authenticator {
     /// The storage failure.
     pub async fn purge_expired(&self) -> Result<(u64, u64), StoreError> {
         let now = self.clock.now();
-        let nonces = self.storage.purge_nonces(now - self.settings.nonce_ttl).await?;
+        let nonces = self
+            .storage
+            .purge_nonces(now - self.settings.nonce_ttl)
+            .await?;
         let keys = self
             .storage
             .purge_idle_user_api_keys(now - self.settings.user_api_key_ttl)
