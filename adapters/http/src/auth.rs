@@ -138,10 +138,11 @@ pub async fn authenticate(
         .extensions()
         .get::<ClientIp>()
         .ok_or_else(ApiError::internal)?;
-    let uri = req
-        .uri()
+    // Nesting under `/api` strips the prefix from `uri()`; the client signed the original.
+    let original = req.original_uri();
+    let uri = original
         .path_and_query()
-        .map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+        .map_or_else(|| original.path().to_owned(), |pq| pq.as_str().to_owned());
     let ctx = RequestContext {
         method: req.method().as_str(),
         uri: &uri,
