@@ -17,7 +17,7 @@ fn have(program: &str, arg: &str) -> bool {
 #[tokio::test]
 async fn curl_digest_authenticates_md5_and_sha256_accounts() {
     if !have("curl", "--version") {
-        eprintln!("curl is absent: skipped");
+        skip("curl");
         return;
     }
     let app = TestApp::spawn().await;
@@ -64,7 +64,7 @@ async fn python_requests_digest_auth_works_with_nonce_reuse() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !has_requests {
-        eprintln!("python3 with requests is absent: skipped");
+        skip("python3 with requests");
         return;
     }
     let app = TestApp::spawn().await;
