@@ -206,7 +206,7 @@ async fn maintenance(authenticator: Authenticator) {
         if let Err(e) = authenticator.flush_usage().await {
             tracing::warn!(error = %e, "could not flush API key usage");
         }
-        if ticks % 12 == 0 {
+        if ticks.is_multiple_of(12) {
             match authenticator.purge_expired().await {
                 Ok((nonces, keys)) if nonces + keys > 0 => {
                     tracing::info!(nonces, keys, "purged expired nonces and idle user keys");

@@ -126,13 +126,13 @@ impl Services {
         if input.max_accounts < 0 {
             errors.add("max_accounts", Rule::IntegerBetween(0, i64::MAX));
         }
-        if let Some(jwt) = &input.jwt {
-            if !crate::auth::jwt::public_key_is_usable(&jwt.public_key, &jwt.algorithms) {
-                errors.add(
-                    "oidc_authentication_configuration.public_key",
-                    Rule::PublicKey,
-                );
-            }
+        if let Some(jwt) = &input.jwt
+            && !crate::auth::jwt::public_key_is_usable(&jwt.public_key, &jwt.algorithms)
+        {
+            errors.add(
+                "oidc_authentication_configuration.public_key",
+                Rule::PublicKey,
+            );
         }
         errors.clone().into_result()?;
         let (Some(domain), Some(host)) = (domain, host) else {

@@ -81,7 +81,7 @@ fn register_schemes(registry: &mut Registry) {
     );
 }
 
-fn header<'a>(req: &'a Request, name: impl poem::http::header::AsHeaderName) -> Option<&'a str> {
+fn header(req: &Request, name: impl poem::http::header::AsHeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -160,10 +160,10 @@ pub async fn authenticate(
     if let AuthMethod::ApiKey {
         from_cookie: true, ..
     } = authenticated.method
+        && !safe
+        && !is_json_request(req)
     {
-        if !safe && !is_json_request(req) {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf-json-required"));
-        }
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf-json-required"));
     }
 
     if let Some(response_headers) = req.extensions().get::<ResponseHeaders>() {

@@ -22,11 +22,11 @@ fn catalogue(lang: &str) -> BTreeMap<String, BTreeSet<String>> {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
-            if !line.starts_with(' ') {
-                if let Some((id, _)) = line.split_once(" =") {
-                    current = Some(id.trim().to_owned());
-                    messages.entry(id.trim().to_owned()).or_default();
-                }
+            if !line.starts_with(' ')
+                && let Some((id, _)) = line.split_once(" =")
+            {
+                current = Some(id.trim().to_owned());
+                messages.entry(id.trim().to_owned()).or_default();
             }
             if let Some(id) = &current {
                 let mut rest = line;
