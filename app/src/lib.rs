@@ -1,1 +1,241 @@
+//! The flexiapi application: configuration, wiring of adapters to the domain, and the server's
+//! lifecycle. `main.rs` only parses the command line and calls into here.
 
+pub mod cli;
+pub mod config;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use flexiapi_adapters_http::i18n::Languages;
+use flexiapi_adapters_http::{AppState, HttpSettings};
+use flexiapi_adapters_memory::MemoryStorage;
+use flexiapi_adapters_sql::SqlDatabase;
+use flexiapi_domain::auth::{AuthSettings, Authenticator};
+use flexiapi_domain::ports::{Clock, Storage, TokenSource};
+use flexiapi_domain::service::{BootstrapCredentials, Services};
+use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use rand::Rng;
+
+use crate::config::Config;
+
+/// The real clock.
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Secrets from the operating system's CSPRNG (through rand's thread generator).
+#[derive(Debug, Default)]
+pub struct RandomTokens;
+
+impl TokenSource for RandomTokens {
+    fn alphanumeric(&self, len: usize) -> String {
+        rand::rng()
+            .sample_iter(rand::distr::Alphanumeric)
+            .take(len)
+            .map(char::from)
+            .collect()
+    }
+
+    fn hex(&self, bytes: usize) -> String {
+        let mut buf = vec![0u8; bytes];
+        rand::rng().fill(&mut buf[..]);
+        hex::encode(buf)
+    }
+}
+
+/// An opened storage backend.
+pub struct Database {
+    pub storage: Arc<dyn Storage>,
+    sql: Option<SqlDatabase>,
+}
+
+impl Database {
+    /// Connects to `url` (`memory` for the in-memory adapter).
+    ///
+    /// # Errors
+    /// A malformed URL or an unreachable database.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        if url == "memory" {
+            return Ok(Self {
+                storage: Arc::new(MemoryStorage::default()),
+                sql: None,
+            });
+        }
+        let sql = SqlDatabase::connect(url).await?;
+        Ok(Self {
+            storage: sql.storage(),
+            sql: Some(sql),
+        })
+    }
+
+    /// Applies migrations (nothing to do in memory).
+    ///
+    /// # Errors
+    /// A failed migration.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        if let Some(sql) = &self.sql {
+            sql.migrate().await?;
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        if let Some(sql) = &self.sql {
+            sql.close().await;
+        }
+    }
+}
+
+/// The domain services over `storage`, with the real clock and random source.
+pub fn services(storage: Arc<dyn Storage>) -> Services {
+    Services::new(storage, Arc::new(SystemClock), Arc::new(RandomTokens))
+}
+
+/// A bound, not yet running, server.
+pub struct Application {
+    addr: SocketAddr,
+    acceptor: poem::listener::TcpAcceptor,
+    state: AppState,
+    database: Database,
+    /// Set when this start created the bootstrap space and admin.
+    pub bootstrap: Option<BootstrapCredentials>,
+}
+
+impl Application {
+    /// Opens and migrates the database, bootstraps an empty one, and binds the listener (port 0
+    /// picks a free port).
+    ///
+    /// # Errors
+    /// Configuration, database or bind failures.
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let languages = Languages::new(&config.languages).map_err(anyhow::Error::msg)?;
+        let database = Database::open(&config.database).await?;
+        database.migrate().await?;
+        let services = services(database.storage.clone());
+        let bootstrap = services
+            .bootstrap()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create the first space and admin: {e}"))?;
+        let authenticator = Authenticator::new(
+            services.storage.clone(),
+            services.clock.clone(),
+            services.tokens.clone(),
+            AuthSettings {
+                user_api_key_ttl: chrono::Duration::minutes(config.api_key_expiration_minutes),
+                nonce_ttl: chrono::Duration::seconds(config.nonce_expiration_seconds),
+                nonce_max_uses: config.nonce_max_uses,
+            },
+        );
+        let state = AppState {
+            services,
+            authenticator,
+            settings: HttpSettings {
+                languages,
+                max_body_bytes: config.max_body_bytes,
+            },
+        };
+        let acceptor = TcpListener::bind(config.bind.clone())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .context("the listener has no address")?;
+        Ok(Self {
+            addr,
+            acceptor,
+            state,
+            database,
+            bootstrap,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The use cases over this application's storage (tests arrange data with it).
+    pub fn services(&self) -> Services {
+        self.state.services.clone()
+    }
+
+    /// Serves until `shutdown` completes, then finishes requests in flight (up to 30 s) and
+    /// flushes pending API key usage.
+    ///
+    /// # Errors
+    /// Server I/O failures.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let authenticator = self.state.authenticator.clone();
+        let maintenance = tokio::spawn(maintenance(authenticator.clone()));
+        let app = flexiapi_adapters_http::app(self.state);
+        let result = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(30)))
+            .await;
+        maintenance.abort();
+        if let Err(e) = authenticator.flush_usage().await {
+            tracing::warn!(error = %e, "could not flush API key usage");
+        }
+        self.database.close().await;
+        result.context("server failed")
+    }
+}
+
+/// Coalesced writes and purges, off the request path.
+async fn maintenance(authenticator: Authenticator) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    let mut ticks: u64 = 0;
+    loop {
+        tick.tick().await;
+        ticks += 1;
+        if let Err(e) = authenticator.flush_usage().await {
+            tracing::warn!(error = %e, "could not flush API key usage");
+        }
+        if ticks.is_multiple_of(12) {
+            match authenticator.purge_expired().await {
+                Ok((nonces, keys)) if nonces + keys > 0 => {
+                    tracing::info!(nonces, keys, "purged expired nonces and idle user keys");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purge failed"),
+            }
+        }
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

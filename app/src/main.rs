@@ -1,1 +1,149 @@
-fn main() {}
+//! The `flexiapi` binary: parses the command line and dispatches; errors are one line on stderr.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use clap::Parser;
+use flexiapi::cli::{AccountsCommand, ApiKeysCommand, Cli, Command, SpacesCommand};
+use flexiapi::config::Config;
+use flexiapi::{Application, Database, services, shutdown_signal};
+use flexiapi_domain::model::PasswordAlgorithm;
+use flexiapi_domain::service::{CreateSpace, ServiceError};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FLEXIAPI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A use-case error as one line a CLI user understands.
+fn explain(e: ServiceError) -> anyhow::Error {
+    match e {
+        ServiceError::Validation(errors) => {
+            let fields: Vec<String> = errors
+                .0
+                .iter()
+                .map(|f| format!("{} ({:?})", f.field, f.rule))
+                .collect();
+            anyhow!("invalid {}", fields.join(", "))
+        }
+        ServiceError::Conflict(c) => anyhow!("already taken: {c:?}"),
+        other => anyhow!("{other}"),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let bind = match &cli.command {
+        Command::Serve { bind } => bind.clone(),
+        _ => None,
+    };
+    if let Command::Openapi = cli.command {
+        println!("{}", flexiapi_adapters_http::openapi_json());
+        return Ok(());
+    }
+    let config = Config::load(cli.config.as_deref(), cli.database, bind)?;
+    match cli.command {
+        Command::Serve { .. } => serve(&config).await,
+        Command::Migrate => {
+            let db = Database::open(&config.database).await?;
+            db.migrate().await?;
+            db.close().await;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Spaces(SpacesCommand::Create(args)) => {
+            let expire_at = args
+                .expire_at
+                .as_deref()
+                .map(chrono::DateTime::parse_from_rfc3339)
+                .transpose()
+                .context("--expire-at must be RFC 3339, e.g. 2030-01-01T00:00:00Z")?
+                .map(|d| d.with_timezone(&chrono::Utc));
+            let db = open_migrated(&config).await?;
+            let space = services(db.storage.clone())
+                .create_space(CreateSpace {
+                    domain: args.domain,
+                    host: args.host,
+                    name: args.name,
+                    super_space: args.super_space,
+                    expire_at,
+                    ..CreateSpace::default()
+                })
+                .await
+                .map_err(explain)?;
+            db.close().await;
+            println!("created space {} on host {}", space.domain, space.host);
+            Ok(())
+        }
+        Command::Accounts(AccountsCommand::CreateAdmin {
+            username,
+            domain,
+            password,
+            algorithm,
+        }) => {
+            let algorithm: PasswordAlgorithm = algorithm
+                .parse()
+                .map_err(|_| anyhow!("--algorithm must be MD5 or SHA-256"))?;
+            let db = open_migrated(&config).await?;
+            let account = services(db.storage.clone())
+                .create_admin(&username, &domain, &password, algorithm)
+                .await
+                .map_err(explain)?;
+            db.close().await;
+            println!("admin {} ready (id {})", account.identity(), account.id.0);
+            Ok(())
+        }
+        Command::ApiKeys(ApiKeysCommand::Create { username, domain }) => {
+            let db = open_migrated(&config).await?;
+            let key = services(db.storage.clone())
+                .create_admin_api_key(&username, &domain)
+                .await
+                .map_err(explain)?;
+            db.close().await;
+            println!("{key}");
+            Ok(())
+        }
+        Command::Openapi => Ok(()),
+    }
+}
+
+async fn open_migrated(config: &Config) -> anyhow::Result<Database> {
+    let db = Database::open(&config.database).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn serve(config: &Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    if let Some(creds) = &app.bootstrap {
+        println!(
+            "\nflexiapi: created the super space `localhost` and its admin.\n  SIP identity: {}\n  password:     {}\n  admin API key: {}\n  try: curl -H 'accept: application/json' -H 'x-api-key: {}' http://localhost:{}/api/accounts/me\n",
+            creds.identity,
+            creds.password,
+            creds.api_key,
+            creds.api_key,
+            app.addr().port()
+        );
+    }
+    tracing::info!(addr = %app.addr(), "listening");
+    app.run_until(shutdown_signal()).await
+}

@@ -1,16 +1,16 @@
 //! The flexiapi domain: what a Flexisip account manager *is*, without any I/O.
 //!
 //! # Layout
-//! - [`model`] — entities (`Space`, `Account`, `Password`, `ApiKey`, `AuthToken`, `DigestNonce`)
+//! - `model`: entities (`Space`, `Account`, `Password`, `ApiKey`, `AuthToken`, `DigestNonce`)
 //!   and value types (`SipIdentity`, `Username`, `Domain`, `PasswordAlgorithm`) that validate in
 //!   their constructors.
-//! - [`ports`] — the traits adapters implement: repositories, the nonce store, `Clock` and
+//! - `ports`: the traits adapters implement: repositories, the nonce store, `Clock` and
 //!   `TokenSource`. They are `async_trait` objects so the backend is chosen at run time.
-//! - [`auth`] — the authentication strategies (Digest, API key, JWT) and the [`auth::Authenticator`]
+//! - `auth`: the authentication strategies (Digest, API key, JWT) and the [`auth::Authenticator`]
 //!   that applies them in the documented order.
-//! - [`access`] — the four access levels and the one policy that decides who may do what.
-//! - [`validation`] — field-level validation errors, as rule identifiers (never English text).
-//! - [`error`] — the error enums. They state facts; the HTTP adapter turns them into statuses and
+//! - `access`: the four access levels and the one policy that decides who may do what.
+//! - `validation`: field-level validation errors, as rule identifiers (never English text).
+//! - `error`: the error enums. They state facts; the HTTP adapter turns them into statuses and
 //!   localized messages.
 //!
 //! This crate must not depend on tokio, sqlx, poem or anything else that does I/O.

@@ -1,1 +1,469 @@
-//! Services.
+//! Use cases shared by the CLI and the HTTP API: creating spaces and admins, keys, passwords,
+//! auth tokens. Validation happens here, once, whoever calls.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::error::{Conflict, StoreError};
+use crate::model::{
+    Account, AccountChanges, AccountId, AccountQuery, ApiKeyKind, AuthToken, DigestConfig, Domain,
+    JwtConfig, NewAccount, NewApiKey, NewSpace, Page, Password, PasswordAlgorithm, Space,
+    SpaceSettings, Username, hash_api_key, normalize_host,
+};
+use crate::ports::{Clock, Storage, TokenSource};
+use crate::validation::{Rule, ValidationErrors};
+
+/// Length of generated API keys (the original's 40 alphanumerics).
+pub const API_KEY_LENGTH: usize = 40;
+/// Auth tokens are valid this long after creation (the original's fixed 5 minutes).
+pub const AUTH_TOKEN_TTL_MINUTES: i64 = 5;
+/// Minimum password length.
+pub const MIN_PASSWORD_LENGTH: usize = 6;
+
+/// What can go wrong in a use case.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("invalid input: {0:?}")]
+    Validation(ValidationErrors),
+    #[error("no space for domain {0}")]
+    UnknownSpace(String),
+    #[error("account not found")]
+    AccountNotFound,
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0:?}")]
+    Conflict(Conflict),
+    #[error("the space has reached its maximum number of accounts")]
+    SpaceFull,
+    #[error(transparent)]
+    Storage(StoreError),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(c) => Self::Conflict(c),
+            StoreError::SpaceFull => Self::SpaceFull,
+            StoreError::NotFound => Self::NotFound,
+            other => Self::Storage(other),
+        }
+    }
+}
+
+impl From<ValidationErrors> for ServiceError {
+    fn from(e: ValidationErrors) -> Self {
+        Self::Validation(e)
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Input of space creation, unvalidated.
+#[derive(Debug, Clone, Default)]
+pub struct CreateSpace {
+    pub domain: String,
+    pub host: String,
+    pub name: Option<String>,
+    pub super_space: bool,
+    pub max_accounts: i64,
+    pub expire_at: Option<DateTime<Utc>>,
+    pub realm: Option<String>,
+    pub default_password_algorithm: Option<PasswordAlgorithm>,
+    pub jwt: Option<JwtConfig>,
+    pub settings: SpaceSettings,
+}
+
+/// What `bootstrap` created, to be shown once to the operator.
+#[derive(Debug, Clone)]
+pub struct BootstrapCredentials {
+    pub identity: String,
+    pub password: String,
+    pub api_key: String,
+}
+
+/// The use cases, over the ports.
+#[derive(Clone)]
+pub struct Services {
+    pub storage: Arc<dyn Storage>,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: Arc<dyn TokenSource>,
+}
+
+impl Services {
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        clock: Arc<dyn Clock>,
+        tokens: Arc<dyn TokenSource>,
+    ) -> Self {
+        Self {
+            storage,
+            clock,
+            tokens,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// # Errors
+    /// `Validation` for a bad domain, host or past expiry; `Conflict` for a taken domain, host
+    /// or name.
+    pub async fn create_space(&self, input: CreateSpace) -> ServiceResult<Space> {
+        let now = self.now();
+        let mut errors = ValidationErrors::new();
+        let domain = Domain::parse(&input.domain)
+            .map_err(|_| errors.add("domain", Rule::Domain))
+            .ok();
+        let host = normalize_host(&input.host);
+        if host.is_none() {
+            errors.add("host", Rule::Domain);
+        }
+        if input.expire_at.is_some_and(|at| at < now) {
+            errors.add("expire_at", Rule::DateNotPast);
+        }
+        if input.max_accounts < 0 {
+            errors.add("max_accounts", Rule::IntegerBetween(0, i64::MAX));
+        }
+        if let Some(jwt) = &input.jwt
+            && !crate::auth::jwt::public_key_is_usable(&jwt.public_key, &jwt.algorithms)
+        {
+            errors.add(
+                "oidc_authentication_configuration.public_key",
+                Rule::PublicKey,
+            );
+        }
+        errors.clone().into_result()?;
+        let (Some(domain), Some(host)) = (domain, host) else {
+            return Err(errors.into());
+        };
+        let name = input
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| domain.as_str().to_owned());
+        let new = NewSpace {
+            domain,
+            host,
+            name,
+            super_space: input.super_space,
+            max_accounts: input.max_accounts,
+            expire_at: input.expire_at,
+            digest: DigestConfig {
+                realm: input.realm.filter(|r| !r.is_empty()),
+                default_password_algorithm: input
+                    .default_password_algorithm
+                    .unwrap_or(PasswordAlgorithm::Sha256),
+            },
+            jwt: input.jwt,
+            settings: input.settings,
+        };
+        Ok(self.storage.create_space(new, now).await?)
+    }
+
+    async fn space(&self, domain: &str) -> ServiceResult<Space> {
+        let parsed =
+            Domain::parse(domain).map_err(|_| ServiceError::UnknownSpace(domain.into()))?;
+        self.storage
+            .space_by_domain(&parsed)
+            .await?
+            .ok_or_else(|| ServiceError::UnknownSpace(domain.into()))
+    }
+
+    /// The A1 hash of `clear` for an account of `space`.
+    pub fn hash_password(
+        space: &Space,
+        username: &Username,
+        clear: &str,
+        algorithm: PasswordAlgorithm,
+    ) -> Password {
+        Password::from_clear(algorithm, username.as_str(), space.realm(), clear)
+    }
+
+    /// Creates an activated admin account in `domain`'s space, or promotes the existing one,
+    /// storing the password for `algorithm` only.
+    ///
+    /// # Errors
+    /// `UnknownSpace`; `Validation` for a bad username or a short password.
+    pub async fn create_admin(
+        &self,
+        username: &str,
+        domain: &str,
+        password: &str,
+        algorithm: PasswordAlgorithm,
+    ) -> ServiceResult<Account> {
+        let space = self.space(domain).await?;
+        let mut errors = ValidationErrors::new();
+        let username = Username::parse(username)
+            .map_err(|_| errors.add("username", Rule::SipUsername))
+            .ok();
+        if password.chars().count() < MIN_PASSWORD_LENGTH {
+            errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
+        }
+        errors.clone().into_result()?;
+        let Some(username) = username else {
+            return Err(errors.into());
+        };
+        let hashed = Self::hash_password(&space, &username, password, algorithm);
+        let now = self.now();
+        match self
+            .storage
+            .account_by_identity(&username, &space.domain)
+            .await?
+        {
+            Some(existing) => {
+                let changes = AccountChanges {
+                    activated: true,
+                    admin: true,
+                    passwords: Some(vec![hashed]),
+                    ..AccountChanges::unchanged(&existing)
+                };
+                Ok(self
+                    .storage
+                    .update_account(existing.id, changes, now)
+                    .await?)
+            }
+            None => {
+                let new = NewAccount {
+                    activated: true,
+                    admin: true,
+                    passwords: vec![hashed],
+                    user_agent: Some("flexiapi".into()),
+                    ..NewAccount::new(username, space.domain.clone())
+                };
+                Ok(self
+                    .storage
+                    .create_account(new, space.max_accounts, now)
+                    .await?)
+            }
+        }
+    }
+
+    /// Creates a stable admin API key for an existing account and returns the key (shown once).
+    ///
+    /// # Errors
+    /// `AccountNotFound` when username@domain does not exist.
+    pub async fn create_admin_api_key(
+        &self,
+        username: &str,
+        domain: &str,
+    ) -> ServiceResult<String> {
+        let space = self.space(domain).await?;
+        let username = Username::parse(username).map_err(|_| ServiceError::AccountNotFound)?;
+        let account = self
+            .storage
+            .account_by_identity(&username, &space.domain)
+            .await?
+            .ok_or(ServiceError::AccountNotFound)?;
+        self.new_api_key(account.id, ApiKeyKind::Admin, Some("admin".into()))
+            .await
+    }
+
+    async fn new_api_key(
+        &self,
+        account_id: AccountId,
+        kind: ApiKeyKind,
+        name: Option<String>,
+    ) -> ServiceResult<String> {
+        let key = self.tokens.alphanumeric(API_KEY_LENGTH);
+        let new = NewApiKey {
+            account_id,
+            key_hash: hash_api_key(&key),
+            name,
+            kind: kind.clone(),
+            created_at: self.now(),
+        };
+        match kind {
+            ApiKeyKind::User { .. } => self.storage.replace_user_api_key(new).await?,
+            ApiKeyKind::Admin => self.storage.create_api_key(new).await?,
+        };
+        Ok(key)
+    }
+
+    /// A fresh user key bound to `ip`, replacing the account's previous user key.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn create_user_api_key(&self, account: &Account, ip: &str) -> ServiceResult<String> {
+        self.new_api_key(account.id, ApiKeyKind::User { ip: ip.to_owned() }, None)
+            .await
+    }
+
+    /// On an empty database, creates the `localhost` super space, `admin@localhost` with a random
+    /// password, and an admin API key. Returns `None` when any space exists.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn bootstrap(&self) -> ServiceResult<Option<BootstrapCredentials>> {
+        if !self.storage.list_spaces().await?.is_empty() {
+            return Ok(None);
+        }
+        self.create_space(CreateSpace {
+            domain: "localhost".into(),
+            host: "localhost".into(),
+            name: Some("localhost".into()),
+            super_space: true,
+            ..CreateSpace::default()
+        })
+        .await?;
+        let password = self.tokens.alphanumeric(16);
+        self.create_admin("admin", "localhost", &password, PasswordAlgorithm::Sha256)
+            .await?;
+        let api_key = self.create_admin_api_key("admin", "localhost").await?;
+        Ok(Some(BootstrapCredentials {
+            identity: "sip:admin@localhost".into(),
+            password,
+            api_key,
+        }))
+    }
+
+    /// Sets a new password for `algorithm` (default: the space's), removing the other
+    /// algorithm's hash. When the account has passwords, `old_password` must match one of them.
+    ///
+    /// # Errors
+    /// `Validation` (`password` too short, `old_password` missing or incorrect).
+    pub async fn change_password(
+        &self,
+        account: &Account,
+        space: &Space,
+        old_password: Option<&str>,
+        new_password: Option<&str>,
+        algorithm: Option<PasswordAlgorithm>,
+    ) -> ServiceResult<Account> {
+        let mut errors = ValidationErrors::new();
+        match new_password {
+            None | Some("") => errors.add("password", Rule::Required),
+            Some(p) if p.chars().count() < MIN_PASSWORD_LENGTH => {
+                errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
+            }
+            Some(_) => {}
+        }
+        if !account.passwords.is_empty() {
+            match old_password {
+                None | Some("") => errors.add("old_password", Rule::Required),
+                Some(old) => {
+                    let matches = account
+                        .passwords
+                        .iter()
+                        .any(|p| p.matches_clear(account.username.as_str(), space.realm(), old));
+                    if !matches {
+                        errors.add("old_password", Rule::IncorrectOldPassword);
+                    }
+                }
+            }
+        }
+        errors.into_result()?;
+        let algorithm = algorithm.unwrap_or(space.digest.default_password_algorithm);
+        let hashed = Self::hash_password(
+            space,
+            &account.username,
+            new_password.unwrap_or_default(),
+            algorithm,
+        );
+        let changes = AccountChanges {
+            activated: true,
+            passwords: Some(vec![hashed]),
+            ..AccountChanges::unchanged(account)
+        };
+        Ok(self
+            .storage
+            .update_account(account.id, changes, self.now())
+            .await?)
+    }
+
+    /// # Errors
+    /// `AccountNotFound`.
+    pub async fn delete_account(&self, id: AccountId) -> ServiceResult<()> {
+        if self.storage.delete_account(id, self.now()).await? {
+            Ok(())
+        } else {
+            Err(ServiceError::AccountNotFound)
+        }
+    }
+
+    /// # Errors
+    /// Storage failures.
+    pub async fn list_accounts(
+        &self,
+        domain: &Domain,
+        page: u64,
+        per_page: u64,
+        search: Option<String>,
+    ) -> ServiceResult<Page<Account>> {
+        let query = AccountQuery {
+            domain: domain.clone(),
+            search: search.filter(|s| !s.is_empty()),
+            page: page.max(1),
+            per_page: per_page.clamp(1, 100),
+        };
+        Ok(self.storage.list_accounts(&query).await?)
+    }
+
+    /// A new unattached auth token (32 alphanumerics, valid five minutes).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn create_auth_token(
+        &self,
+        ip: &str,
+        user_agent: Option<String>,
+    ) -> ServiceResult<(AuthToken, DateTime<Utc>)> {
+        let token = AuthToken {
+            token: self.tokens.alphanumeric(32),
+            account_id: None,
+            ip: Some(ip.to_owned()),
+            user_agent,
+            created_at: self.now(),
+        };
+        self.storage.create_auth_token(token.clone()).await?;
+        let expire_at = token.created_at + Duration::minutes(AUTH_TOKEN_TTL_MINUTES);
+        Ok((token, expire_at))
+    }
+
+    fn auth_token_alive(&self, token: &AuthToken) -> bool {
+        token.created_at + Duration::minutes(AUTH_TOKEN_TTL_MINUTES) > self.now()
+    }
+
+    /// Attaches a live, unattached token to `account`.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown, expired or already attached token.
+    pub async fn attach_auth_token(&self, token: &str, account: &Account) -> ServiceResult<()> {
+        let stored = self
+            .storage
+            .auth_token(token)
+            .await?
+            .filter(|t| self.auth_token_alive(t))
+            .ok_or(ServiceError::NotFound)?;
+        if self
+            .storage
+            .attach_auth_token(&stored.token, account.id)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound)
+        }
+    }
+
+    /// Consumes an attached, live token and returns a fresh user API key for its account, bound
+    /// to the caller's IP.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown, expired, unattached or already used token.
+    pub async fn redeem_auth_token(&self, token: &str, ip: &str) -> ServiceResult<String> {
+        let taken = self
+            .storage
+            .take_attached_auth_token(token)
+            .await?
+            .filter(|t| self.auth_token_alive(t))
+            .ok_or(ServiceError::NotFound)?;
+        let account_id = taken.account_id.ok_or(ServiceError::NotFound)?;
+        let account = self
+            .storage
+            .account_by_id(account_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        self.create_user_api_key(&account, ip).await
+    }
+}

@@ -1,0 +1,336 @@
+//! The caller's own account (`/accounts/me...`), auth tokens, and the admin account listing.
+
+use flexiapi_domain::model::PasswordAlgorithm;
+use flexiapi_domain::validation::Rule;
+use poem::Request;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::{AccountObject, ApiTags, client_ip, request_space, state, timestamp};
+use crate::auth::{API_KEY_COOKIE, AdminCaller, UserCaller};
+use crate::error::ApiError;
+
+pub struct AccountsApi;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// `POST /accounts/me/password` body.
+#[derive(Debug, Object)]
+pub struct PasswordChange {
+    /// The new password (at least 6 characters).
+    pub password: Option<String>,
+    /// Required when the account already has a password.
+    pub old_password: Option<String>,
+    /// `MD5` or `SHA-256`; default the space's algorithm. The other algorithm's hash is removed.
+    pub algorithm: Option<String>,
+}
+
+/// A new auth token.
+#[derive(Debug, Object)]
+pub struct AuthTokenObject {
+    pub token: String,
+    pub expire_at: String,
+}
+
+/// An API key obtained with an auth token.
+#[derive(Debug, Object)]
+pub struct ApiKeyObject {
+    pub api_key: String,
+}
+
+/// One page of accounts, in the original's paginator shape.
+#[derive(Debug, Object)]
+pub struct AccountPage {
+    pub current_page: u64,
+    pub data: Vec<AccountObject>,
+    pub first_page_url: String,
+    pub from: Option<u64>,
+    pub last_page: u64,
+    pub last_page_url: String,
+    pub next_page_url: Option<String>,
+    pub path: String,
+    pub per_page: u64,
+    pub prev_page_url: Option<String>,
+    pub to: Option<u64>,
+    pub total: u64,
+}
+
+#[derive(ApiResponse)]
+pub enum ApiKeyResponse {
+    /// The new key, as the body, and in the `x-api-key` cookie.
+    #[oai(status = 200)]
+    Ok(PlainText<String>, #[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum RedeemedKeyResponse {
+    /// The new user API key, also set as the `x-api-key` cookie.
+    #[oai(status = 200)]
+    Ok(Json<ApiKeyObject>, #[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum AuthTokenCreated {
+    /// The token, valid five minutes.
+    #[oai(status = 201)]
+    Created(Json<AuthTokenObject>),
+}
+
+#[derive(ApiResponse)]
+pub enum Empty {
+    #[oai(status = 200)]
+    Ok,
+}
+
+fn is_https(req: &Request) -> bool {
+    req.uri().scheme_str() == Some("https")
+        || req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+fn api_key_cookie(req: &Request, key: &str) -> ApiResult<String> {
+    let ttl = state(req)?
+        .authenticator
+        .settings()
+        .user_api_key_ttl
+        .num_seconds();
+    let secure = if is_https(req) { "; Secure" } else { "" };
+    Ok(format!(
+        "{API_KEY_COOKIE}={key}; Max-Age={ttl}; Path=/; HttpOnly; SameSite=Strict{secure}"
+    ))
+}
+
+fn base_url(req: &Request) -> String {
+    let scheme = if is_https(req) { "https" } else { "http" };
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    format!("{scheme}://{host}")
+}
+
+#[OpenApi]
+impl AccountsApi {
+    /// My account
+    ///
+    /// Access: User.
+    #[oai(
+        path = "/accounts/me",
+        method = "get",
+        tag = "ApiTags::Me",
+        operation_id = "getMe"
+    )]
+    async fn me(&self, caller: UserCaller) -> ApiResult<Json<AccountObject>> {
+        Ok(Json(AccountObject::from(&caller.0.auth.account)))
+    }
+
+    /// Delete my account
+    ///
+    /// Access: User. Leaves a tombstone: the username cannot be registered again until it is
+    /// purged. Answers `1`.
+    #[oai(
+        path = "/accounts/me",
+        method = "delete",
+        tag = "ApiTags::Me",
+        operation_id = "deleteMe"
+    )]
+    async fn delete_me(
+        &self,
+        req: &Request,
+        caller: UserCaller,
+    ) -> ApiResult<PlainText<&'static str>> {
+        state(req)?
+            .services
+            .delete_account(caller.0.auth.account.id)
+            .await?;
+        Ok(PlainText("1"))
+    }
+
+    /// Change my password
+    ///
+    /// Access: User. `old_password` is required when a password is set. The new password is
+    /// stored for `algorithm` (default: the space's), and the other algorithm's hash is removed.
+    #[oai(
+        path = "/accounts/me/password",
+        method = "post",
+        tag = "ApiTags::Me",
+        operation_id = "changeMyPassword"
+    )]
+    async fn change_password(
+        &self,
+        req: &Request,
+        caller: UserCaller,
+        body: Json<PasswordChange>,
+    ) -> ApiResult<Json<AccountObject>> {
+        let algorithm = match body.algorithm.as_deref() {
+            None | Some("") => None,
+            Some(a) => Some(a.parse::<PasswordAlgorithm>().map_err(|_| {
+                ApiError::field(
+                    "algorithm",
+                    Rule::OneOf(
+                        PasswordAlgorithm::ALL
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect(),
+                    ),
+                )
+            })?),
+        };
+        let auth = &caller.0.auth;
+        let account = state(req)?
+            .services
+            .change_password(
+                &auth.account,
+                &auth.account_space,
+                body.old_password.as_deref(),
+                body.password.as_deref(),
+                algorithm,
+            )
+            .await?;
+        Ok(Json(AccountObject::from(&account)))
+    }
+
+    /// Get a user API key
+    ///
+    /// Access: User. Creates a fresh key bound to the caller's IP, replacing the previous user
+    /// key; it dies when unused for `api_key_expiration_minutes`. The key is the body and the
+    /// `x-api-key` cookie (HttpOnly, SameSite=Strict).
+    #[oai(
+        path = "/accounts/me/api_key",
+        method = "get",
+        tag = "ApiTags::Me",
+        operation_id = "createMyApiKey"
+    )]
+    async fn api_key(&self, req: &Request, caller: UserCaller) -> ApiResult<ApiKeyResponse> {
+        let key = state(req)?
+            .services
+            .create_user_api_key(&caller.0.auth.account, &client_ip(req))
+            .await?;
+        let cookie = api_key_cookie(req, &key)?;
+        Ok(ApiKeyResponse::Ok(PlainText(key), cookie))
+    }
+
+    /// Create an auth token
+    ///
+    /// Access: Public. A token another, logged-in device attaches; it is valid five minutes.
+    #[oai(
+        path = "/accounts/auth_token",
+        method = "post",
+        tag = "ApiTags::Me",
+        operation_id = "createAuthToken"
+    )]
+    async fn create_auth_token(&self, req: &Request) -> ApiResult<AuthTokenCreated> {
+        let user_agent = req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let (token, expire_at) = state(req)?
+            .services
+            .create_auth_token(&client_ip(req), user_agent)
+            .await?;
+        Ok(AuthTokenCreated::Created(Json(AuthTokenObject {
+            token: token.token,
+            expire_at: timestamp(expire_at),
+        })))
+    }
+
+    /// Attach an auth token to me
+    ///
+    /// Access: User. 404 for an unknown, expired or already attached token.
+    #[oai(
+        path = "/accounts/auth_token/:token/attach",
+        method = "get",
+        tag = "ApiTags::Me",
+        operation_id = "attachAuthToken"
+    )]
+    async fn attach_auth_token(
+        &self,
+        req: &Request,
+        caller: UserCaller,
+        token: Path<String>,
+    ) -> ApiResult<Empty> {
+        state(req)?
+            .services
+            .attach_auth_token(&token.0, &caller.0.auth.account)
+            .await?;
+        Ok(Empty::Ok)
+    }
+
+    /// Get an API key with an attached auth token
+    ///
+    /// Access: Public. Consumes the token (a second call answers 404) and answers a fresh user
+    /// API key for the account that attached it, bound to the caller's IP.
+    #[oai(
+        path = "/accounts/me/api_key/:token",
+        method = "get",
+        tag = "ApiTags::Me",
+        operation_id = "redeemAuthToken"
+    )]
+    async fn redeem_auth_token(
+        &self,
+        req: &Request,
+        token: Path<String>,
+    ) -> ApiResult<RedeemedKeyResponse> {
+        let key = state(req)?
+            .services
+            .redeem_auth_token(&token.0, &client_ip(req))
+            .await?;
+        let cookie = api_key_cookie(req, &key)?;
+        Ok(RedeemedKeyResponse::Ok(
+            Json(ApiKeyObject { api_key: key }),
+            cookie,
+        ))
+    }
+
+    /// List accounts
+    ///
+    /// Access: Admin. Accounts of the request's space, 20 per page (`per_page` up to 100),
+    /// filtered by `search` on username, email and phone.
+    #[oai(
+        path = "/accounts",
+        method = "get",
+        tag = "ApiTags::Accounts",
+        operation_id = "listAccounts"
+    )]
+    async fn list(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        page: Query<Option<u64>>,
+        per_page: Query<Option<u64>>,
+        search: Query<Option<String>>,
+    ) -> ApiResult<Json<AccountPage>> {
+        let space = request_space(req)?;
+        let per_page = per_page.0.unwrap_or(20).clamp(1, 100);
+        let page_number = page.0.unwrap_or(1).max(1);
+        let page = state(req)?
+            .services
+            .list_accounts(&space.domain, page_number, per_page, search.0.clone())
+            .await?;
+        let path = format!("{}/api/accounts", base_url(req));
+        let url = |n: u64| format!("{path}?page={n}");
+        let last_page = page.last_page();
+        let from = (page.page - 1) * page.per_page + 1;
+        let shown = page.items.len() as u64;
+        Ok(Json(AccountPage {
+            current_page: page.page,
+            first_page_url: url(1),
+            from: (shown > 0).then_some(from),
+            to: (shown > 0).then_some(from + shown - 1),
+            last_page,
+            last_page_url: url(last_page),
+            next_page_url: (page.page < last_page).then(|| url(page.page + 1)),
+            prev_page_url: (page.page > 1).then(|| url(page.page - 1)),
+            path,
+            per_page: page.per_page,
+            total: page.total,
+            data: page.items.iter().map(AccountObject::from).collect(),
+        }))
+    }
+}

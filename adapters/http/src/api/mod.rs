@@ -1,0 +1,115 @@
+//! The API's operations, grouped by resource, and the JSON shapes they answer.
+
+pub mod accounts;
+pub mod ping;
+pub mod spaces;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use flexiapi_domain::model::{Account, Space};
+use poem::Request;
+use poem_openapi::{Object, Tags};
+
+use crate::error::ApiError;
+use crate::state::{AppState, ClientIp, RequestSpace};
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Liveness of the API.
+    Ping,
+    /// The caller's own account, keys and tokens (User level unless stated).
+    Me,
+    /// Accounts of the request's space (Admin level).
+    Accounts,
+    /// Spaces (Super Admin level).
+    Spaces,
+}
+
+/// The original's timestamp format: ISO 8601, UTC, microseconds.
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub(crate) fn state(req: &Request) -> Result<&AppState, ApiError> {
+    req.data::<AppState>().ok_or_else(ApiError::internal)
+}
+
+pub(crate) fn request_space(req: &Request) -> Result<&Space, ApiError> {
+    req.extensions()
+        .get::<RequestSpace>()
+        .map(|s| s.0.as_ref())
+        .ok_or_else(ApiError::internal)
+}
+
+pub(crate) fn client_ip(req: &Request) -> String {
+    req.extensions()
+        .get::<ClientIp>()
+        .map_or_else(|| "unknown".into(), |ip| ip.0.clone())
+}
+
+/// `{"algorithm": ...}`: passwords are never shown, only which algorithms exist.
+#[derive(Debug, Object)]
+pub struct PasswordObject {
+    /// `MD5` or `SHA-256`.
+    pub algorithm: String,
+}
+
+/// The account object, as the original's.
+#[derive(Debug, Object)]
+pub struct AccountObject {
+    pub id: i64,
+    pub username: String,
+    pub domain: String,
+    pub email: Option<String>,
+    pub activated: bool,
+    pub blocked: bool,
+    pub admin: bool,
+    pub display_name: Option<String>,
+    /// `sipinfo`, `rfc2833` or `sipmessage`.
+    pub dtmf_protocol: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    /// `sip:username@domain`.
+    pub sip_uri: String,
+    pub passwords: Vec<PasswordObject>,
+    pub dictionary: BTreeMap<String, String>,
+    pub provisioning_token: Option<String>,
+    pub provisioning_token_expire_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&Account> for AccountObject {
+    fn from(a: &Account) -> Self {
+        Self {
+            id: a.id.0,
+            username: a.username.to_string(),
+            domain: a.domain.to_string(),
+            email: a.email.clone(),
+            activated: a.activated,
+            blocked: a.blocked,
+            admin: a.admin,
+            display_name: a.display_name.clone(),
+            dtmf_protocol: a.dtmf_protocol.clone(),
+            phone: a.phone.clone(),
+            ip_address: a.ip_address.clone(),
+            user_agent: a.user_agent.clone(),
+            sip_uri: a.identity().to_string(),
+            passwords: a
+                .algorithms()
+                .into_iter()
+                .map(|alg| PasswordObject {
+                    algorithm: alg.to_string(),
+                })
+                .collect(),
+            dictionary: BTreeMap::new(),
+            provisioning_token: None,
+            provisioning_token_expire_at: None,
+            created_at: timestamp(a.created_at),
+            updated_at: timestamp(a.updated_at),
+        }
+    }
+}

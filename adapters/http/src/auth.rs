@@ -1,0 +1,222 @@
+//! Authentication extractors. One hand-written `ApiExtractor` reads the credentials in the
+//! documented order and asks the domain; the level wrappers (`UserCaller`, `AdminCaller`,
+//! `SuperAdminCaller`) put the access level in each handler's signature and in the OpenAPI
+//! document.
+
+use flexiapi_domain::access::{AccessLevel, Caller, authorize};
+use flexiapi_domain::auth::{AuthMethod, AuthMode, Credentials, RequestContext};
+use poem::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use poem::http::{Method, StatusCode};
+use poem::{Request, RequestBody};
+use poem_openapi::registry::{MetaSecurityScheme, Registry};
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
+
+use crate::error::ApiError;
+use crate::state::{AppState, ClientIp, RequestSpace, ResponseHeaders};
+
+pub const API_KEY_HEADER: &str = "x-api-key";
+pub const API_KEY_COOKIE: &str = "x-api-key";
+
+const BEARER: &str = "BearerJwt";
+const KEY_HEADER: &str = "ApiKeyHeader";
+const KEY_COOKIE: &str = "ApiKeyCookie";
+const DIGEST: &str = "Digest";
+
+fn register_schemes(registry: &mut Registry) {
+    registry.create_security_scheme(
+        BEARER,
+        MetaSecurityScheme {
+            ty: "http",
+            description: Some("A JWT signed by the space's configured issuer (user endpoints)."),
+            name: None,
+            key_in: None,
+            scheme: Some("bearer"),
+            bearer_format: Some("JWT"),
+            flows: None,
+            openid_connect_url: None,
+        },
+    );
+    registry.create_security_scheme(
+        KEY_HEADER,
+        MetaSecurityScheme {
+            ty: "apiKey",
+            description: Some("An API key: a user key from /accounts/me/api_key or an admin key."),
+            name: Some(API_KEY_HEADER),
+            key_in: Some("header"),
+            scheme: None,
+            bearer_format: None,
+            flows: None,
+            openid_connect_url: None,
+        },
+    );
+    registry.create_security_scheme(
+        KEY_COOKIE,
+        MetaSecurityScheme {
+            ty: "apiKey",
+            description: Some(
+                "The API key in the x-api-key cookie set by /accounts/me/api_key. State-changing requests authenticated by the cookie alone must send Content-Type: application/json.",
+            ),
+            name: Some(API_KEY_COOKIE),
+            key_in: Some("cookie"),
+            scheme: None,
+            bearer_format: None,
+            flows: None,
+            openid_connect_url: None,
+        },
+    );
+    registry.create_security_scheme(
+        DIGEST,
+        MetaSecurityScheme {
+            ty: "http",
+            description: Some(
+                "HTTP Digest (RFC 7616, MD5 and SHA-256). Send `From: sip:user@domain`; the 401 carries one challenge per algorithm the account has. Swagger UI cannot perform Digest.",
+            ),
+            name: None,
+            key_in: None,
+            scheme: Some("digest"),
+            bearer_format: None,
+            flows: None,
+            openid_connect_url: None,
+        },
+    );
+}
+
+fn header(req: &Request, name: impl poem::http::header::AsHeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Picks the credentials by precedence: Bearer, `x-api-key` header, `x-api-key` cookie, Digest.
+pub fn credentials(req: &Request) -> Credentials {
+    let authorization = header(req, AUTHORIZATION);
+    if let Some(token) = authorization.and_then(|a| {
+        let (scheme, rest) = a.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+    }) {
+        return Credentials::Bearer(token.to_owned());
+    }
+    if let Some(key) = header(req, API_KEY_HEADER) {
+        return Credentials::ApiKey {
+            key: key.trim().to_owned(),
+            from_cookie: false,
+        };
+    }
+    if let Some(cookie) = req.cookie().get(API_KEY_COOKIE) {
+        return Credentials::ApiKey {
+            key: cookie.value_str().to_owned(),
+            from_cookie: true,
+        };
+    }
+    Credentials::Digest {
+        from: header(req, "from").map(str::to_owned),
+        authorization: authorization.map(str::to_owned),
+    }
+}
+
+fn is_json_request(req: &Request) -> bool {
+    header(req, CONTENT_TYPE).is_some_and(|v| {
+        v.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    })
+}
+
+/// Authenticates the request and applies the access level.
+///
+/// # Errors
+/// The `ApiError` for the refusal (401 with challenges, 403...).
+pub async fn authenticate(
+    req: &Request,
+    mode: AuthMode,
+    level: AccessLevel,
+) -> Result<Caller, ApiError> {
+    let state = req.data::<AppState>().ok_or_else(ApiError::internal)?;
+    let space = req
+        .extensions()
+        .get::<RequestSpace>()
+        .ok_or_else(ApiError::internal)?;
+    let ip = req
+        .extensions()
+        .get::<ClientIp>()
+        .ok_or_else(ApiError::internal)?;
+    // Nesting under `/api` strips the prefix from `uri()`; the client signed the original.
+    let original = req.original_uri();
+    let uri = original
+        .path_and_query()
+        .map_or_else(|| original.path().to_owned(), |pq| pq.as_str().to_owned());
+    let ctx = RequestContext {
+        method: req.method().as_str(),
+        uri: &uri,
+        ip: &ip.0,
+        space: &space.0,
+    };
+    let authenticated = state
+        .authenticator
+        .authenticate(credentials(req), mode, &ctx)
+        .await?;
+
+    // A cookie is sent by the browser on its own: a state-changing request authenticated by the
+    // cookie alone must prove it is not a form post from another site.
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if let AuthMethod::ApiKey {
+        from_cookie: true, ..
+    } = authenticated.method
+        && !safe
+        && !is_json_request(req)
+    {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf-json-required"));
+    }
+
+    if let Some(response_headers) = req.extensions().get::<ResponseHeaders>() {
+        for challenge in &authenticated.challenges {
+            response_headers.push("www-authenticate", challenge.header_value());
+        }
+    }
+    Ok(authorize(
+        authenticated,
+        &space.0,
+        level,
+        state.services.now(),
+    )?)
+}
+
+macro_rules! caller_extractor {
+    ($(#[$doc:meta])* $name:ident, $mode:expr, $level:expr, [$($scheme:expr),*]) => {
+        $(#[$doc])*
+        pub struct $name(pub Caller);
+
+        impl<'a> ApiExtractor<'a> for $name {
+            const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+            type ParamType = ();
+            type ParamRawType = ();
+
+            fn register(registry: &mut Registry) {
+                register_schemes(registry);
+            }
+
+            fn security_schemes() -> Vec<&'static str> {
+                vec![$($scheme),*]
+            }
+
+            async fn from_request(
+                req: &'a Request,
+                _body: &mut RequestBody,
+                _param_opts: ExtractParamOptions<Self::ParamType>,
+            ) -> poem::Result<Self> {
+                Ok(Self(authenticate(req, $mode, $level).await?))
+            }
+        }
+    };
+}
+
+caller_extractor!(
+    /// Any authenticated, unblocked account of the request's space (JWT, API key or Digest).
+    UserCaller, AuthMode::User, AccessLevel::User, [BEARER, KEY_HEADER, KEY_COOKIE, DIGEST]
+);
+caller_extractor!(
+    /// An admin of the request's space, or a super admin; API keys only.
+    AdminCaller, AuthMode::ApiKeyOnly, AccessLevel::Admin, [KEY_HEADER, KEY_COOKIE]
+);
+caller_extractor!(
+    /// An admin of a super space; API keys only.
+    SuperAdminCaller, AuthMode::ApiKeyOnly, AccessLevel::SuperAdmin, [KEY_HEADER, KEY_COOKIE]
+);

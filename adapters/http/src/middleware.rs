@@ -1,0 +1,157 @@
+//! The root middleware: resolves the space from `Host`, negotiates the language, checks JSON
+//! bodies, renders every error as localized JSON, fixes the JSON content type, and logs one line
+//! per request.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use flexiapi_domain::model::normalize_host;
+use poem::http::header::{CONTENT_LANGUAGE, CONTENT_TYPE, HOST};
+use poem::http::{HeaderValue, Method, StatusCode};
+use poem::{Endpoint, IntoResponse, Request, Response};
+
+use crate::error::ApiError;
+use crate::state::{AppState, ClientIp, RequestSpace, ResponseHeaders};
+
+/// Host name of the request, lower-case, without port.
+fn request_host(req: &Request) -> Option<String> {
+    let raw = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().host().map(str::to_owned))?;
+    let without_port = if raw.starts_with('[') {
+        raw.split(']').next().map(|h| format!("{h}]"))?
+    } else {
+        raw.split(':').next()?.to_owned()
+    };
+    normalize_host(&without_port)
+}
+
+fn client_ip(req: &Request) -> String {
+    match req.remote_addr().as_socket_addr() {
+        Some(addr) => addr.ip().to_canonical().to_string(),
+        None => "unknown".into(),
+    }
+}
+
+fn is_json(req: &Request) -> bool {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let mime = v.split(';').next().unwrap_or_default().trim();
+            mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
+        })
+}
+
+/// Translates what poem and poem-openapi return as errors into our `ApiError`.
+fn to_api_error(err: poem::Error) -> ApiError {
+    if let Some(api) = err.downcast_ref::<ApiError>() {
+        return api.clone();
+    }
+    let status = err.status();
+    let id = match status {
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
+        StatusCode::BAD_REQUEST if err.is::<poem_openapi::error::ParseRequestPayloadError>() => {
+            "invalid-json"
+        }
+        StatusCode::BAD_REQUEST => "bad-request",
+        StatusCode::UNAUTHORIZED => "api-key-required",
+        s if s.is_server_error() => {
+            tracing::error!(error = %err, "unhandled server error");
+            "internal-error"
+        }
+        _ => "bad-request",
+    };
+    ApiError::new(status, id)
+}
+
+/// Runs the request through `ep` with everything above applied.
+pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let Some(state) = req.data::<AppState>().cloned() else {
+        return Ok(ApiError::internal().into_response());
+    };
+    let lang = state
+        .settings
+        .languages
+        .negotiate(
+            req.headers()
+                .get("accept-language")
+                .and_then(|v| v.to_str().ok()),
+        )
+        .clone();
+
+    let response_headers = ResponseHeaders::default();
+    let outcome: Result<Response, ApiError> = async {
+        let host = request_host(&req)
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "host-not-configured"))?;
+        let space = state
+            .services
+            .storage
+            .space_by_host(&host)
+            .await?
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "host-not-configured"))?;
+        req.extensions_mut().insert(RequestSpace(Arc::new(space)));
+        let ip = client_ip(&req);
+        req.extensions_mut().insert(ClientIp(ip));
+        req.extensions_mut().insert(response_headers.clone());
+
+        if method != Method::GET && method != Method::HEAD {
+            let body = req
+                .take_body()
+                .into_bytes_limit(state.settings.max_body_bytes)
+                .await
+                .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"))?;
+            if is_json(&req)
+                && !body.iter().all(u8::is_ascii_whitespace)
+                && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
+            {
+                return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid-json"));
+            }
+            req.set_body(body);
+        }
+        ep.call(req)
+            .await
+            .map(IntoResponse::into_response)
+            .map_err(to_api_error)
+    }
+    .await;
+
+    let mut response = match outcome {
+        Ok(r) => r,
+        Err(e) => e.render(&lang),
+    };
+    let headers = response.headers_mut();
+    for (name, value) in response_headers.take() {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.append(name, v);
+        }
+    }
+    // The Linphone SDK accepts exactly `application/json`, and poem adds a charset.
+    let json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    if let Ok(v) = HeaderValue::from_str(&lang.to_string()) {
+        headers.insert(CONTENT_LANGUAGE, v);
+    }
+    tracing::info!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        latency_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    Ok(response)
+}

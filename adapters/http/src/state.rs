@@ -1,0 +1,51 @@
+//! What every request can reach: the use cases, the authenticator, and the HTTP settings.
+
+use std::sync::{Arc, Mutex};
+
+use flexiapi_domain::auth::Authenticator;
+use flexiapi_domain::model::Space;
+use flexiapi_domain::service::Services;
+
+use crate::i18n::Languages;
+
+/// HTTP-level settings.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub languages: Languages,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// Shared state, reachable from extractors as `req.data::<AppState>()`.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub authenticator: Authenticator,
+    pub settings: HttpSettings,
+}
+
+/// The space the request's `Host` resolved to (set by the root middleware).
+#[derive(Debug, Clone)]
+pub struct RequestSpace(pub Arc<Space>);
+
+/// The client's IP address as a string (set by the root middleware).
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+/// Headers that extractors want on the response, appended by the root middleware; Digest puts
+/// its challenges here on success.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseHeaders(pub Arc<Mutex<Vec<(&'static str, String)>>>);
+
+impl ResponseHeaders {
+    pub fn push(&self, name: &'static str, value: String) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((name, value));
+    }
+
+    pub fn take(&self) -> Vec<(&'static str, String)> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}

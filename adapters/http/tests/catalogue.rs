@@ -1,0 +1,119 @@
+//! The Fluent catalogues agree with each other and with the code.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use flexiapi_adapters_http::error::{MESSAGE_IDS, rule_message};
+use flexiapi_adapters_http::i18n::LOCALES;
+use flexiapi_domain::validation::Rule;
+use fluent_templates::Loader;
+use fluent_templates::fluent_bundle::FluentValue;
+
+/// message id -> placeables, for one language folder.
+fn catalogue(lang: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../locales")
+        .join(lang);
+    let mut messages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            if !line.starts_with(' ')
+                && let Some((id, _)) = line.split_once(" =")
+            {
+                current = Some(id.trim().to_owned());
+                messages.entry(id.trim().to_owned()).or_default();
+            }
+            if let Some(id) = &current {
+                let mut rest = line;
+                while let Some(i) = rest.find("{ $") {
+                    let name: String = rest[i + 3..]
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    messages.get_mut(id).unwrap().insert(name);
+                    rest = &rest[i + 3..];
+                }
+            }
+        }
+    }
+    messages
+}
+
+fn languages() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../locales");
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn every_language_has_the_same_ids_with_the_same_placeables() {
+    let english = catalogue("en");
+    assert!(english.len() > 40);
+    for lang in languages() {
+        let other = catalogue(&lang);
+        let missing: Vec<_> = english.keys().filter(|k| !other.contains_key(*k)).collect();
+        let extra: Vec<_> = other.keys().filter(|k| !english.contains_key(*k)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{lang}: missing {missing:?}, extra {extra:?}"
+        );
+        for (id, placeables) in &english {
+            assert_eq!(placeables, &other[id], "{lang}: placeables of {id}");
+        }
+    }
+}
+
+#[test]
+fn every_message_id_the_code_uses_exists_in_every_language() {
+    let rules = [
+        Rule::Required,
+        Rule::Missing,
+        Rule::Email,
+        Rule::Unique,
+        Rule::MinLength(1),
+        Rule::MaxLength(1),
+        Rule::OneOf(vec![]),
+        Rule::Boolean,
+        Rule::Integer,
+        Rule::IntegerBetween(0, 1),
+        Rule::Date,
+        Rule::DateNotPast,
+        Rule::NoUppercase,
+        Rule::NotPhoneNumber,
+        Rule::SipUsername,
+        Rule::SipUri,
+        Rule::Domain,
+        Rule::Phone,
+        Rule::PhoneCountry,
+        Rule::Ini,
+        Rule::JwtConfig,
+        Rule::PublicKey,
+        Rule::AtLeastCurrentCount,
+        Rule::IncorrectOldPassword,
+    ];
+    let ids: Vec<&str> = MESSAGE_IDS
+        .iter()
+        .copied()
+        .chain(rules.iter().map(|r| rule_message("f", r).id))
+        .collect();
+    let args: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> =
+        ["attribute", "min", "max", "values", "message", "count"]
+            .into_iter()
+            .map(|n| (n.into(), FluentValue::from(1)))
+            .collect();
+    for lang in LOCALES.locales() {
+        for id in &ids {
+            assert!(
+                LOCALES.try_lookup_with_args(lang, id, &args).is_some(),
+                "{id} missing in {lang}"
+            );
+        }
+    }
+}

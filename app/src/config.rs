@@ -1,0 +1,79 @@
+//! Configuration: command line and environment over an optional TOML file over defaults,
+//! validated once into a [`Config`].
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+pub const DEFAULT_DATABASE: &str = "sqlite://flexiapi.sqlite";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// The TOML file. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database: Option<String>,
+    pub bind: Option<String>,
+    /// Offered languages, fallback first (each needs a folder under `locales/`).
+    pub languages: Option<Vec<String>>,
+    pub api_key_expiration_minutes: Option<i64>,
+    pub nonce_expiration_seconds: Option<i64>,
+    pub nonce_max_uses: Option<i64>,
+    pub max_body_bytes: Option<usize>,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: String,
+    pub bind: String,
+    pub languages: Vec<String>,
+    pub api_key_expiration_minutes: i64,
+    pub nonce_expiration_seconds: i64,
+    pub nonce_max_uses: i64,
+    pub max_body_bytes: usize,
+}
+
+impl Config {
+    /// # Errors
+    /// An unreadable or invalid file, or out-of-range values.
+    pub fn load(
+        file: Option<&Path>,
+        database: Option<String>,
+        bind: Option<String>,
+    ) -> anyhow::Result<Self> {
+        let file_config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read configuration file {}", path.display())
+                })?;
+                toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?
+            }
+            None => FileConfig::default(),
+        };
+        let config = Self {
+            database: database
+                .or(file_config.database)
+                .unwrap_or_else(|| DEFAULT_DATABASE.into()),
+            bind: bind
+                .or(file_config.bind)
+                .unwrap_or_else(|| DEFAULT_BIND.into()),
+            languages: file_config
+                .languages
+                .unwrap_or_else(|| vec!["en".into(), "fr".into()]),
+            api_key_expiration_minutes: file_config.api_key_expiration_minutes.unwrap_or(60),
+            nonce_expiration_seconds: file_config.nonce_expiration_seconds.unwrap_or(3600),
+            nonce_max_uses: file_config.nonce_max_uses.unwrap_or(10_000),
+            max_body_bytes: file_config.max_body_bytes.unwrap_or(1024 * 1024),
+        };
+        if config.api_key_expiration_minutes <= 0 {
+            bail!("api_key_expiration_minutes must be positive");
+        }
+        if config.nonce_expiration_seconds <= 0 || config.nonce_max_uses <= 0 {
+            bail!("nonce_expiration_seconds and nonce_max_uses must be positive");
+        }
+        Ok(config)
+    }
+}

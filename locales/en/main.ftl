@@ -1,0 +1,95 @@
+# flexiapi messages, English (the fallback language).
+# Every id here must exist in every other language, with the same placeables.
+
+## Glossary: field names as readers know them. A field without an entry keeps its JSON name.
+field-username = username
+field-password = password
+field-old-password = old password
+field-phone = phone
+field-name = name
+field-email = email
+field-domain = domain
+field-host = host
+field-algorithm = algorithm
+field-display-name = display name
+field-expire-at = expiry date
+field-max-accounts = maximum number of accounts
+
+## Generic HTTP
+not-found = Not found.
+method-not-allowed = Method not allowed.
+host-not-configured = Host not configured.
+invalid-json = Invalid JSON: the request body could not be parsed.
+unsupported-media-type = Unsupported content type.
+payload-too-large = The request body is too large.
+bad-request = Bad request.
+internal-error = Server error.
+service-unavailable = The service is temporarily unavailable, please retry.
+
+## Authentication
+from-required = The From header is required and must hold your SIP address (sip:user@domain).
+from-invalid = Invalid SIP address in the From header.
+unauthenticated = Unauthenticated request.
+digest-malformed = Malformed Digest Authorization header.
+invalid-opaque = Invalid opaque.
+nonce-replayed = Nonce replayed.
+wrong-algorithm = Wrong algorithm.
+invalid-credentials = Unauthorized.
+stale-nonce = Stale nonce, please retry with the new challenge.
+invalid-api-key = Invalid API Key.
+api-key-required = An API key is required (x-api-key header).
+jwt-malformed = Invalid bearer token.
+jwt-unsupported-algorithm = Unsupported JWT signature algorithm.
+jwt-invalid-signature = Invalid JWT token signature.
+jwt-expired = Expired JWT token.
+jwt-not-yet-valid = The JWT token is not valid yet.
+jwt-invalid-issuer = Invalid JWT token issuer.
+jwt-invalid-audience = Invalid JWT token audience.
+jwt-missing-expiry = The JWT token has no expiry.
+jwt-unusable-key = The configured public key cannot verify this token.
+jwt-invalid-sip-identity = Invalid SIP address in the JWT token.
+jwt-not-configured = Bearer tokens are not accepted on this space.
+jwt-required = This space only accepts JWT bearer tokens.
+jwt-unknown-account = The JWT token is not related to someone in the system.
+
+## Access
+account-blocked = Account blocked.
+space-expired = The related Space has expired.
+unauthorized-area = Unauthorized area.
+not-super-admin = Only super administrators can do this.
+foreign-space = This account belongs to another space.
+csrf-json-required = Requests authenticated by cookie must send a JSON body (Content-Type: application/json).
+space-full = The space has reached its maximum number of accounts.
+space-not-found = Space not found.
+account-not-found = Account not found.
+
+## Validation
+validation-failed = The given data was invalid.
+validation-more-errors = { $message } (and { $count } more { $count ->
+    [one] error
+   *[other] errors
+  })
+validation-required = The { $attribute } field is required.
+validation-missing = The { $attribute } field must be missing.
+validation-email = The { $attribute } must be a valid email address.
+validation-unique = The { $attribute } has already been taken.
+validation-min-length = The { $attribute } must be at least { $min } characters.
+validation-max-length = The { $attribute } may not be greater than { $max } characters.
+validation-one-of = The selected { $attribute } is invalid (expected one of: { $values }).
+validation-boolean = The { $attribute } field must be true or false.
+validation-integer = The { $attribute } must be an integer.
+validation-integer-between = The { $attribute } must be between { $min } and { $max }.
+validation-date = The { $attribute } is not a valid date.
+validation-date-not-past = The { $attribute } must not be in the past.
+validation-no-uppercase = The { $attribute } must not contain uppercase letters.
+validation-not-phone-number = The { $attribute } should not be a phone number.
+validation-sip-username = The { $attribute } should be a valid SIP username.
+validation-sip-uri = The { $attribute } must be a valid SIP URI.
+validation-domain = The { $attribute } should be a valid domain.
+validation-phone = The { $attribute } field contains an invalid number.
+validation-phone-country = The { $attribute } must belong to an authorized country.
+validation-ini = The { $attribute } is not a valid INI document.
+validation-jwt-config = The { $attribute } is not a valid JWT configuration.
+validation-public-key = The { $attribute } is not a usable PEM public key for the listed algorithms.
+validation-at-least-current-count = The { $attribute } cannot be lower than the current number of accounts.
+validation-incorrect-old-password = The { $attribute } is incorrect.

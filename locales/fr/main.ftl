@@ -1,0 +1,95 @@
+# Messages de flexiapi, en français.
+# Chaque identifiant existe aussi en anglais, avec les mêmes variables.
+
+## Glossaire : noms des champs tels que les lecteurs les connaissent.
+field-username = pseudo
+field-password = mot de passe
+field-old-password = ancien mot de passe
+field-phone = téléphone
+field-name = nom
+field-email = e-mail
+field-domain = domaine
+field-host = hôte
+field-algorithm = algorithme
+field-display-name = nom affiché
+field-expire-at = date d'expiration
+field-max-accounts = nombre maximal de comptes
+
+## HTTP
+not-found = Introuvable.
+method-not-allowed = Méthode non autorisée.
+host-not-configured = Hôte non configuré.
+invalid-json = JSON invalide : le corps de la requête n'a pas pu être lu.
+unsupported-media-type = Type de contenu non pris en charge.
+payload-too-large = Le corps de la requête est trop volumineux.
+bad-request = Requête incorrecte.
+internal-error = Erreur du serveur.
+service-unavailable = Le service est momentanément indisponible, veuillez réessayer.
+
+## Authentification
+from-required = L'en-tête From est obligatoire et doit contenir votre adresse SIP (sip:utilisateur@domaine).
+from-invalid = Adresse SIP invalide dans l'en-tête From.
+unauthenticated = Requête non authentifiée.
+digest-malformed = En-tête Authorization Digest mal formé.
+invalid-opaque = Valeur opaque invalide.
+nonce-replayed = Nonce rejoué.
+wrong-algorithm = Algorithme incorrect.
+invalid-credentials = Identifiants incorrects.
+stale-nonce = Nonce expiré, veuillez réessayer avec le nouveau défi.
+invalid-api-key = Clé d'API invalide.
+api-key-required = Une clé d'API est requise (en-tête x-api-key).
+jwt-malformed = Jeton porteur invalide.
+jwt-unsupported-algorithm = Algorithme de signature JWT non pris en charge.
+jwt-invalid-signature = Signature du jeton JWT invalide.
+jwt-expired = Le jeton JWT a expiré.
+jwt-not-yet-valid = Le jeton JWT n'est pas encore valide.
+jwt-invalid-issuer = Émetteur du jeton JWT invalide.
+jwt-invalid-audience = Audience du jeton JWT invalide.
+jwt-missing-expiry = Le jeton JWT n'a pas de date d'expiration.
+jwt-unusable-key = La clé publique configurée ne permet pas de vérifier ce jeton.
+jwt-invalid-sip-identity = Adresse SIP invalide dans le jeton JWT.
+jwt-not-configured = Les jetons porteurs ne sont pas acceptés sur cet espace.
+jwt-required = Cet espace n'accepte que les jetons porteurs JWT.
+jwt-unknown-account = Le jeton JWT ne correspond à aucun compte.
+
+## Accès
+account-blocked = Compte bloqué.
+space-expired = L'espace concerné a expiré.
+unauthorized-area = Zone non autorisée.
+not-super-admin = Seuls les super-administrateurs peuvent faire cela.
+foreign-space = Ce compte appartient à un autre espace.
+csrf-json-required = Les requêtes authentifiées par cookie doivent envoyer un corps JSON (Content-Type: application/json).
+space-full = L'espace a atteint son nombre maximal de comptes.
+space-not-found = Espace introuvable.
+account-not-found = Compte introuvable.
+
+## Validation
+validation-failed = Les données fournies sont invalides.
+validation-more-errors = { $message } (et { $count ->
+    [one] { $count } autre erreur
+   *[other] { $count } autres erreurs
+  })
+validation-required = Le champ { $attribute } est obligatoire.
+validation-missing = Le champ { $attribute } doit être absent.
+validation-email = Le champ { $attribute } doit être une adresse e-mail valide.
+validation-unique = Le { $attribute } est déjà utilisé.
+validation-min-length = Le texte du champ { $attribute } doit contenir au moins { $min } caractères.
+validation-max-length = Le texte du champ { $attribute } ne peut pas contenir plus de { $max } caractères.
+validation-one-of = Le champ { $attribute } est invalide (valeurs possibles : { $values }).
+validation-boolean = Le champ { $attribute } doit être vrai ou faux.
+validation-integer = Le champ { $attribute } doit être un entier.
+validation-integer-between = Le champ { $attribute } doit être compris entre { $min } et { $max }.
+validation-date = Le champ { $attribute } n'est pas une date valide.
+validation-date-not-past = Le champ { $attribute } ne peut pas être dans le passé.
+validation-no-uppercase = Le champ { $attribute } ne doit pas contenir de majuscules.
+validation-not-phone-number = Le champ { $attribute } ne peut pas être un numéro de téléphone.
+validation-sip-username = Le champ { $attribute } doit être un nom d'utilisateur SIP valide.
+validation-sip-uri = Le champ { $attribute } doit être une URI SIP valide.
+validation-domain = Le champ { $attribute } doit être un domaine valide.
+validation-phone = Le champ { $attribute } contient un numéro invalide.
+validation-phone-country = Le champ { $attribute } doit appartenir à un pays autorisé.
+validation-ini = Le champ { $attribute } n'est pas un document INI valide.
+validation-jwt-config = Le champ { $attribute } n'est pas une configuration JWT valide.
+validation-public-key = Le champ { $attribute } n'est pas une clé publique PEM utilisable pour les algorithmes indiqués.
+validation-at-least-current-count = Le champ { $attribute } ne peut pas être inférieur au nombre actuel de comptes.
+validation-incorrect-old-password = Le champ { $attribute } est incorrect.

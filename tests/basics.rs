@@ -1,0 +1,100 @@
+//! The HTTP skeleton: ping, host resolution, JSON errors, content types.
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn ping_answers_pong_on_a_known_host() {
+    let app = TestApp::spawn().await;
+    let resp = app.get("localhost:8080", "/api/ping").send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), "pong");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_host_answers_404_with_a_json_error() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .get("nowhere.example.com", "/api/ping")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["message"], "Host not configured.");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_routes_and_wrong_methods_answer_json_404_and_405() {
+    let app = TestApp::spawn().await;
+    let resp = app.get("localhost", "/api/nope").send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    assert!(resp.json::<serde_json::Value>().await.unwrap()["message"].is_string());
+
+    let resp = app
+        .request(reqwest::Method::PATCH, "localhost", "/api/ping")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn json_responses_carry_exactly_application_json() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .get("localhost", "/api/accounts/me")
+        .header("x-api-key", &app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    assert_eq!(resp.headers()["content-language"], "en");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_answers_400() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .request(
+            reqwest::Method::POST,
+            "localhost",
+            "/api/accounts/me/password",
+        )
+        .header("x-api-key", &app.admin_key)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid JSON")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_get_with_a_json_content_type_and_an_empty_body_is_a_normal_request() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .get("localhost", "/api/accounts/me")
+        .header("x-api-key", &app.admin_key)
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    app.stop().await;
+}

@@ -1,0 +1,217 @@
+//! The `flexiapi` binary: commands, one-line errors, and `serve` from a fresh database.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn flexiapi(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flexiapi"))
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .env("FLEXIAPI_LOG", "error")
+        .output()
+        .unwrap()
+}
+
+fn stderr_line(out: &Output) -> String {
+    let text = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    assert_eq!(text.lines().count(), 1, "one line expected, got {text:?}");
+    assert!(!text.contains("panicked"), "{text}");
+    text
+}
+
+fn sqlite_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}/flexiapi.sqlite", dir.path().display())
+}
+
+#[test]
+fn spaces_admins_and_keys_are_created_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    let out = flexiapi(
+        &db,
+        &[
+            "spaces",
+            "create",
+            "--domain",
+            "sip.example.org",
+            "--host",
+            "api.example.org",
+            "--super",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let dup = flexiapi(
+        &db,
+        &[
+            "spaces",
+            "create",
+            "--domain",
+            "sip.example.org",
+            "--host",
+            "other.example.org",
+        ],
+    );
+    assert!(!dup.status.success());
+    assert!(stderr_line(&dup).starts_with("error:"));
+
+    let out = flexiapi(
+        &db,
+        &[
+            "accounts",
+            "create-admin",
+            "--username",
+            "root",
+            "--domain",
+            "sip.example.org",
+            "--password",
+            "secret123",
+            "--algorithm",
+            "MD5",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = flexiapi(
+        &db,
+        &[
+            "api-keys",
+            "create",
+            "--username",
+            "root",
+            "--domain",
+            "sip.example.org",
+        ],
+    );
+    assert!(out.status.success());
+    let key = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(key.trim().len(), 40);
+    assert_eq!(key.lines().count(), 1);
+
+    let unknown = flexiapi(
+        &db,
+        &[
+            "accounts",
+            "create-admin",
+            "--username",
+            "x",
+            "--domain",
+            "nowhere.org",
+            "--password",
+            "secret123",
+        ],
+    );
+    assert!(!unknown.status.success());
+    assert!(stderr_line(&unknown).contains("nowhere.org"));
+
+    let bad_alg = flexiapi(
+        &db,
+        &[
+            "accounts",
+            "create-admin",
+            "--username",
+            "x",
+            "--domain",
+            "sip.example.org",
+            "--password",
+            "secret123",
+            "--algorithm",
+            "SHA1",
+        ],
+    );
+    assert!(!bad_alg.status.success());
+    stderr_line(&bad_alg);
+
+    let no_account = flexiapi(
+        &db,
+        &[
+            "api-keys",
+            "create",
+            "--username",
+            "ghost",
+            "--domain",
+            "sip.example.org",
+        ],
+    );
+    assert!(!no_account.status.success());
+    stderr_line(&no_account);
+}
+
+#[test]
+fn bad_database_urls_fail_with_one_line() {
+    for url in ["nosuch://x", "postgres://127.0.0.1:1/none"] {
+        let out = flexiapi(url, &["migrate"]);
+        assert!(!out.status.success(), "{url}");
+        stderr_line(&out);
+    }
+}
+
+#[test]
+fn serve_on_a_fresh_database_prints_credentials_that_work_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flexiapi"))
+        .args([
+            "--database",
+            &sqlite_url(&dir),
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("FLEXIAPI_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut key = None;
+    let stdout = child.stdout.take().unwrap();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(k) = line.trim().strip_prefix("admin API key:") {
+            key = Some(k.trim().to_owned());
+            break;
+        }
+    }
+    let key = key.expect("the bootstrap API key is printed");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        let client = reqwest::Client::new();
+        let mut last = None;
+        for _ in 0..50 {
+            match client
+                .get(format!("http://localhost:{port}/api/accounts/me"))
+                .header("accept", "application/json")
+                .header("x-api-key", &key)
+                .send()
+                .await
+            {
+                Ok(r) => {
+                    last = Some(r.status().as_u16());
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        last
+    });
+    assert_eq!(status, Some(200));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "clean exit on SIGTERM");
+}

@@ -1,0 +1,229 @@
+//! `TestApp`: a server on 127.0.0.1:0 with its own database, and clients for each auth style.
+
+use std::net::IpAddr;
+
+use flexiapi::Application;
+use flexiapi::config::Config;
+use flexiapi_domain::model::{Account, PasswordAlgorithm, Space};
+use flexiapi_domain::service::{CreateSpace, Services};
+use md5::Md5;
+use reqwest::header::HeaderMap;
+use sha2::{Digest, Sha256};
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub port: u16,
+    pub services: Services,
+    /// Admin API key of `admin@localhost` (super admin of the bootstrap space `localhost`).
+    pub admin_key: String,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+pub fn config(database: &str) -> Config {
+    let mut c = Config::load(None, Some(database.into()), Some("127.0.0.1:0".into())).unwrap();
+    c.nonce_max_uses = 1000;
+    c
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(config("memory")).await
+    }
+
+    pub async fn spawn_with(config: Config) -> Self {
+        let app = Application::build(&config).await.expect("app builds");
+        let port = app.addr().port();
+        let services = app.services();
+        let admin_key = app
+            .bootstrap
+            .as_ref()
+            .map(|b| b.api_key.clone())
+            .unwrap_or_default();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            port,
+            services,
+            admin_key,
+            client: client_from(None),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// `http://localhost:PORT` + path: the bootstrap space's host.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://localhost:{}{path}", self.port)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+
+    pub async fn space(&self, domain: &str, super_space: bool) -> Space {
+        self.services
+            .create_space(CreateSpace {
+                domain: domain.into(),
+                host: domain.into(),
+                super_space,
+                ..CreateSpace::default()
+            })
+            .await
+            .unwrap()
+    }
+
+    /// An activated account with a password for each algorithm given.
+    pub async fn account(
+        &self,
+        username: &str,
+        domain: &str,
+        password: &str,
+        algorithms: &[PasswordAlgorithm],
+        admin: bool,
+    ) -> Account {
+        let first = algorithms
+            .first()
+            .copied()
+            .unwrap_or(PasswordAlgorithm::Sha256);
+        let account = self
+            .services
+            .create_admin(username, domain, password, first)
+            .await
+            .unwrap();
+        let space = self
+            .services
+            .storage
+            .space_by_domain(&account.domain)
+            .await
+            .unwrap()
+            .unwrap();
+        let passwords = algorithms
+            .iter()
+            .map(|a| Services::hash_password(&space, &account.username, password, *a))
+            .collect();
+        let changes = flexiapi_domain::model::AccountChanges {
+            admin,
+            passwords: Some(passwords),
+            ..flexiapi_domain::model::AccountChanges::unchanged(&account)
+        };
+        self.services
+            .storage
+            .update_account(account.id, changes, self.services.now())
+            .await
+            .unwrap()
+    }
+
+    pub async fn admin_key_for(&self, username: &str, domain: &str) -> String {
+        self.services
+            .create_admin_api_key(username, domain)
+            .await
+            .unwrap()
+    }
+
+    /// A request to `path` on `host` (the `Host` header picks the space).
+    pub fn get(&self, host: &str, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::GET, host, path)
+    }
+
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        host: &str,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("http://127.0.0.1:{}{path}", self.port))
+            .header("host", host)
+            .header("accept", "application/json")
+    }
+}
+
+/// A client, optionally sending from another loopback address (to test IP binding).
+pub fn client_from(local: Option<IpAddr>) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(local)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn hex_digest(alg: PasswordAlgorithm, data: &str) -> String {
+    match alg {
+        PasswordAlgorithm::Md5 => hex::encode(Md5::digest(data.as_bytes())),
+        PasswordAlgorithm::Sha256 => hex::encode(Sha256::digest(data.as_bytes())),
+    }
+}
+
+/// One parsed `WWW-Authenticate: Digest` challenge.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub realm: String,
+    pub algorithm: String,
+    pub nonce: String,
+    pub opaque: String,
+    pub stale: bool,
+}
+
+pub fn challenges(headers: &HeaderMap) -> Vec<Challenge> {
+    headers
+        .get_all("www-authenticate")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter(|v| v.starts_with("Digest "))
+        .map(|v| {
+            let param = |name: &str| -> String {
+                v[7..]
+                    .split(',')
+                    .filter_map(|p| p.split_once('='))
+                    .find(|(k, _)| k.trim() == name)
+                    .map(|(_, val)| val.trim().trim_matches('"').to_owned())
+                    .unwrap_or_default()
+            };
+            Challenge {
+                realm: param("realm"),
+                algorithm: param("algorithm"),
+                nonce: param("nonce"),
+                opaque: param("opaque"),
+                stale: param("stale") == "true",
+            }
+        })
+        .collect()
+}
+
+/// The `Authorization` value a Digest client sends.
+pub fn digest_authorization(
+    c: &Challenge,
+    username: &str,
+    password: &str,
+    method: &str,
+    uri: &str,
+    nc: u32,
+) -> String {
+    let alg = if c.algorithm == "MD5" {
+        PasswordAlgorithm::Md5
+    } else {
+        PasswordAlgorithm::Sha256
+    };
+    let ha1 = hex_digest(alg, &format!("{username}:{}:{password}", c.realm));
+    let ha2 = hex_digest(alg, &format!("{method}:{uri}"));
+    let cnonce = "0a4f113b";
+    let nc = format!("{nc:08x}");
+    let response = hex_digest(alg, &format!("{ha1}:{}:{nc}:{cnonce}:auth:{ha2}", c.nonce));
+    format!(
+        "Digest username=\"{username}\", realm=\"{}\", nonce=\"{}\", uri=\"{uri}\", algorithm={}, qop=auth, nc={nc}, cnonce=\"{cnonce}\", response=\"{response}\", opaque=\"{}\"",
+        c.realm, c.nonce, c.algorithm, c.opaque
+    )
+}
+
+pub async fn json(resp: reqwest::Response) -> serde_json::Value {
+    resp.json().await.unwrap()
+}
