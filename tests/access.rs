@@ -4,7 +4,7 @@ use chrono::Duration;
 use flexiapi_domain::model::PasswordAlgorithm::Sha256;
 use reqwest::Method;
 
-use crate::helpers::TestApp;
+use crate::helpers::{Store, TestApp};
 
 /// (method, path, level) of each restricted endpoint. New endpoints join here.
 const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -15,9 +15,10 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("GET", "/api/spaces", "super"),
 ];
 
-#[tokio::test]
-async fn every_restricted_endpoint_answers_each_kind_of_caller_as_the_access_model_says() {
-    let app = TestApp::spawn().await;
+async fn every_restricted_endpoint_answers_each_kind_of_caller_as_the_access_model_says(
+    store: Store,
+) {
+    let app = TestApp::spawn_on(store).await;
     // `a.example.org` is an ordinary space with a user, a blocked user and an admin; `b.example.org`
     // has its own admin; `old.example.org` has expired. The bootstrap admin is a super admin.
     app.space("a.example.org", false).await;
@@ -117,3 +118,7 @@ async fn every_restricted_endpoint_answers_each_kind_of_caller_as_the_access_mod
     }
     app.stop().await;
 }
+
+crate::on_memory_and_sqlite!(
+    every_restricted_endpoint_answers_each_kind_of_caller_as_the_access_model_says,
+);

@@ -1,11 +1,10 @@
 //! API keys (header and cookie), user keys bound to an IP, and the auth-token flow.
 
-use crate::helpers::{TestApp, client_from, json};
+use crate::helpers::{Store, TestApp, client_from, json};
 use flexiapi_domain::model::PasswordAlgorithm::Sha256;
 
-#[tokio::test]
-async fn an_invalid_key_answers_401_without_a_digest_challenge() {
-    let app = TestApp::spawn().await;
+async fn an_invalid_key_answers_401_without_a_digest_challenge(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let resp = app
         .get("localhost", "/api/accounts/me")
         .header("x-api-key", "wrong")
@@ -19,9 +18,8 @@ async fn an_invalid_key_answers_401_without_a_digest_challenge() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_user_key_works_in_header_and_cookie_and_only_from_its_ip() {
-    let app = TestApp::spawn().await;
+async fn a_user_key_works_in_header_and_cookie_and_only_from_its_ip(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     app.account("bob", "localhost", "secret123", &[Sha256], false)
         .await;
     let admin_key = app.admin_key_for("bob", "localhost").await;
@@ -87,9 +85,8 @@ async fn a_user_key_works_in_header_and_cookie_and_only_from_its_ip() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_state_changing_request_by_cookie_alone_must_be_json() {
-    let app = TestApp::spawn().await;
+async fn a_state_changing_request_by_cookie_alone_must_be_json(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let resp = app
         .request(reqwest::Method::DELETE, "localhost", "/api/accounts/me")
         .header("cookie", format!("x-api-key={}", app.admin_key))
@@ -100,9 +97,8 @@ async fn a_state_changing_request_by_cookie_alone_must_be_json() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn an_auth_token_attached_by_a_user_gives_one_api_key_once() {
-    let app = TestApp::spawn().await;
+async fn an_auth_token_attached_by_a_user_gives_one_api_key_once(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let created = app
         .request(
             reqwest::Method::POST,
@@ -170,9 +166,8 @@ async fn an_auth_token_attached_by_a_user_gives_one_api_key_once() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn changing_the_password_needs_the_old_one_and_replaces_the_algorithm() {
-    let app = TestApp::spawn().await;
+async fn changing_the_password_needs_the_old_one_and_replaces_the_algorithm(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     app.account("carol", "localhost", "secret123", &[Sha256], false)
         .await;
     let key = app.admin_key_for("carol", "localhost").await;
@@ -205,3 +200,11 @@ async fn changing_the_password_needs_the_old_one_and_replaces_the_algorithm() {
     );
     app.stop().await;
 }
+
+crate::on_memory_and_sqlite!(
+    an_invalid_key_answers_401_without_a_digest_challenge,
+    a_user_key_works_in_header_and_cookie_and_only_from_its_ip,
+    a_state_changing_request_by_cookie_alone_must_be_json,
+    an_auth_token_attached_by_a_user_gives_one_api_key_once,
+    changing_the_password_needs_the_old_one_and_replaces_the_algorithm,
+);

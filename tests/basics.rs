@@ -1,19 +1,17 @@
 //! The HTTP skeleton: ping, host resolution, JSON errors, content types.
 
-use crate::helpers::TestApp;
+use crate::helpers::{Store, TestApp};
 
-#[tokio::test]
-async fn ping_answers_pong_on_a_known_host() {
-    let app = TestApp::spawn().await;
+async fn ping_answers_pong_on_a_known_host(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let resp = app.get("localhost:8080", "/api/ping").send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "pong");
     app.stop().await;
 }
 
-#[tokio::test]
-async fn an_unknown_host_answers_404_with_a_json_error() {
-    let app = TestApp::spawn().await;
+async fn an_unknown_host_answers_404_with_a_json_error(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let resp = app
         .get("nowhere.example.com", "/api/ping")
         .send()
@@ -26,9 +24,8 @@ async fn an_unknown_host_answers_404_with_a_json_error() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn unknown_routes_and_wrong_methods_answer_json_404_and_405() {
-    let app = TestApp::spawn().await;
+async fn unknown_routes_and_wrong_methods_answer_json_404_and_405(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let resp = app.get("localhost", "/api/nope").send().await.unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(resp.headers()["content-type"], "application/json");
@@ -44,9 +41,8 @@ async fn unknown_routes_and_wrong_methods_answer_json_404_and_405() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn json_responses_carry_exactly_application_json() {
-    let app = TestApp::spawn().await;
+async fn json_responses_carry_exactly_application_json(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let resp = app
         .get("localhost", "/api/accounts/me")
         .header("x-api-key", &app.admin_key)
@@ -59,9 +55,8 @@ async fn json_responses_carry_exactly_application_json() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_body_that_is_not_json_answers_400() {
-    let app = TestApp::spawn().await;
+async fn a_body_that_is_not_json_answers_400(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let resp = app
         .request(
             reqwest::Method::POST,
@@ -85,9 +80,8 @@ async fn a_body_that_is_not_json_answers_400() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_get_with_a_json_content_type_and_an_empty_body_is_a_normal_request() {
-    let app = TestApp::spawn().await;
+async fn a_get_with_a_json_content_type_and_an_empty_body_is_a_normal_request(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let resp = app
         .get("localhost", "/api/accounts/me")
         .header("x-api-key", &app.admin_key)
@@ -98,3 +92,12 @@ async fn a_get_with_a_json_content_type_and_an_empty_body_is_a_normal_request() 
     assert_eq!(resp.status(), 200);
     app.stop().await;
 }
+
+crate::on_memory_and_sqlite!(
+    ping_answers_pong_on_a_known_host,
+    an_unknown_host_answers_404_with_a_json_error,
+    unknown_routes_and_wrong_methods_answer_json_404_and_405,
+    json_responses_carry_exactly_application_json,
+    a_body_that_is_not_json_answers_400,
+    a_get_with_a_json_content_type_and_an_empty_body_is_a_normal_request,
+);

@@ -1,8 +1,8 @@
 //! The `flexiapi` binary: commands, one-line errors, and `serve` from a fresh database.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output};
+
+use crate::process::ServerProcess;
 
 fn flexiapi(db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_flexiapi"))
@@ -156,62 +156,31 @@ fn bad_database_urls_fail_with_one_line() {
     }
 }
 
-#[test]
-fn serve_on_a_fresh_database_prints_credentials_that_work_and_stops_on_sigterm() {
+#[tokio::test]
+async fn serve_on_a_fresh_database_prints_credentials_that_work_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flexiapi"))
-        .args([
-            "--database",
-            &sqlite_url(&dir),
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("FLEXIAPI_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
+    let server = ServerProcess::start(&sqlite_url(&dir));
+    let key = server
+        .printed("admin API key:")
+        .expect("the bootstrap API key is printed");
+    let password = server
+        .printed("password:")
+        .expect("the bootstrap password is printed");
+    assert_eq!(password.len(), 16);
+    let resp = reqwest::Client::new()
+        .get(format!("http://localhost:{}/api/accounts/me", server.port))
+        .header("accept", "application/json")
+        .header("x-api-key", &key)
+        .send()
+        .await
         .unwrap();
-    let mut key = None;
-    let stdout = child.stdout.take().unwrap();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(k) = line.trim().strip_prefix("admin API key:") {
-            key = Some(k.trim().to_owned());
-            break;
-        }
-    }
-    let key = key.expect("the bootstrap API key is printed");
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let status = rt.block_on(async {
-        let client = reqwest::Client::new();
-        let mut last = None;
-        for _ in 0..50 {
-            match client
-                .get(format!("http://localhost:{port}/api/accounts/me"))
-                .header("accept", "application/json")
-                .header("x-api-key", &key)
-                .send()
-                .await
-            {
-                Ok(r) => {
-                    last = Some(r.status().as_u16());
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
-        last
-    });
-    assert_eq!(status, Some(200));
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let exit = child.wait().unwrap();
-    assert!(exit.success(), "clean exit on SIGTERM");
+    assert_eq!(resp.status(), 200);
+    let ping = reqwest::Client::new()
+        .get(format!("http://localhost:{}/api/ping", server.port))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ping.status(), 200);
+    assert!(server.terminate(), "clean exit on SIGTERM");
 }

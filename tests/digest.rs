@@ -3,7 +3,7 @@
 use flexiapi_domain::model::PasswordAlgorithm::{Md5, Sha256};
 
 use crate::helpers::{
-    Challenge, TestApp, challenges, client_from, config, digest_authorization, json,
+    Challenge, Store, TestApp, challenges, client_from, digest_authorization, json,
 };
 
 const ME: &str = "/api/accounts/me";
@@ -42,9 +42,8 @@ async fn answer(
         .unwrap()
 }
 
-#[tokio::test]
-async fn one_challenge_per_algorithm_strongest_first_sharing_one_nonce() {
-    let app = TestApp::spawn().await;
+async fn one_challenge_per_algorithm_strongest_first_sharing_one_nonce(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     app.account("alice", "localhost", "secret123", &[Md5, Sha256], false)
         .await;
     let (status, c, body) = challenge_for(&app, "sip:alice@localhost").await;
@@ -59,9 +58,10 @@ async fn one_challenge_per_algorithm_strongest_first_sharing_one_nonce() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn sha256_and_md5_answers_authenticate_and_the_nonce_is_reused_with_increasing_nc() {
-    let app = TestApp::spawn().await;
+async fn sha256_and_md5_answers_authenticate_and_the_nonce_is_reused_with_increasing_nc(
+    store: Store,
+) {
+    let app = TestApp::spawn_on(store).await;
     app.account("alice", "localhost", "secret123", &[Md5, Sha256], false)
         .await;
     for index in [0, 1] {
@@ -78,9 +78,8 @@ async fn sha256_and_md5_answers_authenticate_and_the_nonce_is_reused_with_increa
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_replayed_or_lower_nc_answers_nonce_replayed_and_retires_the_pair() {
-    let app = TestApp::spawn().await;
+async fn a_replayed_or_lower_nc_answers_nonce_replayed_and_retires_the_pair(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     app.account("alice", "localhost", "secret123", &[Sha256], false)
         .await;
     let (_, c, _) = challenge_for(&app, "sip:alice@localhost").await;
@@ -105,9 +104,8 @@ async fn a_replayed_or_lower_nc_answers_nonce_replayed_and_retires_the_pair() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn an_unknown_account_gets_the_same_kind_of_challenge_and_the_same_refusal() {
-    let app = TestApp::spawn().await;
+async fn an_unknown_account_gets_the_same_kind_of_challenge_and_the_same_refusal(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     app.account("alice", "localhost", "secret123", &[Sha256], false)
         .await;
     let (s1, known, _) = challenge_for(&app, "sip:alice@localhost").await;
@@ -131,9 +129,8 @@ async fn an_unknown_account_gets_the_same_kind_of_challenge_and_the_same_refusal
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_missing_or_malformed_from_header_answers_401_without_challenge() {
-    let app = TestApp::spawn().await;
+async fn a_missing_or_malformed_from_header_answers_401_without_challenge(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let resp = app.get("localhost", ME).send().await.unwrap();
     assert_eq!(resp.status(), 401);
     assert!(challenges(resp.headers()).is_empty());
@@ -150,9 +147,8 @@ async fn a_missing_or_malformed_from_header_answers_401_without_challenge() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn an_algorithm_the_account_has_no_password_for_is_refused() {
-    let app = TestApp::spawn().await;
+async fn an_algorithm_the_account_has_no_password_for_is_refused(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     app.account("alice", "localhost", "secret123", &[Sha256], false)
         .await;
     let (_, c, _) = challenge_for(&app, "sip:alice@localhost").await;
@@ -166,9 +162,8 @@ async fn an_algorithm_the_account_has_no_password_for_is_refused() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn the_signed_uri_includes_the_query_string() {
-    let app = TestApp::spawn().await;
+async fn the_signed_uri_includes_the_query_string(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     app.account("alice", "localhost", "secret123", &[Sha256], false)
         .await;
     let (_, c, _) = challenge_for(&app, "sip:alice@localhost").await;
@@ -177,9 +172,8 @@ async fn the_signed_uri_includes_the_query_string() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn an_opaque_used_from_another_ip_is_invalid() {
-    let app = TestApp::spawn().await;
+async fn an_opaque_used_from_another_ip_is_invalid(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     app.account("alice", "localhost", "secret123", &[Sha256], false)
         .await;
     let (_, c, _) = challenge_for(&app, "sip:alice@localhost").await;
@@ -200,11 +194,8 @@ async fn an_opaque_used_from_another_ip_is_invalid() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_used_up_nonce_is_stale_and_the_fresh_challenge_says_so() {
-    let mut cfg = config("memory");
-    cfg.nonce_max_uses = 1;
-    let app = TestApp::spawn_with(cfg).await;
+async fn a_used_up_nonce_is_stale_and_the_fresh_challenge_says_so(store: Store) {
+    let app = TestApp::spawn_with(store, |c| c.nonce_max_uses = 1).await;
     app.account("alice", "localhost", "secret123", &[Sha256], false)
         .await;
     let (_, c, _) = challenge_for(&app, "sip:alice@localhost").await;
@@ -226,3 +217,15 @@ async fn a_used_up_nonce_is_stale_and_the_fresh_challenge_says_so() {
     );
     app.stop().await;
 }
+
+crate::on_memory_and_sqlite!(
+    one_challenge_per_algorithm_strongest_first_sharing_one_nonce,
+    sha256_and_md5_answers_authenticate_and_the_nonce_is_reused_with_increasing_nc,
+    a_replayed_or_lower_nc_answers_nonce_replayed_and_retires_the_pair,
+    an_unknown_account_gets_the_same_kind_of_challenge_and_the_same_refusal,
+    a_missing_or_malformed_from_header_answers_401_without_challenge,
+    an_algorithm_the_account_has_no_password_for_is_refused,
+    the_signed_uri_includes_the_query_string,
+    an_opaque_used_from_another_ip_is_invalid,
+    a_used_up_nonce_is_stale_and_the_fresh_challenge_says_so,
+);

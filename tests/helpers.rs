@@ -11,6 +11,34 @@ use reqwest::header::HeaderMap;
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
+/// Which storage a test server runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Store {
+    Memory,
+    /// A SQLite file in a temporary folder.
+    Sqlite,
+}
+
+/// Runs each named `async fn name(store: Store)` once per store, as `memory::name` and
+/// `sqlite::name`.
+#[macro_export]
+macro_rules! on_memory_and_sqlite {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::helpers::Store::Memory).await;
+            })*
+        }
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::helpers::Store::Sqlite).await;
+            })*
+        }
+    };
+}
+
 pub struct TestApp {
     pub port: u16,
     pub services: Services,
@@ -19,6 +47,12 @@ pub struct TestApp {
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The use cases over a storage the test opened itself.
+pub fn services_on(storage: std::sync::Arc<dyn flexiapi_domain::ports::Storage>) -> Services {
+    flexiapi::services(storage)
 }
 
 pub fn config(database: &str) -> Config {
@@ -29,10 +63,32 @@ pub fn config(database: &str) -> Config {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::spawn_with(config("memory")).await
+        Self::spawn_on(Store::Memory).await
     }
 
-    pub async fn spawn_with(config: Config) -> Self {
+    pub async fn spawn_on(store: Store) -> Self {
+        Self::spawn_with(store, |_| {}).await
+    }
+
+    /// A server on `store`, with `tweak` applied to its configuration.
+    pub async fn spawn_with(store: Store, tweak: impl FnOnce(&mut Config)) -> Self {
+        let (url, dir) = match store {
+            Store::Memory => ("memory".to_owned(), None),
+            Store::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}/flexiapi.sqlite", dir.path().display());
+                (url, Some(dir))
+            }
+        };
+        let mut config = config(&url);
+        tweak(&mut config);
+        let mut app = Self::spawn_config(config).await;
+        app._dir = dir;
+        app
+    }
+
+    /// A server with exactly this configuration (e.g. a shared PostgreSQL database).
+    pub async fn spawn_config(config: Config) -> Self {
         let app = Application::build(&config).await.expect("app builds");
         let port = app.addr().port();
         let services = app.services();
@@ -52,6 +108,7 @@ impl TestApp {
             client: client_from(None),
             stop: Some(stop),
             task: Some(task),
+            _dir: None,
         }
     }
 

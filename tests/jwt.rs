@@ -6,7 +6,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde_json::json;
 
-use crate::helpers::{TestApp, json as body};
+use crate::helpers::{Store, TestApp, json as body};
 
 struct Keys {
     rsa_private: String,
@@ -71,9 +71,8 @@ async fn me(app: &TestApp, token: &str) -> reqwest::Response {
         .unwrap()
 }
 
-#[tokio::test]
-async fn tokens_are_verified_and_mapped_to_accounts() {
-    let app = TestApp::spawn().await;
+async fn tokens_are_verified_and_mapped_to_accounts(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     app.account("dave", "localhost", "secret123", &[Sha256], false)
         .await;
     let k = keys();
@@ -170,9 +169,8 @@ async fn tokens_are_verified_and_mapped_to_accounts() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn es256_tokens_work_when_the_space_lists_es256() {
-    let app = TestApp::spawn().await;
+async fn es256_tokens_work_when_the_space_lists_es256(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     app.account("erin", "localhost", "secret123", &[Sha256], false)
         .await;
     let k = keys();
@@ -193,3 +191,8 @@ async fn es256_tokens_work_when_the_space_lists_es256() {
     assert_eq!(me(&app, &rs).await.status(), 401);
     app.stop().await;
 }
+
+crate::on_memory_and_sqlite!(
+    tokens_are_verified_and_mapped_to_accounts,
+    es256_tokens_work_when_the_space_lists_es256,
+);

@@ -1,6 +1,6 @@
 //! Errors in the negotiated language.
 
-use crate::helpers::{TestApp, json};
+use crate::helpers::{Store, TestApp, json};
 
 async fn missing_password(app: &TestApp, lang: &str) -> (serde_json::Value, String) {
     let resp = app
@@ -23,9 +23,8 @@ async fn missing_password(app: &TestApp, lang: &str) -> (serde_json::Value, Stri
     (json(resp).await, lang)
 }
 
-#[tokio::test]
-async fn validation_errors_are_translated_field_names_included() {
-    let app = TestApp::spawn().await;
+async fn validation_errors_are_translated_field_names_included(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let (fr, lang) = missing_password(&app, "fr-CA, en;q=0.5").await;
     assert_eq!(lang, "fr");
     assert_eq!(
@@ -51,9 +50,8 @@ async fn validation_errors_are_translated_field_names_included() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn authentication_errors_are_translated() {
-    let app = TestApp::spawn().await;
+async fn authentication_errors_are_translated(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let resp = app
         .get("localhost", "/api/accounts/me")
         .header("x-api-key", "nope")
@@ -72,3 +70,8 @@ async fn authentication_errors_are_translated() {
     assert_eq!(json(resp).await["message"], "Hôte non configuré.");
     app.stop().await;
 }
+
+crate::on_memory_and_sqlite!(
+    validation_errors_are_translated_field_names_included,
+    authentication_errors_are_translated,
+);

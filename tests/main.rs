@@ -2,6 +2,7 @@
 //! HTTP, and the real binary for the CLI.
 
 mod helpers;
+mod process;
 
 mod access;
 mod api_keys;
@@ -12,3 +13,4 @@ mod jwt;
 mod localization;
 mod openapi;
 mod real_clients;
+mod shared_database;

@@ -1,0 +1,172 @@
+//! Several server processes on one PostgreSQL or MariaDB database share their Digest state, and
+//! the CLI works against both servers.
+
+use flexiapi_adapters_sql::Backend;
+use flexiapi_adapters_sql::testing::TestDatabase;
+use flexiapi_domain::model::PasswordAlgorithm::Sha256;
+
+use crate::helpers::{challenges, digest_authorization, services_on};
+use crate::process::ServerProcess;
+
+async fn challenge_on_one_answer_on_the_other(backend: Backend) {
+    let db = TestDatabase::create(backend).await.expect("test database");
+    let first = ServerProcess::start(db.url());
+    let second = ServerProcess::start(db.url());
+    assert!(
+        first.printed("admin API key:").is_some(),
+        "the first start bootstraps"
+    );
+    assert!(
+        second.printed("admin API key:").is_none(),
+        "the second finds the space"
+    );
+    services_on(db.storage())
+        .create_admin("alice", "localhost", "secret123", Sha256)
+        .await
+        .unwrap();
+
+    let client = reqwest::Client::new();
+    let me = |port: u16| format!("http://localhost:{port}/api/accounts/me");
+    let resp = client
+        .get(me(first.port))
+        .header("from", "sip:alice@localhost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let c = challenges(resp.headers()).remove(0);
+    let auth = |nc| digest_authorization(&c, "alice", "secret123", "GET", "/api/accounts/me", nc);
+    let send = |port: u16, nc: u32| {
+        client
+            .get(me(port))
+            .header("from", "sip:alice@localhost")
+            .header("authorization", auth(nc))
+            .send()
+    };
+    assert_eq!(
+        send(second.port, 1).await.unwrap().status(),
+        200,
+        "answered to the other process"
+    );
+    assert_eq!(
+        send(first.port, 2).await.unwrap().status(),
+        200,
+        "nc 2 back on the first"
+    );
+    let replay = send(second.port, 2).await.unwrap();
+    assert_eq!(
+        replay.status(),
+        401,
+        "the second process knows nc 2 was used"
+    );
+    drop((first, second));
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn digest_nonces_are_shared_by_two_processes_on_postgresql() {
+    challenge_on_one_answer_on_the_other(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn digest_nonces_are_shared_by_two_processes_on_mariadb() {
+    challenge_on_one_answer_on_the_other(Backend::MySql).await;
+}
+
+fn flexiapi(db: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_flexiapi"))
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .env("FLEXIAPI_LOG", "error")
+        .output()
+        .unwrap()
+}
+
+async fn cli_commands_work(backend: Backend) {
+    let db = TestDatabase::create(backend).await.expect("test database");
+    let url = db.url().to_owned();
+    let ok = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    ok(flexiapi(&url, &["migrate"]));
+    ok(flexiapi(&url, &["migrate"]));
+    ok(flexiapi(
+        &url,
+        &[
+            "spaces",
+            "create",
+            "--domain",
+            "sip.example.org",
+            "--host",
+            "api.example.org",
+        ],
+    ));
+    let dup = flexiapi(
+        &url,
+        &[
+            "spaces",
+            "create",
+            "--domain",
+            "sip.example.org",
+            "--host",
+            "x.example.org",
+        ],
+    );
+    assert!(!dup.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&dup.stderr).trim().lines().count(),
+        1
+    );
+    ok(flexiapi(
+        &url,
+        &[
+            "accounts",
+            "create-admin",
+            "--username",
+            "root",
+            "--domain",
+            "sip.example.org",
+            "--password",
+            "secret123",
+        ],
+    ));
+    let key = ok(flexiapi(
+        &url,
+        &[
+            "api-keys",
+            "create",
+            "--username",
+            "root",
+            "--domain",
+            "sip.example.org",
+        ],
+    ));
+    assert_eq!(key.trim().len(), 40);
+    let account = db
+        .storage()
+        .account_by_identity(
+            &flexiapi_domain::model::Username::parse("root").unwrap(),
+            &flexiapi_domain::model::Domain::parse("sip.example.org").unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("the admin exists");
+    assert!(account.admin && account.activated);
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn the_cli_works_against_postgresql() {
+    cli_commands_work(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn the_cli_works_against_mariadb() {
+    cli_commands_work(Backend::MySql).await;
+}
