@@ -12,6 +12,7 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("GET", "/api/accounts/me/api_key", "user"),
     ("GET", "/api/accounts/auth_token/none/attach", "user"),
     ("GET", "/api/accounts", "admin"),
+    ("GET", "/api/accounts/{account}/api_keys", "admin"),
     ("GET", "/api/spaces", "super"),
 ];
 
@@ -24,7 +25,8 @@ async fn every_restricted_endpoint_answers_each_kind_of_caller_as_the_access_mod
     app.space("a.example.org", false).await;
     app.space("b.example.org", false).await;
     app.space("old.example.org", false).await;
-    app.account("user", "a.example.org", "secret123", &[Sha256], false)
+    let account = app
+        .account("user", "a.example.org", "secret123", &[Sha256], false)
         .await;
     let blocked = app
         .account("blocked", "a.example.org", "secret123", &[Sha256], false)
@@ -97,6 +99,7 @@ async fn every_restricted_endpoint_answers_each_kind_of_caller_as_the_access_mod
     ];
     for (who, key, host, expected) in callers {
         for (method, path, level) in ENDPOINTS {
+            let path = &path.replace("{account}", &account.id.0.to_string());
             let mut req = app.request(Method::from_bytes(method.as_bytes()).unwrap(), host, path);
             if let Some(key) = key {
                 req = req.header("x-api-key", *key);

@@ -208,3 +208,117 @@ crate::on_memory_and_sqlite!(
     an_auth_token_attached_by_a_user_gives_one_api_key_once,
     changing_the_password_needs_the_old_one_and_replaces_the_algorithm,
 );
+
+mod admin_keys {
+    use crate::helpers::{Store, TestApp, client_from, json};
+    use flexiapi_domain::model::PasswordAlgorithm::Sha256;
+
+    async fn admins_create_list_and_delete_stable_keys_with_usage_figures(store: Store) {
+        let app = TestApp::spawn_on(store).await;
+        let bob = app
+            .account("bob", "localhost", "secret123", &[Sha256], true)
+            .await;
+        let path = format!("/api/accounts/{}/api_keys", bob.id.0);
+        let created = app
+            .request(reqwest::Method::POST, "localhost", &path)
+            .header("x-api-key", &app.admin_key)
+            .json(&serde_json::json!({"name": "monitoring"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+        let created = json(created).await;
+        let key = created["api_key"].as_str().unwrap().to_owned();
+        assert_eq!(created["name"], "monitoring");
+
+        // Stable: works from another IP too, several times.
+        let other = client_from(Some("127.0.0.2".parse().unwrap()));
+        for _ in 0..3 {
+            let resp = other
+                .get(format!("http://127.0.0.1:{}/api/accounts/me", app.port))
+                .header("host", "localhost")
+                .header("x-api-key", &key)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+        }
+        let list = app
+            .get("localhost", &path)
+            .header("x-api-key", &app.admin_key)
+            .send()
+            .await
+            .unwrap();
+        let list = json(list).await;
+        let entry = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == created["id"])
+            .unwrap()
+            .clone();
+        assert_eq!(entry["requests"], 3);
+        assert_eq!(entry["kind"], "admin");
+        assert!(entry.get("api_key").is_none(), "a key is shown only once");
+
+        let deleted = app
+            .request(
+                reqwest::Method::DELETE,
+                "localhost",
+                &format!("{path}/{}", created["id"]),
+            )
+            .header("x-api-key", &app.admin_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deleted.status(), 200);
+        let after = app
+            .get("localhost", "/api/accounts/me")
+            .header("x-api-key", &key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(after.status(), 401);
+        app.stop().await;
+    }
+
+    async fn an_account_of_another_space_is_not_found(store: Store) {
+        let app = TestApp::spawn_on(store).await;
+        app.space("other.org", false).await;
+        let eve = app
+            .account("eve", "other.org", "secret123", &[Sha256], false)
+            .await;
+        let resp = app
+            .get("localhost", &format!("/api/accounts/{}/api_keys", eve.id.0))
+            .header("x-api-key", &app.admin_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404);
+        app.stop().await;
+    }
+
+    async fn the_cookie_is_secure_behind_https(store: Store) {
+        let app = TestApp::spawn_on(store).await;
+        let resp = app
+            .get("localhost", "/api/accounts/me/api_key")
+            .header("x-api-key", &app.admin_key)
+            .header("x-forwarded-proto", "https")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .contains("; Secure")
+        );
+        app.stop().await;
+    }
+
+    crate::on_memory_and_sqlite!(
+        admins_create_list_and_delete_stable_keys_with_usage_figures,
+        an_account_of_another_space_is_not_found,
+        the_cookie_is_secure_behind_https,
+    );
+}

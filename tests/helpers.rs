@@ -2,9 +2,12 @@
 
 use std::net::IpAddr;
 
-use flexiapi::Application;
+use std::sync::Arc;
+
 use flexiapi::config::Config;
+use flexiapi::{Application, SystemClock};
 use flexiapi_domain::model::{Account, PasswordAlgorithm, Space};
+use flexiapi_domain::ports::Clock;
 use flexiapi_domain::service::{CreateSpace, Services};
 use md5::Md5;
 use reqwest::header::HeaderMap;
@@ -72,6 +75,19 @@ impl TestApp {
 
     /// A server on `store`, with `tweak` applied to its configuration.
     pub async fn spawn_with(store: Store, tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_full(store, tweak, Arc::new(SystemClock)).await
+    }
+
+    /// A server whose time is `clock`'s.
+    pub async fn spawn_with_clock(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Self::spawn_full(store, |_| {}, clock).await
+    }
+
+    async fn spawn_full(
+        store: Store,
+        tweak: impl FnOnce(&mut Config),
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let (url, dir) = match store {
             Store::Memory => ("memory".to_owned(), None),
             Store::Sqlite => {
@@ -82,14 +98,16 @@ impl TestApp {
         };
         let mut config = config(&url);
         tweak(&mut config);
-        let mut app = Self::spawn_config(config).await;
+        let mut app = Self::start(
+            Application::build_with_clock(&config, clock)
+                .await
+                .expect("app builds"),
+        );
         app._dir = dir;
         app
     }
 
-    /// A server with exactly this configuration (e.g. a shared PostgreSQL database).
-    pub async fn spawn_config(config: Config) -> Self {
-        let app = Application::build(&config).await.expect("app builds");
+    fn start(app: Application) -> Self {
         let port = app.addr().port();
         let services = app.services();
         let admin_key = app

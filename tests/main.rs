@@ -9,6 +9,7 @@ mod api_keys;
 mod basics;
 mod cli;
 mod digest;
+mod expiry;
 mod jwt;
 mod localization;
 mod openapi;

@@ -119,10 +119,18 @@ impl Application {
     /// # Errors
     /// Configuration, database or bind failures.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// [`Application::build`] with another clock (tests move time with it).
+    ///
+    /// # Errors
+    /// Configuration, database or bind failures.
+    pub async fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let languages = Languages::new(&config.languages).map_err(anyhow::Error::msg)?;
         let database = Database::open(&config.database).await?;
         database.migrate().await?;
-        let services = services(database.storage.clone());
+        let services = Services::new(database.storage.clone(), clock, Arc::new(RandomTokens));
         let bootstrap = services
             .bootstrap()
             .await

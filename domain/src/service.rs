@@ -7,9 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::error::{Conflict, StoreError};
 use crate::model::{
-    Account, AccountChanges, AccountId, AccountQuery, ApiKeyKind, AuthToken, DigestConfig, Domain,
-    JwtConfig, NewAccount, NewApiKey, NewSpace, Page, Password, PasswordAlgorithm, Space,
-    SpaceSettings, Username, hash_api_key, normalize_host,
+    Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyKind, AuthToken,
+    DigestConfig, Domain, JwtConfig, NewAccount, NewApiKey, NewSpace, Page, Password,
+    PasswordAlgorithm, Space, SpaceSettings, Username, hash_api_key, normalize_host,
 };
 use crate::ports::{Clock, Storage, TokenSource};
 use crate::validation::{Rule, ValidationErrors};
@@ -278,6 +278,60 @@ impl Services {
             ApiKeyKind::Admin => self.storage.create_api_key(new).await?,
         };
         Ok(key)
+    }
+
+    /// The account with that id if it belongs to `space`.
+    ///
+    /// # Errors
+    /// `AccountNotFound` otherwise.
+    pub async fn account_in_space(&self, id: AccountId, space: &Space) -> ServiceResult<Account> {
+        self.storage
+            .account_by_id(id)
+            .await?
+            .filter(|a| a.domain == space.domain)
+            .ok_or(ServiceError::AccountNotFound)
+    }
+
+    /// A new stable admin key for an account; returns the stored key and the key itself (shown
+    /// once).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn create_named_admin_api_key(
+        &self,
+        account: &Account,
+        name: Option<String>,
+    ) -> ServiceResult<(ApiKey, String)> {
+        let key = self.tokens.alphanumeric(API_KEY_LENGTH);
+        let stored = self
+            .storage
+            .create_api_key(NewApiKey {
+                account_id: account.id,
+                key_hash: hash_api_key(&key),
+                name: name.filter(|n| !n.trim().is_empty()),
+                kind: ApiKeyKind::Admin,
+                created_at: self.now(),
+            })
+            .await?;
+        Ok((stored, key))
+    }
+
+    /// Deletes one of the account's keys.
+    ///
+    /// # Errors
+    /// `NotFound` when the account has no such key.
+    pub async fn delete_api_key(&self, account: &Account, id: ApiKeyId) -> ServiceResult<()> {
+        let owned = self
+            .storage
+            .api_keys_of(account.id)
+            .await?
+            .iter()
+            .any(|k| k.id == id);
+        if owned && self.storage.delete_api_key(id).await? {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound)
+        }
     }
 
     /// A fresh user key bound to `ip`, replacing the account's previous user key.

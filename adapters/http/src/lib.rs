@@ -28,6 +28,7 @@ pub use state::{AppState, HttpSettings};
 type Apis = (
     api::ping::PingApi,
     api::accounts::AccountsApi,
+    api::api_keys::ApiKeysApi,
     api::spaces::SpacesApi,
 );
 
@@ -36,6 +37,7 @@ fn service() -> OpenApiService<Apis, ()> {
         (
             api::ping::PingApi,
             api::accounts::AccountsApi,
+            api::api_keys::ApiKeysApi,
             api::spaces::SpacesApi,
         ),
         "flexiapi",

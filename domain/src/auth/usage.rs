@@ -34,6 +34,11 @@ impl ApiKeyUsageBuffer {
         self.lock().get(&id).map(|u| u.last_used_at)
     }
 
+    /// Usage of `id` not yet flushed.
+    pub fn pending(&self, id: ApiKeyId) -> Option<ApiKeyUsage> {
+        self.lock().get(&id).copied()
+    }
+
     pub fn forget(&self, id: ApiKeyId) {
         self.lock().remove(&id);
     }

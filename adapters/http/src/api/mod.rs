@@ -1,6 +1,7 @@
 //! The API's operations, grouped by resource, and the JSON shapes they answer.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod ping;
 pub mod spaces;
 
