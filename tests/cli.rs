@@ -59,7 +59,10 @@ fn spaces_admins_and_keys_are_created_from_the_command_line() {
         ],
     );
     assert!(!dup.status.success());
-    assert!(stderr_line(&dup).starts_with("error:"));
+    assert_eq!(
+        stderr_line(&dup),
+        "error: The domain has already been taken."
+    );
 
     let out = flexiapi(
         &db,

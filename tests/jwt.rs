@@ -31,6 +31,15 @@ fn keys() -> Keys {
 }
 
 async fn configure(app: &TestApp, public_key: &str, algorithms: Vec<JwtAlgorithm>) {
+    configure_with(app, public_key, algorithms, |_| {}).await;
+}
+
+async fn configure_with(
+    app: &TestApp,
+    public_key: &str,
+    algorithms: Vec<JwtAlgorithm>,
+    tweak: impl FnOnce(&mut JwtConfig),
+) {
     let storage = &app.services.storage;
     let mut space = storage
         .space_by_domain(&Domain::parse("localhost").unwrap())
@@ -49,6 +58,9 @@ async fn configure(app: &TestApp, public_key: &str, algorithms: Vec<JwtAlgorithm
         realm: None,
         client_id: None,
     });
+    if let Some(jwt) = space.jwt.as_mut() {
+        tweak(jwt);
+    }
     storage
         .update_space(space, app.services.now())
         .await
@@ -192,7 +204,80 @@ async fn es256_tokens_work_when_the_space_lists_es256(store: Store) {
     app.stop().await;
 }
 
+async fn a_custom_identity_claim_or_the_email_claim_finds_the_account(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let frank = app
+        .account("frank", "localhost", "secret123", &[Sha256], false)
+        .await;
+    let mut changes = flexiapi_domain::model::AccountChanges::unchanged(&frank);
+    changes.email = Some("frank@example.org".into());
+    app.services
+        .storage
+        .update_account(frank.id, changes, app.services.now())
+        .await
+        .unwrap();
+    let k = keys();
+    configure_with(&app, &k.rsa_public, vec![JwtAlgorithm::RS256], |j| {
+        j.sip_identifier = Some("sip".into());
+    })
+    .await;
+    let exp = Utc::now().timestamp() + 600;
+    let by_claim = token(
+        Algorithm::RS256,
+        &k.rsa_private,
+        json!({"sip": "sip:frank@localhost", "exp": exp}),
+    );
+    assert_eq!(body(me(&app, &by_claim).await).await["username"], "frank");
+    let by_email = token(
+        Algorithm::RS256,
+        &k.rsa_private,
+        json!({"email": "frank@example.org", "exp": exp}),
+    );
+    assert_eq!(body(me(&app, &by_email).await).await["username"], "frank");
+    let bad_sip = token(
+        Algorithm::RS256,
+        &k.rsa_private,
+        json!({"sip": "frank", "exp": exp}),
+    );
+    assert_eq!(me(&app, &bad_sip).await.status(), 401);
+    app.stop().await;
+}
+
+async fn a_jwt_only_space_refuses_other_credentials_on_user_endpoints_only(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let k = keys();
+    configure_with(&app, &k.rsa_public, vec![JwtAlgorithm::RS256], |j| {
+        j.jwt_only = true
+    })
+    .await;
+    let resp = app
+        .get("localhost", "/api/accounts/me")
+        .header("x-api-key", &app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.headers()["www-authenticate"], "Bearer");
+    let admin = app
+        .get("localhost", "/api/accounts")
+        .header("x-api-key", &app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admin.status(), 200, "admin endpoints keep their API keys");
+    let exp = Utc::now().timestamp() + 600;
+    let t = token(
+        Algorithm::RS256,
+        &k.rsa_private,
+        json!({"sip_identity": "sip:admin@localhost", "exp": exp}),
+    );
+    assert_eq!(me(&app, &t).await.status(), 200);
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
+    a_custom_identity_claim_or_the_email_claim_finds_the_account,
+    a_jwt_only_space_refuses_other_credentials_on_user_endpoints_only,
     tokens_are_verified_and_mapped_to_accounts,
     es256_tokens_work_when_the_space_lists_es256,
 );

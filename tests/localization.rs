@@ -71,7 +71,91 @@ async fn authentication_errors_are_translated(store: Store) {
     app.stop().await;
 }
 
+/// One message of each kind, in both languages.
+async fn each_kind_of_error_speaks_both_languages(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let blocked = app
+        .account(
+            "blocked",
+            "localhost",
+            "secret123",
+            &[flexiapi_domain::model::PasswordAlgorithm::Sha256],
+            false,
+        )
+        .await;
+    let mut changes = flexiapi_domain::model::AccountChanges::unchanged(&blocked);
+    changes.blocked = true;
+    app.services
+        .storage
+        .update_account(blocked.id, changes, app.services.now())
+        .await
+        .unwrap();
+    let blocked_key = app.admin_key_for("blocked", "localhost").await;
+    let cases: Vec<(u16, reqwest::RequestBuilder, &str, &str)> = vec![
+        (
+            400,
+            app.request(
+                reqwest::Method::POST,
+                "localhost",
+                "/api/accounts/me/password",
+            )
+            .header("x-api-key", &app.admin_key)
+            .header("content-type", "application/json")
+            .body("{"),
+            "Invalid JSON: the request body could not be parsed.",
+            "JSON invalide : le corps de la requête n'a pas pu être lu.",
+        ),
+        (
+            401,
+            app.get("localhost", "/api/accounts"),
+            "An API key is required (x-api-key header).",
+            "Une clé d'API est requise (en-tête x-api-key).",
+        ),
+        (
+            403,
+            app.get("localhost", "/api/accounts/me")
+                .header("x-api-key", &blocked_key),
+            "Account blocked.",
+            "Compte bloqué.",
+        ),
+        (
+            404,
+            app.get("localhost", "/api/nothing/here"),
+            "Not found.",
+            "Introuvable.",
+        ),
+        (
+            422,
+            app.request(
+                reqwest::Method::POST,
+                "localhost",
+                "/api/accounts/me/password",
+            )
+            .header("x-api-key", &app.admin_key)
+            .json(&serde_json::json!({"password": "abc", "old_password": "x"})),
+            "The password must be at least 6 characters. (and 1 more error)",
+            "Le texte du champ mot de passe doit contenir au moins 6 caractères. (et 1 autre erreur)",
+        ),
+    ];
+    for (status, request, english, french) in cases {
+        for (lang, expected) in [("en", english), ("fr", french)] {
+            let resp = request
+                .try_clone()
+                .unwrap()
+                .header("accept-language", lang)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), status);
+            assert_eq!(resp.headers()["content-language"], lang);
+            assert_eq!(json(resp).await["message"], expected, "{status} in {lang}");
+        }
+    }
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
+    each_kind_of_error_speaks_both_languages,
     validation_errors_are_translated_field_names_included,
     authentication_errors_are_translated,
 );

@@ -35,19 +35,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// A use-case error as one line a CLI user understands.
+/// A use-case error as one line a CLI user understands: the API's English messages.
 fn explain(e: ServiceError) -> anyhow::Error {
-    match e {
-        ServiceError::Validation(errors) => {
-            let fields: Vec<String> = errors
-                .0
-                .iter()
-                .map(|f| format!("{} ({:?})", f.field, f.rule))
-                .collect();
-            anyhow!("invalid {}", fields.join(", "))
-        }
-        ServiceError::Conflict(c) => anyhow!("already taken: {c:?}"),
-        other => anyhow!("{other}"),
+    if let ServiceError::UnknownSpace(domain) = &e {
+        return anyhow!("no space has the domain {domain}");
+    }
+    let english = "en".parse().unwrap_or_default();
+    let api = flexiapi_adapters_http::error::ApiError::from(e);
+    if api.field_errors.is_empty() {
+        anyhow!("{}", api.message.render(&english))
+    } else {
+        let messages: Vec<String> = api
+            .field_errors
+            .iter()
+            .map(|(_, m)| m.render(&english))
+            .collect();
+        anyhow!("{}", messages.join(" "))
     }
 }
 

@@ -46,6 +46,22 @@ fn is_json(req: &Request) -> bool {
         })
 }
 
+/// The path with secrets in it (tokens after `api_key/`, `auth_token/`, `provisioning/`)
+/// replaced, for logs.
+fn loggable_path(path: &str) -> String {
+    let mut previous = "";
+    path.split('/')
+        .map(|segment| {
+            let secret = matches!(previous, "api_key" | "auth_token" | "provisioning")
+                && !segment.is_empty()
+                && segment != "me";
+            previous = segment;
+            if secret { "***" } else { segment }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Translates what poem and poem-openapi return as errors into our `ApiError`.
 fn to_api_error(err: poem::Error) -> ApiError {
     if let Some(api) = err.downcast_ref::<ApiError>() {
@@ -75,7 +91,7 @@ fn to_api_error(err: poem::Error) -> ApiError {
 pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.uri().path().to_owned();
+    let path = loggable_path(req.uri().path());
     let Some(state) = req.data::<AppState>().cloned() else {
         return Ok(ApiError::internal().into_response());
     };
@@ -154,4 +170,26 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
         "request"
     );
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn tokens_in_paths_are_not_logged() {
+        assert_eq!(
+            loggable_path("/api/accounts/me/api_key/abcDEF123"),
+            "/api/accounts/me/api_key/***"
+        );
+        assert_eq!(
+            loggable_path("/api/accounts/auth_token/abc/attach"),
+            "/api/accounts/auth_token/***/attach"
+        );
+        assert_eq!(
+            loggable_path("/api/accounts/me/api_key"),
+            "/api/accounts/me/api_key"
+        );
+        assert_eq!(loggable_path("/provisioning/me"), "/provisioning/me");
+    }
 }
