@@ -5,6 +5,7 @@ mod helpers;
 mod process;
 
 mod access;
+mod accounts;
 mod api_keys;
 mod basics;
 mod cli;

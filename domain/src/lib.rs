@@ -16,6 +16,7 @@
 //! This crate must not depend on tokio, sqlx, poem or anything else that does I/O.
 
 pub mod access;
+pub mod accounts;
 pub mod auth;
 pub mod error;
 pub mod model;

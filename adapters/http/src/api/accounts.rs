@@ -1,6 +1,7 @@
 //! The caller's own account (`/accounts/me...`), auth tokens, and the admin account listing.
 
-use flexiapi_domain::model::PasswordAlgorithm;
+use flexiapi_domain::accounts::{CreateAccount, Creator};
+use flexiapi_domain::model::{AccountChanges, AccountId, PasswordAlgorithm};
 use flexiapi_domain::validation::Rule;
 use poem::Request;
 use poem_openapi::param::{Path, Query};
@@ -24,6 +25,27 @@ pub struct PasswordChange {
     pub old_password: Option<String>,
     /// `MD5` or `SHA-256`; default the space's algorithm. The other algorithm's hash is removed.
     pub algorithm: Option<String>,
+}
+
+/// `POST /accounts` body: the account to create (Admin).
+#[derive(Debug, Object)]
+pub struct NewAccountRequest {
+    /// Required: lower case, a valid SIP user part, not a phone number, unique in the space.
+    pub username: Option<String>,
+    /// Required, at least 6 characters; stored as the digest hash only.
+    pub password: Option<String>,
+    /// `MD5` or `SHA-256`; default the space's algorithm.
+    pub algorithm: Option<String>,
+    /// Super admins only: create the account in the space with this domain.
+    pub domain: Option<String>,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    /// E.164, e.g. `+33612345678`.
+    pub phone: Option<String>,
+    /// `sipinfo`, `rfc2833` or `sipmessage`.
+    pub dtmf_protocol: Option<String>,
+    pub activated: Option<bool>,
+    pub admin: Option<bool>,
 }
 
 /// A new auth token.
@@ -81,6 +103,25 @@ pub enum AuthTokenCreated {
 pub enum Empty {
     #[oai(status = 200)]
     Ok,
+}
+
+/// Changes one flag of an account of the request's space.
+async fn set_flag(
+    req: &Request,
+    id: i64,
+    change: impl FnOnce(&mut AccountChanges),
+) -> ApiResult<Json<AccountObject>> {
+    let services = &state(req)?.services;
+    let account = services
+        .account_in_space(AccountId(id), request_space(req)?)
+        .await?;
+    let mut changes = AccountChanges::unchanged(&account);
+    change(&mut changes);
+    let updated = services
+        .storage
+        .update_account(account.id, changes, services.now())
+        .await?;
+    Ok(Json(AccountObject::from(&updated)))
 }
 
 fn is_https(req: &Request) -> bool {
@@ -286,6 +327,161 @@ impl AccountsApi {
             Json(ApiKeyObject { api_key: key }),
             cookie,
         ))
+    }
+
+    /// Create an account
+    ///
+    /// Access: Admin. Answers 200 with the account (as the original). 403 when the space has
+    /// reached `max_accounts`; 422 with every broken rule otherwise.
+    #[oai(
+        path = "/accounts",
+        method = "post",
+        tag = "ApiTags::Accounts",
+        operation_id = "createAccount"
+    )]
+    async fn create(
+        &self,
+        req: &Request,
+        caller: AdminCaller,
+        body: Json<NewAccountRequest>,
+    ) -> ApiResult<Json<AccountObject>> {
+        let body = body.0;
+        let input = CreateAccount {
+            username: body.username,
+            password: body.password,
+            algorithm: body.algorithm,
+            domain: body.domain,
+            email: body.email,
+            display_name: body.display_name,
+            phone: body.phone,
+            dtmf_protocol: body.dtmf_protocol,
+            activated: body.activated,
+            admin: body.admin,
+        };
+        let creator = Creator {
+            space: request_space(req)?,
+            super_admin: caller.0.super_admin,
+            ip: Some(client_ip(req)),
+            user_agent: req
+                .headers()
+                .get("user-agent")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        };
+        let account = state(req)?.services.create_account(input, creator).await?;
+        Ok(Json(AccountObject::from(&account)))
+    }
+
+    /// Show an account
+    ///
+    /// Access: Admin. 404 for an account of another space.
+    #[oai(
+        path = "/accounts/:id",
+        method = "get",
+        tag = "ApiTags::Accounts",
+        operation_id = "getAccount"
+    )]
+    async fn show(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+    ) -> ApiResult<Json<AccountObject>> {
+        let account = state(req)?
+            .services
+            .account_in_space(AccountId(id.0), request_space(req)?)
+            .await?;
+        Ok(Json(AccountObject::from(&account)))
+    }
+
+    /// Delete an account
+    ///
+    /// Access: Admin. Leaves a tombstone, as `DELETE /accounts/me`.
+    #[oai(
+        path = "/accounts/:id",
+        method = "delete",
+        tag = "ApiTags::Accounts",
+        operation_id = "deleteAccount"
+    )]
+    async fn delete(&self, req: &Request, _caller: AdminCaller, id: Path<i64>) -> ApiResult<Empty> {
+        let services = &state(req)?.services;
+        let account = services
+            .account_in_space(AccountId(id.0), request_space(req)?)
+            .await?;
+        services.delete_account(account.id).await?;
+        Ok(Empty::Ok)
+    }
+
+    /// Activate an account
+    ///
+    /// Access: Admin.
+    #[oai(
+        path = "/accounts/:id/activate",
+        method = "post",
+        tag = "ApiTags::Accounts",
+        operation_id = "activateAccount"
+    )]
+    async fn activate(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+    ) -> ApiResult<Json<AccountObject>> {
+        set_flag(req, id.0, |c| c.activated = true).await
+    }
+
+    /// Deactivate an account
+    ///
+    /// Access: Admin. The SIP server stops authenticating it.
+    #[oai(
+        path = "/accounts/:id/deactivate",
+        method = "post",
+        tag = "ApiTags::Accounts",
+        operation_id = "deactivateAccount"
+    )]
+    async fn deactivate(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+    ) -> ApiResult<Json<AccountObject>> {
+        set_flag(req, id.0, |c| c.activated = false).await
+    }
+
+    /// Block an account
+    ///
+    /// Access: Admin. A blocked account gets 403 on every authenticated endpoint.
+    #[oai(
+        path = "/accounts/:id/block",
+        method = "post",
+        tag = "ApiTags::Accounts",
+        operation_id = "blockAccount"
+    )]
+    async fn block(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+    ) -> ApiResult<Json<AccountObject>> {
+        set_flag(req, id.0, |c| c.blocked = true).await
+    }
+
+    /// Unblock an account
+    ///
+    /// Access: Admin.
+    #[oai(
+        path = "/accounts/:id/unblock",
+        method = "post",
+        tag = "ApiTags::Accounts",
+        operation_id = "unblockAccount"
+    )]
+    async fn unblock(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+    ) -> ApiResult<Json<AccountObject>> {
+        set_flag(req, id.0, |c| c.blocked = false).await
     }
 
     /// List accounts

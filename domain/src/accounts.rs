@@ -1,0 +1,245 @@
+//! Account creation by admins: the original's validation rules, checked once, in the domain.
+
+use crate::model::{Account, Domain, NewAccount, PasswordAlgorithm, Space, Username};
+use crate::service::{MIN_PASSWORD_LENGTH, ServiceError, ServiceResult, Services};
+use crate::validation::{Rule, ValidationErrors};
+
+/// DTMF protocols a Linphone client understands.
+pub const DTMF_PROTOCOLS: [&str; 3] = ["sipinfo", "rfc2833", "sipmessage"];
+
+/// `POST /api/accounts` input, unvalidated. Empty strings count as absent (as the original's
+/// ConvertEmptyStringsToNull).
+#[derive(Debug, Clone, Default)]
+pub struct CreateAccount {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub algorithm: Option<String>,
+    pub domain: Option<String>,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub phone: Option<String>,
+    pub dtmf_protocol: Option<String>,
+    pub activated: Option<bool>,
+    pub admin: Option<bool>,
+}
+
+/// Who creates the account and from where.
+#[derive(Debug, Clone)]
+pub struct Creator<'a> {
+    /// The space of the request's host.
+    pub space: &'a Space,
+    /// Super admins may create accounts in another existing space through `domain`.
+    pub super_admin: bool,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+fn present(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// A phone number rather than a username: what `+33612345678` or `0612345678` look like.
+pub fn looks_like_phone_number(value: &str) -> bool {
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    digits.len() >= 6 && digits.len() <= 15 && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The original's default `account_username_regex`: `^[a-z0-9+_.-]*$`.
+pub fn is_sip_username(value: &str) -> bool {
+    value
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+_.-".contains(c))
+}
+
+/// A practical email check: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn is_email(value: &str) -> bool {
+    match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && Domain::parse(domain).is_ok_and(|d| d.as_str().contains('.'))
+                && !value.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+/// E.164: `+`, a non-zero country digit, at most 15 digits in all.
+pub fn is_e164(value: &str) -> bool {
+    value.strip_prefix('+').is_some_and(|d| {
+        (7..=15).contains(&d.len()) && d.chars().all(|c| c.is_ascii_digit()) && !d.starts_with('0')
+    })
+}
+
+impl Services {
+    /// Creates an account as an admin does (`POST /api/accounts`).
+    ///
+    /// # Errors
+    /// `Validation` with every broken rule; `SpaceFull` when the space is at `max_accounts`.
+    pub async fn create_account(
+        &self,
+        input: CreateAccount,
+        by: Creator<'_>,
+    ) -> ServiceResult<Account> {
+        let mut errors = ValidationErrors::new();
+
+        // The target space: the request's, or for a super admin one named by `domain`.
+        let space = match present(input.domain)
+            .filter(|d| by.super_admin && d != by.space.domain.as_str())
+        {
+            Some(domain) => {
+                let found = match Domain::parse(&domain) {
+                    Ok(d) => self.storage.space_by_domain(&d).await?,
+                    Err(_) => None,
+                };
+                match found {
+                    Some(space) => space,
+                    None => {
+                        errors.add("domain", Rule::Domain);
+                        by.space.clone()
+                    }
+                }
+            }
+            None => by.space.clone(),
+        };
+
+        let username = match present(input.username) {
+            None => {
+                errors.add("username", Rule::Required);
+                None
+            }
+            Some(u) if u.chars().any(char::is_uppercase) => {
+                errors.add("username", Rule::NoUppercase);
+                None
+            }
+            Some(u) if looks_like_phone_number(&u) => {
+                errors.add("username", Rule::NotPhoneNumber);
+                None
+            }
+            Some(u) => match Username::parse(&u) {
+                Ok(parsed) if is_sip_username(&u) => Some(parsed),
+                _ => {
+                    errors.add("username", Rule::SipUsername);
+                    None
+                }
+            },
+        };
+        if let Some(u) = &username {
+            if self
+                .storage
+                .account_by_identity(u, &space.domain)
+                .await?
+                .is_some()
+                || self.storage.is_tombstoned(u, &space.domain).await?
+            {
+                errors.add("username", Rule::Unique);
+            }
+        }
+
+        let password = present(input.password);
+        match &password {
+            None => errors.add("password", Rule::Required),
+            Some(p) if p.chars().count() < MIN_PASSWORD_LENGTH => {
+                errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
+            }
+            Some(_) => {}
+        }
+
+        let algorithm = match present(input.algorithm) {
+            None => space.digest.default_password_algorithm,
+            Some(a) => a.parse::<PasswordAlgorithm>().unwrap_or_else(|_| {
+                errors.add(
+                    "algorithm",
+                    Rule::OneOf(
+                        PasswordAlgorithm::ALL
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect(),
+                    ),
+                );
+                space.digest.default_password_algorithm
+            }),
+        };
+
+        let email = present(input.email);
+        if let Some(e) = &email {
+            if !is_email(e) {
+                errors.add("email", Rule::Email);
+            } else if space.settings.unique_email
+                && self
+                    .storage
+                    .account_by_email(&space.domain, e)
+                    .await?
+                    .is_some()
+            {
+                errors.add("email", Rule::Unique);
+            }
+        }
+
+        let phone = present(input.phone);
+        if phone.as_deref().is_some_and(|p| !is_e164(p)) {
+            errors.add("phone", Rule::Phone);
+        }
+
+        let dtmf_protocol = present(input.dtmf_protocol);
+        if dtmf_protocol
+            .as_deref()
+            .is_some_and(|d| !DTMF_PROTOCOLS.contains(&d))
+        {
+            errors.add(
+                "dtmf_protocol",
+                Rule::OneOf(DTMF_PROTOCOLS.iter().map(|s| (*s).to_owned()).collect()),
+            );
+        }
+
+        errors.clone().into_result()?;
+        let (Some(username), Some(password)) = (username, password) else {
+            return Err(errors.into());
+        };
+        let hashed = Self::hash_password(&space, &username, &password, algorithm);
+        let new = NewAccount {
+            email,
+            display_name: present(input.display_name),
+            activated: input.activated.unwrap_or(false),
+            admin: input.admin.unwrap_or(false),
+            dtmf_protocol,
+            phone,
+            ip_address: by.ip,
+            user_agent: by.user_agent.or_else(|| Some(space.name.clone())),
+            passwords: vec![hashed],
+            ..NewAccount::new(username, space.domain.clone())
+        };
+        self.storage
+            .create_account(new, space.max_accounts, self.now())
+            .await
+            .map_err(|e| match ServiceError::from(e) {
+                // Lost a race with another creation of the same username.
+                ServiceError::Conflict(_) => {
+                    ServiceError::Validation(ValidationErrors::single("username", Rule::Unique))
+                }
+                other => other,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_phone_numbers_emails_and_e164_are_told_apart() {
+        assert!(is_sip_username("alice.b-c_d+1"));
+        assert!(!is_sip_username("alice@x"));
+        assert!(looks_like_phone_number("+33612345678"));
+        assert!(looks_like_phone_number("0612345678"));
+        assert!(!looks_like_phone_number("12345"));
+        assert!(!looks_like_phone_number("alice1"));
+        assert!(is_email("a@example.org"));
+        assert!(!is_email("a@localhost"));
+        assert!(!is_email("a b@example.org"));
+        assert!(!is_email("example.org"));
+        assert!(is_e164("+33612345678"));
+        assert!(!is_e164("0612345678"));
+        assert!(!is_e164("+0612345678"));
+    }
+}

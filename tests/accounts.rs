@@ -1,0 +1,336 @@
+//! Accounts of a space, managed by admins.
+
+use flexiapi_domain::model::PasswordAlgorithm::Sha256;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{Store, TestApp, challenges, digest_authorization, json};
+
+async fn create(
+    app: &TestApp,
+    key: &str,
+    host: &str,
+    lang: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    app.request(Method::POST, host, "/api/accounts")
+        .header("x-api-key", key)
+        .header("accept-language", lang)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn an_admin_creates_an_account_that_can_then_authenticate(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let resp = create(
+        &app,
+        &app.admin_key,
+        "localhost",
+        "en",
+        json!({"username": "zoe", "password": "secret123", "email": "zoe@example.org", "activated": true, "dtmf_protocol": "rfc2833", "phone": "+33612345678"}),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let body = json(resp).await;
+    assert_eq!(body["username"], "zoe");
+    assert_eq!(body["domain"], "localhost");
+    assert_eq!(body["sip_uri"], "sip:zoe@localhost");
+    assert_eq!(body["passwords"], json!([{"algorithm": "SHA-256"}]));
+    assert_eq!(body["activated"], true);
+    assert_eq!(body["admin"], false);
+    assert_eq!(body["dictionary"], json!({}));
+    assert!(body.get("password").is_none());
+
+    let first = app
+        .get("localhost", "/api/accounts/me")
+        .header("from", "sip:zoe@localhost")
+        .send()
+        .await
+        .unwrap();
+    let c = challenges(first.headers()).remove(0);
+    let me = app
+        .get("localhost", "/api/accounts/me")
+        .header("from", "sip:zoe@localhost")
+        .header(
+            "authorization",
+            digest_authorization(&c, "zoe", "secret123", "GET", "/api/accounts/me", 1),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+
+    let id = body["id"].as_i64().unwrap();
+    let shown = app
+        .get("localhost", &format!("/api/accounts/{id}"))
+        .header("x-api-key", &app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(shown).await["email"], "zoe@example.org");
+    app.stop().await;
+}
+
+async fn a_missing_username_is_reported_in_the_clients_language(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let fr = create(
+        &app,
+        &app.admin_key,
+        "localhost",
+        "fr",
+        json!({"password": "secret123"}),
+    )
+    .await;
+    assert_eq!(fr.status(), 422);
+    let fr = json(fr).await;
+    assert_eq!(
+        fr["errors"]["username"],
+        json!(["Le champ pseudo est obligatoire."])
+    );
+    assert_eq!(fr["message"], "Le champ pseudo est obligatoire.");
+    let de = create(
+        &app,
+        &app.admin_key,
+        "localhost",
+        "de",
+        json!({"password": "secret123"}),
+    )
+    .await;
+    assert_eq!(
+        json(de).await["errors"]["username"],
+        json!(["The username field is required."])
+    );
+    app.stop().await;
+}
+
+async fn every_broken_rule_is_reported_on_its_field(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    app.account("taken", "localhost", "secret123", &[Sha256], false)
+        .await;
+    let cases = [
+        (
+            json!({"username": "Alice", "password": "secret123"}),
+            "username",
+            "The username must not contain uppercase letters.",
+        ),
+        (
+            json!({"username": "+33612345678", "password": "secret123"}),
+            "username",
+            "The username should not be a phone number.",
+        ),
+        (
+            json!({"username": "al ice", "password": "secret123"}),
+            "username",
+            "The username should be a valid SIP username.",
+        ),
+        (
+            json!({"username": "taken", "password": "secret123"}),
+            "username",
+            "The username has already been taken.",
+        ),
+        (
+            json!({"username": "newbie", "password": "abc"}),
+            "password",
+            "The password must be at least 6 characters.",
+        ),
+        (
+            json!({"username": "newbie"}),
+            "password",
+            "The password field is required.",
+        ),
+        (
+            json!({"username": "newbie", "password": "secret123", "email": "nope"}),
+            "email",
+            "The email must be a valid email address.",
+        ),
+        (
+            json!({"username": "newbie", "password": "secret123", "phone": "0612"}),
+            "phone",
+            "The phone field contains an invalid number.",
+        ),
+        (
+            json!({"username": "newbie", "password": "secret123", "algorithm": "SHA1"}),
+            "algorithm",
+            "The selected algorithm is invalid (expected one of: SHA-256, MD5).",
+        ),
+        (
+            json!({"username": "newbie", "password": "secret123", "dtmf_protocol": "x"}),
+            "dtmf_protocol",
+            "The selected dtmf_protocol is invalid (expected one of: sipinfo, rfc2833, sipmessage).",
+        ),
+    ];
+    for (body, field, message) in cases {
+        let resp = create(&app, &app.admin_key, "localhost", "en", body.clone()).await;
+        assert_eq!(resp.status(), 422, "{body}");
+        let got = json(resp).await;
+        assert_eq!(got["errors"][field][0], message, "{body}");
+    }
+    app.stop().await;
+}
+
+async fn a_deleted_username_cannot_be_registered_again(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let gone = app
+        .account("gone", "localhost", "secret123", &[Sha256], false)
+        .await;
+    let resp = app
+        .request(
+            Method::DELETE,
+            "localhost",
+            &format!("/api/accounts/{}", gone.id.0),
+        )
+        .header("x-api-key", &app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let again = create(
+        &app,
+        &app.admin_key,
+        "localhost",
+        "en",
+        json!({"username": "gone", "password": "secret123"}),
+    )
+    .await;
+    assert_eq!(again.status(), 422);
+    let shown = app
+        .get("localhost", &format!("/api/accounts/{}", gone.id.0))
+        .header("x-api-key", &app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.status(), 404);
+    app.stop().await;
+}
+
+async fn a_full_space_refuses_new_accounts(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let storage = &app.services.storage;
+    let mut space = storage
+        .space_by_domain(&flexiapi_domain::model::Domain::parse("localhost").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    space.max_accounts = 2;
+    storage
+        .update_space(space, app.services.now())
+        .await
+        .unwrap();
+    let ok = create(
+        &app,
+        &app.admin_key,
+        "localhost",
+        "en",
+        json!({"username": "one", "password": "secret123"}),
+    )
+    .await;
+    assert_eq!(ok.status(), 200);
+    let full = create(
+        &app,
+        &app.admin_key,
+        "localhost",
+        "en",
+        json!({"username": "two", "password": "secret123"}),
+    )
+    .await;
+    assert_eq!(full.status(), 403);
+    assert_eq!(
+        json(full).await["message"],
+        "The space has reached its maximum number of accounts."
+    );
+    app.stop().await;
+}
+
+async fn only_super_admins_choose_another_space(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    app.space("other.org", false).await;
+    app.account("boss", "other.org", "secret123", &[Sha256], true)
+        .await;
+    let boss = app.admin_key_for("boss", "other.org").await;
+    let by_super = create(
+        &app,
+        &app.admin_key,
+        "localhost",
+        "en",
+        json!({"username": "remote", "password": "secret123", "domain": "other.org"}),
+    )
+    .await;
+    assert_eq!(json(by_super).await["domain"], "other.org");
+    let by_admin = create(
+        &app,
+        &boss,
+        "other.org",
+        "en",
+        json!({"username": "local", "password": "secret123", "domain": "localhost"}),
+    )
+    .await;
+    assert_eq!(
+        json(by_admin).await["domain"],
+        "other.org",
+        "a plain admin stays in its space"
+    );
+    let unknown = create(
+        &app,
+        &app.admin_key,
+        "localhost",
+        "en",
+        json!({"username": "x", "password": "secret123", "domain": "nowhere.org"}),
+    )
+    .await;
+    assert_eq!(unknown.status(), 422);
+    app.stop().await;
+}
+
+async fn flags_are_switched_and_accounts_of_other_spaces_are_not_found(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let u = app
+        .account("flaggy", "localhost", "secret123", &[Sha256], false)
+        .await;
+    for (verb, field, value) in [
+        ("deactivate", "activated", false),
+        ("activate", "activated", true),
+        ("block", "blocked", true),
+        ("unblock", "blocked", false),
+    ] {
+        let resp = app
+            .request(
+                Method::POST,
+                "localhost",
+                &format!("/api/accounts/{}/{verb}", u.id.0),
+            )
+            .header("x-api-key", &app.admin_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{verb}");
+        assert_eq!(json(resp).await[field], value, "{verb}");
+    }
+    app.space("other.org", false).await;
+    let other = app
+        .account("far", "other.org", "secret123", &[Sha256], false)
+        .await;
+    let resp = app
+        .request(
+            Method::POST,
+            "localhost",
+            &format!("/api/accounts/{}/block", other.id.0),
+        )
+        .header("x-api-key", &app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    app.stop().await;
+}
+
+crate::on_memory_and_sqlite!(
+    an_admin_creates_an_account_that_can_then_authenticate,
+    a_missing_username_is_reported_in_the_clients_language,
+    every_broken_rule_is_reported_on_its_field,
+    a_deleted_username_cannot_be_registered_again,
+    a_full_space_refuses_new_accounts,
+    only_super_admins_choose_another_space,
+    flags_are_switched_and_accounts_of_other_spaces_are_not_found,
+);
