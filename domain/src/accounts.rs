@@ -124,16 +124,15 @@ impl Services {
                 }
             },
         };
-        if let Some(u) = &username {
-            if self
+        if let Some(u) = &username
+            && (self
                 .storage
                 .account_by_identity(u, &space.domain)
                 .await?
                 .is_some()
-                || self.storage.is_tombstoned(u, &space.domain).await?
-            {
-                errors.add("username", Rule::Unique);
-            }
+                || self.storage.is_tombstoned(u, &space.domain).await?)
+        {
+            errors.add("username", Rule::Unique);
         }
 
         let password = present(input.password);
