@@ -325,7 +325,144 @@ async fn flags_are_switched_and_accounts_of_other_spaces_are_not_found(store: St
     app.stop().await;
 }
 
+async fn put_replaces_the_account_as_the_original_does(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let created = create(
+        &app,
+        &app.admin_key,
+        "localhost",
+        "en",
+        json!({"username": "pat", "password": "secret123", "email": "pat@example.org", "display_name": "Pat", "activated": true}),
+    )
+    .await;
+    let id = json(created).await["id"].as_i64().unwrap();
+    let put = |body: serde_json::Value| {
+        app.request(Method::PUT, "localhost", &format!("/api/accounts/{id}"))
+            .header("x-api-key", &app.admin_key)
+            .json(&body)
+            .send()
+    };
+    // Re-sending its own email is not a conflict (the original's quirk is not copied).
+    let same = put(json!({"username": "pat", "email": "pat@example.org"}))
+        .await
+        .unwrap();
+    assert_eq!(same.status(), 200);
+    let body = json(same).await;
+    assert_eq!(
+        body["display_name"],
+        serde_json::Value::Null,
+        "omitted text fields are cleared"
+    );
+    assert_eq!(body["activated"], true, "omitted flags stay");
+
+    let renamed = put(json!({"username": "patricia", "password": "another1", "algorithm": "MD5", "blocked": true})).await.unwrap();
+    assert_eq!(renamed.status(), 200);
+    let body = json(renamed).await;
+    assert_eq!(body["username"], "patricia");
+    assert_eq!(body["passwords"], json!([{"algorithm": "MD5"}]));
+    assert_eq!(body["blocked"], true);
+    assert_eq!(body["email"], serde_json::Value::Null);
+
+    let invalid = put(json!({"email": "nope"})).await.unwrap();
+    assert_eq!(invalid.status(), 422);
+    let errors = json(invalid).await;
+    assert!(errors["errors"]["username"].is_array() && errors["errors"]["email"].is_array());
+    let missing = app
+        .request(Method::PUT, "localhost", "/api/accounts/999999")
+        .header("x-api-key", &app.admin_key)
+        .json(&json!({"username": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    app.stop().await;
+}
+
+async fn accounts_are_found_by_sip_address_and_email_and_resolved(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    create(
+        &app,
+        &app.admin_key,
+        "localhost",
+        "en",
+        json!({"username": "quinn", "password": "secret123", "email": "q@example.org"}),
+    )
+    .await;
+    let get = |path: String| {
+        app.get("localhost", &path)
+            .header("x-api-key", &app.admin_key)
+            .send()
+    };
+    let found = get("/api/accounts/quinn@localhost/search".into())
+        .await
+        .unwrap();
+    assert_eq!(json(found).await["username"], "quinn");
+    let by_email = get("/api/accounts/q@example.org/search-by-email".into())
+        .await
+        .unwrap();
+    assert_eq!(json(by_email).await["username"], "quinn");
+    let resolved = json(get("/api/resolve/quinn@localhost".into()).await.unwrap()).await;
+    assert_eq!(resolved["type"], "account");
+    assert_eq!(resolved["payload"]["username"], "quinn");
+    let missing = get("/api/accounts/nobody@localhost/search".into())
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(json(missing).await["message"], "SIP address not found.");
+    let missing = get("/api/accounts/no@example.org/search-by-email".into())
+        .await
+        .unwrap();
+    assert_eq!(json(missing).await["message"], "Email address not found.");
+    assert_eq!(
+        get("/api/resolve/quinn@other.org".into())
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    app.stop().await;
+}
+
+async fn the_listing_is_paginated_and_searchable(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    for i in 0..25 {
+        create(
+            &app,
+            &app.admin_key,
+            "localhost",
+            "en",
+            json!({"username": format!("user{i:02}"), "password": "secret123"}),
+        )
+        .await;
+    }
+    let get = |q: &str| {
+        app.get("localhost", &format!("/api/accounts{q}"))
+            .header("x-api-key", &app.admin_key)
+            .send()
+    };
+    let first = json(get("").await.unwrap()).await;
+    assert_eq!(first["total"], 26, "25 users and the admin");
+    assert_eq!(first["per_page"], 20);
+    assert_eq!(first["data"].as_array().unwrap().len(), 20);
+    assert_eq!(first["last_page"], 2);
+    assert!(
+        first["next_page_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/accounts?page=2")
+    );
+    let second = json(get("?page=2").await.unwrap()).await;
+    assert_eq!(second["data"].as_array().unwrap().len(), 6);
+    assert_eq!(second["from"], 21);
+    let searched = json(get("?search=USER1&per_page=100").await.unwrap()).await;
+    assert_eq!(searched["total"], 10);
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
+    put_replaces_the_account_as_the_original_does,
+    accounts_are_found_by_sip_address_and_email_and_resolved,
+    the_listing_is_paginated_and_searchable,
     an_admin_creates_an_account_that_can_then_authenticate,
     a_missing_username_is_reported_in_the_clients_language,
     every_broken_rule_is_reported_on_its_field,

@@ -187,3 +187,86 @@ async fn serve_on_a_fresh_database_prints_credentials_that_work_and_stops_on_sig
     assert_eq!(ping.status(), 200);
     assert!(server.terminate(), "clean exit on SIGTERM");
 }
+
+#[tokio::test]
+async fn purge_tombstones_frees_deleted_usernames() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    assert!(
+        flexiapi(
+            &db,
+            &[
+                "spaces",
+                "create",
+                "--domain",
+                "sip.example.org",
+                "--host",
+                "api.example.org"
+            ]
+        )
+        .status
+        .success()
+    );
+    assert!(
+        flexiapi(
+            &db,
+            &[
+                "accounts",
+                "create-admin",
+                "--username",
+                "old",
+                "--domain",
+                "sip.example.org",
+                "--password",
+                "secret123"
+            ]
+        )
+        .status
+        .success()
+    );
+    let opened = flexiapi::Database::open(&db).await.unwrap();
+    let username = flexiapi_domain::model::Username::parse("old").unwrap();
+    let domain = flexiapi_domain::model::Domain::parse("sip.example.org").unwrap();
+    let account = opened
+        .storage
+        .account_by_identity(&username, &domain)
+        .await
+        .unwrap()
+        .unwrap();
+    opened
+        .storage
+        .delete_account(account.id, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(
+        opened
+            .storage
+            .is_tombstoned(&username, &domain)
+            .await
+            .unwrap()
+    );
+
+    let kept = flexiapi(&db, &["accounts", "purge-tombstones", "--older-than", "1d"]);
+    assert_eq!(
+        String::from_utf8_lossy(&kept.stdout).trim(),
+        "purged 0 tombstones"
+    );
+    let purged = flexiapi(&db, &["accounts", "purge-tombstones", "--older-than", "0s"]);
+    assert_eq!(
+        String::from_utf8_lossy(&purged.stdout).trim(),
+        "purged 1 tombstones"
+    );
+    assert!(
+        !opened
+            .storage
+            .is_tombstoned(&username, &domain)
+            .await
+            .unwrap()
+    );
+    let bad = flexiapi(
+        &db,
+        &["accounts", "purge-tombstones", "--older-than", "soon"],
+    );
+    assert!(!bad.status.success());
+    opened.close().await;
+}

@@ -87,6 +87,54 @@ pub enum AccountsCommand {
         #[arg(long, default_value = "SHA-256")]
         algorithm: String,
     },
+    /// Forget the usernames of accounts deleted before a given age, so they can be registered
+    /// again.
+    #[command(name = "purge-tombstones")]
+    PurgeTombstones {
+        /// Age, e.g. `7d`, `12h`, `30m`, `90s` (a bare number is days).
+        #[arg(long = "older-than", value_parser = parse_age)]
+        older_than: chrono::Duration,
+    },
+}
+
+/// `7d`, `12h`, `30m`, `90s`, or a bare number of days.
+///
+/// # Errors
+/// A text naming the expected format.
+pub fn parse_age(raw: &str) -> Result<chrono::Duration, String> {
+    let raw = raw.trim();
+    let (number, unit) = match raw.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => raw.split_at(i),
+        None => (raw, "d"),
+    };
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("expected an age like 7d, 12h, 30m or 90s, got {raw:?}"))?;
+    match unit {
+        "d" => Ok(chrono::Duration::days(n)),
+        "h" => Ok(chrono::Duration::hours(n)),
+        "m" => Ok(chrono::Duration::minutes(n)),
+        "s" => Ok(chrono::Duration::seconds(n)),
+        _ => Err(format!(
+            "expected an age like 7d, 12h, 30m or 90s, got {raw:?}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_age;
+
+    #[test]
+    fn ages_take_a_unit_or_default_to_days() {
+        assert_eq!(parse_age("7d"), Ok(chrono::Duration::days(7)));
+        assert_eq!(parse_age("12h"), Ok(chrono::Duration::hours(12)));
+        assert_eq!(parse_age("30m"), Ok(chrono::Duration::minutes(30)));
+        assert_eq!(parse_age("90s"), Ok(chrono::Duration::seconds(90)));
+        assert_eq!(parse_age("3"), Ok(chrono::Duration::days(3)));
+        assert!(parse_age("3w").is_err());
+        assert!(parse_age("d").is_err());
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -115,6 +115,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("admin {} ready (id {})", account.identity(), account.id.0);
             Ok(())
         }
+        Command::Accounts(AccountsCommand::PurgeTombstones { older_than }) => {
+            let db = open_migrated(&config).await?;
+            let purged = db
+                .storage
+                .purge_tombstones(chrono::Utc::now() - older_than)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            db.close().await;
+            println!("purged {purged} tombstones");
+            Ok(())
+        }
         Command::ApiKeys(ApiKeysCommand::Create { username, domain }) => {
             let db = open_migrated(&config).await?;
             let key = services(db.storage.clone())

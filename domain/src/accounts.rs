@@ -1,6 +1,8 @@
-//! Account creation by admins: the original's validation rules, checked once, in the domain.
+//! Accounts managed by admins: creation and update with the original's validation rules, checked once, in the domain.
 
-use crate::model::{Account, Domain, NewAccount, PasswordAlgorithm, Space, Username};
+use crate::model::{
+    Account, AccountChanges, AccountId, Domain, NewAccount, PasswordAlgorithm, Space, Username,
+};
 use crate::service::{MIN_PASSWORD_LENGTH, ServiceError, ServiceResult, Services};
 use crate::validation::{Rule, ValidationErrors};
 
@@ -71,7 +73,213 @@ pub fn is_e164(value: &str) -> bool {
     })
 }
 
+/// `PUT /api/accounts/{id}` input: the original's "send everything" semantics. Text fields
+/// omitted become null; flags omitted stay as they are; a password, when given, replaces all.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateAccount {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub algorithm: Option<String>,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub phone: Option<String>,
+    pub dtmf_protocol: Option<String>,
+    pub activated: Option<bool>,
+    pub blocked: Option<bool>,
+    pub admin: Option<bool>,
+}
+
+/// The optional fields shared by creation and update, as sent.
+struct OptionalFields {
+    algorithm: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    dtmf_protocol: Option<String>,
+}
+
+/// The same, checked.
+struct Checked {
+    algorithm: PasswordAlgorithm,
+    email: Option<String>,
+    phone: Option<String>,
+    dtmf_protocol: Option<String>,
+}
+
 impl Services {
+    /// Validates username (shape and uniqueness in `space`, ignoring `except`).
+    async fn check_username(
+        &self,
+        raw: Option<String>,
+        space: &Space,
+        except: Option<&Account>,
+        errors: &mut ValidationErrors,
+    ) -> ServiceResult<Option<Username>> {
+        let username = match present(raw) {
+            None => {
+                errors.add("username", Rule::Required);
+                return Ok(None);
+            }
+            Some(u) if u.chars().any(char::is_uppercase) => {
+                errors.add("username", Rule::NoUppercase);
+                return Ok(None);
+            }
+            Some(u) if looks_like_phone_number(&u) => {
+                errors.add("username", Rule::NotPhoneNumber);
+                return Ok(None);
+            }
+            Some(u) => match Username::parse(&u) {
+                Ok(parsed) if is_sip_username(&u) => parsed,
+                _ => {
+                    errors.add("username", Rule::SipUsername);
+                    return Ok(None);
+                }
+            },
+        };
+        if except.is_some_and(|a| a.username == username) {
+            return Ok(Some(username));
+        }
+        if self
+            .storage
+            .account_by_identity(&username, &space.domain)
+            .await?
+            .is_some()
+            || self.storage.is_tombstoned(&username, &space.domain).await?
+        {
+            errors.add("username", Rule::Unique);
+        }
+        Ok(Some(username))
+    }
+
+    /// Validates the optional fields shared by creation and update.
+    async fn check_optional(
+        &self,
+        fields: OptionalFields,
+        space: &Space,
+        except: Option<&Account>,
+        errors: &mut ValidationErrors,
+    ) -> ServiceResult<Checked> {
+        let OptionalFields {
+            algorithm,
+            email,
+            phone,
+            dtmf_protocol,
+        } = fields;
+        let algorithm = match present(algorithm) {
+            None => space.digest.default_password_algorithm,
+            Some(a) => a.parse::<PasswordAlgorithm>().unwrap_or_else(|_| {
+                errors.add(
+                    "algorithm",
+                    Rule::OneOf(
+                        PasswordAlgorithm::ALL
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect(),
+                    ),
+                );
+                space.digest.default_password_algorithm
+            }),
+        };
+        let email = present(email);
+        if let Some(e) = &email {
+            if !is_email(e) {
+                errors.add("email", Rule::Email);
+            } else if space.settings.unique_email
+                && self
+                    .storage
+                    .account_by_email(&space.domain, e)
+                    .await?
+                    .is_some_and(|other| Some(other.id) != except.map(|a| a.id))
+            {
+                errors.add("email", Rule::Unique);
+            }
+        }
+        let phone = present(phone);
+        if phone.as_deref().is_some_and(|p| !is_e164(p)) {
+            errors.add("phone", Rule::Phone);
+        }
+        let dtmf_protocol = present(dtmf_protocol);
+        if dtmf_protocol
+            .as_deref()
+            .is_some_and(|d| !DTMF_PROTOCOLS.contains(&d))
+        {
+            errors.add(
+                "dtmf_protocol",
+                Rule::OneOf(DTMF_PROTOCOLS.iter().map(|s| (*s).to_owned()).collect()),
+            );
+        }
+        Ok(Checked {
+            algorithm,
+            email,
+            phone,
+            dtmf_protocol,
+        })
+    }
+
+    /// Replaces an account of `space` as the original's `PUT` does.
+    ///
+    /// # Errors
+    /// `AccountNotFound`; `Validation` with every broken rule.
+    pub async fn update_account(
+        &self,
+        id: AccountId,
+        space: &Space,
+        input: UpdateAccount,
+        user_agent: Option<String>,
+    ) -> ServiceResult<Account> {
+        let account = self.account_in_space(id, space).await?;
+        let mut errors = ValidationErrors::new();
+        let username = self
+            .check_username(input.username, space, Some(&account), &mut errors)
+            .await?;
+        let checked = self
+            .check_optional(
+                OptionalFields {
+                    algorithm: input.algorithm,
+                    email: input.email,
+                    phone: input.phone,
+                    dtmf_protocol: input.dtmf_protocol,
+                },
+                space,
+                Some(&account),
+                &mut errors,
+            )
+            .await?;
+        let password = present(input.password);
+        if password
+            .as_deref()
+            .is_some_and(|p| p.chars().count() < MIN_PASSWORD_LENGTH)
+        {
+            errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
+        }
+        errors.clone().into_result()?;
+        let Some(username) = username else {
+            return Err(errors.into());
+        };
+        let passwords =
+            password.map(|p| vec![Self::hash_password(space, &username, &p, checked.algorithm)]);
+        let changes = AccountChanges {
+            username,
+            email: checked.email,
+            display_name: present(input.display_name),
+            activated: input.activated.unwrap_or(account.activated),
+            blocked: input.blocked.unwrap_or(account.blocked),
+            admin: input.admin.unwrap_or(account.admin),
+            dtmf_protocol: checked.dtmf_protocol,
+            phone: checked.phone,
+            user_agent: user_agent.or_else(|| Some(space.name.clone())),
+            passwords,
+        };
+        self.storage
+            .update_account(account.id, changes, self.now())
+            .await
+            .map_err(|e| match ServiceError::from(e) {
+                ServiceError::Conflict(_) => {
+                    ServiceError::Validation(ValidationErrors::single("username", Rule::Unique))
+                }
+                other => other,
+            })
+    }
+
     /// Creates an account as an admin does (`POST /api/accounts`).
     ///
     /// # Errors
@@ -103,38 +311,9 @@ impl Services {
             None => by.space.clone(),
         };
 
-        let username = match present(input.username) {
-            None => {
-                errors.add("username", Rule::Required);
-                None
-            }
-            Some(u) if u.chars().any(char::is_uppercase) => {
-                errors.add("username", Rule::NoUppercase);
-                None
-            }
-            Some(u) if looks_like_phone_number(&u) => {
-                errors.add("username", Rule::NotPhoneNumber);
-                None
-            }
-            Some(u) => match Username::parse(&u) {
-                Ok(parsed) if is_sip_username(&u) => Some(parsed),
-                _ => {
-                    errors.add("username", Rule::SipUsername);
-                    None
-                }
-            },
-        };
-        if let Some(u) = &username
-            && (self
-                .storage
-                .account_by_identity(u, &space.domain)
-                .await?
-                .is_some()
-                || self.storage.is_tombstoned(u, &space.domain).await?)
-        {
-            errors.add("username", Rule::Unique);
-        }
-
+        let username = self
+            .check_username(input.username, &space, None, &mut errors)
+            .await?;
         let password = present(input.password);
         match &password {
             None => errors.add("password", Rule::Required),
@@ -143,53 +322,24 @@ impl Services {
             }
             Some(_) => {}
         }
-
-        let algorithm = match present(input.algorithm) {
-            None => space.digest.default_password_algorithm,
-            Some(a) => a.parse::<PasswordAlgorithm>().unwrap_or_else(|_| {
-                errors.add(
-                    "algorithm",
-                    Rule::OneOf(
-                        PasswordAlgorithm::ALL
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect(),
-                    ),
-                );
-                space.digest.default_password_algorithm
-            }),
-        };
-
-        let email = present(input.email);
-        if let Some(e) = &email {
-            if !is_email(e) {
-                errors.add("email", Rule::Email);
-            } else if space.settings.unique_email
-                && self
-                    .storage
-                    .account_by_email(&space.domain, e)
-                    .await?
-                    .is_some()
-            {
-                errors.add("email", Rule::Unique);
-            }
-        }
-
-        let phone = present(input.phone);
-        if phone.as_deref().is_some_and(|p| !is_e164(p)) {
-            errors.add("phone", Rule::Phone);
-        }
-
-        let dtmf_protocol = present(input.dtmf_protocol);
-        if dtmf_protocol
-            .as_deref()
-            .is_some_and(|d| !DTMF_PROTOCOLS.contains(&d))
-        {
-            errors.add(
-                "dtmf_protocol",
-                Rule::OneOf(DTMF_PROTOCOLS.iter().map(|s| (*s).to_owned()).collect()),
-            );
-        }
+        let Checked {
+            algorithm,
+            email,
+            phone,
+            dtmf_protocol,
+        } = self
+            .check_optional(
+                OptionalFields {
+                    algorithm: input.algorithm,
+                    email: input.email,
+                    phone: input.phone,
+                    dtmf_protocol: input.dtmf_protocol,
+                },
+                &space,
+                None,
+                &mut errors,
+            )
+            .await?;
 
         errors.clone().into_result()?;
         let (Some(username), Some(password)) = (username, password) else {

@@ -61,6 +61,8 @@ foreign-space = This account belongs to another space.
 csrf-json-required = Requests authenticated by cookie must send a JSON body (Content-Type: application/json).
 space-full = The space has reached its maximum number of accounts.
 space-not-found = Space not found.
+sip-address-not-found = SIP address not found.
+email-not-found = Email address not found.
 account-not-found = Account not found.
 
 ## Validation

@@ -61,6 +61,8 @@ foreign-space = Ce compte appartient à un autre espace.
 csrf-json-required = Les requêtes authentifiées par cookie doivent envoyer un corps JSON (Content-Type: application/json).
 space-full = L'espace a atteint son nombre maximal de comptes.
 space-not-found = Espace introuvable.
+sip-address-not-found = Adresse SIP introuvable.
+email-not-found = Adresse e-mail introuvable.
 account-not-found = Compte introuvable.
 
 ## Validation

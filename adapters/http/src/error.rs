@@ -390,6 +390,8 @@ pub const MESSAGE_IDS: &[&str] = &[
     "space-full",
     "space-not-found",
     "account-not-found",
+    "sip-address-not-found",
+    "email-not-found",
     "validation-failed",
     "validation-more-errors",
 ];

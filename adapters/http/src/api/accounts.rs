@@ -1,9 +1,10 @@
 //! The caller's own account (`/accounts/me...`), auth tokens, and the admin account listing.
 
-use flexiapi_domain::accounts::{CreateAccount, Creator};
-use flexiapi_domain::model::{AccountChanges, AccountId, PasswordAlgorithm};
+use flexiapi_domain::accounts::{CreateAccount, Creator, UpdateAccount};
+use flexiapi_domain::model::{AccountChanges, AccountId, PasswordAlgorithm, SipIdentity};
 use flexiapi_domain::validation::Rule;
 use poem::Request;
+use poem::http::StatusCode;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -46,6 +47,35 @@ pub struct NewAccountRequest {
     pub dtmf_protocol: Option<String>,
     pub activated: Option<bool>,
     pub admin: Option<bool>,
+}
+
+/// `PUT /accounts/{id}` body: everything is sent again; omitted text fields are cleared.
+#[derive(Debug, Object)]
+pub struct UpdateAccountRequest {
+    /// Required, same rules as on creation.
+    pub username: Option<String>,
+    /// When given, replaces every stored password.
+    pub password: Option<String>,
+    pub algorithm: Option<String>,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub phone: Option<String>,
+    pub dtmf_protocol: Option<String>,
+    /// Unchanged when omitted.
+    pub activated: Option<bool>,
+    /// Unchanged when omitted.
+    pub blocked: Option<bool>,
+    /// Unchanged when omitted.
+    pub admin: Option<bool>,
+}
+
+/// `GET /resolve/{sip}` answer.
+#[derive(Debug, Object)]
+pub struct Resolved {
+    /// Always `account`.
+    #[oai(rename = "type")]
+    pub kind: String,
+    pub payload: AccountObject,
 }
 
 /// A new auth token.
@@ -103,6 +133,30 @@ pub enum AuthTokenCreated {
 pub enum Empty {
     #[oai(status = 200)]
     Ok,
+}
+
+fn user_agent(req: &Request) -> Option<String> {
+    req.headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// An account of the request's space by `username@domain` (with or without `sip:`).
+async fn find_by_sip(req: &Request, sip: &str) -> ApiResult<flexiapi_domain::model::Account> {
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "sip-address-not-found");
+    let raw = sip.strip_prefix("sip:").unwrap_or(sip);
+    let identity = SipIdentity::parse_user_at_domain(raw).map_err(|_| not_found())?;
+    let space = request_space(req)?;
+    if identity.domain != space.domain {
+        return Err(not_found());
+    }
+    state(req)?
+        .services
+        .storage
+        .account_by_identity(&identity.username, &identity.domain)
+        .await?
+        .ok_or_else(not_found)
 }
 
 /// Changes one flag of an account of the request's space.
@@ -362,11 +416,7 @@ impl AccountsApi {
             space: request_space(req)?,
             super_admin: caller.0.super_admin,
             ip: Some(client_ip(req)),
-            user_agent: req
-                .headers()
-                .get("user-agent")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
+            user_agent: user_agent(req),
         };
         let account = state(req)?.services.create_account(input, creator).await?;
         Ok(Json(AccountObject::from(&account)))
@@ -410,6 +460,109 @@ impl AccountsApi {
             .await?;
         services.delete_account(account.id).await?;
         Ok(Empty::Ok)
+    }
+
+    /// Update an account
+    ///
+    /// Access: Admin. Replaces the account as the original does: `email`, `display_name`,
+    /// `phone` and `dtmf_protocol` become null when omitted; flags omitted stay; a `password`
+    /// replaces every stored hash.
+    #[oai(
+        path = "/accounts/:id",
+        method = "put",
+        tag = "ApiTags::Accounts",
+        operation_id = "updateAccount"
+    )]
+    async fn update(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+        body: Json<UpdateAccountRequest>,
+    ) -> ApiResult<Json<AccountObject>> {
+        let body = body.0;
+        let input = UpdateAccount {
+            username: body.username,
+            password: body.password,
+            algorithm: body.algorithm,
+            email: body.email,
+            display_name: body.display_name,
+            phone: body.phone,
+            dtmf_protocol: body.dtmf_protocol,
+            activated: body.activated,
+            blocked: body.blocked,
+            admin: body.admin,
+        };
+        let account = state(req)?
+            .services
+            .update_account(AccountId(id.0), request_space(req)?, input, user_agent(req))
+            .await?;
+        Ok(Json(AccountObject::from(&account)))
+    }
+
+    /// Find an account by SIP address
+    ///
+    /// Access: Admin. `sip` is `username@domain`, in the request's space.
+    #[oai(
+        path = "/accounts/:sip/search",
+        method = "get",
+        tag = "ApiTags::Accounts",
+        operation_id = "searchAccount"
+    )]
+    async fn search(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        sip: Path<String>,
+    ) -> ApiResult<Json<AccountObject>> {
+        Ok(Json(AccountObject::from(&find_by_sip(req, &sip.0).await?)))
+    }
+
+    /// Find an account by email
+    ///
+    /// Access: Admin. The first account of the request's space with that email.
+    #[oai(
+        path = "/accounts/:email/search-by-email",
+        method = "get",
+        tag = "ApiTags::Accounts",
+        operation_id = "searchAccountByEmail"
+    )]
+    async fn search_by_email(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        email: Path<String>,
+    ) -> ApiResult<Json<AccountObject>> {
+        let space = request_space(req)?;
+        let account = state(req)?
+            .services
+            .storage
+            .account_by_email(&space.domain, &email.0)
+            .await?
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "email-not-found"))?;
+        Ok(Json(AccountObject::from(&account)))
+    }
+
+    /// Resolve a SIP address
+    ///
+    /// Access: Admin. `{"type": "account", "payload": <account>}` for `username@domain`.
+    #[oai(
+        path = "/resolve/:sip",
+        method = "get",
+        tag = "ApiTags::Accounts",
+        operation_id = "resolve"
+    )]
+    async fn resolve(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        sip: Path<String>,
+    ) -> ApiResult<Json<Resolved>> {
+        let account = find_by_sip(req, &sip.0).await?;
+        Ok(Json(Resolved {
+            kind: "account".into(),
+            payload: AccountObject::from(&account),
+        }))
     }
 
     /// Activate an account
