@@ -16,3 +16,4 @@ mod localization;
 mod openapi;
 mod real_clients;
 mod shared_database;
+mod tooling;

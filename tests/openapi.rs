@@ -21,3 +21,72 @@ fn the_document_declares_the_four_security_schemes() {
     assert_eq!(schemes["ApiKeyCookie"]["in"], "cookie");
     assert_eq!(schemes["Digest"]["scheme"], "digest");
 }
+
+#[test]
+fn every_operation_has_a_summary_an_access_level_and_its_error_responses() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&flexiapi_adapters_http::openapi_json()).unwrap();
+    let mut count = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            count += 1;
+            let name = format!("{method} {path}");
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{name}: summary"
+            );
+            assert!(op["operationId"].is_string(), "{name}: operationId");
+            let level = op["x-access-level"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}: access level"));
+            assert!(
+                ["Public", "User", "Admin", "Super Admin"].contains(&level),
+                "{name}: {level}"
+            );
+            let responses = op["responses"].as_object().unwrap();
+            if level != "Public" {
+                assert!(
+                    responses.contains_key("401") && responses.contains_key("403"),
+                    "{name}: 401/403"
+                );
+                assert!(
+                    op["security"].as_array().is_some_and(|s| !s.is_empty()),
+                    "{name}: security"
+                );
+            }
+        }
+    }
+    assert!(count >= 20);
+}
+
+#[tokio::test]
+async fn the_api_serves_its_document_and_a_documentation_page() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let spec = app
+        .get("localhost", "/api/openapi.json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spec.status(), 200);
+    assert_eq!(spec.headers()["content-type"], "application/json");
+    assert_eq!(
+        spec.text().await.unwrap(),
+        flexiapi_adapters_http::openapi_json()
+    );
+    let page = app
+        .get("localhost", "/api")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui") && html.contains("listAccounts"));
+    app.stop().await;
+}

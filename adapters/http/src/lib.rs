@@ -20,7 +20,7 @@ pub mod i18n;
 pub mod middleware;
 pub mod state;
 
-use poem::{Endpoint, EndpointExt, Route};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Route};
 use poem_openapi::OpenApiService;
 
 pub use state::{AppState, HttpSettings};
@@ -51,18 +51,74 @@ fn service() -> OpenApiService<Apis, ()> {
     .server("/api")
 }
 
-/// The OpenAPI 3 document, as JSON.
+/// The OpenAPI 3 document, as JSON. Each operation also gets `x-access-level` (Public, User,
+/// Admin, Super Admin), read from the "Access: ..." sentence its description starts with.
 pub fn openapi_json() -> String {
-    service().spec()
+    annotate_access_levels(&service().spec())
+}
+
+fn annotate_access_levels(spec: &str) -> String {
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(spec) else {
+        return spec.to_owned();
+    };
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for operation in paths
+            .values_mut()
+            .filter_map(|item| item.as_object_mut())
+            .flat_map(|item| item.values_mut())
+        {
+            let level = operation
+                .get("description")
+                .and_then(|d| d.as_str())
+                .and_then(|d| d.strip_prefix("Access: "))
+                .and_then(|rest| rest.split('.').next())
+                .map(str::to_owned);
+            if let (Some(level), Some(op)) = (level, operation.as_object_mut()) {
+                op.insert("x-access-level".into(), serde_json::Value::String(level));
+            }
+        }
+    }
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| spec.to_owned())
+}
+
+/// `/api` itself answers the documentation page; everything below goes to the operations.
+struct ApiWithDocs<E> {
+    api: E,
+    docs: poem::web::Html<String>,
+}
+
+impl<E: Endpoint> Endpoint for ApiWithDocs<E> {
+    type Output = poem::Response;
+
+    async fn call(&self, req: poem::Request) -> poem::Result<Self::Output> {
+        if matches!(req.uri().path(), "" | "/") && req.method() == poem::http::Method::GET {
+            return Ok(self.docs.clone().into_response());
+        }
+        self.api.call(req).await.map(IntoResponse::into_response)
+    }
 }
 
 /// Every route, wrapped in the root middleware, with `state` attached.
 pub fn app(state: AppState) -> impl Endpoint {
     let service = service();
-    let spec = service.spec_endpoint();
+    let docs = poem::web::Html(service.swagger_ui_html());
+    let spec = openapi_json();
     Route::new()
-        .at("/api/openapi.json", spec)
-        .nest("/api", service)
+        .at(
+            "/api/openapi.json",
+            poem::endpoint::make_sync(move |_| {
+                poem::Response::builder()
+                    .content_type("application/json")
+                    .body(spec.clone())
+            }),
+        )
+        .nest(
+            "/api",
+            ApiWithDocs {
+                api: service.into_endpoint(),
+                docs,
+            },
+        )
         .around(middleware::root)
         .data(state)
 }

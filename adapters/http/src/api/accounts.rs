@@ -21,10 +21,13 @@ type ApiResult<T> = Result<T, ApiError>;
 #[derive(Debug, Object)]
 pub struct PasswordChange {
     /// The new password (at least 6 characters).
+    #[oai(nullable)]
     pub password: Option<String>,
     /// Required when the account already has a password.
+    #[oai(nullable)]
     pub old_password: Option<String>,
     /// `MD5` or `SHA-256`; default the space's algorithm. The other algorithm's hash is removed.
+    #[oai(nullable)]
     pub algorithm: Option<String>,
 }
 
@@ -32,20 +35,30 @@ pub struct PasswordChange {
 #[derive(Debug, Object)]
 pub struct NewAccountRequest {
     /// Required: lower case, a valid SIP user part, not a phone number, unique in the space.
+    #[oai(nullable)]
     pub username: Option<String>,
     /// Required, at least 6 characters; stored as the digest hash only.
+    #[oai(nullable)]
     pub password: Option<String>,
     /// `MD5` or `SHA-256`; default the space's algorithm.
+    #[oai(nullable)]
     pub algorithm: Option<String>,
     /// Super admins only: create the account in the space with this domain.
+    #[oai(nullable)]
     pub domain: Option<String>,
+    #[oai(nullable)]
     pub email: Option<String>,
+    #[oai(nullable)]
     pub display_name: Option<String>,
     /// E.164, e.g. `+33612345678`.
+    #[oai(nullable)]
     pub phone: Option<String>,
     /// `sipinfo`, `rfc2833` or `sipmessage`.
+    #[oai(nullable)]
     pub dtmf_protocol: Option<String>,
+    #[oai(nullable)]
     pub activated: Option<bool>,
+    #[oai(nullable)]
     pub admin: Option<bool>,
 }
 
@@ -53,19 +66,29 @@ pub struct NewAccountRequest {
 #[derive(Debug, Object)]
 pub struct UpdateAccountRequest {
     /// Required, same rules as on creation.
+    #[oai(nullable)]
     pub username: Option<String>,
     /// When given, replaces every stored password.
+    #[oai(nullable)]
     pub password: Option<String>,
+    #[oai(nullable)]
     pub algorithm: Option<String>,
+    #[oai(nullable)]
     pub email: Option<String>,
+    #[oai(nullable)]
     pub display_name: Option<String>,
+    #[oai(nullable)]
     pub phone: Option<String>,
+    #[oai(nullable)]
     pub dtmf_protocol: Option<String>,
     /// Unchanged when omitted.
+    #[oai(nullable)]
     pub activated: Option<bool>,
     /// Unchanged when omitted.
+    #[oai(nullable)]
     pub blocked: Option<bool>,
     /// Unchanged when omitted.
+    #[oai(nullable)]
     pub admin: Option<bool>,
 }
 
@@ -97,13 +120,17 @@ pub struct AccountPage {
     pub current_page: u64,
     pub data: Vec<AccountObject>,
     pub first_page_url: String,
+    #[oai(nullable)]
     pub from: Option<u64>,
     pub last_page: u64,
     pub last_page_url: String,
+    #[oai(nullable)]
     pub next_page_url: Option<String>,
     pub path: String,
     pub per_page: u64,
+    #[oai(nullable)]
     pub prev_page_url: Option<String>,
+    #[oai(nullable)]
     pub to: Option<u64>,
     pub total: u64,
 }

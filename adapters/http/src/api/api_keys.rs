@@ -17,9 +17,11 @@ pub struct ApiKeysApi;
 #[derive(Debug, Object)]
 pub struct ApiKeyInfo {
     pub id: i64,
+    #[oai(nullable)]
     pub name: Option<String>,
     /// `user` (bound to `ip`, dies when unused) or `admin` (stable).
     pub kind: String,
+    #[oai(nullable)]
     pub ip: Option<String>,
     pub last_used_at: String,
     /// Requests authenticated with this key.
@@ -31,6 +33,7 @@ pub struct ApiKeyInfo {
 #[derive(Debug, Object)]
 pub struct NewApiKeyObject {
     pub id: i64,
+    #[oai(nullable)]
     pub name: Option<String>,
     pub api_key: String,
     pub created_at: String,
@@ -39,6 +42,7 @@ pub struct NewApiKeyObject {
 /// `POST /accounts/{id}/api_keys` body.
 #[derive(Debug, Object)]
 pub struct NewApiKeyRequest {
+    #[oai(nullable)]
     pub name: Option<String>,
 }
 

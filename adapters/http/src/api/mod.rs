@@ -62,22 +62,30 @@ pub struct AccountObject {
     pub id: i64,
     pub username: String,
     pub domain: String,
+    #[oai(nullable)]
     pub email: Option<String>,
     pub activated: bool,
     pub blocked: bool,
     pub admin: bool,
+    #[oai(nullable)]
     pub display_name: Option<String>,
     /// `sipinfo`, `rfc2833` or `sipmessage`.
+    #[oai(nullable)]
     pub dtmf_protocol: Option<String>,
     /// E.164.
+    #[oai(nullable)]
     pub phone: Option<String>,
+    #[oai(nullable)]
     pub ip_address: Option<String>,
+    #[oai(nullable)]
     pub user_agent: Option<String>,
     /// `sip:username@domain`.
     pub sip_uri: String,
     pub passwords: Vec<PasswordObject>,
     pub dictionary: BTreeMap<String, String>,
+    #[oai(nullable)]
     pub provisioning_token: Option<String>,
+    #[oai(nullable)]
     pub provisioning_token_expire_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
