@@ -60,25 +60,10 @@ async fn every_restricted_endpoint_answers_each_kind_of_caller_as_the_access_mod
     let admin_a = app.admin_key_for("admin", "a.example.org").await;
     let admin_b = app.admin_key_for("admin", "b.example.org").await;
     let expired = app.admin_key_for("user", "old.example.org").await;
-    let storage = &app.services.storage;
-    storage
-        .update_account(
-            blocked.id,
-            flexiapi_domain::model::AccountChanges {
-                blocked: true,
-                ..flexiapi_domain::model::AccountChanges::unchanged(&blocked)
-            },
-            app.services.now(),
-        )
-        .await
-        .unwrap();
-    let mut old = storage
-        .space_by_domain(&flexiapi_domain::model::Domain::parse("old.example.org").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    old.expire_at = Some(app.services.now() - Duration::days(1));
-    storage.update_space(old, app.services.now()).await.unwrap();
+    app.edit_account(&blocked, |c| c.blocked = true).await;
+    let yesterday = app.services.now() - Duration::days(1);
+    app.edit_space("old.example.org", |s| s.expire_at = Some(yesterday))
+        .await;
 
     // caller, its key, the host it calls, then the expected status for user/admin/super levels.
     let callers: &[(&str, Option<&str>, &str, [u16; 3])] = &[

@@ -207,17 +207,7 @@ async fn a_deleted_username_cannot_be_registered_again(store: Store) {
 
 async fn a_full_space_refuses_new_accounts(store: Store) {
     let app = TestApp::spawn_on(store).await;
-    let storage = &app.services.storage;
-    let mut space = storage
-        .space_by_domain(&flexiapi_domain::model::Domain::parse("localhost").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    space.max_accounts = 2;
-    storage
-        .update_space(space, app.services.now())
-        .await
-        .unwrap();
+    app.edit_space("localhost", |s| s.max_accounts = 2).await;
     let ok = create(
         &app,
         &app.admin_key,

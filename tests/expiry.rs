@@ -137,17 +137,9 @@ async fn an_auth_token_expires_after_five_minutes(store: Store) {
 async fn an_expired_space_refuses_authenticated_calls_but_not_public_ones(store: Store) {
     let clock = clock();
     let app = TestApp::spawn_with_clock(store, clock.clone()).await;
-    let storage = &app.services.storage;
-    let mut space = storage
-        .space_by_domain(&flexiapi_domain::model::Domain::parse("localhost").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    space.expire_at = Some(app.services.now() + Duration::days(1));
-    storage
-        .update_space(space, app.services.now())
-        .await
-        .unwrap();
+    let tomorrow = app.services.now() + Duration::days(1);
+    app.edit_space("localhost", |s| s.expire_at = Some(tomorrow))
+        .await;
     let me = || {
         app.get("localhost", "/api/accounts/me")
             .header("x-api-key", &app.admin_key)

@@ -197,6 +197,36 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Changes a space in storage (what a super admin would do through the API).
+    pub async fn edit_space(&self, domain: &str, edit: impl FnOnce(&mut Space)) -> Space {
+        let storage = &self.services.storage;
+        let mut space = storage
+            .space_by_domain(&flexiapi_domain::model::Domain::parse(domain).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        edit(&mut space);
+        storage
+            .update_space(space, self.services.now())
+            .await
+            .unwrap()
+    }
+
+    /// Changes an account in storage.
+    pub async fn edit_account(
+        &self,
+        account: &Account,
+        edit: impl FnOnce(&mut flexiapi_domain::model::AccountChanges),
+    ) -> Account {
+        let mut changes = flexiapi_domain::model::AccountChanges::unchanged(account);
+        edit(&mut changes);
+        self.services
+            .storage
+            .update_account(account.id, changes, self.services.now())
+            .await
+            .unwrap()
+    }
+
     pub async fn admin_key_for(&self, username: &str, domain: &str) -> String {
         self.services
             .create_admin_api_key(username, domain)

@@ -1,7 +1,7 @@
 //! JWT bearer tokens signed by a space's issuer: real RSA and EC keys made by the test.
 
 use chrono::Utc;
-use flexiapi_domain::model::{Domain, JwtAlgorithm, JwtConfig, PasswordAlgorithm::Sha256};
+use flexiapi_domain::model::{JwtAlgorithm, JwtConfig, PasswordAlgorithm::Sha256};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde_json::json;
@@ -40,13 +40,7 @@ async fn configure_with(
     algorithms: Vec<JwtAlgorithm>,
     tweak: impl FnOnce(&mut JwtConfig),
 ) {
-    let storage = &app.services.storage;
-    let mut space = storage
-        .space_by_domain(&Domain::parse("localhost").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    space.jwt = Some(JwtConfig {
+    let config = JwtConfig {
         public_key: public_key.into(),
         sip_identifier: None,
         algorithms,
@@ -57,14 +51,13 @@ async fn configure_with(
         server_url: None,
         realm: None,
         client_id: None,
-    });
-    if let Some(jwt) = space.jwt.as_mut() {
-        tweak(jwt);
-    }
-    storage
-        .update_space(space, app.services.now())
-        .await
-        .unwrap();
+    };
+    app.edit_space("localhost", |space| {
+        let mut config = config;
+        tweak(&mut config);
+        space.jwt = Some(config);
+    })
+    .await;
 }
 
 fn token(alg: Algorithm, pem: &str, claims: serde_json::Value) -> String {
@@ -209,13 +202,8 @@ async fn a_custom_identity_claim_or_the_email_claim_finds_the_account(store: Sto
     let frank = app
         .account("frank", "localhost", "secret123", &[Sha256], false)
         .await;
-    let mut changes = flexiapi_domain::model::AccountChanges::unchanged(&frank);
-    changes.email = Some("frank@example.org".into());
-    app.services
-        .storage
-        .update_account(frank.id, changes, app.services.now())
-        .await
-        .unwrap();
+    app.edit_account(&frank, |c| c.email = Some("frank@example.org".into()))
+        .await;
     let k = keys();
     configure_with(&app, &k.rsa_public, vec![JwtAlgorithm::RS256], |j| {
         j.sip_identifier = Some("sip".into());

@@ -83,13 +83,7 @@ async fn each_kind_of_error_speaks_both_languages(store: Store) {
             false,
         )
         .await;
-    let mut changes = flexiapi_domain::model::AccountChanges::unchanged(&blocked);
-    changes.blocked = true;
-    app.services
-        .storage
-        .update_account(blocked.id, changes, app.services.now())
-        .await
-        .unwrap();
+    app.edit_account(&blocked, |c| c.blocked = true).await;
     let blocked_key = app.admin_key_for("blocked", "localhost").await;
     let cases: Vec<(u16, reqwest::RequestBuilder, &str, &str)> = vec![
         (
