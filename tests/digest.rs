@@ -218,7 +218,27 @@ async fn a_used_up_nonce_is_stale_and_the_fresh_challenge_says_so(store: Store) 
     app.stop().await;
 }
 
+async fn the_realm_is_the_spaces_configured_one(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    app.edit_space("localhost", |s| {
+        s.digest.realm = Some("sip.example.com".into())
+    })
+    .await;
+    app.account("alice", "localhost", "secret123", &[Sha256], false)
+        .await;
+    let (_, c, _) = challenge_for(&app, "sip:alice@localhost").await;
+    assert_eq!(c[0].realm, "sip.example.com");
+    assert_eq!(
+        answer(&app, &c[0], "alice", "secret123", ME, 1)
+            .await
+            .status(),
+        200
+    );
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
+    the_realm_is_the_spaces_configured_one,
     one_challenge_per_algorithm_strongest_first_sharing_one_nonce,
     sha256_and_md5_answers_authenticate_and_the_nonce_is_reused_with_increasing_nc,
     a_replayed_or_lower_nc_answers_nonce_replayed_and_retires_the_pair,
