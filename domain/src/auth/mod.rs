@@ -163,6 +163,7 @@ pub struct Authenticator {
     tokens: Arc<dyn TokenSource>,
     settings: AuthSettings,
     usage: Arc<ApiKeyUsageBuffer>,
+    jwt_cache: Arc<jwt::JwtCache>,
 }
 
 /// Where the Digest realm and algorithms of an identity come from.
@@ -186,6 +187,7 @@ impl Authenticator {
             tokens,
             settings,
             usage: Arc::new(ApiKeyUsageBuffer::default()),
+            jwt_cache: Arc::new(jwt::JwtCache::default()),
         }
     }
 
@@ -248,7 +250,11 @@ impl Authenticator {
         ctx: &RequestContext<'_>,
     ) -> Result<Authenticated, AuthError> {
         let config = ctx.space.jwt.as_ref().ok_or(AuthError::JwtNotConfigured)?;
-        let account = match jwt::verify(token, config).map_err(AuthError::InvalidToken)? {
+        let subject = self
+            .jwt_cache
+            .verify(ctx.space.id, token, config, self.clock.now().timestamp())
+            .map_err(AuthError::InvalidToken)?;
+        let account = match subject {
             jwt::JwtSubject::Sip(id) => {
                 self.storage
                     .account_by_identity(&id.username, &id.domain)
