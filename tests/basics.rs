@@ -93,7 +93,18 @@ async fn a_get_with_a_json_content_type_and_an_empty_body_is_a_normal_request(st
     app.stop().await;
 }
 
+async fn health_probes_answer_on_any_host(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    for path in ["/health/live", "/health/ready"] {
+        let resp = app.get("10.0.0.1", path).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(resp.text().await.unwrap(), "ok");
+    }
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
+    health_probes_answer_on_any_host,
     ping_answers_pong_on_a_known_host,
     an_unknown_host_answers_404_with_a_json_error,
     unknown_routes_and_wrong_methods_answer_json_404_and_405,

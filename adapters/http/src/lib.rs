@@ -98,12 +98,26 @@ impl<E: Endpoint> Endpoint for ApiWithDocs<E> {
     }
 }
 
+/// Ready when the database answers.
+#[poem::handler]
+async fn ready(state: poem::web::Data<&AppState>) -> poem::Result<&'static str> {
+    state
+        .services
+        .storage
+        .ping()
+        .await
+        .map_err(error::ApiError::from)?;
+    Ok("ok")
+}
+
 /// Every route, wrapped in the root middleware, with `state` attached.
 pub fn app(state: AppState) -> impl Endpoint {
     let service = service();
     let docs = poem::web::Html(service.swagger_ui_html());
     let spec = openapi_json();
     Route::new()
+        .at("/health/live", poem::endpoint::make_sync(|_| "ok"))
+        .at("/health/ready", poem::get(ready))
         .at(
             "/api/openapi.json",
             poem::endpoint::make_sync(move |_| {
