@@ -209,6 +209,9 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::IntegerBetween(min, max) => m("validation-integer-between")
             .with("min", Arg::Number(*min))
             .with("max", Arg::Number(*max)),
+        Rule::IntegerMin(min) => m("validation-integer-min").with("min", Arg::Number(*min)),
+        Rule::Text => m("validation-text"),
+        Rule::Object => m("validation-object"),
         Rule::Date => m("validation-date"),
         Rule::DateNotPast => m("validation-date-not-past"),
         Rule::NoUppercase => m("validation-no-uppercase"),
