@@ -13,6 +13,7 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("GET", "/api/accounts/auth_token/none/attach", "user"),
     ("GET", "/api/accounts", "admin"),
     ("GET", "/api/spaces", "super"),
+    ("GET", "/api/spaces/a.example.org", "super"),
 ];
 
 #[tokio::test]

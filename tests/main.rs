@@ -12,3 +12,4 @@ mod jwt;
 mod localization;
 mod openapi;
 mod real_clients;
+mod spaces;
