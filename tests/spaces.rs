@@ -1,5 +1,7 @@
-//! The spaces API, for super admins: create, show, replace, delete, their validation,
+//! The spaces API and CLI, for super admins: create, show, replace, delete, their validation,
 //! and the JWT configuration they carry.
+
+use std::process::{Command, Output};
 
 use chrono::Utc;
 use flexiapi_domain::model::{Domain, PasswordAlgorithm::Sha256, Username};
@@ -598,4 +600,220 @@ async fn only_super_admins_change_spaces() {
         assert_eq!(status, want, "{method} {path}: {body}");
     }
     app.stop().await;
+}
+
+fn flexiapi(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flexiapi"))
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .env("FLEXIAPI_LOG", "error")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn failure(out: &Output) -> String {
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    assert_eq!(text.lines().count(), 1, "one line expected, got {text:?}");
+    assert!(
+        text.starts_with("error:") && !text.contains("panicked"),
+        "{text}"
+    );
+    text
+}
+
+#[test]
+fn spaces_are_listed_updated_and_deleted_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/flexiapi.sqlite", dir.path().display());
+    let key_file = dir.path().join("issuer.pem");
+    std::fs::write(&key_file, ec_keys().1).unwrap();
+    let key_path = key_file.to_str().unwrap();
+    ok(&flexiapi(
+        &db,
+        &[
+            "spaces",
+            "create",
+            "--domain",
+            "a.example.org",
+            "--host",
+            "api.a.example.org",
+        ],
+    ));
+    ok(&flexiapi(
+        &db,
+        &[
+            "spaces",
+            "create",
+            "--domain",
+            "b.example.org",
+            "--host",
+            "b.example.org",
+            "--name",
+            "Bee",
+            "--super",
+            "--expire-at",
+            "2999-01-01T00:00:00Z",
+            "--jwt-public-key",
+            key_path,
+            "--jwt-algorithms",
+            "ES256",
+            "--jwt-only",
+        ],
+    ));
+    assert_eq!(
+        ok(&flexiapi(&db, &["spaces", "list"])),
+        "a.example.org\tapi.a.example.org\ta.example.org\tfalse\t-\n\
+         b.example.org\tb.example.org\tBee\ttrue\t2999-01-01T00:00:00+00:00\n"
+    );
+
+    ok(&flexiapi(
+        &db,
+        &[
+            "spaces",
+            "update",
+            "--domain",
+            "b.example.org",
+            "--host",
+            "api.b.example.org",
+            "--name",
+            "Bees",
+            "--super",
+            "false",
+            "--expire-at",
+            "none",
+            "--max-accounts",
+            "3",
+            "--jwt-issuer",
+            "https://idp.example.org",
+            "--jwt-only",
+            "false",
+        ],
+    ));
+    ok(&flexiapi(
+        &db,
+        &[
+            "spaces",
+            "update",
+            "--domain",
+            "a.example.org",
+            "--jwt-public-key",
+            key_path,
+            "--jwt-algorithms",
+            "ES256,ES384",
+            "--jwt-audience",
+            "flexiapi",
+            "--jwt-sip-identifier",
+            "sip",
+        ],
+    ));
+    assert_eq!(
+        ok(&flexiapi(&db, &["spaces", "list"])),
+        "a.example.org\tapi.a.example.org\ta.example.org\tfalse\t-\n\
+         b.example.org\tapi.b.example.org\tBees\tfalse\t-\n"
+    );
+
+    // Mistakes are one line on stderr.
+    let bad = [
+        vec![
+            "spaces",
+            "update",
+            "--domain",
+            "nowhere.example.org",
+            "--name",
+            "x",
+        ],
+        vec![
+            "spaces",
+            "update",
+            "--domain",
+            "a.example.org",
+            "--host",
+            "api.b.example.org",
+        ],
+        vec![
+            "spaces",
+            "update",
+            "--domain",
+            "a.example.org",
+            "--expire-at",
+            "2000-01-01T00:00:00Z",
+        ],
+        vec![
+            "spaces",
+            "update",
+            "--domain",
+            "a.example.org",
+            "--expire-at",
+            "tomorrow",
+        ],
+        vec![
+            "spaces",
+            "update",
+            "--domain",
+            "a.example.org",
+            "--max-accounts",
+            "-1",
+        ],
+        vec![
+            "spaces",
+            "update",
+            "--domain",
+            "a.example.org",
+            "--jwt-algorithms",
+            "HS256",
+        ],
+        vec![
+            "spaces",
+            "update",
+            "--domain",
+            "b.example.org",
+            "--jwt-public-key",
+            "/nonexistent.pem",
+        ],
+        vec![
+            "spaces",
+            "create",
+            "--domain",
+            "c.example.org",
+            "--host",
+            "c.example.org",
+            "--jwt-issuer",
+            "x",
+        ],
+        vec![
+            "spaces",
+            "create",
+            "--domain",
+            "c.example.org",
+            "--host",
+            "c.example.org",
+            "--jwt-public-key",
+            key_path,
+        ],
+        vec!["spaces", "delete", "--domain", "nowhere.example.org"],
+    ];
+    for args in bad {
+        let line = failure(&flexiapi(&db, &args));
+        assert!(line.len() < 300, "{args:?}: {line}");
+    }
+
+    ok(&flexiapi(
+        &db,
+        &["spaces", "delete", "--domain", "a.example.org"],
+    ));
+    assert_eq!(
+        ok(&flexiapi(&db, &["spaces", "list"])),
+        "b.example.org\tapi.b.example.org\tBees\tfalse\t-\n"
+    );
 }
