@@ -56,8 +56,33 @@ fn error_fields(body: &Value) -> Vec<String> {
 #[tokio::test]
 async fn spaces_are_created_shown_replaced_and_deleted() {
     let app = TestApp::spawn().await;
-    let (status, created) = call(
+    lifecycle(&app).await;
+    app.stop().await;
+}
+
+/// SQLite stores the flags, texts and configurations as the memory backend does, and refuses
+/// duplicates the same way.
+#[tokio::test]
+async fn spaces_are_created_shown_replaced_and_deleted_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/flexiapi.sqlite", dir.path().display());
+    let app = TestApp::spawn_with(crate::helpers::config(&db)).await;
+    lifecycle(&app).await;
+    let (status, body) = call(
         &app,
+        Method::POST,
+        "/api/spaces",
+        Some(new_space("localhost")),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(error_fields(&body), ["domain", "host", "name"]);
+    app.stop().await;
+}
+
+async fn lifecycle(app: &TestApp) {
+    let (status, created) = call(
+        app,
         Method::POST,
         "/api/spaces",
         Some(json!({"name": "Third", "domain": "third.example.org", "host": "api.third.example.org", "copyright_text": "(c) Third"})),
@@ -79,10 +104,10 @@ async fn spaces_are_created_shown_replaced_and_deleted() {
     );
     assert_eq!(created["oidc_authentication_configuration"], Value::Null);
 
-    let (status, shown) = call(&app, Method::GET, "/api/spaces/third.example.org", None).await;
+    let (status, shown) = call(app, Method::GET, "/api/spaces/third.example.org", None).await;
     assert_eq!(status, 200);
     assert_eq!(shown, created);
-    let (_, list) = call(&app, Method::GET, "/api/spaces", None).await;
+    let (_, list) = call(app, Method::GET, "/api/spaces", None).await;
     assert!(
         list.as_array()
             .unwrap()
@@ -99,7 +124,7 @@ async fn spaces_are_created_shown_replaced_and_deleted() {
     changed["digest_authentication_configuration"] =
         json!({"realm": "sip.third", "default_password_algorithm": "MD5"});
     let (status, replaced) = call(
-        &app,
+        app,
         Method::PUT,
         "/api/spaces/third.example.org",
         Some(changed),
@@ -118,7 +143,7 @@ async fn spaces_are_created_shown_replaced_and_deleted() {
 
     // Full replacement: omitted texts become null, omitted flags keep their value.
     let (status, replaced) = call(
-        &app,
+        app,
         Method::PUT,
         "/api/spaces/third.example.org",
         Some(json!({"name": "Third", "host": "third.example.org"})),
@@ -134,22 +159,21 @@ async fn spaces_are_created_shown_replaced_and_deleted() {
         "sip.third"
     );
 
-    let (status, _) = call(&app, Method::DELETE, "/api/spaces/third.example.org", None).await;
+    let (status, _) = call(app, Method::DELETE, "/api/spaces/third.example.org", None).await;
     assert_eq!(status, 200);
     for method in [Method::GET, Method::DELETE] {
-        let (status, body) = call(&app, method, "/api/spaces/third.example.org", None).await;
+        let (status, body) = call(app, method, "/api/spaces/third.example.org", None).await;
         assert_eq!(status, 404);
         assert_eq!(body["message"], "Space not found.");
     }
     let (status, _) = call(
-        &app,
+        app,
         Method::PUT,
         "/api/spaces/third.example.org",
         Some(new_space("third.example.org")),
     )
     .await;
     assert_eq!(status, 404);
-    app.stop().await;
 }
 
 #[tokio::test]
