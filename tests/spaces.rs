@@ -363,6 +363,36 @@ async fn max_accounts_never_goes_below_the_current_count_and_expiry_not_in_the_p
         assert_eq!(body["max_accounts"], ok);
     }
 
+    // An expired space (expired to the nanosecond) can be put back unchanged, but not moved
+    // to another past date.
+    let storage = &app.services.storage;
+    let mut full = storage
+        .space_by_domain(&Domain::parse("full.example.org").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    full.expire_at = Some(Utc::now() - chrono::Duration::nanoseconds(86_400_000_000_123));
+    storage.update_space(full, Utc::now()).await.unwrap();
+    let (_, shown) = call(&app, Method::GET, "/api/spaces/full.example.org", None).await;
+    let (status, body) = call(
+        &app,
+        Method::PUT,
+        "/api/spaces/full.example.org",
+        Some(shown.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let mut moved = shown;
+    moved["expire_at"] = json!("2000-01-01");
+    let (status, _) = call(
+        &app,
+        Method::PUT,
+        "/api/spaces/full.example.org",
+        Some(moved),
+    )
+    .await;
+    assert_eq!(status, 422);
+
     let mut past = new_space("late.example.org");
     past["expire_at"] = json!("2000-01-01");
     let (status, body) = call(&app, Method::POST, "/api/spaces", Some(past)).await;

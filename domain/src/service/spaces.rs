@@ -574,8 +574,11 @@ impl Services {
                 errors.add("max_accounts", Rule::AtLeastCurrentCount);
             }
         }
-        // An unchanged expiry stays acceptable, so an expired space can be edited otherwise.
-        let unchanged_expiry = current.is_some_and(|s| s.expire_at == input.expire_at);
+        // An unchanged expiry stays acceptable, so an expired space can be edited otherwise;
+        // compared to the microsecond, the precision the API shows and takes back.
+        let micros = |at: Option<DateTime<Utc>>| at.map(|a| a.timestamp_micros());
+        let unchanged_expiry =
+            current.is_some_and(|s| micros(s.expire_at) == micros(input.expire_at));
         if input.expire_at.is_some_and(|at| at < now) && !unchanged_expiry {
             errors.add("expire_at", Rule::DateNotPast);
         }
