@@ -16,4 +16,5 @@ mod localization;
 mod openapi;
 mod real_clients;
 mod shared_database;
+mod spaces;
 mod tooling;

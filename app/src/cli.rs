@@ -51,6 +51,15 @@ pub enum Command {
 pub enum SpacesCommand {
     /// Create a space.
     Create(CreateSpaceArgs),
+    /// List spaces, one a line: domain, host, name, super, expire_at (tab-separated).
+    List,
+    /// Change a space; options not given keep their value.
+    Update(UpdateSpaceArgs),
+    /// Delete a space and all its accounts.
+    Delete {
+        #[arg(long)]
+        domain: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +79,66 @@ pub struct CreateSpaceArgs {
     /// Expiry, RFC 3339 (e.g. 2030-01-01T00:00:00Z).
     #[arg(long)]
     pub expire_at: Option<String>,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateSpaceArgs {
+    /// SIP domain of the space to change (it cannot change).
+    #[arg(long)]
+    pub domain: String,
+    #[arg(long)]
+    pub host: Option<String>,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Whether its admins are super admins.
+    #[arg(long = "super", value_name = "true|false")]
+    pub super_space: Option<bool>,
+    /// Expiry, RFC 3339, or `none` to remove it.
+    #[arg(long, value_name = "RFC3339|none")]
+    pub expire_at: Option<String>,
+    /// Accounts the space may hold; 0 means unlimited.
+    // Negative numbers reach the domain's rule (one line) rather than clap's usage error.
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_accounts: Option<i64>,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+}
+
+/// JWT bearer authentication of a space. On update, options not given keep their value.
+#[derive(Debug, Args)]
+pub struct JwtArgs {
+    /// PEM file holding the issuer's public key.
+    #[arg(long, value_name = "FILE")]
+    pub jwt_public_key: Option<PathBuf>,
+    /// Accepted algorithms, comma-separated, among RS256, RS384, RS512, ES256, ES384, EdDSA
+    /// [default: RS256,RS384,RS512].
+    #[arg(long, value_name = "ALGS")]
+    pub jwt_algorithms: Option<String>,
+    /// Required `iss` claim.
+    #[arg(long)]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud` claim.
+    #[arg(long)]
+    pub jwt_audience: Option<String>,
+    /// Claim holding the SIP identity [default: sip_identity].
+    #[arg(long)]
+    pub jwt_sip_identifier: Option<String>,
+    /// Accept only JWT on the space's user endpoints (`--jwt-only false` to undo).
+    #[arg(long, value_name = "true|false", num_args = 0..=1, default_missing_value = "true")]
+    pub jwt_only: Option<bool>,
+}
+
+impl JwtArgs {
+    pub fn is_empty(&self) -> bool {
+        self.jwt_public_key.is_none()
+            && self.jwt_algorithms.is_none()
+            && self.jwt_issuer.is_none()
+            && self.jwt_audience.is_none()
+            && self.jwt_sip_identifier.is_none()
+            && self.jwt_only.is_none()
+    }
 }
 
 #[derive(Debug, Subcommand)]

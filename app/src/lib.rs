@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod spaces_cmd;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -2,13 +2,13 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use clap::Parser;
-use flexiapi::cli::{AccountsCommand, ApiKeysCommand, Cli, Command, SpacesCommand};
+use flexiapi::cli::{AccountsCommand, ApiKeysCommand, Cli, Command};
 use flexiapi::config::Config;
 use flexiapi::{Application, Database, services, shutdown_signal};
 use flexiapi_domain::model::PasswordAlgorithm;
-use flexiapi_domain::service::{CreateSpace, ServiceError};
+use flexiapi_domain::service::ServiceError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -73,28 +73,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("migrations applied");
             Ok(())
         }
-        Command::Spaces(SpacesCommand::Create(args)) => {
-            let expire_at = args
-                .expire_at
-                .as_deref()
-                .map(chrono::DateTime::parse_from_rfc3339)
-                .transpose()
-                .context("--expire-at must be RFC 3339, e.g. 2030-01-01T00:00:00Z")?
-                .map(|d| d.with_timezone(&chrono::Utc));
+        Command::Spaces(command) => {
             let db = open_migrated(&config).await?;
-            let space = services(db.storage.clone())
-                .create_space(CreateSpace {
-                    domain: args.domain,
-                    host: args.host,
-                    name: args.name,
-                    super_space: args.super_space,
-                    expire_at,
-                    ..CreateSpace::default()
-                })
-                .await
-                .map_err(explain)?;
+            let result =
+                flexiapi::spaces_cmd::run(command, &services(db.storage.clone()), explain).await;
             db.close().await;
-            println!("created space {} on host {}", space.domain, space.host);
+            print!("{}", result?);
             Ok(())
         }
         Command::Accounts(AccountsCommand::CreateAdmin {

@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 use crate::error::{Conflict, StoreError};
 use crate::model::{
     Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyKind, AuthToken,
-    DigestConfig, Domain, JwtConfig, NewAccount, NewApiKey, NewSpace, Page, Password,
-    PasswordAlgorithm, Space, SpaceSettings, Username, hash_api_key, normalize_host,
+    Domain, NewAccount, NewApiKey, Page, Password, PasswordAlgorithm, Space, Username,
+    hash_api_key,
 };
 use crate::ports::{Clock, Storage, TokenSource};
 use crate::validation::{Rule, ValidationErrors};
@@ -59,20 +59,9 @@ impl From<ValidationErrors> for ServiceError {
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
-/// Input of space creation, unvalidated.
-#[derive(Debug, Clone, Default)]
-pub struct CreateSpace {
-    pub domain: String,
-    pub host: String,
-    pub name: Option<String>,
-    pub super_space: bool,
-    pub max_accounts: i64,
-    pub expire_at: Option<DateTime<Utc>>,
-    pub realm: Option<String>,
-    pub default_password_algorithm: Option<PasswordAlgorithm>,
-    pub jwt: Option<JwtConfig>,
-    pub settings: SpaceSettings,
-}
+mod spaces;
+
+pub use spaces::{CreateSpace, MAX_SPACE_NAME_LENGTH, is_valid_ini, parse_expiry};
 
 /// What `bootstrap` created, to be shown once to the operator.
 #[derive(Debug, Clone)]
@@ -105,60 +94,6 @@ impl Services {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
-    }
-
-    /// # Errors
-    /// `Validation` for a bad domain, host or past expiry; `Conflict` for a taken domain, host
-    /// or name.
-    pub async fn create_space(&self, input: CreateSpace) -> ServiceResult<Space> {
-        let now = self.now();
-        let mut errors = ValidationErrors::new();
-        let domain = Domain::parse(&input.domain)
-            .map_err(|_| errors.add("domain", Rule::Domain))
-            .ok();
-        let host = normalize_host(&input.host);
-        if host.is_none() {
-            errors.add("host", Rule::Domain);
-        }
-        if input.expire_at.is_some_and(|at| at < now) {
-            errors.add("expire_at", Rule::DateNotPast);
-        }
-        if input.max_accounts < 0 {
-            errors.add("max_accounts", Rule::IntegerBetween(0, i64::MAX));
-        }
-        if let Some(jwt) = &input.jwt
-            && !crate::auth::jwt::public_key_is_usable(&jwt.public_key, &jwt.algorithms)
-        {
-            errors.add(
-                "oidc_authentication_configuration.public_key",
-                Rule::PublicKey,
-            );
-        }
-        errors.clone().into_result()?;
-        let (Some(domain), Some(host)) = (domain, host) else {
-            return Err(errors.into());
-        };
-        let name = input
-            .name
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| domain.as_str().to_owned());
-        let new = NewSpace {
-            domain,
-            host,
-            name,
-            super_space: input.super_space,
-            max_accounts: input.max_accounts,
-            expire_at: input.expire_at,
-            digest: DigestConfig {
-                realm: input.realm.filter(|r| !r.is_empty()),
-                default_password_algorithm: input
-                    .default_password_algorithm
-                    .unwrap_or(PasswordAlgorithm::Sha256),
-            },
-            jwt: input.jwt,
-            settings: input.settings,
-        };
-        Ok(self.storage.create_space(new, now).await?)
     }
 
     async fn space(&self, domain: &str) -> ServiceResult<Space> {

@@ -14,6 +14,12 @@ pub enum Rule {
     Boolean,
     Integer,
     IntegerBetween(i64, i64),
+    /// An integer at least this large.
+    IntegerMin(i64),
+    /// A string (or a number, taken as text).
+    Text,
+    /// A JSON object.
+    Object,
     Date,
     DateNotPast,
     NoUppercase,

@@ -14,6 +14,15 @@ field-algorithm = algorithm
 field-display-name = display name
 field-expire-at = expiry date
 field-max-accounts = maximum number of accounts
+field-max-account = maximum number of accounts shown in the app
+field-theme-hue = theme hue
+field-custom-provisioning-entries = custom provisioning entries
+field-super = super space flag
+field-oidc-authentication-configuration = JWT configuration
+field-oidc-authentication-configuration-public-key = JWT public key
+field-oidc-authentication-configuration-algorithms = JWT algorithms
+field-digest-authentication-configuration = Digest configuration
+field-digest-authentication-configuration-default-password-algorithm = default password algorithm
 
 ## Generic HTTP
 not-found = Not found.
@@ -81,6 +90,9 @@ validation-one-of = The selected { $attribute } is invalid (expected one of: { $
 validation-boolean = The { $attribute } field must be true or false.
 validation-integer = The { $attribute } must be an integer.
 validation-integer-between = The { $attribute } must be between { $min } and { $max }.
+validation-integer-min = The { $attribute } must be at least { $min }.
+validation-text = The { $attribute } must be a string.
+validation-object = The { $attribute } must be an object.
 validation-date = The { $attribute } is not a valid date.
 validation-date-not-past = The { $attribute } must not be in the past.
 validation-no-uppercase = The { $attribute } must not contain uppercase letters.

@@ -14,6 +14,15 @@ field-algorithm = algorithme
 field-display-name = nom affiché
 field-expire-at = date d'expiration
 field-max-accounts = nombre maximal de comptes
+field-max-account = nombre maximal de comptes affichés dans l'application
+field-theme-hue = teinte du thème
+field-custom-provisioning-entries = entrées de provisionnement personnalisées
+field-super = indicateur de super espace
+field-oidc-authentication-configuration = configuration JWT
+field-oidc-authentication-configuration-public-key = clé publique JWT
+field-oidc-authentication-configuration-algorithms = algorithmes JWT
+field-digest-authentication-configuration = configuration Digest
+field-digest-authentication-configuration-default-password-algorithm = algorithme de mot de passe par défaut
 
 ## HTTP
 not-found = Introuvable.
@@ -81,6 +90,9 @@ validation-one-of = Le champ { $attribute } est invalide (valeurs possibles : { 
 validation-boolean = Le champ { $attribute } doit être vrai ou faux.
 validation-integer = Le champ { $attribute } doit être un entier.
 validation-integer-between = Le champ { $attribute } doit être compris entre { $min } et { $max }.
+validation-integer-min = Le champ { $attribute } doit être supérieur ou égal à { $min }.
+validation-text = Le champ { $attribute } doit être une chaîne de caractères.
+validation-object = Le champ { $attribute } doit être un objet.
 validation-date = Le champ { $attribute } n'est pas une date valide.
 validation-date-not-past = Le champ { $attribute } ne peut pas être dans le passé.
 validation-no-uppercase = Le champ { $attribute } ne doit pas contenir de majuscules.

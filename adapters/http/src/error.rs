@@ -172,6 +172,8 @@ impl ApiResponse for ApiError {
                     "Refused: blocked account, expired space, insufficient level or another space.",
                 ),
                 described(404, "Unknown host, route or resource."),
+                described(413, "The body is larger than the configured limit."),
+                described(415, "The body is not sent as `application/json`."),
                 described(
                     422,
                     "Validation failed: `errors` maps each field to its messages.",
@@ -209,6 +211,9 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::IntegerBetween(min, max) => m("validation-integer-between")
             .with("min", Arg::Number(*min))
             .with("max", Arg::Number(*max)),
+        Rule::IntegerMin(min) => m("validation-integer-min").with("min", Arg::Number(*min)),
+        Rule::Text => m("validation-text"),
+        Rule::Object => m("validation-object"),
         Rule::Date => m("validation-date"),
         Rule::DateNotPast => m("validation-date-not-past"),
         Rule::NoUppercase => m("validation-no-uppercase"),

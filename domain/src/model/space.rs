@@ -90,6 +90,14 @@ pub enum JwtAlgorithm {
 
 impl JwtAlgorithm {
     pub const RSA_FAMILY: [JwtAlgorithm; 3] = [Self::RS256, Self::RS384, Self::RS512];
+    pub const ALL: [JwtAlgorithm; 6] = [
+        Self::RS256,
+        Self::RS384,
+        Self::RS512,
+        Self::ES256,
+        Self::ES384,
+        Self::EdDSA,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -103,16 +111,7 @@ impl JwtAlgorithm {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::RS256,
-            Self::RS384,
-            Self::RS512,
-            Self::ES256,
-            Self::ES384,
-            Self::EdDSA,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
 }
 

@@ -1,0 +1,25 @@
+//! A unique constraint refused by the database (a race the service's pre-check lost) answers
+//! the same 422 as the pre-check.
+
+use flexiapi_adapters_http::error::ApiError;
+use flexiapi_domain::error::{Conflict, StoreError};
+use flexiapi_domain::service::ServiceError;
+
+#[test]
+fn space_conflicts_are_unique_field_errors() {
+    for (conflict, field) in [
+        (Conflict::SpaceDomain, "domain"),
+        (Conflict::SpaceHost, "host"),
+        (Conflict::SpaceName, "name"),
+    ] {
+        for e in [
+            ApiError::from(ServiceError::Conflict(conflict)),
+            ApiError::from(StoreError::Conflict(conflict)),
+        ] {
+            assert_eq!(e.status.as_u16(), 422);
+            assert_eq!(e.field_errors.len(), 1);
+            assert_eq!(e.field_errors[0].0, field);
+            assert_eq!(e.field_errors[0].1.id, "validation-unique");
+        }
+    }
+}
