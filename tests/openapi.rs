@@ -90,3 +90,40 @@ async fn the_api_serves_its_document_and_a_documentation_page() {
     assert!(html.contains("swagger-ui") && html.contains("listAccounts"));
     app.stop().await;
 }
+
+#[test]
+fn the_main_shapes_carry_examples_without_secrets() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&flexiapi_adapters_http::openapi_json()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "AccountObject",
+        "AccountPage",
+        "SpaceObject",
+        "Error",
+        "NewAccountRequest",
+        "ApiKeyInfo",
+    ] {
+        assert!(
+            schemas[name]["example"].is_object(),
+            "{name} has no example"
+        );
+    }
+    // No example value looks like a real key or token (long runs of letters and digits).
+    fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+            _ => {}
+        }
+    }
+    let mut values = Vec::new();
+    for schema in schemas.as_object().unwrap().values() {
+        strings(&schema["example"], &mut values);
+    }
+    for value in values {
+        let secret_like = value.len() >= 13 && value.chars().all(|c| c.is_ascii_alphanumeric());
+        assert!(!secret_like, "{value} looks like a secret");
+    }
+}

@@ -140,6 +140,7 @@ impl poem::error::ResponseError for ApiError {
 
 /// The error body, for the OpenAPI document.
 #[derive(Debug, Object)]
+#[oai(example)]
 #[oai(rename = "Error")]
 pub struct ErrorBody {
     /// Localized message (the first validation error for 422).
@@ -400,3 +401,15 @@ pub const MESSAGE_IDS: &[&str] = &[
     "validation-failed",
     "validation-more-errors",
 ];
+
+impl poem_openapi::types::Example for ErrorBody {
+    fn example() -> Self {
+        Self {
+            message: "The username field is required.".into(),
+            errors: Some(std::collections::BTreeMap::from([(
+                "username".to_owned(),
+                vec!["The username field is required.".to_owned()],
+            )])),
+        }
+    }
+}

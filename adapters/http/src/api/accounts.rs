@@ -19,6 +19,7 @@ type ApiResult<T> = Result<T, ApiError>;
 
 /// `POST /accounts/me/password` body.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct PasswordChange {
     /// The new password (at least 6 characters).
     #[oai(nullable)]
@@ -33,6 +34,7 @@ pub struct PasswordChange {
 
 /// `POST /accounts` body: the account to create (Admin).
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct NewAccountRequest {
     /// Required: lower case, a valid SIP user part, not a phone number, unique in the space.
     #[oai(nullable)]
@@ -64,6 +66,7 @@ pub struct NewAccountRequest {
 
 /// `PUT /accounts/{id}` body: everything is sent again; omitted text fields are cleared.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct UpdateAccountRequest {
     /// Required, same rules as on creation.
     #[oai(nullable)]
@@ -94,6 +97,7 @@ pub struct UpdateAccountRequest {
 
 /// `GET /resolve/{sip}` answer.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct Resolved {
     /// Always `account`.
     #[oai(rename = "type")]
@@ -103,6 +107,7 @@ pub struct Resolved {
 
 /// A new auth token.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct AuthTokenObject {
     pub token: String,
     pub expire_at: String,
@@ -110,12 +115,14 @@ pub struct AuthTokenObject {
 
 /// An API key obtained with an auth token.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct ApiKeyObject {
     pub api_key: String,
 }
 
 /// One page of accounts, in the original's paginator shape.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct AccountPage {
     pub current_page: u64,
     pub data: Vec<AccountObject>,
@@ -708,5 +715,95 @@ impl AccountsApi {
             total: page.total,
             data: page.items.iter().map(AccountObject::from).collect(),
         }))
+    }
+}
+
+impl poem_openapi::types::Example for PasswordChange {
+    fn example() -> Self {
+        Self {
+            password: Some("a-new-passphrase".into()),
+            old_password: Some("the-old-passphrase".into()),
+            algorithm: Some("SHA-256".into()),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for NewAccountRequest {
+    fn example() -> Self {
+        Self {
+            username: Some("alice".into()),
+            password: Some("a-passphrase".into()),
+            algorithm: Some("SHA-256".into()),
+            domain: None,
+            email: Some("alice@example.org".into()),
+            display_name: Some("Alice".into()),
+            phone: Some("+33612345678".into()),
+            dtmf_protocol: Some("rfc2833".into()),
+            activated: Some(true),
+            admin: Some(false),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for UpdateAccountRequest {
+    fn example() -> Self {
+        Self {
+            username: Some("alice".into()),
+            password: None,
+            algorithm: None,
+            email: Some("alice@example.org".into()),
+            display_name: Some("Alice Liddell".into()),
+            phone: None,
+            dtmf_protocol: Some("rfc2833".into()),
+            activated: Some(true),
+            blocked: Some(false),
+            admin: Some(false),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for Resolved {
+    fn example() -> Self {
+        Self {
+            kind: "account".into(),
+            payload: poem_openapi::types::Example::example(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for AuthTokenObject {
+    fn example() -> Self {
+        Self {
+            token: "<32 letters and digits>".into(),
+            expire_at: "2026-01-01T10:05:00.000000Z".into(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for ApiKeyObject {
+    fn example() -> Self {
+        Self {
+            api_key: "<40 letters and digits, shown once>".into(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for AccountPage {
+    fn example() -> Self {
+        let path = "https://sip.example.org/api/accounts".to_owned();
+        Self {
+            current_page: 1,
+            data: vec![poem_openapi::types::Example::example()],
+            first_page_url: format!("{path}?page=1"),
+            from: Some(1),
+            last_page: 1,
+            last_page_url: format!("{path}?page=1"),
+            next_page_url: None,
+            path,
+            per_page: 20,
+            prev_page_url: None,
+            to: Some(1),
+            total: 1,
+        }
     }
 }

@@ -15,6 +15,7 @@ pub struct ApiKeysApi;
 
 /// A stored API key and its usage.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct ApiKeyInfo {
     pub id: i64,
     #[oai(nullable)]
@@ -31,6 +32,7 @@ pub struct ApiKeyInfo {
 
 /// A new admin key: `api_key` is shown only in this answer.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct NewApiKeyObject {
     pub id: i64,
     #[oai(nullable)]
@@ -41,6 +43,7 @@ pub struct NewApiKeyObject {
 
 /// `POST /accounts/{id}/api_keys` body.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct NewApiKeyRequest {
     #[oai(nullable)]
     pub name: Option<String>,
@@ -158,5 +161,38 @@ impl ApiKeysApi {
             .delete_api_key(&account, ApiKeyId(key_id.0))
             .await?;
         Ok(PlainText("1"))
+    }
+}
+
+impl poem_openapi::types::Example for ApiKeyInfo {
+    fn example() -> Self {
+        Self {
+            id: 7,
+            name: Some("monitoring".into()),
+            kind: "admin".into(),
+            ip: None,
+            last_used_at: "2026-01-01T10:00:00.000000Z".into(),
+            requests: 1234,
+            created_at: "2025-12-01T09:00:00.000000Z".into(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for NewApiKeyObject {
+    fn example() -> Self {
+        Self {
+            id: 7,
+            name: Some("monitoring".into()),
+            api_key: "<40 letters and digits, shown once>".into(),
+            created_at: "2026-01-01T10:00:00.000000Z".into(),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for NewApiKeyRequest {
+    fn example() -> Self {
+        Self {
+            name: Some("monitoring".into()),
+        }
     }
 }

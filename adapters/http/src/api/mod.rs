@@ -58,6 +58,7 @@ pub struct PasswordObject {
 
 /// The account object, as the original's.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct AccountObject {
     pub id: i64,
     pub username: String,
@@ -119,6 +120,34 @@ impl From<&Account> for AccountObject {
             provisioning_token_expire_at: None,
             created_at: timestamp(a.created_at),
             updated_at: timestamp(a.updated_at),
+        }
+    }
+}
+
+impl poem_openapi::types::Example for AccountObject {
+    fn example() -> Self {
+        Self {
+            id: 42,
+            username: "alice".into(),
+            domain: "sip.example.org".into(),
+            email: Some("alice@example.org".into()),
+            activated: true,
+            blocked: false,
+            admin: false,
+            display_name: Some("Alice".into()),
+            dtmf_protocol: Some("rfc2833".into()),
+            phone: Some("+33612345678".into()),
+            ip_address: Some("192.0.2.10".into()),
+            user_agent: Some("Linphone/5.2".into()),
+            sip_uri: "sip:alice@sip.example.org".into(),
+            passwords: vec![PasswordObject {
+                algorithm: "SHA-256".into(),
+            }],
+            dictionary: BTreeMap::new(),
+            provisioning_token: None,
+            provisioning_token_expire_at: None,
+            created_at: "2026-01-01T10:00:00.000000Z".into(),
+            updated_at: "2026-01-01T10:00:00.000000Z".into(),
         }
     }
 }

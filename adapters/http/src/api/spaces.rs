@@ -67,6 +67,7 @@ impl From<&JwtConfig> for JwtConfigObject {
 /// The space object: the original's columns, its two authentication configurations, and
 /// timestamps.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct SpaceObject {
     pub name: String,
     pub domain: String,
@@ -453,5 +454,29 @@ impl SpacesApi {
     ) -> Result<PlainText<&'static str>, ApiError> {
         state(req)?.services.delete_space(&domain.0).await?;
         Ok(PlainText("1"))
+    }
+}
+
+impl poem_openapi::types::Example for SpaceObject {
+    fn example() -> Self {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
+            .map(|d| d.with_timezone(&chrono::Utc))
+            .unwrap_or_default();
+        let space = Space {
+            id: flexiapi_domain::model::SpaceId(1),
+            domain: flexiapi_domain::model::Domain::parse("sip.example.org")
+                .expect("a literal, valid domain"),
+            host: "sip.example.org".into(),
+            name: "Example".into(),
+            super_space: false,
+            max_accounts: 100,
+            expire_at: None,
+            digest: flexiapi_domain::model::DigestConfig::default(),
+            jwt: None,
+            settings: flexiapi_domain::model::SpaceSettings::default(),
+            created_at: at,
+            updated_at: at,
+        };
+        Self::from(&space)
     }
 }
