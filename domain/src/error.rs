@@ -14,6 +14,10 @@ pub enum Conflict {
     ApiKey,
     AuthToken,
     Nonce,
+    ProvisioningToken,
+    AccountCreationToken,
+    /// `key` of an account type.
+    AccountTypeKey,
 }
 
 /// What a repository or store can answer instead of a result.

@@ -6,13 +6,16 @@
 //!
 //! Time is always passed in (`now`) rather than read by adapters, so tests control it.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::error::StoreError;
 use crate::model::{
     Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyUsage, AuthToken,
-    DigestNonce, Domain, NewAccount, NewApiKey, NewSpace, Page, Space, Username,
+    DigestNonce, Domain, NewAccount, NewApiKey, NewProvisioningToken, NewSpace, Page,
+    ProvisioningToken, Space, Username,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -48,7 +51,7 @@ pub trait SpaceRepository: Send + Sync + 'static {
 
 #[async_trait]
 pub trait AccountRepository: Send + Sync + 'static {
-    /// Inserts the account and its passwords in one transaction. When `max_accounts > 0`, the
+    /// Inserts the account, its passwords and its dictionary in one transaction. When `max_accounts > 0`, the
     /// insert MUST be refused with `SpaceFull` if the domain already holds that many accounts,
     /// also when several creations race.
     ///
@@ -78,8 +81,8 @@ pub trait AccountRepository: Send + Sync + 'static {
 
     async fn count_accounts(&self, domain: &Domain) -> StoreResult<u64>;
 
-    /// Applies `changes` (and replaces the passwords when given) in one transaction; sets
-    /// `updated_at = now`.
+    /// Applies `changes` (and replaces the passwords, and the dictionary, when given) in one
+    /// transaction; sets `updated_at = now`.
     ///
     /// # Errors
     /// `NotFound`; `Conflict(AccountIdentity)` when the new username is taken in the domain.
@@ -90,7 +93,8 @@ pub trait AccountRepository: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<Account>;
 
-    /// Deletes the account with its passwords, keys and tokens, and leaves a tombstone for its
+    /// Deletes the account with everything that belongs to it (passwords, keys, tokens,
+    /// dictionary, types, actions, contacts), and leaves a tombstone for its
     /// username@domain. Returns whether it existed.
     async fn delete_account(&self, id: AccountId, now: DateTime<Utc>) -> StoreResult<bool>;
 
@@ -163,10 +167,66 @@ pub trait AuthTokenRepository: Send + Sync + 'static {
     async fn purge_auth_tokens(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }
 
+#[async_trait]
+pub trait DictionaryRepository: Send + Sync + 'static {
+    /// Every entry of the account, by key; empty for an unknown account.
+    async fn dictionary_of(&self, account_id: AccountId) -> StoreResult<BTreeMap<String, String>>;
+
+    /// Sets `key` to `value` (insert or replace), atomically: concurrent calls for one key leave
+    /// exactly one entry.
+    ///
+    /// # Errors
+    /// MUST return `NotFound` when the account does not exist.
+    async fn set_dictionary_entry(
+        &self,
+        account_id: AccountId,
+        key: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Returns whether the entry existed.
+    async fn delete_dictionary_entry(&self, account_id: AccountId, key: &str) -> StoreResult<bool>;
+
+    /// Deletes every entry of the account; returns how many.
+    async fn clear_dictionary(&self, account_id: AccountId) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait ProvisioningTokenRepository: Send + Sync + 'static {
+    /// Inserts an unused token and, in the same transaction, marks every previous unused token
+    /// of the account used, so an account MUST have at most one unused token.
+    ///
+    /// # Errors
+    /// `NotFound` when the account does not exist; `Conflict(ProvisioningToken)` when the token
+    /// exists.
+    async fn create_provisioning_token(
+        &self,
+        new: NewProvisioningToken,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ProvisioningToken>;
+
+    /// The account's latest unused token.
+    async fn current_provisioning_token(
+        &self,
+        account_id: AccountId,
+    ) -> StoreResult<Option<ProvisioningToken>>;
+
+    /// Marks the token used and returns it (with `used = true`) only if it was unused. MUST be
+    /// atomic: of several concurrent calls, exactly one gets the token, across processes.
+    async fn use_provisioning_token(&self, token: &str) -> StoreResult<Option<ProvisioningToken>>;
+}
+
 /// Everything a storage backend provides; each adapter implements it on one struct.
 #[async_trait]
 pub trait Storage:
-    SpaceRepository + AccountRepository + ApiKeyRepository + NonceStore + AuthTokenRepository
+    SpaceRepository
+    + AccountRepository
+    + ApiKeyRepository
+    + NonceStore
+    + AuthTokenRepository
+    + DictionaryRepository
+    + ProvisioningTokenRepository
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
     AccountChanges, AccountId, AccountQuery, ApiKeyKind, ApiKeyUsage, AuthToken, DigestNonce,
-    NewAccount, Password, PasswordAlgorithm, Space,
+    NewAccount, Password, PasswordAlgorithm, ProvisioningToken, Space,
 };
 use flexiapi_domain::ports::Storage;
 use tokio::task::JoinSet;
@@ -369,6 +369,7 @@ pub async fn an_update_replaces_fields_and_passwords_in_one_go(s: Arc<dyn Storag
         phone: Some("+33700000000".into()),
         user_agent: Some("agent 2".into()),
         passwords: Some(new_passwords.clone()),
+        dictionary: None,
     };
 
     let updated = s.update_account(created.id, changes, later).await.unwrap();
@@ -832,4 +833,225 @@ pub async fn purging_auth_tokens_removes_old_ones(s: Arc<dyn Storage>) {
     assert_eq!(s.purge_auth_tokens(t0() + secs(60)).await.unwrap(), 1);
     assert!(s.auth_token("old").await.unwrap().is_none());
     assert!(s.auth_token("new").await.unwrap().is_some());
+}
+
+pub async fn dictionary_entries_are_upserted_deleted_and_cleared(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    s.clear_dictionary(bob).await.unwrap();
+    assert_eq!(
+        s.dictionary_of(alice).await.unwrap(),
+        dictionary(&[("color", "blue"), ("lang", "fr")])
+    );
+
+    s.set_dictionary_entry(alice, "color", "red", t0())
+        .await
+        .unwrap();
+    s.set_dictionary_entry(alice, "a key/with spaces", "é", t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.dictionary_of(alice).await.unwrap(),
+        dictionary(&[("a key/with spaces", "é"), ("color", "red"), ("lang", "fr")])
+    );
+    assert!(s.dictionary_of(bob).await.unwrap().is_empty());
+
+    assert!(s.delete_dictionary_entry(alice, "color").await.unwrap());
+    assert!(!s.delete_dictionary_entry(alice, "color").await.unwrap());
+    assert!(!s.delete_dictionary_entry(bob, "lang").await.unwrap());
+    assert_eq!(s.clear_dictionary(alice).await.unwrap(), 2);
+    assert_eq!(s.clear_dictionary(alice).await.unwrap(), 0);
+    assert!(s.dictionary_of(alice).await.unwrap().is_empty());
+
+    assert!(matches!(
+        s.set_dictionary_entry(AccountId(alice.0 + 1000), "k", "v", t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn create_and_update_write_the_dictionary_with_the_account(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let mut new = full_account("alice", "example.org");
+    new.dictionary = dictionary(&[("x", "1"), ("y", "2")]);
+    let created = s.create_account(new, 0, t0()).await.unwrap();
+    assert_eq!(
+        s.dictionary_of(created.id).await.unwrap(),
+        dictionary(&[("x", "1"), ("y", "2")])
+    );
+
+    // `None` keeps the entries.
+    let unchanged = AccountChanges::unchanged(&created);
+    s.update_account(created.id, unchanged.clone(), t0())
+        .await
+        .unwrap();
+    assert_eq!(s.dictionary_of(created.id).await.unwrap().len(), 2);
+
+    let replaced = AccountChanges {
+        dictionary: Some(dictionary(&[("y", "3"), ("z", "4")])),
+        ..unchanged.clone()
+    };
+    s.update_account(created.id, replaced, t0()).await.unwrap();
+    assert_eq!(
+        s.dictionary_of(created.id).await.unwrap(),
+        dictionary(&[("y", "3"), ("z", "4")])
+    );
+
+    // A refused update leaves the entries as they were.
+    s.create_account(full_account("bob", "example.org"), 0, t0())
+        .await
+        .unwrap();
+    let refused = AccountChanges {
+        username: username("bob"),
+        dictionary: Some(dictionary(&[("lost", "!")])),
+        ..unchanged.clone()
+    };
+    assert_conflict(
+        s.update_account(created.id, refused, t0()).await,
+        Conflict::AccountIdentity,
+    );
+    assert_eq!(s.dictionary_of(created.id).await.unwrap().len(), 2);
+
+    let cleared = AccountChanges {
+        dictionary: Some(dictionary(&[])),
+        ..unchanged
+    };
+    s.update_account(created.id, cleared, t0()).await.unwrap();
+    assert!(s.dictionary_of(created.id).await.unwrap().is_empty());
+
+    s.set_dictionary_entry(created.id, "k", "v", t0())
+        .await
+        .unwrap();
+    assert!(s.delete_account(created.id, t0()).await.unwrap());
+    assert!(s.dictionary_of(created.id).await.unwrap().is_empty());
+}
+
+pub async fn concurrent_sets_of_one_key_leave_one_entry(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let mut tasks = JoinSet::new();
+    for i in 0..20 {
+        let s = s.clone();
+        tasks.spawn(async move {
+            s.set_dictionary_entry(alice, "race", &format!("v{i}"), t0())
+                .await
+        });
+    }
+    while let Some(outcome) = tasks.join_next().await {
+        outcome.expect("task").expect("set_dictionary_entry");
+    }
+    let entries = s.dictionary_of(alice).await.unwrap();
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    assert!(entries["race"].starts_with('v'));
+}
+
+fn norm_provisioning(mut t: ProvisioningToken) -> ProvisioningToken {
+    t.created_at = ms(t.created_at);
+    t
+}
+
+pub async fn a_new_provisioning_token_retires_the_previous_ones(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    assert!(s.current_provisioning_token(alice).await.unwrap().is_none());
+
+    let first = s
+        .create_provisioning_token(provisioning_token(alice, "first"), t0())
+        .await
+        .unwrap();
+    assert!(!first.used);
+    assert_eq!(first.token, "first");
+    assert_eq!(first.ip.as_deref(), Some("203.0.113.11"));
+    assert_eq!(ms(first.created_at), ms(t0()));
+    assert_eq!(
+        s.current_provisioning_token(alice)
+            .await
+            .unwrap()
+            .map(norm_provisioning),
+        Some(norm_provisioning(first.clone()))
+    );
+    let bobs = s
+        .create_provisioning_token(provisioning_token(bob, "bobs"), t0())
+        .await
+        .unwrap();
+    let second = s
+        .create_provisioning_token(provisioning_token(alice, "second"), t0() + secs(1))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        s.current_provisioning_token(alice)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        second.id
+    );
+    assert_eq!(
+        s.current_provisioning_token(bob).await.unwrap().unwrap().id,
+        bobs.id
+    );
+    // The first one was retired by the second.
+    assert!(s.use_provisioning_token("first").await.unwrap().is_none());
+    assert_conflict(
+        s.create_provisioning_token(provisioning_token(bob, "second"), t0())
+            .await,
+        Conflict::ProvisioningToken,
+    );
+    assert!(matches!(
+        s.create_provisioning_token(provisioning_token(AccountId(bob.0 + 1000), "x"), t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn a_provisioning_token_is_used_once(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let created = s
+        .create_provisioning_token(provisioning_token(alice, "tok"), t0())
+        .await
+        .unwrap();
+
+    let used = s.use_provisioning_token("tok").await.unwrap().unwrap();
+    assert_eq!(
+        norm_provisioning(used),
+        norm_provisioning(ProvisioningToken {
+            used: true,
+            ..created
+        })
+    );
+    assert!(s.use_provisioning_token("tok").await.unwrap().is_none());
+    assert!(s.use_provisioning_token("missing").await.unwrap().is_none());
+    assert!(s.current_provisioning_token(alice).await.unwrap().is_none());
+
+    s.create_provisioning_token(provisioning_token(alice, "gone"), t0())
+        .await
+        .unwrap();
+    assert!(s.delete_account(alice, t0()).await.unwrap());
+    assert!(s.use_provisioning_token("gone").await.unwrap().is_none());
+}
+
+pub async fn concurrent_uses_of_a_provisioning_token_let_one_win(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    s.create_provisioning_token(provisioning_token(alice, "tok"), t0())
+        .await
+        .unwrap();
+    let mut tasks = JoinSet::new();
+    for _ in 0..20 {
+        let s = s.clone();
+        tasks.spawn(async move { s.use_provisioning_token("tok").await });
+    }
+    let mut wins = 0;
+    while let Some(outcome) = tasks.join_next().await {
+        if let Some(t) = outcome.expect("task").expect("use_provisioning_token") {
+            assert!(t.used);
+            assert_eq!(t.account_id, alice);
+            wins += 1;
+        }
+    }
+    assert_eq!(wins, 1);
 }

@@ -96,6 +96,12 @@ macro_rules! storage_contract_tests {
             auth_tokens_are_attached_once_and_taken_once,
             concurrent_takes_of_a_token_let_one_win,
             purging_auth_tokens_removes_old_ones,
+            dictionary_entries_are_upserted_deleted_and_cleared,
+            create_and_update_write_the_dictionary_with_the_account,
+            concurrent_sets_of_one_key_leave_one_entry,
+            a_new_provisioning_token_retires_the_previous_ones,
+            a_provisioning_token_is_used_once,
+            concurrent_uses_of_a_provisioning_token_let_one_win,
         );
     };
     (@cases $factory:expr; $($case:ident),+ $(,)?) => {

@@ -1,10 +1,12 @@
 //! Builders and comparisons shared by the contract cases.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use flexiapi_domain::model::{
     Account, AccountId, ApiKeyKind, AuthToken, DigestConfig, DigestNonce, Domain, JwtAlgorithm,
-    JwtConfig, NewAccount, NewApiKey, NewSpace, Password, PasswordAlgorithm, SpaceSettings,
-    Username,
+    JwtConfig, NewAccount, NewApiKey, NewProvisioningToken, NewSpace, Password, PasswordAlgorithm,
+    SpaceSettings, Username,
 };
 
 /// A fixed instant with sub-millisecond digits, so precision loss shows.
@@ -88,6 +90,23 @@ pub fn full_account(user: &str, d: &str) -> NewAccount {
         ip_address: Some("192.0.2.1".into()),
         user_agent: Some("contract-suite".into()),
         passwords: passwords(user, d, "secret"),
+        dictionary: dictionary(&[("color", "blue"), ("lang", "fr")]),
+    }
+}
+
+pub fn dictionary(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
+    entries
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+pub fn provisioning_token(account_id: AccountId, token: &str) -> NewProvisioningToken {
+    NewProvisioningToken {
+        account_id,
+        token: token.into(),
+        ip: Some("203.0.113.11".into()),
+        user_agent: Some("provisioning agent".into()),
     }
 }
 

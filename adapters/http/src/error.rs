@@ -280,7 +280,12 @@ fn conflict(c: Conflict) -> ApiError {
         Conflict::SpaceDomain => "domain",
         Conflict::SpaceHost => "host",
         Conflict::SpaceName => "name",
-        Conflict::ApiKey | Conflict::AuthToken | Conflict::Nonce => {
+        Conflict::AccountTypeKey => "key",
+        Conflict::ApiKey
+        | Conflict::AuthToken
+        | Conflict::Nonce
+        | Conflict::ProvisioningToken
+        | Conflict::AccountCreationToken => {
             // Random tokens colliding: astronomically rare, and retrying is the fix.
             return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service-unavailable");
         }

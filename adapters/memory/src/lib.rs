@@ -10,12 +10,12 @@ use chrono::{DateTime, Utc};
 use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
     Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage,
-    AuthToken, DigestNonce, Domain, NewAccount, NewApiKey, NewSpace, Page, Space, SpaceId,
-    Username,
+    AuthToken, DigestNonce, Domain, NewAccount, NewApiKey, NewProvisioningToken, NewSpace, Page,
+    ProvisioningToken, ProvisioningTokenId, Space, SpaceId, Username,
 };
 use flexiapi_domain::ports::{
-    AccountRepository, ApiKeyRepository, AuthTokenRepository, NonceStore, SpaceRepository, Storage,
-    StoreResult,
+    AccountRepository, ApiKeyRepository, AuthTokenRepository, DictionaryRepository, NonceStore,
+    ProvisioningTokenRepository, SpaceRepository, Storage, StoreResult,
 };
 
 #[derive(Debug, Default)]
@@ -27,6 +27,9 @@ struct Tables {
     api_keys: BTreeMap<i64, ApiKey>,
     nonces: BTreeMap<String, DigestNonce>,
     auth_tokens: BTreeMap<String, AuthToken>,
+    /// By account id.
+    dictionary: BTreeMap<i64, BTreeMap<String, String>>,
+    provisioning_tokens: BTreeMap<i64, ProvisioningToken>,
 }
 
 impl Tables {
@@ -63,6 +66,9 @@ impl Tables {
         self.api_keys.retain(|_, k| k.account_id.0 != id);
         self.auth_tokens
             .retain(|_, t| t.account_id != Some(AccountId(id)));
+        self.dictionary.remove(&id);
+        self.provisioning_tokens
+            .retain(|_, t| t.account_id != AccountId(id));
     }
 }
 
@@ -222,6 +228,9 @@ impl AccountRepository for MemoryStorage {
             updated_at: now,
         };
         t.accounts.insert(id, account.clone());
+        if !new.dictionary.is_empty() {
+            t.dictionary.insert(id, new.dictionary);
+        }
         Ok(account)
     }
 
@@ -322,6 +331,9 @@ impl AccountRepository for MemoryStorage {
             ..existing
         };
         t.accounts.insert(id.0, updated.clone());
+        if let Some(dictionary) = changes.dictionary {
+            t.dictionary.insert(id.0, dictionary);
+        }
         Ok(updated)
     }
 
@@ -517,6 +529,110 @@ impl AuthTokenRepository for MemoryStorage {
         let len = t.auth_tokens.len();
         t.auth_tokens.retain(|_, tok| tok.created_at >= before);
         Ok((len - t.auth_tokens.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl DictionaryRepository for MemoryStorage {
+    async fn dictionary_of(&self, account_id: AccountId) -> StoreResult<BTreeMap<String, String>> {
+        Ok(self
+            .lock()
+            .dictionary
+            .get(&account_id.0)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn set_dictionary_entry(
+        &self,
+        account_id: AccountId,
+        key: &str,
+        value: &str,
+        _now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut t = self.lock();
+        if !t.accounts.contains_key(&account_id.0) {
+            return Err(StoreError::NotFound);
+        }
+        t.dictionary
+            .entry(account_id.0)
+            .or_default()
+            .insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    async fn delete_dictionary_entry(&self, account_id: AccountId, key: &str) -> StoreResult<bool> {
+        Ok(self
+            .lock()
+            .dictionary
+            .get_mut(&account_id.0)
+            .is_some_and(|d| d.remove(key).is_some()))
+    }
+
+    async fn clear_dictionary(&self, account_id: AccountId) -> StoreResult<u64> {
+        Ok(self
+            .lock()
+            .dictionary
+            .remove(&account_id.0)
+            .map_or(0, |d| d.len() as u64))
+    }
+}
+
+#[async_trait]
+impl ProvisioningTokenRepository for MemoryStorage {
+    async fn create_provisioning_token(
+        &self,
+        new: NewProvisioningToken,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ProvisioningToken> {
+        let mut t = self.lock();
+        if !t.accounts.contains_key(&new.account_id.0) {
+            return Err(StoreError::NotFound);
+        }
+        if t.provisioning_tokens.values().any(|p| p.token == new.token) {
+            return Err(StoreError::Conflict(Conflict::ProvisioningToken));
+        }
+        for p in t.provisioning_tokens.values_mut() {
+            if p.account_id == new.account_id {
+                p.used = true;
+            }
+        }
+        let id = t.next_id();
+        let token = ProvisioningToken {
+            id: ProvisioningTokenId(id),
+            account_id: new.account_id,
+            token: new.token,
+            used: false,
+            ip: new.ip,
+            user_agent: new.user_agent,
+            created_at: now,
+        };
+        t.provisioning_tokens.insert(id, token.clone());
+        Ok(token)
+    }
+
+    async fn current_provisioning_token(
+        &self,
+        account_id: AccountId,
+    ) -> StoreResult<Option<ProvisioningToken>> {
+        Ok(self
+            .lock()
+            .provisioning_tokens
+            .values()
+            .rev()
+            .find(|p| p.account_id == account_id && !p.used)
+            .cloned())
+    }
+
+    async fn use_provisioning_token(&self, token: &str) -> StoreResult<Option<ProvisioningToken>> {
+        let mut t = self.lock();
+        Ok(t.provisioning_tokens
+            .values_mut()
+            .find(|p| p.token == token && !p.used)
+            .map(|p| {
+                p.used = true;
+                p.clone()
+            }))
     }
 }
 

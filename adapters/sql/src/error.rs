@@ -19,6 +19,15 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// For a write that references an account (or another parent) by id: a missing parent is
+/// `NotFound`.
+pub(crate) fn not_found_on_foreign_key(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+        _ => store_error(e),
+    }
+}
+
 /// Every other error: unreachable database → `Unavailable`, the rest → `Backend`.
 pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
     let unavailable = match &e {

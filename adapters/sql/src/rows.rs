@@ -7,7 +7,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use flexiapi_domain::error::StoreError;
 use flexiapi_domain::model::{
     Account, AccountId, ApiKey, ApiKeyId, ApiKeyKind, AuthToken, DigestConfig, DigestNonce, Domain,
-    Password, PasswordAlgorithm, Space, SpaceId, Username,
+    Password, PasswordAlgorithm, ProvisioningToken, ProvisioningTokenId, Space, SpaceId, Username,
 };
 
 use crate::error::bad_row;
@@ -265,6 +265,39 @@ impl From<AuthTokenRow> for AuthToken {
         AuthToken {
             token: r.token,
             account_id: r.account_id.map(AccountId),
+            ip: r.ip,
+            user_agent: r.user_agent,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Column list of `SELECT`s, as a literal for `concat!`.
+macro_rules! provisioning_token_columns {
+    () => {
+        "id, account_id, token, used, ip, user_agent, created_at"
+    };
+}
+pub(crate) use provisioning_token_columns;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ProvisioningTokenRow {
+    id: i64,
+    account_id: i64,
+    token: String,
+    used: bool,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<ProvisioningTokenRow> for ProvisioningToken {
+    fn from(r: ProvisioningTokenRow) -> Self {
+        ProvisioningToken {
+            id: ProvisioningTokenId(r.id),
+            account_id: AccountId(r.account_id),
+            token: r.token,
+            used: r.used,
             ip: r.ip,
             user_agent: r.user_agent,
             created_at: r.created_at,

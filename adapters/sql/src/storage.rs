@@ -9,7 +9,8 @@ use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
 use sqlx::{AssertSqlSafe, Database, Row, SqlSafeStr, SqlStr, Transaction};
 
 /// Every port on one backend. Expects on `$storage` the inherent items `sql`, `insert_sql`,
-/// `insert_id`, `begin_write` and `LOCK_SPACE`.
+/// `insert_id`, `begin_write`, `LOCK_SPACE` and `UPSERT_DICTIONARY_ENTRY`. Identifiers that are
+/// reserved words (`key`) are double-quoted; `sql` turns them into backticks for MySQL.
 macro_rules! impl_storage {
     ($storage:ident, $db:ty) => {
         const _: () = {
@@ -18,15 +19,16 @@ macro_rules! impl_storage {
             use flexiapi_domain::error::{Conflict, StoreError};
             use flexiapi_domain::model::{
                 Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyUsage,
-                AuthToken, DigestNonce, Domain, NewAccount, NewApiKey, NewSpace, Page, Password,
-                Space, Username,
+                AuthToken, DigestNonce, Domain, NewAccount, NewApiKey, NewProvisioningToken,
+                NewSpace, Page, Password, ProvisioningToken, Space, Username,
             };
             use flexiapi_domain::ports::{
-                AccountRepository, ApiKeyRepository, AuthTokenRepository, NonceStore,
-                SpaceRepository, Storage, StoreResult,
+                AccountRepository, ApiKeyRepository, AuthTokenRepository, DictionaryRepository,
+                NonceStore, ProvisioningTokenRepository, SpaceRepository, Storage, StoreResult,
             };
+            use std::collections::BTreeMap;
 
-            use crate::error::{is_unique_violation, store_error, unique_as};
+            use crate::error::{is_unique_violation, not_found_on_foreign_key, store_error, unique_as};
             use crate::rows::*;
 
             type Conn = <$db as sqlx::Database>::Connection;
@@ -178,6 +180,29 @@ macro_rules! impl_storage {
                                 store_error(e)
                             }
                         })?;
+                    }
+                    Ok(())
+                }
+
+                async fn insert_dictionary(
+                    conn: &mut Conn,
+                    account_id: i64,
+                    dictionary: &BTreeMap<String, String>,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    for (key, value) in dictionary {
+                        sqlx::query(Self::sql(
+                            "INSERT INTO account_dictionary_entries \
+                             (account_id, \"key\", value, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                        ))
+                        .bind(account_id)
+                        .bind(key)
+                        .bind(value)
+                        .bind(now)
+                        .bind(now)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(store_error)?;
                     }
                     Ok(())
                 }
@@ -425,6 +450,7 @@ macro_rules! impl_storage {
                         _ => unique_as(Conflict::AccountIdentity)(e),
                     })?;
                     Self::insert_passwords(&mut tx, id, &new.passwords).await?;
+                    Self::insert_dictionary(&mut tx, id, &new.dictionary, now).await?;
                     tx.commit().await.map_err(store_error)?;
                     Ok(Account {
                         id: AccountId(id),
@@ -580,6 +606,16 @@ macro_rules! impl_storage {
                             .await
                             .map_err(store_error)?;
                         Self::insert_passwords(&mut tx, id.0, passwords).await?;
+                    }
+                    if let Some(dictionary) = &changes.dictionary {
+                        sqlx::query(Self::sql(
+                            "DELETE FROM account_dictionary_entries WHERE account_id = ?",
+                        ))
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                        Self::insert_dictionary(&mut tx, id.0, dictionary, ts(now)).await?;
                     }
                     let account = Self::account_in(&mut tx, id.0)
                         .await?
@@ -888,6 +924,173 @@ macro_rules! impl_storage {
             }
 
             #[async_trait]
+            impl DictionaryRepository for $storage {
+                async fn dictionary_of(
+                    &self,
+                    account_id: AccountId,
+                ) -> StoreResult<BTreeMap<String, String>> {
+                    let rows: Vec<(String, String)> = sqlx::query_as(Self::sql(
+                        "SELECT \"key\", value FROM account_dictionary_entries WHERE account_id = ?",
+                    ))
+                    .bind(account_id.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(rows.into_iter().collect())
+                }
+
+                async fn set_dictionary_entry(
+                    &self,
+                    account_id: AccountId,
+                    key: &str,
+                    value: &str,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    let now = ts(now);
+                    // One upsert statement: the unique (account_id, key) row is the lock.
+                    sqlx::query(Self::sql(Self::UPSERT_DICTIONARY_ENTRY))
+                        .bind(account_id.0)
+                        .bind(key)
+                        .bind(value)
+                        .bind(now)
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(not_found_on_foreign_key)?;
+                    Ok(())
+                }
+
+                async fn delete_dictionary_entry(
+                    &self,
+                    account_id: AccountId,
+                    key: &str,
+                ) -> StoreResult<bool> {
+                    Ok(sqlx::query(Self::sql(
+                        "DELETE FROM account_dictionary_entries WHERE account_id = ? AND \"key\" = ?",
+                    ))
+                    .bind(account_id.0)
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected()
+                        > 0)
+                }
+
+                async fn clear_dictionary(&self, account_id: AccountId) -> StoreResult<u64> {
+                    Ok(sqlx::query(Self::sql(
+                        "DELETE FROM account_dictionary_entries WHERE account_id = ?",
+                    ))
+                    .bind(account_id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected())
+                }
+            }
+
+            #[async_trait]
+            impl ProvisioningTokenRepository for $storage {
+                async fn create_provisioning_token(
+                    &self,
+                    new: NewProvisioningToken,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<ProvisioningToken> {
+                    let now = ts(now);
+                    let mut tx = self.write().await?;
+                    sqlx::query(Self::sql(
+                        "UPDATE provisioning_tokens SET used = ?, updated_at = ? \
+                         WHERE account_id = ? AND used = ?",
+                    ))
+                    .bind(true)
+                    .bind(now)
+                    .bind(new.account_id.0)
+                    .bind(false)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                    let query = sqlx::query(Self::insert_sql(
+                        "INSERT INTO provisioning_tokens \
+                         (account_id, token, used, ip, user_agent, created_at, updated_at) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    ))
+                    .bind(new.account_id.0)
+                    .bind(&new.token)
+                    .bind(false)
+                    .bind(&new.ip)
+                    .bind(&new.user_agent)
+                    .bind(now)
+                    .bind(now);
+                    let id = Self::insert_id(&mut *tx, query).await.map_err(|e| {
+                        if is_unique_violation(&e) {
+                            StoreError::Conflict(Conflict::ProvisioningToken)
+                        } else {
+                            not_found_on_foreign_key(e)
+                        }
+                    })?;
+                    tx.commit().await.map_err(store_error)?;
+                    Ok(ProvisioningToken {
+                        id: flexiapi_domain::model::ProvisioningTokenId(id),
+                        account_id: new.account_id,
+                        token: new.token,
+                        used: false,
+                        ip: new.ip,
+                        user_agent: new.user_agent,
+                        created_at: now,
+                    })
+                }
+
+                async fn current_provisioning_token(
+                    &self,
+                    account_id: AccountId,
+                ) -> StoreResult<Option<ProvisioningToken>> {
+                    let row: Option<ProvisioningTokenRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        provisioning_token_columns!(),
+                        " FROM provisioning_tokens WHERE account_id = ? AND used = ? \
+                         ORDER BY id DESC LIMIT 1"
+                    )))
+                    .bind(account_id.0)
+                    .bind(false)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(row.map(ProvisioningToken::from))
+                }
+
+                async fn use_provisioning_token(
+                    &self,
+                    token: &str,
+                ) -> StoreResult<Option<ProvisioningToken>> {
+                    // The conditional update is the race's referee: only one call sees the row
+                    // still unused. Once used, the row never changes again, so reading it back
+                    // afterwards is safe.
+                    let result = sqlx::query(Self::sql(
+                        "UPDATE provisioning_tokens SET used = ? WHERE token = ? AND used = ?",
+                    ))
+                    .bind(true)
+                    .bind(token)
+                    .bind(false)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    if result.rows_affected() != 1 {
+                        return Ok(None);
+                    }
+                    let row: Option<ProvisioningTokenRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        provisioning_token_columns!(),
+                        " FROM provisioning_tokens WHERE token = ?"
+                    )))
+                    .bind(token)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(row.map(ProvisioningToken::from))
+                }
+            }
+
+            #[async_trait]
             impl Storage for $storage {
                 async fn ping(&self) -> StoreResult<()> {
                     sqlx::query(Self::sql("SELECT 1"))
@@ -947,6 +1150,27 @@ fn dollar_placeholders(sql: &str) -> String {
     out
 }
 
+/// MySQL quotes identifiers with backticks where the shared SQL (standard) uses double quotes.
+fn backtick_identifiers(sql: &str) -> String {
+    let mut quoted = false;
+    sql.chars()
+        .map(|c| match c {
+            '\'' => {
+                quoted = !quoted;
+                c
+            }
+            '"' if !quoted => '`',
+            _ => c,
+        })
+        .collect()
+}
+
+/// SQLite's and PostgreSQL's upsert of one dictionary entry.
+const UPSERT_DICTIONARY_ENTRY_ON_CONFLICT: &str = "INSERT INTO account_dictionary_entries \
+     (account_id, \"key\", value, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
+     ON CONFLICT (account_id, \"key\") DO UPDATE SET value = excluded.value, \
+     updated_at = excluded.updated_at";
+
 type QueryOf<'q, DB> = Query<'q, DB, <DB as Database>::Arguments>;
 
 /// SQLite. Write transactions start with `BEGIN IMMEDIATE`: taking the write lock up front means
@@ -964,6 +1188,8 @@ impl SqliteStorage {
     }
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ?";
+
+    const UPSERT_DICTIONARY_ENTRY: &'static str = UPSERT_DICTIONARY_ENTRY_ON_CONFLICT;
 
     fn sql(sql: &'static str) -> SqlStr {
         sql.into_sql_str()
@@ -1001,6 +1227,8 @@ impl PostgresStorage {
     }
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
+
+    const UPSERT_DICTIONARY_ENTRY: &'static str = UPSERT_DICTIONARY_ENTRY_ON_CONFLICT;
 
     fn sql(sql: &'static str) -> SqlStr {
         // The rewrite only renumbers placeholders of constant SQL.
@@ -1040,12 +1268,21 @@ impl MySqlStorage {
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
 
+    const UPSERT_DICTIONARY_ENTRY: &'static str = "INSERT INTO account_dictionary_entries \
+         (account_id, `key`, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
+         ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)";
+
     fn sql(sql: &'static str) -> SqlStr {
-        sql.into_sql_str()
+        if sql.contains('"') {
+            // Only quoting characters of constant SQL change.
+            AssertSqlSafe(backtick_identifiers(sql)).into_sql_str()
+        } else {
+            sql.into_sql_str()
+        }
     }
 
     fn insert_sql(sql: &'static str) -> SqlStr {
-        sql.into_sql_str()
+        Self::sql(sql)
     }
 
     async fn insert_id(
@@ -1072,6 +1309,14 @@ mod tests {
         assert_eq!(
             dollar_placeholders("a = ? AND b LIKE ? ESCAPE '?' OR c = ?"),
             "a = $1 AND b LIKE $2 ESCAPE '?' OR c = $3"
+        );
+    }
+
+    #[test]
+    fn mysql_quotes_identifiers_with_backticks_outside_literals() {
+        assert_eq!(
+            backtick_identifiers(r#"SELECT "key" FROM t WHERE v = '"x"'"#),
+            r#"SELECT `key` FROM t WHERE v = '"x"'"#
         );
     }
 

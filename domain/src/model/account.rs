@@ -1,5 +1,7 @@
 //! Accounts: one SIP identity in one space, with its passwords.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 use super::{Domain, Password, PasswordAlgorithm, SipIdentity, Username};
@@ -61,6 +63,8 @@ pub struct NewAccount {
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
     pub passwords: Vec<Password>,
+    /// Dictionary entries, written in the account's transaction.
+    pub dictionary: BTreeMap<String, String>,
 }
 
 impl NewAccount {
@@ -79,6 +83,7 @@ impl NewAccount {
             ip_address: None,
             user_agent: None,
             passwords: Vec::new(),
+            dictionary: BTreeMap::new(),
         }
     }
 }
@@ -97,6 +102,8 @@ pub struct AccountChanges {
     pub user_agent: Option<String>,
     /// `Some` replaces every stored password with these.
     pub passwords: Option<Vec<Password>>,
+    /// `Some` replaces every dictionary entry with these (`Some(empty)` clears them).
+    pub dictionary: Option<BTreeMap<String, String>>,
 }
 
 impl AccountChanges {
@@ -113,6 +120,7 @@ impl AccountChanges {
             phone: account.phone.clone(),
             user_agent: account.user_agent.clone(),
             passwords: None,
+            dictionary: None,
         }
     }
 }

@@ -7,6 +7,7 @@ mod nonce;
 mod password;
 mod sip_identity;
 mod space;
+mod tokens;
 
 pub use account::{Account, AccountChanges, AccountId, AccountQuery, NewAccount, Page};
 pub use api_key::{ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey, hash_api_key};
@@ -17,4 +18,8 @@ pub use sip_identity::{Domain, SipIdentity, SipIdentityError, Username};
 pub use space::{
     DigestConfig, JwtAlgorithm, JwtConfig, NewSpace, Space, SpaceId, SpaceSettings,
     default_jwt_algorithms, default_leeway, normalize_host,
+};
+pub use tokens::{
+    AccountCreationToken, AccountCreationTokenId, NewAccountCreationToken, NewProvisioningToken,
+    ProvisioningToken, ProvisioningTokenId,
 };
