@@ -16,6 +16,8 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("GET", "/api/accounts", "admin"),
     ("POST", "/api/accounts", "admin"),
     ("GET", "/api/accounts/{account}", "admin"),
+    ("GET", "/api/accounts/{account}/provision", "admin"),
+    ("GET", "/api/accounts/me/provision", "user"),
     ("PUT", "/api/accounts/{account}", "admin"),
     ("GET", "/api/accounts/user@a.example.org/search", "admin"),
     (

@@ -449,7 +449,73 @@ async fn the_listing_is_paginated_and_searchable(store: Store) {
     app.stop().await;
 }
 
+async fn the_dictionary_and_the_provisioning_token_travel_with_the_account(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let created = create(
+        &app,
+        &app.admin_key,
+        "localhost",
+        "en",
+        json!({"username": "dee", "password": "secret123", "dictionary": {"language": "fr", "theme": "dark"}}),
+    )
+    .await;
+    let body = json(created).await;
+    assert_eq!(
+        body["dictionary"],
+        json!({"language": "fr", "theme": "dark"})
+    );
+    let first_token = body["provisioning_token"].as_str().unwrap().to_owned();
+    assert_eq!(first_token.len(), 13);
+    let id = body["id"].as_i64().unwrap();
+
+    let put = app
+        .request(Method::PUT, "localhost", &format!("/api/accounts/{id}"))
+        .header("x-api-key", &app.admin_key)
+        .json(&json!({"username": "dee", "dictionary": {"theme": "light"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(put).await["dictionary"], json!({"theme": "light"}));
+    let kept = app
+        .request(Method::PUT, "localhost", &format!("/api/accounts/{id}"))
+        .header("x-api-key", &app.admin_key)
+        .json(&json!({"username": "dee"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json(kept).await["dictionary"],
+        json!({"theme": "light"}),
+        "absent: unchanged"
+    );
+
+    let renewed = app
+        .get("localhost", &format!("/api/accounts/{id}/provision"))
+        .header("x-api-key", &app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    let second_token = json(renewed).await["provisioning_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(second_token, first_token);
+
+    let key = app.admin_key_for("dee", "localhost").await;
+    let mine = app
+        .get("localhost", "/api/accounts/me/provision")
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    let mine = json(mine).await;
+    assert_eq!(mine["username"], "dee");
+    assert_ne!(mine["provisioning_token"], second_token.as_str());
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
+    the_dictionary_and_the_provisioning_token_travel_with_the_account,
     put_replaces_the_account_as_the_original_does,
     accounts_are_found_by_sip_address_and_email_and_resolved,
     the_listing_is_paginated_and_searchable,

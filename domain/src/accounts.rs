@@ -1,10 +1,16 @@
 //! Accounts managed by admins: creation and update with the original's validation rules, checked once, in the domain.
 
+use std::collections::BTreeMap;
+
 use crate::model::{
-    Account, AccountChanges, AccountId, Domain, NewAccount, PasswordAlgorithm, Space, Username,
+    Account, AccountChanges, AccountId, Domain, NewAccount, NewProvisioningToken,
+    PasswordAlgorithm, ProvisioningToken, Space, Username,
 };
 use crate::service::{MIN_PASSWORD_LENGTH, ServiceError, ServiceResult, Services};
 use crate::validation::{Rule, ValidationErrors};
+
+/// Length of provisioning tokens (the original's 13 alphanumerics).
+pub const PROVISIONING_TOKEN_LENGTH: usize = 13;
 
 /// DTMF protocols a Linphone client understands.
 pub const DTMF_PROTOCOLS: [&str; 3] = ["sipinfo", "rfc2833", "sipmessage"];
@@ -23,6 +29,7 @@ pub struct CreateAccount {
     pub dtmf_protocol: Option<String>,
     pub activated: Option<bool>,
     pub admin: Option<bool>,
+    pub dictionary: Option<BTreeMap<String, String>>,
 }
 
 /// Who creates the account and from where.
@@ -87,6 +94,8 @@ pub struct UpdateAccount {
     pub activated: Option<bool>,
     pub blocked: Option<bool>,
     pub admin: Option<bool>,
+    /// `Some` replaces every entry (`{}` clears them).
+    pub dictionary: Option<BTreeMap<String, String>>,
 }
 
 /// The optional fields shared by creation and update, as sent.
@@ -268,6 +277,7 @@ impl Services {
             phone: checked.phone,
             user_agent: user_agent.or_else(|| Some(space.name.clone())),
             passwords,
+            dictionary: input.dictionary,
         };
         self.storage
             .update_account(account.id, changes, self.now())
@@ -353,12 +363,14 @@ impl Services {
             admin: input.admin.unwrap_or(false),
             dtmf_protocol,
             phone,
-            ip_address: by.ip,
+            ip_address: by.ip.clone(),
             user_agent: by.user_agent.or_else(|| Some(space.name.clone())),
             passwords: vec![hashed],
+            dictionary: input.dictionary.unwrap_or_default(),
             ..NewAccount::new(username, space.domain.clone())
         };
-        self.storage
+        let account = self
+            .storage
             .create_account(new, space.max_accounts, self.now())
             .await
             .map_err(|e| match ServiceError::from(e) {
@@ -367,7 +379,35 @@ impl Services {
                     ServiceError::Validation(ValidationErrors::single("username", Rule::Unique))
                 }
                 other => other,
-            })
+            })?;
+        // Every account starts with a provisioning token, as in the original.
+        self.new_provisioning_token(&account, by.ip, None).await?;
+        Ok(account)
+    }
+
+    /// A fresh provisioning token for the account (13 letters and digits), replacing the unused
+    /// one.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn new_provisioning_token(
+        &self,
+        account: &Account,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> ServiceResult<ProvisioningToken> {
+        Ok(self
+            .storage
+            .create_provisioning_token(
+                NewProvisioningToken {
+                    account_id: account.id,
+                    token: self.tokens.alphanumeric(PROVISIONING_TOKEN_LENGTH),
+                    ip,
+                    user_agent,
+                },
+                self.now(),
+            )
+            .await?)
     }
 }
 

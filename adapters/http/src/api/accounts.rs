@@ -1,5 +1,7 @@
 //! The caller's own account (`/accounts/me...`), auth tokens, and the admin account listing.
 
+use std::collections::BTreeMap;
+
 use flexiapi_domain::accounts::{CreateAccount, Creator, UpdateAccount};
 use flexiapi_domain::model::{AccountChanges, AccountId, PasswordAlgorithm, SipIdentity};
 use flexiapi_domain::validation::Rule;
@@ -9,7 +11,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
-use super::{AccountObject, ApiTags, client_ip, request_space, state, timestamp};
+use super::{AccountObject, ApiTags, account_object, client_ip, request_space, state, timestamp};
 use crate::auth::{API_KEY_COOKIE, AdminCaller, UserCaller};
 use crate::error::ApiError;
 
@@ -62,6 +64,9 @@ pub struct NewAccountRequest {
     pub activated: Option<bool>,
     #[oai(nullable)]
     pub admin: Option<bool>,
+    /// Free key/value strings for the account's clients; on update, replaces every entry.
+    #[oai(nullable)]
+    pub dictionary: Option<BTreeMap<String, String>>,
 }
 
 /// `PUT /accounts/{id}` body: everything is sent again; omitted text fields are cleared.
@@ -93,6 +98,9 @@ pub struct UpdateAccountRequest {
     /// Unchanged when omitted.
     #[oai(nullable)]
     pub admin: Option<bool>,
+    /// Free key/value strings for the account's clients; on update, replaces every entry.
+    #[oai(nullable)]
+    pub dictionary: Option<BTreeMap<String, String>>,
 }
 
 /// `GET /resolve/{sip}` answer.
@@ -209,7 +217,7 @@ async fn set_flag(
         .storage
         .update_account(account.id, changes, services.now())
         .await?;
-    Ok(Json(AccountObject::from(&updated)))
+    Ok(Json(account_object(req, &updated).await?))
 }
 
 fn is_https(req: &Request) -> bool {
@@ -254,8 +262,30 @@ impl AccountsApi {
         tag = "ApiTags::Me",
         operation_id = "getMe"
     )]
-    async fn me(&self, caller: UserCaller) -> ApiResult<Json<AccountObject>> {
-        Ok(Json(AccountObject::from(&caller.0.auth.account)))
+    async fn me(&self, req: &Request, caller: UserCaller) -> ApiResult<Json<AccountObject>> {
+        Ok(Json(account_object(req, &caller.0.auth.account).await?))
+    }
+
+    /// Renew my provisioning token
+    ///
+    /// Access: User. A new single-use provisioning token replaces the unused one.
+    #[oai(
+        path = "/accounts/me/provision",
+        method = "get",
+        tag = "ApiTags::Me",
+        operation_id = "provisionMe"
+    )]
+    async fn provision_me(
+        &self,
+        req: &Request,
+        caller: UserCaller,
+    ) -> ApiResult<Json<AccountObject>> {
+        let account = &caller.0.auth.account;
+        state(req)?
+            .services
+            .new_provisioning_token(account, Some(client_ip(req)), user_agent(req))
+            .await?;
+        Ok(Json(account_object(req, account).await?))
     }
 
     /// Delete my account
@@ -321,7 +351,7 @@ impl AccountsApi {
                 algorithm,
             )
             .await?;
-        Ok(Json(AccountObject::from(&account)))
+        Ok(Json(account_object(req, &account).await?))
     }
 
     /// Get a user API key
@@ -445,6 +475,7 @@ impl AccountsApi {
             dtmf_protocol: body.dtmf_protocol,
             activated: body.activated,
             admin: body.admin,
+            dictionary: body.dictionary,
         };
         let creator = Creator {
             space: request_space(req)?,
@@ -453,7 +484,7 @@ impl AccountsApi {
             user_agent: user_agent(req),
         };
         let account = state(req)?.services.create_account(input, creator).await?;
-        Ok(Json(AccountObject::from(&account)))
+        Ok(Json(account_object(req, &account).await?))
     }
 
     /// Show an account
@@ -475,7 +506,7 @@ impl AccountsApi {
             .services
             .account_in_space(AccountId(id.0), request_space(req)?)
             .await?;
-        Ok(Json(AccountObject::from(&account)))
+        Ok(Json(account_object(req, &account).await?))
     }
 
     /// Delete an account
@@ -526,12 +557,13 @@ impl AccountsApi {
             activated: body.activated,
             blocked: body.blocked,
             admin: body.admin,
+            dictionary: body.dictionary,
         };
         let account = state(req)?
             .services
             .update_account(AccountId(id.0), request_space(req)?, input, user_agent(req))
             .await?;
-        Ok(Json(AccountObject::from(&account)))
+        Ok(Json(account_object(req, &account).await?))
     }
 
     /// Find an account by SIP address
@@ -574,7 +606,7 @@ impl AccountsApi {
             .account_by_email(&space.domain, &email.0)
             .await?
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "email-not-found"))?;
-        Ok(Json(AccountObject::from(&account)))
+        Ok(Json(account_object(req, &account).await?))
     }
 
     /// Resolve a SIP address
@@ -595,8 +627,34 @@ impl AccountsApi {
         let account = find_by_sip(req, &sip.0).await?;
         Ok(Json(Resolved {
             kind: "account".into(),
-            payload: AccountObject::from(&account),
+            payload: account_object(req, &account).await?,
         }))
+    }
+
+    /// Renew an account's provisioning token
+    ///
+    /// Access: Admin. A new single-use provisioning token replaces the unused one; the account is
+    /// answered with it.
+    #[oai(
+        path = "/accounts/:id/provision",
+        method = "get",
+        tag = "ApiTags::Accounts",
+        operation_id = "provisionAccount"
+    )]
+    async fn provision(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+    ) -> ApiResult<Json<AccountObject>> {
+        let services = &state(req)?.services;
+        let account = services
+            .account_in_space(AccountId(id.0), request_space(req)?)
+            .await?;
+        services
+            .new_provisioning_token(&account, Some(client_ip(req)), user_agent(req))
+            .await?;
+        Ok(Json(account_object(req, &account).await?))
     }
 
     /// Activate an account
@@ -696,6 +754,10 @@ impl AccountsApi {
             .services
             .list_accounts(&space.domain, page_number, per_page, search.0.clone())
             .await?;
+        let mut data = Vec::with_capacity(page.items.len());
+        for account in &page.items {
+            data.push(account_object(req, account).await?);
+        }
         let path = format!("{}/api/accounts", base_url(req));
         let url = |n: u64| format!("{path}?page={n}");
         let last_page = page.last_page();
@@ -713,7 +775,7 @@ impl AccountsApi {
             path,
             per_page: page.per_page,
             total: page.total,
-            data: page.items.iter().map(AccountObject::from).collect(),
+            data,
         }))
     }
 }
@@ -741,6 +803,7 @@ impl poem_openapi::types::Example for NewAccountRequest {
             dtmf_protocol: Some("rfc2833".into()),
             activated: Some(true),
             admin: Some(false),
+            dictionary: Some(BTreeMap::from([("language".to_owned(), "fr".to_owned())])),
         }
     }
 }
@@ -758,6 +821,7 @@ impl poem_openapi::types::Example for UpdateAccountRequest {
             activated: Some(true),
             blocked: Some(false),
             admin: Some(false),
+            dictionary: None,
         }
     }
 }

@@ -49,6 +49,22 @@ pub(crate) fn client_ip(req: &Request) -> String {
         .map_or_else(|| "unknown".into(), |ip| ip.0.clone())
 }
 
+/// The account object with what lives beside the account row: its dictionary and its current
+/// provisioning token.
+pub(crate) async fn account_object(
+    req: &Request,
+    account: &Account,
+) -> Result<AccountObject, ApiError> {
+    let storage = &state(req)?.services.storage;
+    let mut object = AccountObject::from(account);
+    object.dictionary = storage.dictionary_of(account.id).await?;
+    object.provisioning_token = storage
+        .current_provisioning_token(account.id)
+        .await?
+        .map(|t| t.token);
+    Ok(object)
+}
+
 /// `{"algorithm": ...}`: passwords are never shown, only which algorithms exist.
 #[derive(Debug, Object)]
 pub struct PasswordObject {
