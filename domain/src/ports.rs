@@ -359,6 +359,31 @@ pub trait PhoneCountryRepository: Send + Sync + 'static {
     ) -> StoreResult<u64>;
 }
 
+#[async_trait]
+pub trait ContactRepository: Send + Sync + 'static {
+    /// Adds `contact_id` to the contacts of `account_id`; returns false when it already was one.
+    /// MUST be atomic: of concurrent additions of one pair, one returns true.
+    ///
+    /// # Errors
+    /// `NotFound` when either account does not exist.
+    async fn add_contact(
+        &self,
+        account_id: AccountId,
+        contact_id: AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Returns whether it was a contact.
+    async fn remove_contact(
+        &self,
+        account_id: AccountId,
+        contact_id: AccountId,
+    ) -> StoreResult<bool>;
+
+    /// The contacts of the account (with their passwords), ordered by id.
+    async fn contacts_of(&self, account_id: AccountId) -> StoreResult<Vec<Account>>;
+}
+
 /// Everything a storage backend provides; each adapter implements it on one struct.
 #[async_trait]
 pub trait Storage:
@@ -373,6 +398,7 @@ pub trait Storage:
     + AccountTypeRepository
     + AccountActionRepository
     + PhoneCountryRepository
+    + ContactRepository
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;

@@ -112,6 +112,7 @@ macro_rules! storage_contract_tests {
             account_actions_are_scoped_to_their_account,
             phone_countries_are_seeded_deactivated,
             activating_a_dialling_code_activates_every_country_sharing_it,
+            contacts_are_added_once_listed_and_removed,
         );
     };
     (@cases $factory:expr; $($case:ident),+ $(,)?) => {

@@ -17,8 +17,9 @@ use flexiapi_domain::model::{
 };
 use flexiapi_domain::ports::{
     AccountActionRepository, AccountCreationTokenRepository, AccountRepository,
-    AccountTypeRepository, ApiKeyRepository, AuthTokenRepository, DictionaryRepository, NonceStore,
-    PhoneCountryRepository, ProvisioningTokenRepository, SpaceRepository, Storage, StoreResult,
+    AccountTypeRepository, ApiKeyRepository, AuthTokenRepository, ContactRepository,
+    DictionaryRepository, NonceStore, PhoneCountryRepository, ProvisioningTokenRepository,
+    SpaceRepository, Storage, StoreResult,
 };
 
 #[derive(Debug)]
@@ -40,6 +41,8 @@ struct Tables {
     account_actions: BTreeMap<i64, AccountAction>,
     /// By code.
     phone_countries: BTreeMap<String, PhoneCountry>,
+    /// (account id, contact id).
+    contacts: BTreeSet<(i64, i64)>,
 }
 
 impl Default for Tables {
@@ -58,6 +61,7 @@ impl Default for Tables {
             account_types: BTreeMap::new(),
             account_type_links: BTreeSet::new(),
             account_actions: BTreeMap::new(),
+            contacts: BTreeSet::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()
@@ -118,6 +122,7 @@ impl Tables {
         self.account_type_links.retain(|(a, _)| *a != id);
         self.account_actions
             .retain(|_, a| a.account_id != AccountId(id));
+        self.contacts.retain(|(a, c)| *a != id && *c != id);
     }
 }
 
@@ -951,6 +956,38 @@ impl PhoneCountryRepository for MemoryStorage {
             }
         }
         Ok(count)
+    }
+}
+
+#[async_trait]
+impl ContactRepository for MemoryStorage {
+    async fn add_contact(
+        &self,
+        account_id: AccountId,
+        contact_id: AccountId,
+        _now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut t = self.lock();
+        if !t.accounts.contains_key(&account_id.0) || !t.accounts.contains_key(&contact_id.0) {
+            return Err(StoreError::NotFound);
+        }
+        Ok(t.contacts.insert((account_id.0, contact_id.0)))
+    }
+
+    async fn remove_contact(
+        &self,
+        account_id: AccountId,
+        contact_id: AccountId,
+    ) -> StoreResult<bool> {
+        Ok(self.lock().contacts.remove(&(account_id.0, contact_id.0)))
+    }
+
+    async fn contacts_of(&self, account_id: AccountId) -> StoreResult<Vec<Account>> {
+        let t = self.lock();
+        Ok(t.contacts
+            .range((account_id.0, i64::MIN)..=(account_id.0, i64::MAX))
+            .filter_map(|(_, contact)| t.accounts.get(contact).cloned())
+            .collect())
     }
 }
 

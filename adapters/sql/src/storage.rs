@@ -26,7 +26,7 @@ macro_rules! impl_storage {
             };
             use flexiapi_domain::ports::{
                 AccountActionRepository, AccountCreationTokenRepository, AccountTypeRepository,
-                PhoneCountryRepository,
+                ContactRepository, PhoneCountryRepository,
             };
             use flexiapi_domain::ports::{
                 AccountRepository, ApiKeyRepository, AuthTokenRepository, DictionaryRepository,
@@ -1505,6 +1505,66 @@ macro_rules! impl_storage {
                     .map_err(store_error)?;
                     tx.commit().await.map_err(store_error)?;
                     Ok(u64::try_from(count).unwrap_or_default())
+                }
+            }
+
+            #[async_trait]
+            impl ContactRepository for $storage {
+                async fn add_contact(
+                    &self,
+                    account_id: AccountId,
+                    contact_id: AccountId,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let now = ts(now);
+                    // The unique pair decides: a second addition is refused by the database.
+                    let result = sqlx::query(Self::sql(
+                        "INSERT INTO contacts (account_id, contact_id, created_at, updated_at) \
+                         VALUES (?, ?, ?, ?)",
+                    ))
+                    .bind(account_id.0)
+                    .bind(contact_id.0)
+                    .bind(now)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await;
+                    match result {
+                        Ok(_) => Ok(true),
+                        Err(e) if is_unique_violation(&e) => Ok(false),
+                        Err(e) => Err(not_found_on_foreign_key(e)),
+                    }
+                }
+
+                async fn remove_contact(
+                    &self,
+                    account_id: AccountId,
+                    contact_id: AccountId,
+                ) -> StoreResult<bool> {
+                    Ok(sqlx::query(Self::sql(
+                        "DELETE FROM contacts WHERE account_id = ? AND contact_id = ?",
+                    ))
+                    .bind(account_id.0)
+                    .bind(contact_id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected()
+                        > 0)
+                }
+
+                async fn contacts_of(&self, account_id: AccountId) -> StoreResult<Vec<Account>> {
+                    let mut conn = self.conn().await?;
+                    let rows: Vec<AccountRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        account_columns!(),
+                        " FROM accounts WHERE id IN \
+                         (SELECT contact_id FROM contacts WHERE account_id = ?) ORDER BY id"
+                    )))
+                    .bind(account_id.0)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    Self::with_passwords(&mut conn, rows).await
                 }
             }
 
