@@ -13,9 +13,10 @@ use chrono::{DateTime, Utc};
 
 use crate::error::StoreError;
 use crate::model::{
-    Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyUsage, AuthToken,
-    DigestNonce, Domain, NewAccount, NewApiKey, NewProvisioningToken, NewSpace, Page,
-    ProvisioningToken, Space, Username,
+    Account, AccountAction, AccountActionId, AccountChanges, AccountCreationToken, AccountId,
+    AccountQuery, AccountType, AccountTypeId, ApiKey, ApiKeyId, ApiKeyUsage, AuthToken,
+    DigestNonce, Domain, NewAccount, NewAccountCreationToken, NewApiKey, NewProvisioningToken,
+    NewSpace, Page, PhoneCountry, ProvisioningToken, Space, Username,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -217,6 +218,172 @@ pub trait ProvisioningTokenRepository: Send + Sync + 'static {
     async fn use_provisioning_token(&self, token: &str) -> StoreResult<Option<ProvisioningToken>>;
 }
 
+#[async_trait]
+pub trait AccountCreationTokenRepository: Send + Sync + 'static {
+    /// Inserts an unused, unattached token.
+    ///
+    /// # Errors
+    /// `Conflict(AccountCreationToken)` when the token exists.
+    async fn create_creation_token(
+        &self,
+        new: NewAccountCreationToken,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AccountCreationToken>;
+
+    async fn creation_token(&self, token: &str) -> StoreResult<Option<AccountCreationToken>>;
+
+    /// Marks the token used and returns it (with `used = true`) only if it was unused and not
+    /// expired at `now` (`expire_at` unset or after `now`). MUST be atomic: of several concurrent
+    /// calls, exactly one gets the token, across processes.
+    async fn spend_creation_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountCreationToken>>;
+
+    /// Attaches an unused, unattached token to the account and marks it used; returns it updated,
+    /// or `None` when the token is unknown, used or attached. MUST be atomic like
+    /// `spend_creation_token`.
+    ///
+    /// # Errors
+    /// `NotFound` when the account does not exist.
+    async fn consume_creation_token(
+        &self,
+        token: &str,
+        account_id: AccountId,
+    ) -> StoreResult<Option<AccountCreationToken>>;
+}
+
+#[async_trait]
+pub trait AccountTypeRepository: Send + Sync + 'static {
+    /// # Errors
+    /// `Conflict(AccountTypeKey)` when a type has that key.
+    async fn create_account_type(&self, key: &str, now: DateTime<Utc>) -> StoreResult<AccountType>;
+
+    /// All types, ordered by id.
+    async fn list_account_types(&self) -> StoreResult<Vec<AccountType>>;
+
+    async fn account_type(&self, id: AccountTypeId) -> StoreResult<Option<AccountType>>;
+
+    /// # Errors
+    /// `NotFound`; `Conflict(AccountTypeKey)` when another type has that key.
+    async fn update_account_type(
+        &self,
+        id: AccountTypeId,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AccountType>;
+
+    /// Deletes the type and its attachments; returns whether it existed.
+    async fn delete_account_type(&self, id: AccountTypeId) -> StoreResult<bool>;
+
+    /// Returns false when the type is already attached to the account. MUST be atomic: of
+    /// concurrent attachments of one pair, one returns true.
+    ///
+    /// # Errors
+    /// `NotFound` when the account or the type does not exist.
+    async fn attach_account_type(
+        &self,
+        account_id: AccountId,
+        type_id: AccountTypeId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Returns false when the type was not attached.
+    async fn detach_account_type(
+        &self,
+        account_id: AccountId,
+        type_id: AccountTypeId,
+    ) -> StoreResult<bool>;
+
+    /// The account's types, ordered by id.
+    async fn types_of(&self, account_id: AccountId) -> StoreResult<Vec<AccountType>>;
+}
+
+#[async_trait]
+pub trait AccountActionRepository: Send + Sync + 'static {
+    /// # Errors
+    /// `NotFound` when the account does not exist.
+    async fn create_account_action(
+        &self,
+        account_id: AccountId,
+        key: &str,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AccountAction>;
+
+    /// The account's actions, ordered by id.
+    async fn account_actions(&self, account_id: AccountId) -> StoreResult<Vec<AccountAction>>;
+
+    /// The action, only if it belongs to the account.
+    async fn account_action(
+        &self,
+        account_id: AccountId,
+        id: AccountActionId,
+    ) -> StoreResult<Option<AccountAction>>;
+
+    /// # Errors
+    /// `NotFound` when the action does not exist or belongs to another account.
+    async fn update_account_action(
+        &self,
+        account_id: AccountId,
+        id: AccountActionId,
+        key: &str,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AccountAction>;
+
+    /// Returns whether the action existed and belonged to the account.
+    async fn delete_account_action(
+        &self,
+        account_id: AccountId,
+        id: AccountActionId,
+    ) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait PhoneCountryRepository: Send + Sync + 'static {
+    /// Every country, ordered by code; a fresh store MUST hold exactly
+    /// [`crate::model::PHONE_COUNTRIES`], all deactivated.
+    async fn list_phone_countries(&self) -> StoreResult<Vec<PhoneCountry>>;
+
+    /// `code` is ISO 3166-1 alpha-2, upper-case.
+    async fn phone_country(&self, code: &str) -> StoreResult<Option<PhoneCountry>>;
+
+    /// Sets `activated` on every country whose dialling code is `country_code`; returns how many
+    /// rows that concerns (also those already in that state).
+    async fn set_phone_countries_activated(
+        &self,
+        country_code: &str,
+        activated: bool,
+    ) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait ContactRepository: Send + Sync + 'static {
+    /// Adds `contact_id` to the contacts of `account_id`; returns false when it already was one.
+    /// MUST be atomic: of concurrent additions of one pair, one returns true.
+    ///
+    /// # Errors
+    /// `NotFound` when either account does not exist.
+    async fn add_contact(
+        &self,
+        account_id: AccountId,
+        contact_id: AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Returns whether it was a contact.
+    async fn remove_contact(
+        &self,
+        account_id: AccountId,
+        contact_id: AccountId,
+    ) -> StoreResult<bool>;
+
+    /// The contacts of the account (with their passwords), ordered by id.
+    async fn contacts_of(&self, account_id: AccountId) -> StoreResult<Vec<Account>>;
+}
+
 /// Everything a storage backend provides; each adapter implements it on one struct.
 #[async_trait]
 pub trait Storage:
@@ -227,6 +394,11 @@ pub trait Storage:
     + AuthTokenRepository
     + DictionaryRepository
     + ProvisioningTokenRepository
+    + AccountCreationTokenRepository
+    + AccountTypeRepository
+    + AccountActionRepository
+    + PhoneCountryRepository
+    + ContactRepository
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;

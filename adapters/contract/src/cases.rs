@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
-    AccountChanges, AccountId, AccountQuery, ApiKeyKind, ApiKeyUsage, AuthToken, DigestNonce,
-    NewAccount, Password, PasswordAlgorithm, ProvisioningToken, Space,
+    AccountActionId, AccountChanges, AccountCreationToken, AccountId, AccountQuery, AccountTypeId,
+    ApiKeyKind, ApiKeyUsage, AuthToken, DigestNonce, NewAccount, NewAccountCreationToken,
+    PHONE_COUNTRIES, Password, PasswordAlgorithm, ProvisioningToken, Space,
 };
 use flexiapi_domain::ports::Storage;
 use tokio::task::JoinSet;
@@ -1054,4 +1055,440 @@ pub async fn concurrent_uses_of_a_provisioning_token_let_one_win(s: Arc<dyn Stor
         }
     }
     assert_eq!(wins, 1);
+}
+
+fn creation_token(
+    token: &str,
+    expire_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> NewAccountCreationToken {
+    NewAccountCreationToken {
+        token: token.into(),
+        ip: Some("203.0.113.12".into()),
+        user_agent: Some("creation agent".into()),
+        expire_at,
+    }
+}
+
+fn norm_creation(mut t: AccountCreationToken) -> AccountCreationToken {
+    t.created_at = ms(t.created_at);
+    t.expire_at = t.expire_at.map(ms);
+    t
+}
+
+pub async fn creation_tokens_are_read_back_and_spent_once_before_expiry(s: Arc<dyn Storage>) {
+    let created = s
+        .create_creation_token(creation_token("tok", Some(t0() + secs(60))), t0())
+        .await
+        .unwrap();
+    assert!(!created.used);
+    assert_eq!(created.account_id, None);
+    assert_conflict(
+        s.create_creation_token(creation_token("tok", None), t0())
+            .await,
+        Conflict::AccountCreationToken,
+    );
+    assert_eq!(
+        s.creation_token("tok").await.unwrap().map(norm_creation),
+        Some(norm_creation(created.clone()))
+    );
+    assert!(s.creation_token("missing").await.unwrap().is_none());
+
+    // Expired at `now` exactly, and later: not spendable.
+    assert!(
+        s.spend_creation_token("tok", t0() + secs(60))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let spent = s
+        .spend_creation_token("tok", t0() + secs(59))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        norm_creation(spent),
+        norm_creation(AccountCreationToken {
+            used: true,
+            ..created
+        })
+    );
+    assert!(s.spend_creation_token("tok", t0()).await.unwrap().is_none());
+    assert!(s.creation_token("tok").await.unwrap().unwrap().used);
+
+    s.create_creation_token(creation_token("forever", None), t0())
+        .await
+        .unwrap();
+    assert!(
+        s.spend_creation_token("forever", t0() + secs(86_400 * 3650))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        s.spend_creation_token("missing", t0())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn concurrent_spends_of_a_creation_token_let_one_win(s: Arc<dyn Storage>) {
+    s.create_creation_token(creation_token("tok", None), t0())
+        .await
+        .unwrap();
+    let mut tasks = JoinSet::new();
+    for _ in 0..20 {
+        let s = s.clone();
+        tasks.spawn(async move { s.spend_creation_token("tok", t0()).await });
+    }
+    let mut wins = 0;
+    while let Some(outcome) = tasks.join_next().await {
+        if let Some(t) = outcome.expect("task").expect("spend_creation_token") {
+            assert!(t.used);
+            wins += 1;
+        }
+    }
+    assert_eq!(wins, 1);
+}
+
+pub async fn a_creation_token_is_consumed_once_by_an_account(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    s.create_creation_token(creation_token("tok", None), t0())
+        .await
+        .unwrap();
+    s.create_creation_token(creation_token("spent", None), t0())
+        .await
+        .unwrap();
+    s.spend_creation_token("spent", t0())
+        .await
+        .unwrap()
+        .unwrap();
+
+    assert!(matches!(
+        s.consume_creation_token("tok", AccountId(bob.0 + 1000))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let consumed = s
+        .consume_creation_token("tok", alice)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(consumed.used);
+    assert_eq!(consumed.account_id, Some(alice));
+    assert!(
+        s.consume_creation_token("tok", bob)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.consume_creation_token("spent", bob)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.consume_creation_token("missing", bob)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        s.creation_token("tok").await.unwrap().unwrap().account_id,
+        Some(alice)
+    );
+
+    // Consumed tokens go with their account.
+    assert!(s.delete_account(alice, t0()).await.unwrap());
+    assert!(s.creation_token("tok").await.unwrap().is_none());
+    assert!(s.creation_token("spent").await.unwrap().is_some());
+}
+
+pub async fn concurrent_consumes_of_a_creation_token_let_one_win(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let mut accounts = Vec::new();
+    for i in 0..10 {
+        accounts.push(account(&s, &format!("user{i}"), "example.org").await);
+    }
+    s.create_creation_token(creation_token("tok", None), t0())
+        .await
+        .unwrap();
+    let mut tasks = JoinSet::new();
+    for id in accounts {
+        let s = s.clone();
+        tasks.spawn(async move { s.consume_creation_token("tok", id).await });
+    }
+    let mut winners = Vec::new();
+    while let Some(outcome) = tasks.join_next().await {
+        if let Some(t) = outcome.expect("task").expect("consume_creation_token") {
+            winners.push(t.account_id);
+        }
+    }
+    assert_eq!(winners.len(), 1);
+    assert_eq!(
+        s.creation_token("tok").await.unwrap().unwrap().account_id,
+        winners[0]
+    );
+}
+
+pub async fn account_types_are_created_listed_updated_and_deleted(s: Arc<dyn Storage>) {
+    let phone = s.create_account_type("phone", t0()).await.unwrap();
+    let door = s.create_account_type("door", t0()).await.unwrap();
+    assert_eq!(phone.key, "phone");
+    assert_conflict(
+        s.create_account_type("phone", t0()).await,
+        Conflict::AccountTypeKey,
+    );
+    assert_eq!(
+        s.list_account_types().await.unwrap(),
+        [phone.clone(), door.clone()]
+    );
+    assert_eq!(s.account_type(door.id).await.unwrap(), Some(door.clone()));
+    assert!(
+        s.account_type(AccountTypeId(door.id.0 + 1000))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let renamed = s.update_account_type(door.id, "gate", t0()).await.unwrap();
+    assert_eq!(renamed.key, "gate");
+    assert_eq!(renamed.id, door.id);
+    // Same key again: no change, no conflict with itself.
+    s.update_account_type(door.id, "gate", t0()).await.unwrap();
+    assert_conflict(
+        s.update_account_type(door.id, "phone", t0()).await,
+        Conflict::AccountTypeKey,
+    );
+    assert!(matches!(
+        s.update_account_type(AccountTypeId(door.id.0 + 1000), "x", t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert!(s.delete_account_type(phone.id).await.unwrap());
+    assert!(!s.delete_account_type(phone.id).await.unwrap());
+    assert_eq!(s.list_account_types().await.unwrap(), [renamed]);
+}
+
+pub async fn account_types_are_attached_once_and_detached(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    let phone = s.create_account_type("phone", t0()).await.unwrap();
+    let door = s.create_account_type("door", t0()).await.unwrap();
+
+    assert!(s.attach_account_type(alice, door.id, t0()).await.unwrap());
+    assert!(s.attach_account_type(alice, phone.id, t0()).await.unwrap());
+    assert!(!s.attach_account_type(alice, door.id, t0()).await.unwrap());
+    assert!(s.attach_account_type(bob, door.id, t0()).await.unwrap());
+    assert_eq!(
+        s.types_of(alice).await.unwrap(),
+        [phone.clone(), door.clone()]
+    );
+    assert!(matches!(
+        s.attach_account_type(alice, AccountTypeId(door.id.0 + 1000), t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.attach_account_type(AccountId(bob.0 + 1000), door.id, t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert!(s.detach_account_type(alice, phone.id).await.unwrap());
+    assert!(!s.detach_account_type(alice, phone.id).await.unwrap());
+    assert_eq!(
+        s.types_of(alice).await.unwrap(),
+        std::slice::from_ref(&door)
+    );
+
+    // Deleting a type detaches it; deleting an account removes its attachments.
+    assert!(s.delete_account_type(door.id).await.unwrap());
+    assert!(s.types_of(alice).await.unwrap().is_empty());
+    assert!(s.attach_account_type(bob, phone.id, t0()).await.unwrap());
+    assert!(s.delete_account(bob, t0()).await.unwrap());
+    assert!(s.types_of(bob).await.unwrap().is_empty());
+    assert!(s.attach_account_type(alice, phone.id, t0()).await.unwrap());
+}
+
+pub async fn concurrent_attachments_of_a_type_let_one_win(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let phone = s.create_account_type("phone", t0()).await.unwrap();
+    let mut tasks = JoinSet::new();
+    for _ in 0..10 {
+        let s = s.clone();
+        tasks.spawn(async move { s.attach_account_type(alice, phone.id, t0()).await });
+    }
+    let mut wins = 0;
+    while let Some(outcome) = tasks.join_next().await {
+        if outcome.expect("task").expect("attach_account_type") {
+            wins += 1;
+        }
+    }
+    assert_eq!(wins, 1);
+    assert_eq!(s.types_of(alice).await.unwrap().len(), 1);
+}
+
+pub async fn account_actions_are_scoped_to_their_account(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    let open = s
+        .create_account_action(alice, "open", "1234", t0())
+        .await
+        .unwrap();
+    let close = s
+        .create_account_action(alice, "close", "0", t0())
+        .await
+        .unwrap();
+    let bobs = s
+        .create_account_action(bob, "open", "9", t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        (open.account_id, open.key.as_str(), open.code.as_str()),
+        (alice, "open", "1234")
+    );
+    assert!(matches!(
+        s.create_account_action(AccountId(bob.0 + 1000), "k", "c", t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert_eq!(
+        s.account_actions(alice).await.unwrap(),
+        [open.clone(), close.clone()]
+    );
+    assert_eq!(
+        s.account_action(alice, open.id).await.unwrap(),
+        Some(open.clone())
+    );
+    assert!(s.account_action(bob, open.id).await.unwrap().is_none());
+
+    let changed = s
+        .update_account_action(alice, open.id, "unlock", "42", t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        (changed.id, changed.key.as_str(), changed.code.as_str()),
+        (open.id, "unlock", "42")
+    );
+    s.update_account_action(alice, open.id, "unlock", "42", t0())
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.update_account_action(bob, open.id, "x", "1", t0()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.update_account_action(alice, AccountActionId(open.id.0 + 1000), "x", "1", t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert!(!s.delete_account_action(bob, close.id).await.unwrap());
+    assert!(s.delete_account_action(alice, close.id).await.unwrap());
+    assert!(!s.delete_account_action(alice, close.id).await.unwrap());
+    assert_eq!(s.account_actions(alice).await.unwrap(), [changed]);
+
+    assert!(s.delete_account(bob, t0()).await.unwrap());
+    assert!(s.account_action(bob, bobs.id).await.unwrap().is_none());
+}
+
+pub async fn phone_countries_are_seeded_deactivated(s: Arc<dyn Storage>) {
+    let countries = s.list_phone_countries().await.unwrap();
+    let listed: Vec<(&str, &str)> = countries
+        .iter()
+        .map(|c| (c.code.as_str(), c.country_code.as_str()))
+        .collect();
+    assert_eq!(listed, PHONE_COUNTRIES);
+    assert!(countries.len() >= 240);
+    assert!(countries.iter().all(|c| !c.activated));
+    let fr = s.phone_country("FR").await.unwrap().unwrap();
+    assert_eq!((fr.country_code.as_str(), fr.activated), ("33", false));
+    assert!(s.phone_country("ZZ").await.unwrap().is_none());
+}
+
+pub async fn activating_a_dialling_code_activates_every_country_sharing_it(s: Arc<dyn Storage>) {
+    let sharing_1 = PHONE_COUNTRIES.iter().filter(|(_, cc)| *cc == "1").count() as u64;
+    assert!(sharing_1 > 2);
+
+    assert_eq!(
+        s.set_phone_countries_activated("1", true).await.unwrap(),
+        sharing_1
+    );
+    // Already active: still counted.
+    assert_eq!(
+        s.set_phone_countries_activated("1", true).await.unwrap(),
+        sharing_1
+    );
+    assert_eq!(
+        s.set_phone_countries_activated("33", true).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        s.set_phone_countries_activated("999", true).await.unwrap(),
+        0
+    );
+
+    let active: Vec<String> = s
+        .list_phone_countries()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.activated)
+        .map(|c| c.code)
+        .collect();
+    assert_eq!(active.len() as u64, sharing_1 + 1);
+    assert!(active.iter().any(|c| c == "US") && active.iter().any(|c| c == "CA"));
+    assert!(active.iter().any(|c| c == "FR"));
+
+    assert_eq!(
+        s.set_phone_countries_activated("1", false).await.unwrap(),
+        sharing_1
+    );
+    assert!(!s.phone_country("US").await.unwrap().unwrap().activated);
+    assert!(s.phone_country("FR").await.unwrap().unwrap().activated);
+}
+
+pub async fn contacts_are_added_once_listed_and_removed(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    let carol = account(&s, "carol", "example.org").await;
+    let unknown = AccountId(carol.0 + 1000);
+
+    assert!(s.add_contact(alice, carol, t0()).await.unwrap());
+    assert!(s.add_contact(alice, bob, t0()).await.unwrap());
+    assert!(!s.add_contact(alice, bob, t0()).await.unwrap());
+    assert!(s.add_contact(bob, alice, t0()).await.unwrap());
+    assert!(matches!(
+        s.add_contact(alice, unknown, t0()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.add_contact(unknown, alice, t0()).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let contacts = s.contacts_of(alice).await.unwrap();
+    let ids: Vec<AccountId> = contacts.iter().map(|a| a.id).collect();
+    assert_eq!(ids, [bob, carol]);
+    let stored_bob = s.account_by_id(bob).await.unwrap().unwrap();
+    assert_eq!(norm(contacts[0].clone()), norm(stored_bob));
+
+    assert!(s.remove_contact(alice, bob).await.unwrap());
+    assert!(!s.remove_contact(alice, bob).await.unwrap());
+    assert_eq!(s.contacts_of(alice).await.unwrap().len(), 1);
+
+    // A deleted account leaves every contact list it was in.
+    assert!(s.delete_account(carol, t0()).await.unwrap());
+    assert!(s.contacts_of(alice).await.unwrap().is_empty());
+    assert_eq!(s.contacts_of(bob).await.unwrap().len(), 1);
 }

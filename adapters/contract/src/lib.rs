@@ -102,6 +102,17 @@ macro_rules! storage_contract_tests {
             a_new_provisioning_token_retires_the_previous_ones,
             a_provisioning_token_is_used_once,
             concurrent_uses_of_a_provisioning_token_let_one_win,
+            creation_tokens_are_read_back_and_spent_once_before_expiry,
+            concurrent_spends_of_a_creation_token_let_one_win,
+            a_creation_token_is_consumed_once_by_an_account,
+            concurrent_consumes_of_a_creation_token_let_one_win,
+            account_types_are_created_listed_updated_and_deleted,
+            account_types_are_attached_once_and_detached,
+            concurrent_attachments_of_a_type_let_one_win,
+            account_actions_are_scoped_to_their_account,
+            phone_countries_are_seeded_deactivated,
+            activating_a_dialling_code_activates_every_country_sharing_it,
+            contacts_are_added_once_listed_and_removed,
         );
     };
     (@cases $factory:expr; $($case:ident),+ $(,)?) => {

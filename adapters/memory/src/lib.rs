@@ -2,23 +2,27 @@
 //! the HTTP tests. One mutex guards all tables, so every operation is trivially atomic (no await
 //! happens while it is held).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
-    Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage,
-    AuthToken, DigestNonce, Domain, NewAccount, NewApiKey, NewProvisioningToken, NewSpace, Page,
+    Account, AccountAction, AccountActionId, AccountChanges, AccountCreationToken,
+    AccountCreationTokenId, AccountId, AccountQuery, AccountType, AccountTypeId, ApiKey, ApiKeyId,
+    ApiKeyKind, ApiKeyUsage, AuthToken, DigestNonce, Domain, NewAccount, NewAccountCreationToken,
+    NewApiKey, NewProvisioningToken, NewSpace, PHONE_COUNTRIES, Page, PhoneCountry,
     ProvisioningToken, ProvisioningTokenId, Space, SpaceId, Username,
 };
 use flexiapi_domain::ports::{
-    AccountRepository, ApiKeyRepository, AuthTokenRepository, DictionaryRepository, NonceStore,
-    ProvisioningTokenRepository, SpaceRepository, Storage, StoreResult,
+    AccountActionRepository, AccountCreationTokenRepository, AccountRepository,
+    AccountTypeRepository, ApiKeyRepository, AuthTokenRepository, ContactRepository,
+    DictionaryRepository, NonceStore, PhoneCountryRepository, ProvisioningTokenRepository,
+    SpaceRepository, Storage, StoreResult,
 };
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Tables {
     next_id: i64,
     spaces: BTreeMap<i64, Space>,
@@ -30,6 +34,50 @@ struct Tables {
     /// By account id.
     dictionary: BTreeMap<i64, BTreeMap<String, String>>,
     provisioning_tokens: BTreeMap<i64, ProvisioningToken>,
+    creation_tokens: BTreeMap<i64, AccountCreationToken>,
+    account_types: BTreeMap<i64, AccountType>,
+    /// (account id, type id).
+    account_type_links: BTreeSet<(i64, i64)>,
+    account_actions: BTreeMap<i64, AccountAction>,
+    /// By code.
+    phone_countries: BTreeMap<String, PhoneCountry>,
+    /// (account id, contact id).
+    contacts: BTreeSet<(i64, i64)>,
+}
+
+impl Default for Tables {
+    fn default() -> Self {
+        Self {
+            next_id: 0,
+            spaces: BTreeMap::new(),
+            accounts: BTreeMap::new(),
+            tombstones: BTreeMap::new(),
+            api_keys: BTreeMap::new(),
+            nonces: BTreeMap::new(),
+            auth_tokens: BTreeMap::new(),
+            dictionary: BTreeMap::new(),
+            provisioning_tokens: BTreeMap::new(),
+            creation_tokens: BTreeMap::new(),
+            account_types: BTreeMap::new(),
+            account_type_links: BTreeSet::new(),
+            account_actions: BTreeMap::new(),
+            contacts: BTreeSet::new(),
+            // The seed the SQL migrations insert.
+            phone_countries: PHONE_COUNTRIES
+                .iter()
+                .map(|(code, country_code)| {
+                    (
+                        (*code).to_owned(),
+                        PhoneCountry {
+                            code: (*code).to_owned(),
+                            country_code: (*country_code).to_owned(),
+                            activated: false,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Tables {
@@ -69,6 +117,12 @@ impl Tables {
         self.dictionary.remove(&id);
         self.provisioning_tokens
             .retain(|_, t| t.account_id != AccountId(id));
+        self.creation_tokens
+            .retain(|_, t| t.account_id != Some(AccountId(id)));
+        self.account_type_links.retain(|(a, _)| *a != id);
+        self.account_actions
+            .retain(|_, a| a.account_id != AccountId(id));
+        self.contacts.retain(|(a, c)| *a != id && *c != id);
     }
 }
 
@@ -633,6 +687,307 @@ impl ProvisioningTokenRepository for MemoryStorage {
                 p.used = true;
                 p.clone()
             }))
+    }
+}
+
+#[async_trait]
+impl AccountCreationTokenRepository for MemoryStorage {
+    async fn create_creation_token(
+        &self,
+        new: NewAccountCreationToken,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AccountCreationToken> {
+        let mut t = self.lock();
+        if t.creation_tokens.values().any(|c| c.token == new.token) {
+            return Err(StoreError::Conflict(Conflict::AccountCreationToken));
+        }
+        let id = t.next_id();
+        let token = AccountCreationToken {
+            id: AccountCreationTokenId(id),
+            token: new.token,
+            used: false,
+            account_id: None,
+            ip: new.ip,
+            user_agent: new.user_agent,
+            created_at: now,
+            expire_at: new.expire_at,
+        };
+        t.creation_tokens.insert(id, token.clone());
+        Ok(token)
+    }
+
+    async fn creation_token(&self, token: &str) -> StoreResult<Option<AccountCreationToken>> {
+        Ok(self
+            .lock()
+            .creation_tokens
+            .values()
+            .find(|c| c.token == token)
+            .cloned())
+    }
+
+    async fn spend_creation_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountCreationToken>> {
+        let mut t = self.lock();
+        Ok(t.creation_tokens
+            .values_mut()
+            .find(|c| c.token == token && !c.used && !c.is_expired(now))
+            .map(|c| {
+                c.used = true;
+                c.clone()
+            }))
+    }
+
+    async fn consume_creation_token(
+        &self,
+        token: &str,
+        account_id: AccountId,
+    ) -> StoreResult<Option<AccountCreationToken>> {
+        let mut t = self.lock();
+        if !t.accounts.contains_key(&account_id.0) {
+            return Err(StoreError::NotFound);
+        }
+        Ok(t.creation_tokens
+            .values_mut()
+            .find(|c| c.token == token && !c.used && c.account_id.is_none())
+            .map(|c| {
+                c.used = true;
+                c.account_id = Some(account_id);
+                c.clone()
+            }))
+    }
+}
+
+#[async_trait]
+impl AccountTypeRepository for MemoryStorage {
+    async fn create_account_type(
+        &self,
+        key: &str,
+        _now: DateTime<Utc>,
+    ) -> StoreResult<AccountType> {
+        let mut t = self.lock();
+        if t.account_types.values().any(|a| a.key == key) {
+            return Err(StoreError::Conflict(Conflict::AccountTypeKey));
+        }
+        let id = t.next_id();
+        let account_type = AccountType {
+            id: AccountTypeId(id),
+            key: key.to_owned(),
+        };
+        t.account_types.insert(id, account_type.clone());
+        Ok(account_type)
+    }
+
+    async fn list_account_types(&self) -> StoreResult<Vec<AccountType>> {
+        Ok(self.lock().account_types.values().cloned().collect())
+    }
+
+    async fn account_type(&self, id: AccountTypeId) -> StoreResult<Option<AccountType>> {
+        Ok(self.lock().account_types.get(&id.0).cloned())
+    }
+
+    async fn update_account_type(
+        &self,
+        id: AccountTypeId,
+        key: &str,
+        _now: DateTime<Utc>,
+    ) -> StoreResult<AccountType> {
+        let mut t = self.lock();
+        if !t.account_types.contains_key(&id.0) {
+            return Err(StoreError::NotFound);
+        }
+        if t.account_types.values().any(|a| a.id != id && a.key == key) {
+            return Err(StoreError::Conflict(Conflict::AccountTypeKey));
+        }
+        let updated = AccountType {
+            id,
+            key: key.to_owned(),
+        };
+        t.account_types.insert(id.0, updated.clone());
+        Ok(updated)
+    }
+
+    async fn delete_account_type(&self, id: AccountTypeId) -> StoreResult<bool> {
+        let mut t = self.lock();
+        t.account_type_links.retain(|(_, type_id)| *type_id != id.0);
+        Ok(t.account_types.remove(&id.0).is_some())
+    }
+
+    async fn attach_account_type(
+        &self,
+        account_id: AccountId,
+        type_id: AccountTypeId,
+        _now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut t = self.lock();
+        if !t.accounts.contains_key(&account_id.0) || !t.account_types.contains_key(&type_id.0) {
+            return Err(StoreError::NotFound);
+        }
+        Ok(t.account_type_links.insert((account_id.0, type_id.0)))
+    }
+
+    async fn detach_account_type(
+        &self,
+        account_id: AccountId,
+        type_id: AccountTypeId,
+    ) -> StoreResult<bool> {
+        Ok(self
+            .lock()
+            .account_type_links
+            .remove(&(account_id.0, type_id.0)))
+    }
+
+    async fn types_of(&self, account_id: AccountId) -> StoreResult<Vec<AccountType>> {
+        let t = self.lock();
+        Ok(t.account_type_links
+            .range((account_id.0, i64::MIN)..=(account_id.0, i64::MAX))
+            .filter_map(|(_, type_id)| t.account_types.get(type_id).cloned())
+            .collect())
+    }
+}
+
+#[async_trait]
+impl AccountActionRepository for MemoryStorage {
+    async fn create_account_action(
+        &self,
+        account_id: AccountId,
+        key: &str,
+        code: &str,
+        _now: DateTime<Utc>,
+    ) -> StoreResult<AccountAction> {
+        let mut t = self.lock();
+        if !t.accounts.contains_key(&account_id.0) {
+            return Err(StoreError::NotFound);
+        }
+        let id = t.next_id();
+        let action = AccountAction {
+            id: AccountActionId(id),
+            account_id,
+            key: key.to_owned(),
+            code: code.to_owned(),
+        };
+        t.account_actions.insert(id, action.clone());
+        Ok(action)
+    }
+
+    async fn account_actions(&self, account_id: AccountId) -> StoreResult<Vec<AccountAction>> {
+        Ok(self
+            .lock()
+            .account_actions
+            .values()
+            .filter(|a| a.account_id == account_id)
+            .cloned()
+            .collect())
+    }
+
+    async fn account_action(
+        &self,
+        account_id: AccountId,
+        id: AccountActionId,
+    ) -> StoreResult<Option<AccountAction>> {
+        Ok(self
+            .lock()
+            .account_actions
+            .get(&id.0)
+            .filter(|a| a.account_id == account_id)
+            .cloned())
+    }
+
+    async fn update_account_action(
+        &self,
+        account_id: AccountId,
+        id: AccountActionId,
+        key: &str,
+        code: &str,
+        _now: DateTime<Utc>,
+    ) -> StoreResult<AccountAction> {
+        let mut t = self.lock();
+        match t.account_actions.get_mut(&id.0) {
+            Some(a) if a.account_id == account_id => {
+                a.key = key.to_owned();
+                a.code = code.to_owned();
+                Ok(a.clone())
+            }
+            _ => Err(StoreError::NotFound),
+        }
+    }
+
+    async fn delete_account_action(
+        &self,
+        account_id: AccountId,
+        id: AccountActionId,
+    ) -> StoreResult<bool> {
+        let mut t = self.lock();
+        if t.account_actions
+            .get(&id.0)
+            .is_some_and(|a| a.account_id == account_id)
+        {
+            t.account_actions.remove(&id.0);
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+}
+
+#[async_trait]
+impl PhoneCountryRepository for MemoryStorage {
+    async fn list_phone_countries(&self) -> StoreResult<Vec<PhoneCountry>> {
+        Ok(self.lock().phone_countries.values().cloned().collect())
+    }
+
+    async fn phone_country(&self, code: &str) -> StoreResult<Option<PhoneCountry>> {
+        Ok(self.lock().phone_countries.get(code).cloned())
+    }
+
+    async fn set_phone_countries_activated(
+        &self,
+        country_code: &str,
+        activated: bool,
+    ) -> StoreResult<u64> {
+        let mut t = self.lock();
+        let mut count = 0;
+        for c in t.phone_countries.values_mut() {
+            if c.country_code == country_code {
+                c.activated = activated;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+}
+
+#[async_trait]
+impl ContactRepository for MemoryStorage {
+    async fn add_contact(
+        &self,
+        account_id: AccountId,
+        contact_id: AccountId,
+        _now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut t = self.lock();
+        if !t.accounts.contains_key(&account_id.0) || !t.accounts.contains_key(&contact_id.0) {
+            return Err(StoreError::NotFound);
+        }
+        Ok(t.contacts.insert((account_id.0, contact_id.0)))
+    }
+
+    async fn remove_contact(
+        &self,
+        account_id: AccountId,
+        contact_id: AccountId,
+    ) -> StoreResult<bool> {
+        Ok(self.lock().contacts.remove(&(account_id.0, contact_id.0)))
+    }
+
+    async fn contacts_of(&self, account_id: AccountId) -> StoreResult<Vec<Account>> {
+        let t = self.lock();
+        Ok(t.contacts
+            .range((account_id.0, i64::MIN)..=(account_id.0, i64::MAX))
+            .filter_map(|(_, contact)| t.accounts.get(contact).cloned())
+            .collect())
     }
 }
 

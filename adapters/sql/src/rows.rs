@@ -6,8 +6,10 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use flexiapi_domain::error::StoreError;
 use flexiapi_domain::model::{
-    Account, AccountId, ApiKey, ApiKeyId, ApiKeyKind, AuthToken, DigestConfig, DigestNonce, Domain,
-    Password, PasswordAlgorithm, ProvisioningToken, ProvisioningTokenId, Space, SpaceId, Username,
+    Account, AccountAction, AccountActionId, AccountCreationToken, AccountCreationTokenId,
+    AccountId, AccountType, AccountTypeId, ApiKey, ApiKeyId, ApiKeyKind, AuthToken, DigestConfig,
+    DigestNonce, Domain, Password, PasswordAlgorithm, PhoneCountry, ProvisioningToken,
+    ProvisioningTokenId, Space, SpaceId, Username,
 };
 
 use crate::error::bad_row;
@@ -301,6 +303,92 @@ impl From<ProvisioningTokenRow> for ProvisioningToken {
             ip: r.ip,
             user_agent: r.user_agent,
             created_at: r.created_at,
+        }
+    }
+}
+
+/// Column list of `SELECT`s, as a literal for `concat!`.
+macro_rules! creation_token_columns {
+    () => {
+        "id, token, used, account_id, ip, user_agent, created_at, expire_at"
+    };
+}
+pub(crate) use creation_token_columns;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CreationTokenRow {
+    id: i64,
+    token: String,
+    used: bool,
+    account_id: Option<i64>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    created_at: DateTime<Utc>,
+    expire_at: Option<DateTime<Utc>>,
+}
+
+impl From<CreationTokenRow> for AccountCreationToken {
+    fn from(r: CreationTokenRow) -> Self {
+        AccountCreationToken {
+            id: AccountCreationTokenId(r.id),
+            token: r.token,
+            used: r.used,
+            account_id: r.account_id.map(AccountId),
+            ip: r.ip,
+            user_agent: r.user_agent,
+            created_at: r.created_at,
+            expire_at: r.expire_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountTypeRow {
+    id: i64,
+    key: String,
+}
+
+impl From<AccountTypeRow> for AccountType {
+    fn from(r: AccountTypeRow) -> Self {
+        AccountType {
+            id: AccountTypeId(r.id),
+            key: r.key,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountActionRow {
+    id: i64,
+    account_id: i64,
+    key: String,
+    code: String,
+}
+
+impl From<AccountActionRow> for AccountAction {
+    fn from(r: AccountActionRow) -> Self {
+        AccountAction {
+            id: AccountActionId(r.id),
+            account_id: AccountId(r.account_id),
+            key: r.key,
+            code: r.code,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PhoneCountryRow {
+    code: String,
+    country_code: String,
+    activated: bool,
+}
+
+impl From<PhoneCountryRow> for PhoneCountry {
+    fn from(r: PhoneCountryRow) -> Self {
+        PhoneCountry {
+            code: r.code,
+            country_code: r.country_code,
+            activated: r.activated,
         }
     }
 }

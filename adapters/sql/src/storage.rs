@@ -20,7 +20,13 @@ macro_rules! impl_storage {
             use flexiapi_domain::model::{
                 Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyUsage,
                 AuthToken, DigestNonce, Domain, NewAccount, NewApiKey, NewProvisioningToken,
-                NewSpace, Page, Password, ProvisioningToken, Space, Username,
+                NewSpace, Page, Password, ProvisioningToken, Space, Username, AccountAction,
+                AccountActionId, AccountCreationToken, AccountType, AccountTypeId,
+                NewAccountCreationToken, PhoneCountry,
+            };
+            use flexiapi_domain::ports::{
+                AccountActionRepository, AccountCreationTokenRepository, AccountTypeRepository,
+                ContactRepository, PhoneCountryRepository,
             };
             use flexiapi_domain::ports::{
                 AccountRepository, ApiKeyRepository, AuthTokenRepository, DictionaryRepository,
@@ -1087,6 +1093,478 @@ macro_rules! impl_storage {
                     .await
                     .map_err(store_error)?;
                     Ok(row.map(ProvisioningToken::from))
+                }
+            }
+
+            impl $storage {
+                async fn creation_token_in(
+                    conn: &mut Conn,
+                    token: &str,
+                ) -> StoreResult<Option<AccountCreationToken>> {
+                    let row: Option<CreationTokenRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        creation_token_columns!(),
+                        " FROM account_creation_tokens WHERE token = ?"
+                    )))
+                    .bind(token)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(row.map(AccountCreationToken::from))
+                }
+            }
+
+            #[async_trait]
+            impl AccountCreationTokenRepository for $storage {
+                async fn create_creation_token(
+                    &self,
+                    new: NewAccountCreationToken,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<AccountCreationToken> {
+                    let now = ts(now);
+                    let expire_at = new.expire_at.map(ts);
+                    let mut conn = self.conn().await?;
+                    let query = sqlx::query(Self::insert_sql(
+                        "INSERT INTO account_creation_tokens \
+                         (token, used, ip, user_agent, created_at, updated_at, expire_at) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    ))
+                    .bind(&new.token)
+                    .bind(false)
+                    .bind(&new.ip)
+                    .bind(&new.user_agent)
+                    .bind(now)
+                    .bind(now)
+                    .bind(expire_at);
+                    let id = Self::insert_id(&mut *conn, query)
+                        .await
+                        .map_err(unique_as(Conflict::AccountCreationToken))?;
+                    Ok(AccountCreationToken {
+                        id: flexiapi_domain::model::AccountCreationTokenId(id),
+                        token: new.token,
+                        used: false,
+                        account_id: None,
+                        ip: new.ip,
+                        user_agent: new.user_agent,
+                        created_at: now,
+                        expire_at,
+                    })
+                }
+
+                async fn creation_token(
+                    &self,
+                    token: &str,
+                ) -> StoreResult<Option<AccountCreationToken>> {
+                    let mut conn = self.conn().await?;
+                    Self::creation_token_in(&mut conn, token).await
+                }
+
+                async fn spend_creation_token(
+                    &self,
+                    token: &str,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Option<AccountCreationToken>> {
+                    let now = ts(now);
+                    let mut conn = self.conn().await?;
+                    // One conditional update decides the race; a used row never changes again,
+                    // so reading it back afterwards is safe.
+                    let result = sqlx::query(Self::sql(
+                        "UPDATE account_creation_tokens SET used = ?, updated_at = ? \
+                         WHERE token = ? AND used = ? AND (expire_at IS NULL OR expire_at > ?)",
+                    ))
+                    .bind(true)
+                    .bind(now)
+                    .bind(token)
+                    .bind(false)
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    if result.rows_affected() != 1 {
+                        return Ok(None);
+                    }
+                    Self::creation_token_in(&mut conn, token).await
+                }
+
+                async fn consume_creation_token(
+                    &self,
+                    token: &str,
+                    account_id: AccountId,
+                ) -> StoreResult<Option<AccountCreationToken>> {
+                    let mut conn = self.conn().await?;
+                    let exists: i64 =
+                        sqlx::query_scalar(Self::sql("SELECT COUNT(*) FROM accounts WHERE id = ?"))
+                            .bind(account_id.0)
+                            .fetch_one(&mut *conn)
+                            .await
+                            .map_err(store_error)?;
+                    if exists == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    let result = sqlx::query(Self::sql(
+                        "UPDATE account_creation_tokens SET used = ?, account_id = ? \
+                         WHERE token = ? AND used = ? AND account_id IS NULL",
+                    ))
+                    .bind(true)
+                    .bind(account_id.0)
+                    .bind(token)
+                    .bind(false)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(not_found_on_foreign_key)?;
+                    if result.rows_affected() != 1 {
+                        return Ok(None);
+                    }
+                    Self::creation_token_in(&mut conn, token).await
+                }
+            }
+
+            #[async_trait]
+            impl AccountTypeRepository for $storage {
+                async fn create_account_type(
+                    &self,
+                    key: &str,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<AccountType> {
+                    let now = ts(now);
+                    let mut conn = self.conn().await?;
+                    let query = sqlx::query(Self::insert_sql(
+                        "INSERT INTO account_types (\"key\", created_at, updated_at) VALUES (?, ?, ?)",
+                    ))
+                    .bind(key)
+                    .bind(now)
+                    .bind(now);
+                    let id = Self::insert_id(&mut *conn, query)
+                        .await
+                        .map_err(unique_as(Conflict::AccountTypeKey))?;
+                    Ok(AccountType {
+                        id: AccountTypeId(id),
+                        key: key.to_owned(),
+                    })
+                }
+
+                async fn list_account_types(&self) -> StoreResult<Vec<AccountType>> {
+                    let rows: Vec<AccountTypeRow> = sqlx::query_as(Self::sql(
+                        "SELECT id, \"key\" FROM account_types ORDER BY id",
+                    ))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(rows.into_iter().map(AccountType::from).collect())
+                }
+
+                async fn account_type(&self, id: AccountTypeId) -> StoreResult<Option<AccountType>> {
+                    let row: Option<AccountTypeRow> = sqlx::query_as(Self::sql(
+                        "SELECT id, \"key\" FROM account_types WHERE id = ?",
+                    ))
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(row.map(AccountType::from))
+                }
+
+                async fn update_account_type(
+                    &self,
+                    id: AccountTypeId,
+                    key: &str,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<AccountType> {
+                    sqlx::query(Self::sql(
+                        "UPDATE account_types SET \"key\" = ?, updated_at = ? WHERE id = ?",
+                    ))
+                    .bind(key)
+                    .bind(ts(now))
+                    .bind(id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unique_as(Conflict::AccountTypeKey))?;
+                    // Read back: MySQL reports 0 rows for an update that changed nothing.
+                    self.account_type(id).await?.ok_or(StoreError::NotFound)
+                }
+
+                async fn delete_account_type(&self, id: AccountTypeId) -> StoreResult<bool> {
+                    // Attachments go by cascade.
+                    Ok(sqlx::query(Self::sql("DELETE FROM account_types WHERE id = ?"))
+                        .bind(id.0)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(store_error)?
+                        .rows_affected()
+                        > 0)
+                }
+
+                async fn attach_account_type(
+                    &self,
+                    account_id: AccountId,
+                    type_id: AccountTypeId,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let now = ts(now);
+                    // The unique pair decides: a second attachment is refused by the database.
+                    let result = sqlx::query(Self::sql(
+                        "INSERT INTO account_account_type \
+                         (account_id, account_type_id, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                    ))
+                    .bind(account_id.0)
+                    .bind(type_id.0)
+                    .bind(now)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await;
+                    match result {
+                        Ok(_) => Ok(true),
+                        Err(e) if is_unique_violation(&e) => Ok(false),
+                        Err(e) => Err(not_found_on_foreign_key(e)),
+                    }
+                }
+
+                async fn detach_account_type(
+                    &self,
+                    account_id: AccountId,
+                    type_id: AccountTypeId,
+                ) -> StoreResult<bool> {
+                    Ok(sqlx::query(Self::sql(
+                        "DELETE FROM account_account_type WHERE account_id = ? AND account_type_id = ?",
+                    ))
+                    .bind(account_id.0)
+                    .bind(type_id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected()
+                        > 0)
+                }
+
+                async fn types_of(&self, account_id: AccountId) -> StoreResult<Vec<AccountType>> {
+                    let rows: Vec<AccountTypeRow> = sqlx::query_as(Self::sql(
+                        "SELECT t.id, t.\"key\" FROM account_types t \
+                         JOIN account_account_type l ON l.account_type_id = t.id \
+                         WHERE l.account_id = ? ORDER BY t.id",
+                    ))
+                    .bind(account_id.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(rows.into_iter().map(AccountType::from).collect())
+                }
+            }
+
+            #[async_trait]
+            impl AccountActionRepository for $storage {
+                async fn create_account_action(
+                    &self,
+                    account_id: AccountId,
+                    key: &str,
+                    code: &str,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<AccountAction> {
+                    let now = ts(now);
+                    let mut conn = self.conn().await?;
+                    let query = sqlx::query(Self::insert_sql(
+                        "INSERT INTO account_actions \
+                         (account_id, \"key\", code, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                    ))
+                    .bind(account_id.0)
+                    .bind(key)
+                    .bind(code)
+                    .bind(now)
+                    .bind(now);
+                    let id = Self::insert_id(&mut *conn, query)
+                        .await
+                        .map_err(not_found_on_foreign_key)?;
+                    Ok(AccountAction {
+                        id: AccountActionId(id),
+                        account_id,
+                        key: key.to_owned(),
+                        code: code.to_owned(),
+                    })
+                }
+
+                async fn account_actions(
+                    &self,
+                    account_id: AccountId,
+                ) -> StoreResult<Vec<AccountAction>> {
+                    let rows: Vec<AccountActionRow> = sqlx::query_as(Self::sql(
+                        "SELECT id, account_id, \"key\", code FROM account_actions \
+                         WHERE account_id = ? ORDER BY id",
+                    ))
+                    .bind(account_id.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(rows.into_iter().map(AccountAction::from).collect())
+                }
+
+                async fn account_action(
+                    &self,
+                    account_id: AccountId,
+                    id: AccountActionId,
+                ) -> StoreResult<Option<AccountAction>> {
+                    let row: Option<AccountActionRow> = sqlx::query_as(Self::sql(
+                        "SELECT id, account_id, \"key\", code FROM account_actions \
+                         WHERE id = ? AND account_id = ?",
+                    ))
+                    .bind(id.0)
+                    .bind(account_id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(row.map(AccountAction::from))
+                }
+
+                async fn update_account_action(
+                    &self,
+                    account_id: AccountId,
+                    id: AccountActionId,
+                    key: &str,
+                    code: &str,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<AccountAction> {
+                    sqlx::query(Self::sql(
+                        "UPDATE account_actions SET \"key\" = ?, code = ?, updated_at = ? \
+                         WHERE id = ? AND account_id = ?",
+                    ))
+                    .bind(key)
+                    .bind(code)
+                    .bind(ts(now))
+                    .bind(id.0)
+                    .bind(account_id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    // Read back: MySQL reports 0 rows for an update that changed nothing.
+                    self.account_action(account_id, id)
+                        .await?
+                        .ok_or(StoreError::NotFound)
+                }
+
+                async fn delete_account_action(
+                    &self,
+                    account_id: AccountId,
+                    id: AccountActionId,
+                ) -> StoreResult<bool> {
+                    Ok(sqlx::query(Self::sql(
+                        "DELETE FROM account_actions WHERE id = ? AND account_id = ?",
+                    ))
+                    .bind(id.0)
+                    .bind(account_id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected()
+                        > 0)
+                }
+            }
+
+            #[async_trait]
+            impl PhoneCountryRepository for $storage {
+                async fn list_phone_countries(&self) -> StoreResult<Vec<PhoneCountry>> {
+                    let rows: Vec<PhoneCountryRow> = sqlx::query_as(Self::sql(
+                        "SELECT code, country_code, activated FROM phone_countries ORDER BY code",
+                    ))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(rows.into_iter().map(PhoneCountry::from).collect())
+                }
+
+                async fn phone_country(&self, code: &str) -> StoreResult<Option<PhoneCountry>> {
+                    let row: Option<PhoneCountryRow> = sqlx::query_as(Self::sql(
+                        "SELECT code, country_code, activated FROM phone_countries WHERE code = ?",
+                    ))
+                    .bind(code)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(row.map(PhoneCountry::from))
+                }
+
+                async fn set_phone_countries_activated(
+                    &self,
+                    country_code: &str,
+                    activated: bool,
+                ) -> StoreResult<u64> {
+                    let mut tx = self.write().await?;
+                    // Counted rather than taken from rows-affected, which MySQL reports only
+                    // for rows whose value changed.
+                    let count: i64 = sqlx::query_scalar(Self::sql(
+                        "SELECT COUNT(*) FROM phone_countries WHERE country_code = ?",
+                    ))
+                    .bind(country_code)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                    sqlx::query(Self::sql(
+                        "UPDATE phone_countries SET activated = ? WHERE country_code = ?",
+                    ))
+                    .bind(activated)
+                    .bind(country_code)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                    tx.commit().await.map_err(store_error)?;
+                    Ok(u64::try_from(count).unwrap_or_default())
+                }
+            }
+
+            #[async_trait]
+            impl ContactRepository for $storage {
+                async fn add_contact(
+                    &self,
+                    account_id: AccountId,
+                    contact_id: AccountId,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let now = ts(now);
+                    // The unique pair decides: a second addition is refused by the database.
+                    let result = sqlx::query(Self::sql(
+                        "INSERT INTO contacts (account_id, contact_id, created_at, updated_at) \
+                         VALUES (?, ?, ?, ?)",
+                    ))
+                    .bind(account_id.0)
+                    .bind(contact_id.0)
+                    .bind(now)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await;
+                    match result {
+                        Ok(_) => Ok(true),
+                        Err(e) if is_unique_violation(&e) => Ok(false),
+                        Err(e) => Err(not_found_on_foreign_key(e)),
+                    }
+                }
+
+                async fn remove_contact(
+                    &self,
+                    account_id: AccountId,
+                    contact_id: AccountId,
+                ) -> StoreResult<bool> {
+                    Ok(sqlx::query(Self::sql(
+                        "DELETE FROM contacts WHERE account_id = ? AND contact_id = ?",
+                    ))
+                    .bind(account_id.0)
+                    .bind(contact_id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected()
+                        > 0)
+                }
+
+                async fn contacts_of(&self, account_id: AccountId) -> StoreResult<Vec<Account>> {
+                    let mut conn = self.conn().await?;
+                    let rows: Vec<AccountRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        account_columns!(),
+                        " FROM accounts WHERE id IN \
+                         (SELECT contact_id FROM contacts WHERE account_id = ?) ORDER BY id"
+                    )))
+                    .bind(account_id.0)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    Self::with_passwords(&mut conn, rows).await
                 }
             }
 

@@ -1,19 +1,23 @@
 //! Entities and value types.
 
 mod account;
+mod account_extras;
 mod api_key;
 mod auth_token;
 mod nonce;
 mod password;
+mod phone_country;
 mod sip_identity;
 mod space;
 mod tokens;
 
 pub use account::{Account, AccountChanges, AccountId, AccountQuery, NewAccount, Page};
+pub use account_extras::{AccountAction, AccountActionId, AccountType, AccountTypeId};
 pub use api_key::{ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey, hash_api_key};
 pub use auth_token::AuthToken;
 pub use nonce::DigestNonce;
 pub use password::{Password, PasswordAlgorithm, UnknownAlgorithm};
+pub use phone_country::{PHONE_COUNTRIES, PhoneCountry};
 pub use sip_identity::{Domain, SipIdentity, SipIdentityError, Username};
 pub use space::{
     DigestConfig, JwtAlgorithm, JwtConfig, NewSpace, Space, SpaceId, SpaceSettings,

@@ -1,0 +1,27 @@
+//! What hangs off an account besides its passwords: types (global labels) and DTMF actions.
+
+use super::AccountId;
+
+/// Database identifier of an account type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountTypeId(pub i64);
+
+/// A global label accounts can carry (e.g. `phone`, `door`); `key` is unique.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountType {
+    pub id: AccountTypeId,
+    pub key: String,
+}
+
+/// Database identifier of a DTMF action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountActionId(pub i64);
+
+/// A DTMF action of an account (intercom features): `code` to send for `key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountAction {
+    pub id: AccountActionId,
+    pub account_id: AccountId,
+    pub key: String,
+    pub code: String,
+}
