@@ -47,6 +47,31 @@ fn present(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// Longest text column the database keeps for an account's texts and dictionary entries.
+pub const MAX_TEXT_LENGTH: usize = 255;
+
+/// Refuses texts the database would not keep (a clear 422 rather than a storage failure).
+fn check_lengths(
+    display_name: Option<&str>,
+    dictionary: Option<&BTreeMap<String, String>>,
+    errors: &mut ValidationErrors,
+) {
+    let max = MAX_TEXT_LENGTH as u32;
+    if display_name.is_some_and(|d| d.chars().count() > MAX_TEXT_LENGTH) {
+        errors.add("display_name", Rule::MaxLength(max));
+    }
+    if let Some(entries) = dictionary {
+        for (key, value) in entries {
+            if key.is_empty()
+                || key.chars().count() > MAX_TEXT_LENGTH
+                || value.chars().count() > MAX_TEXT_LENGTH
+            {
+                errors.add(format!("dictionary.{key}"), Rule::MaxLength(max));
+            }
+        }
+    }
+}
+
 /// A phone number rather than a username: what `+33612345678` or `0612345678` look like.
 pub fn looks_like_phone_number(value: &str) -> bool {
     let digits = value.strip_prefix('+').unwrap_or(value);
@@ -190,7 +215,7 @@ impl Services {
         };
         let email = present(email);
         if let Some(e) = &email {
-            if !is_email(e) {
+            if !is_email(e) || e.chars().count() > MAX_TEXT_LENGTH {
                 errors.add("email", Rule::Email);
             } else if space.settings.unique_email
                 && self
@@ -260,6 +285,11 @@ impl Services {
         {
             errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
         }
+        check_lengths(
+            input.display_name.as_deref(),
+            input.dictionary.as_ref(),
+            &mut errors,
+        );
         errors.clone().into_result()?;
         let Some(username) = username else {
             return Err(errors.into());
@@ -351,6 +381,11 @@ impl Services {
             )
             .await?;
 
+        check_lengths(
+            input.display_name.as_deref(),
+            input.dictionary.as_ref(),
+            &mut errors,
+        );
         errors.clone().into_result()?;
         let (Some(username), Some(password)) = (username, password) else {
             return Err(errors.into());
