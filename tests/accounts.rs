@@ -514,7 +514,81 @@ async fn the_dictionary_and_the_provisioning_token_travel_with_the_account(store
     app.stop().await;
 }
 
+async fn dictionary_entries_are_set_read_and_removed_one_by_one(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let acc = app
+        .account("dic", "localhost", "secret123", &[Sha256], false)
+        .await;
+    let base = format!("/api/accounts/{}/dictionary", acc.id.0);
+    let call = |method: Method, path: String, body: Option<serde_json::Value>| {
+        let mut req = app
+            .request(method, "localhost", &path)
+            .header("x-api-key", &app.admin_key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send()
+    };
+    let set = call(
+        Method::POST,
+        format!("{base}/theme"),
+        Some(json!({"value": "dark"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(set.status(), 201);
+    assert_eq!(json(set).await, json!({"value": "dark"}));
+    call(
+        Method::POST,
+        format!("{base}/lang"),
+        Some(json!({"value": "fr"})),
+    )
+    .await
+    .unwrap();
+    let replaced = call(
+        Method::POST,
+        format!("{base}/theme"),
+        Some(json!({"value": "light"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(replaced.status(), 201);
+    let all = call(Method::GET, base.clone(), None).await.unwrap();
+    assert_eq!(json(all).await, json!({"lang": "fr", "theme": "light"}));
+    let one = call(Method::GET, format!("{base}/theme"), None)
+        .await
+        .unwrap();
+    assert_eq!(json(one).await, json!({"value": "light"}));
+    let absent = call(Method::GET, format!("{base}/nope"), None)
+        .await
+        .unwrap();
+    assert_eq!(json(absent).await, json!({"value": null}));
+    let missing = call(Method::POST, format!("{base}/x"), Some(json!({})))
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 422);
+    assert!(json(missing).await["errors"]["value"].is_array());
+    let removed = call(Method::DELETE, format!("{base}/lang"), None)
+        .await
+        .unwrap();
+    assert_eq!(removed.text().await.unwrap(), "1");
+    let again = call(Method::DELETE, format!("{base}/lang"), None)
+        .await
+        .unwrap();
+    assert_eq!(again.text().await.unwrap(), "0");
+    let cleared = call(Method::DELETE, base.clone(), None).await.unwrap();
+    assert_eq!(cleared.text().await.unwrap(), "1");
+    let empty = call(Method::GET, base.clone(), None).await.unwrap();
+    assert_eq!(json(empty).await, json!({}));
+    let shown = call(Method::GET, format!("/api/accounts/{}", acc.id.0), None)
+        .await
+        .unwrap();
+    assert_eq!(json(shown).await["dictionary"], json!({}));
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
+    dictionary_entries_are_set_read_and_removed_one_by_one,
     the_dictionary_and_the_provisioning_token_travel_with_the_account,
     put_replaces_the_account_as_the_original_does,
     accounts_are_found_by_sip_address_and_email_and_resolved,

@@ -29,6 +29,7 @@ type Apis = (
     api::ping::PingApi,
     api::accounts::AccountsApi,
     api::api_keys::ApiKeysApi,
+    api::dictionary::DictionaryApi,
     api::spaces::SpacesApi,
 );
 
@@ -38,6 +39,7 @@ fn service() -> OpenApiService<Apis, ()> {
             api::ping::PingApi,
             api::accounts::AccountsApi,
             api::api_keys::ApiKeysApi,
+            api::dictionary::DictionaryApi,
             api::spaces::SpacesApi,
         ),
         "flexiapi",

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod dictionary;
 pub mod ping;
 pub mod spaces;
 
