@@ -587,7 +587,140 @@ async fn dictionary_entries_are_set_read_and_removed_one_by_one(store: Store) {
     app.stop().await;
 }
 
+async fn account_types_are_managed_and_attached(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let acc = app
+        .account("typed", "localhost", "secret123", &[Sha256], false)
+        .await;
+    let call = |method: Method, path: String, body: Option<serde_json::Value>| {
+        let mut req = app
+            .request(method, "localhost", &path)
+            .header("x-api-key", &app.admin_key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send()
+    };
+    let created = call(
+        Method::POST,
+        "/api/account_types".into(),
+        Some(json!({"key": "premium"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status(), 201);
+    let kind = json(created).await;
+    assert_eq!(kind["key"], "premium");
+    let id = kind["id"].as_i64().unwrap();
+    let dup = call(
+        Method::POST,
+        "/api/account_types".into(),
+        Some(json!({"key": "premium"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(dup.status(), 422);
+    let bad = call(
+        Method::POST,
+        "/api/account_types".into(),
+        Some(json!({"key": "Not Valid"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        json(bad).await["errors"]["key"][0],
+        "The key may only contain lower-case letters, digits, dashes and underscores."
+    );
+    let renamed = call(
+        Method::PUT,
+        format!("/api/account_types/{id}"),
+        Some(json!({"key": "gold"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(json(renamed).await["key"], "gold");
+    assert_eq!(
+        json(
+            call(Method::GET, format!("/api/account_types/{id}"), None)
+                .await
+                .unwrap()
+        )
+        .await["key"],
+        "gold"
+    );
+
+    let attach = format!("/api/accounts/{}/types/{id}", acc.id.0);
+    assert_eq!(
+        call(Method::POST, attach.clone(), None)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        call(Method::POST, attach.clone(), None)
+            .await
+            .unwrap()
+            .status(),
+        403,
+        "already attached"
+    );
+    let shown = json(
+        call(Method::GET, format!("/api/accounts/{}", acc.id.0), None)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(shown["types"], json!([{"id": id, "key": "gold"}]));
+    assert_eq!(
+        call(
+            Method::POST,
+            format!("/api/accounts/{}/types/999999", acc.id.0),
+            None
+        )
+        .await
+        .unwrap()
+        .status(),
+        404
+    );
+    assert_eq!(
+        call(Method::DELETE, attach.clone(), None)
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "1"
+    );
+    assert_eq!(
+        call(Method::DELETE, attach.clone(), None)
+            .await
+            .unwrap()
+            .status(),
+        403,
+        "not attached"
+    );
+    assert_eq!(
+        call(Method::DELETE, format!("/api/account_types/{id}"), None)
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "1"
+    );
+    assert_eq!(
+        call(Method::GET, format!("/api/account_types/{id}"), None)
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
+    account_types_are_managed_and_attached,
     dictionary_entries_are_set_read_and_removed_one_by_one,
     the_dictionary_and_the_provisioning_token_travel_with_the_account,
     put_replaces_the_account_as_the_original_does,

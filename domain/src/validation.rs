@@ -34,6 +34,8 @@ pub enum Rule {
     PublicKey,
     AtLeastCurrentCount,
     IncorrectOldPassword,
+    /// Lower-case letters, digits, `-` and `_` only.
+    AlphaDash,
 }
 
 /// One broken rule on one field, named as the client sent it.
@@ -80,4 +82,13 @@ impl ValidationErrors {
     pub fn into_result(self) -> Result<(), Self> {
         if self.is_empty() { Ok(()) } else { Err(self) }
     }
+}
+
+/// Lower-case letters, digits, `-` and `_`, at least one character (the original's
+/// `alpha_dash` + lowercase rules for keys).
+pub fn is_alpha_dash(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }

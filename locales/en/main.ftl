@@ -72,6 +72,8 @@ space-full = The space has reached its maximum number of accounts.
 space-not-found = Space not found.
 sip-address-not-found = SIP address not found.
 email-not-found = Email address not found.
+type-already-attached = This type is already attached to the account.
+type-not-attached = This type is not attached to the account.
 account-not-found = Account not found.
 
 ## Validation
@@ -107,3 +109,4 @@ validation-jwt-config = The { $attribute } is not a valid JWT configuration.
 validation-public-key = The { $attribute } is not a usable PEM public key for the listed algorithms.
 validation-at-least-current-count = The { $attribute } cannot be lower than the current number of accounts.
 validation-incorrect-old-password = The { $attribute } is incorrect.
+validation-alpha-dash = The { $attribute } may only contain lower-case letters, digits, dashes and underscores.

@@ -72,6 +72,8 @@ space-full = L'espace a atteint son nombre maximal de comptes.
 space-not-found = Espace introuvable.
 sip-address-not-found = Adresse SIP introuvable.
 email-not-found = Adresse e-mail introuvable.
+type-already-attached = Ce type est déjà associé au compte.
+type-not-attached = Ce type n'est pas associé au compte.
 account-not-found = Compte introuvable.
 
 ## Validation
@@ -107,3 +109,4 @@ validation-jwt-config = Le champ { $attribute } n'est pas une configuration JWT 
 validation-public-key = Le champ { $attribute } n'est pas une clé publique PEM utilisable pour les algorithmes indiqués.
 validation-at-least-current-count = Le champ { $attribute } ne peut pas être inférieur au nombre actuel de comptes.
 validation-incorrect-old-password = Le champ { $attribute } est incorrect.
+validation-alpha-dash = Le champ { $attribute } ne peut contenir que des lettres minuscules, des chiffres, des tirets et des tirets bas.

@@ -229,6 +229,7 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::PublicKey => m("validation-public-key"),
         Rule::AtLeastCurrentCount => m("validation-at-least-current-count"),
         Rule::IncorrectOldPassword => m("validation-incorrect-old-password"),
+        Rule::AlphaDash => m("validation-alpha-dash"),
     }
 }
 
@@ -403,6 +404,8 @@ pub const MESSAGE_IDS: &[&str] = &[
     "account-not-found",
     "sip-address-not-found",
     "email-not-found",
+    "type-already-attached",
+    "type-not-attached",
     "validation-failed",
     "validation-more-errors",
 ];

@@ -30,6 +30,7 @@ type Apis = (
     api::accounts::AccountsApi,
     api::api_keys::ApiKeysApi,
     api::dictionary::DictionaryApi,
+    api::account_types::AccountTypesApi,
     api::spaces::SpacesApi,
 );
 
@@ -40,6 +41,7 @@ fn service() -> OpenApiService<Apis, ()> {
             api::accounts::AccountsApi,
             api::api_keys::ApiKeysApi,
             api::dictionary::DictionaryApi,
+            api::account_types::AccountTypesApi,
             api::spaces::SpacesApi,
         ),
         "flexiapi",

@@ -100,6 +100,7 @@ fn every_message_id_the_code_uses_exists_in_every_language() {
         Rule::PublicKey,
         Rule::AtLeastCurrentCount,
         Rule::IncorrectOldPassword,
+        Rule::AlphaDash,
     ];
     let ids: Vec<&str> = MESSAGE_IDS
         .iter()

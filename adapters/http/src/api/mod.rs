@@ -1,5 +1,6 @@
 //! The API's operations, grouped by resource, and the JSON shapes they answer.
 
+pub mod account_types;
 pub mod accounts;
 pub mod api_keys;
 pub mod dictionary;
@@ -59,6 +60,12 @@ pub(crate) async fn account_object(
     let storage = &state(req)?.services.storage;
     let mut object = AccountObject::from(account);
     object.dictionary = storage.dictionary_of(account.id).await?;
+    object.types = storage
+        .types_of(account.id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     object.provisioning_token = storage
         .current_provisioning_token(account.id)
         .await?
@@ -101,6 +108,8 @@ pub struct AccountObject {
     pub sip_uri: String,
     pub passwords: Vec<PasswordObject>,
     pub dictionary: BTreeMap<String, String>,
+    /// Account types attached to the account.
+    pub types: Vec<account_types::AccountTypeObject>,
     #[oai(nullable)]
     pub provisioning_token: Option<String>,
     #[oai(nullable)]
@@ -133,6 +142,7 @@ impl From<&Account> for AccountObject {
                 })
                 .collect(),
             dictionary: BTreeMap::new(),
+            types: Vec::new(),
             provisioning_token: None,
             provisioning_token_expire_at: None,
             created_at: timestamp(a.created_at),
@@ -161,6 +171,7 @@ impl poem_openapi::types::Example for AccountObject {
                 algorithm: "SHA-256".into(),
             }],
             dictionary: BTreeMap::new(),
+            types: Vec::new(),
             provisioning_token: None,
             provisioning_token_expire_at: None,
             created_at: "2026-01-01T10:00:00.000000Z".into(),
