@@ -719,7 +719,94 @@ async fn account_types_are_managed_and_attached(store: Store) {
     app.stop().await;
 }
 
+async fn dtmf_actions_need_a_dtmf_protocol(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let acc = app
+        .account("dtmf", "localhost", "secret123", &[Sha256], false)
+        .await;
+    let base = format!("/api/accounts/{}/actions", acc.id.0);
+    let call = |method: Method, path: String, body: Option<serde_json::Value>| {
+        let mut req = app
+            .request(method, "localhost", &path)
+            .header("x-api-key", &app.admin_key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send()
+    };
+    let refused = call(Method::GET, base.clone(), None).await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        json(refused).await["message"],
+        "DTMF Protocol must be configured."
+    );
+    app.edit_account(&acc, |c| c.dtmf_protocol = Some("rfc2833".into()))
+        .await;
+
+    let created = call(
+        Method::POST,
+        base.clone(),
+        Some(json!({"key": "door", "code": "1234"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status(), 201);
+    let action = json(created).await;
+    let id = action["id"].as_i64().unwrap();
+    assert_eq!(action["code"], "1234");
+    let invalid = call(Method::POST, base.clone(), Some(json!({"key": "Door"})))
+        .await
+        .unwrap();
+    let invalid = json(invalid).await;
+    assert!(invalid["errors"]["key"].is_array() && invalid["errors"]["code"].is_array());
+    let updated = call(
+        Method::PUT,
+        format!("{base}/{id}"),
+        Some(json!({"key": "gate", "code": "42"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(json(updated).await["key"], "gate");
+    assert_eq!(
+        json(
+            call(Method::GET, format!("{base}/{id}"), None)
+                .await
+                .unwrap()
+        )
+        .await["code"],
+        "42"
+    );
+    let shown = json(
+        call(Method::GET, format!("/api/accounts/{}", acc.id.0), None)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        shown["actions"],
+        json!([{"id": id, "key": "gate", "code": "42"}])
+    );
+    assert_eq!(
+        call(Method::DELETE, format!("{base}/{id}"), None)
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "1"
+    );
+    assert_eq!(
+        call(Method::GET, format!("{base}/{id}"), None)
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
+    dtmf_actions_need_a_dtmf_protocol,
     account_types_are_managed_and_attached,
     dictionary_entries_are_set_read_and_removed_one_by_one,
     the_dictionary_and_the_provisioning_token_travel_with_the_account,

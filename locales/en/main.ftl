@@ -74,6 +74,7 @@ sip-address-not-found = SIP address not found.
 email-not-found = Email address not found.
 type-already-attached = This type is already attached to the account.
 type-not-attached = This type is not attached to the account.
+dtmf-protocol-required = DTMF Protocol must be configured.
 account-not-found = Account not found.
 
 ## Validation

@@ -74,6 +74,7 @@ sip-address-not-found = Adresse SIP introuvable.
 email-not-found = Adresse e-mail introuvable.
 type-already-attached = Ce type est déjà associé au compte.
 type-not-attached = Ce type n'est pas associé au compte.
+dtmf-protocol-required = Le protocole DTMF doit être configuré.
 account-not-found = Compte introuvable.
 
 ## Validation

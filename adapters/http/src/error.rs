@@ -405,6 +405,7 @@ pub const MESSAGE_IDS: &[&str] = &[
     "sip-address-not-found",
     "email-not-found",
     "type-already-attached",
+    "dtmf-protocol-required",
     "type-not-attached",
     "validation-failed",
     "validation-more-errors",

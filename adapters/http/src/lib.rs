@@ -31,6 +31,7 @@ type Apis = (
     api::api_keys::ApiKeysApi,
     api::dictionary::DictionaryApi,
     api::account_types::AccountTypesApi,
+    api::actions::ActionsApi,
     api::spaces::SpacesApi,
 );
 
@@ -42,6 +43,7 @@ fn service() -> OpenApiService<Apis, ()> {
             api::api_keys::ApiKeysApi,
             api::dictionary::DictionaryApi,
             api::account_types::AccountTypesApi,
+            api::actions::ActionsApi,
             api::spaces::SpacesApi,
         ),
         "flexiapi",

@@ -2,6 +2,7 @@
 
 pub mod account_types;
 pub mod accounts;
+pub mod actions;
 pub mod api_keys;
 pub mod dictionary;
 pub mod ping;
@@ -66,6 +67,14 @@ pub(crate) async fn account_object(
         .into_iter()
         .map(Into::into)
         .collect();
+    if account.dtmf_protocol.is_some() {
+        object.actions = storage
+            .account_actions(account.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
+    }
     object.provisioning_token = storage
         .current_provisioning_token(account.id)
         .await?
@@ -110,6 +119,8 @@ pub struct AccountObject {
     pub dictionary: BTreeMap<String, String>,
     /// Account types attached to the account.
     pub types: Vec<account_types::AccountTypeObject>,
+    /// DTMF actions; always empty without a `dtmf_protocol`.
+    pub actions: Vec<actions::ActionObject>,
     #[oai(nullable)]
     pub provisioning_token: Option<String>,
     #[oai(nullable)]
@@ -143,6 +154,7 @@ impl From<&Account> for AccountObject {
                 .collect(),
             dictionary: BTreeMap::new(),
             types: Vec::new(),
+            actions: Vec::new(),
             provisioning_token: None,
             provisioning_token_expire_at: None,
             created_at: timestamp(a.created_at),
@@ -172,6 +184,7 @@ impl poem_openapi::types::Example for AccountObject {
             }],
             dictionary: BTreeMap::new(),
             types: Vec::new(),
+            actions: Vec::new(),
             provisioning_token: None,
             provisioning_token_expire_at: None,
             created_at: "2026-01-01T10:00:00.000000Z".into(),

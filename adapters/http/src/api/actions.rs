@@ -1,0 +1,226 @@
+//! DTMF actions of an account (Admin): only for accounts with a `dtmf_protocol`.
+
+use flexiapi_domain::model::{Account, AccountAction, AccountActionId, AccountId};
+use flexiapi_domain::validation::{Rule, ValidationErrors, is_alpha_dash};
+use poem::Request;
+use poem::http::StatusCode;
+use poem_openapi::param::Path;
+use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::{ApiTags, request_space, state};
+use crate::auth::AdminCaller;
+use crate::error::ApiError;
+
+pub struct ActionsApi;
+
+/// A DTMF action.
+#[derive(Debug, Object)]
+pub struct ActionObject {
+    pub id: i64,
+    pub key: String,
+    pub code: String,
+}
+
+impl From<AccountAction> for ActionObject {
+    fn from(a: AccountAction) -> Self {
+        Self {
+            id: a.id.0,
+            key: a.key,
+            code: a.code,
+        }
+    }
+}
+
+/// `POST`/`PUT .../actions` body.
+#[derive(Debug, Object)]
+pub struct ActionInput {
+    /// Lower-case letters, digits, `-` and `_`.
+    #[oai(nullable)]
+    pub key: Option<String>,
+    /// Lower-case letters and digits.
+    #[oai(nullable)]
+    pub code: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum ActionCreated {
+    #[oai(status = 201)]
+    Created(Json<ActionObject>),
+}
+
+/// The account, which must be of this space and have a DTMF protocol.
+async fn dtmf_account(req: &Request, id: i64) -> Result<Account, ApiError> {
+    let account = state(req)?
+        .services
+        .account_in_space(AccountId(id), request_space(req)?)
+        .await?;
+    if account.dtmf_protocol.is_none() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "dtmf-protocol-required",
+        ));
+    }
+    Ok(account)
+}
+
+fn valid(input: ActionInput) -> Result<(String, String), ApiError> {
+    let mut errors = ValidationErrors::new();
+    let key = input.key.map(|k| k.trim().to_owned()).unwrap_or_default();
+    let code = input.code.map(|c| c.trim().to_owned()).unwrap_or_default();
+    if key.is_empty() {
+        errors.add("key", Rule::Required);
+    } else if !is_alpha_dash(&key) || key.len() > 255 {
+        errors.add("key", Rule::AlphaDash);
+    }
+    if code.is_empty() {
+        errors.add("code", Rule::Required);
+    } else if !code
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        || code.len() > 255
+    {
+        errors.add("code", Rule::AlphaDash);
+    }
+    errors
+        .into_result()
+        .map(|()| (key, code))
+        .map_err(|e| ApiError::validation(&e))
+}
+
+#[OpenApi]
+impl ActionsApi {
+    /// List an account's DTMF actions
+    ///
+    /// Access: Admin. 403 when the account has no `dtmf_protocol`.
+    #[oai(
+        path = "/accounts/:id/actions",
+        method = "get",
+        tag = "ApiTags::Accounts",
+        operation_id = "listActions"
+    )]
+    async fn list(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+    ) -> Result<Json<Vec<ActionObject>>, ApiError> {
+        let account = dtmf_account(req, id.0).await?;
+        let actions = state(req)?
+            .services
+            .storage
+            .account_actions(account.id)
+            .await?;
+        Ok(Json(actions.into_iter().map(Into::into).collect()))
+    }
+
+    /// Create a DTMF action
+    ///
+    /// Access: Admin. `key` and `code` are required.
+    #[oai(
+        path = "/accounts/:id/actions",
+        method = "post",
+        tag = "ApiTags::Accounts",
+        operation_id = "createAction"
+    )]
+    async fn create(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+        body: Json<ActionInput>,
+    ) -> Result<ActionCreated, ApiError> {
+        let account = dtmf_account(req, id.0).await?;
+        let (key, code) = valid(body.0)?;
+        let services = &state(req)?.services;
+        let action = services
+            .storage
+            .create_account_action(account.id, &key, &code, services.now())
+            .await?;
+        Ok(ActionCreated::Created(Json(action.into())))
+    }
+
+    /// Show a DTMF action
+    ///
+    /// Access: Admin.
+    #[oai(
+        path = "/accounts/:id/actions/:action_id",
+        method = "get",
+        tag = "ApiTags::Accounts",
+        operation_id = "getAction"
+    )]
+    async fn show(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+        action_id: Path<i64>,
+    ) -> Result<Json<ActionObject>, ApiError> {
+        let account = dtmf_account(req, id.0).await?;
+        let action = state(req)?
+            .services
+            .storage
+            .account_action(account.id, AccountActionId(action_id.0))
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        Ok(Json(action.into()))
+    }
+
+    /// Update a DTMF action
+    ///
+    /// Access: Admin.
+    #[oai(
+        path = "/accounts/:id/actions/:action_id",
+        method = "put",
+        tag = "ApiTags::Accounts",
+        operation_id = "updateAction"
+    )]
+    async fn update(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+        action_id: Path<i64>,
+        body: Json<ActionInput>,
+    ) -> Result<Json<ActionObject>, ApiError> {
+        let account = dtmf_account(req, id.0).await?;
+        let (key, code) = valid(body.0)?;
+        let services = &state(req)?.services;
+        let action = services
+            .storage
+            .update_account_action(
+                account.id,
+                AccountActionId(action_id.0),
+                &key,
+                &code,
+                services.now(),
+            )
+            .await?;
+        Ok(Json(action.into()))
+    }
+
+    /// Delete a DTMF action
+    ///
+    /// Access: Admin. Answers `1`, or `0` when it did not exist.
+    #[oai(
+        path = "/accounts/:id/actions/:action_id",
+        method = "delete",
+        tag = "ApiTags::Accounts",
+        operation_id = "deleteAction"
+    )]
+    async fn delete(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+        action_id: Path<i64>,
+    ) -> Result<PlainText<&'static str>, ApiError> {
+        let account = dtmf_account(req, id.0).await?;
+        let deleted = state(req)?
+            .services
+            .storage
+            .delete_account_action(account.id, AccountActionId(action_id.0))
+            .await?;
+        Ok(PlainText(if deleted { "1" } else { "0" }))
+    }
+}
