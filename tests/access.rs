@@ -49,6 +49,7 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/api/accounts/{account}/api_keys", "admin"),
     ("DELETE", "/api/accounts/{account}/api_keys/0", "admin"),
     ("GET", "/api/spaces", "super"),
+    ("POST", "/api/phone_countries/FR/deactivate", "super"),
     ("GET", "/api/spaces/a.example.org", "super"),
     ("DELETE", "/api/accounts/me", "user"),
 ];

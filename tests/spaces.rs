@@ -869,3 +869,63 @@ fn spaces_are_listed_updated_and_deleted_from_the_command_line() {
         "b.example.org\tapi.b.example.org\tBees\tfalse\t-\n"
     );
 }
+
+async fn phone_countries_are_listed_and_switched_by_dialling_code(store: crate::helpers::Store) {
+    let app = TestApp::spawn_on(store).await;
+    let list = app
+        .get("localhost", "/api/phone_countries")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200, "public");
+    let list: serde_json::Value = list.json().await.unwrap();
+    let countries = list.as_array().unwrap();
+    assert!(countries.len() > 200);
+    assert!(countries.iter().all(|c| c["activated"] == false));
+    let us = countries.iter().find(|c| c["code"] == "US").unwrap();
+    let sharing = countries
+        .iter()
+        .filter(|c| c["country_code"] == us["country_code"])
+        .count();
+    let resp = app
+        .request(
+            Method::POST,
+            "localhost",
+            "/api/phone_countries/us/activate",
+        )
+        .header("x-api-key", &app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), sharing.to_string());
+    let list: serde_json::Value = app
+        .get("localhost", "/api/phone_countries")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ca = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "CA")
+        .unwrap();
+    assert_eq!(ca["activated"], true, "Canada shares +1");
+    let unknown = app
+        .request(
+            Method::POST,
+            "localhost",
+            "/api/phone_countries/zz/deactivate",
+        )
+        .header("x-api-key", &app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    app.stop().await;
+}
+
+crate::on_memory_and_sqlite!(phone_countries_are_listed_and_switched_by_dialling_code);

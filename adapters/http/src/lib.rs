@@ -32,6 +32,7 @@ type Apis = (
     api::dictionary::DictionaryApi,
     api::account_types::AccountTypesApi,
     api::actions::ActionsApi,
+    api::phone_countries::PhoneCountriesApi,
     api::spaces::SpacesApi,
 );
 
@@ -44,6 +45,7 @@ fn service() -> OpenApiService<Apis, ()> {
             api::dictionary::DictionaryApi,
             api::account_types::AccountTypesApi,
             api::actions::ActionsApi,
+            api::phone_countries::PhoneCountriesApi,
             api::spaces::SpacesApi,
         ),
         "flexiapi",

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod actions;
 pub mod api_keys;
 pub mod dictionary;
+pub mod phone_countries;
 pub mod ping;
 pub mod spaces;
 
