@@ -520,15 +520,7 @@ async fn dictionary_entries_are_set_read_and_removed_one_by_one(store: Store) {
         .account("dic", "localhost", "secret123", &[Sha256], false)
         .await;
     let base = format!("/api/accounts/{}/dictionary", acc.id.0);
-    let call = |method: Method, path: String, body: Option<serde_json::Value>| {
-        let mut req = app
-            .request(method, "localhost", &path)
-            .header("x-api-key", &app.admin_key);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        req.send()
-    };
+    let call = |method, path, body| app.admin_call(method, path, body);
     let set = call(
         Method::POST,
         format!("{base}/theme"),
@@ -592,15 +584,7 @@ async fn account_types_are_managed_and_attached(store: Store) {
     let acc = app
         .account("typed", "localhost", "secret123", &[Sha256], false)
         .await;
-    let call = |method: Method, path: String, body: Option<serde_json::Value>| {
-        let mut req = app
-            .request(method, "localhost", &path)
-            .header("x-api-key", &app.admin_key);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        req.send()
-    };
+    let call = |method, path, body| app.admin_call(method, path, body);
     let created = call(
         Method::POST,
         "/api/account_types".into(),
@@ -725,15 +709,7 @@ async fn dtmf_actions_need_a_dtmf_protocol(store: Store) {
         .account("dtmf", "localhost", "secret123", &[Sha256], false)
         .await;
     let base = format!("/api/accounts/{}/actions", acc.id.0);
-    let call = |method: Method, path: String, body: Option<serde_json::Value>| {
-        let mut req = app
-            .request(method, "localhost", &path)
-            .header("x-api-key", &app.admin_key);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        req.send()
-    };
+    let call = |method, path, body| app.admin_call(method, path, body);
     let refused = call(Method::GET, base.clone(), None).await.unwrap();
     assert_eq!(refused.status(), 403);
     assert_eq!(

@@ -239,6 +239,22 @@ impl TestApp {
         self.request(reqwest::Method::GET, host, path)
     }
 
+    /// Sends `method path` on `localhost` with the super admin's key and an optional JSON body.
+    pub fn admin_call(
+        &self,
+        method: reqwest::Method,
+        path: String,
+        body: Option<serde_json::Value>,
+    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
+        let mut req = self
+            .request(method, "localhost", &path)
+            .header("x-api-key", &self.admin_key);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send()
+    }
+
     pub fn request(
         &self,
         method: reqwest::Method,
