@@ -235,7 +235,16 @@ impl Authenticator {
         }
     }
 
-    async fn with_space(&self, account: Account) -> Result<(Account, Space), AuthError> {
+    /// The account with its space. Most callers belong to the request's space, which the HTTP
+    /// layer has already loaded: reuse it rather than query it again on every request.
+    async fn with_space(
+        &self,
+        account: Account,
+        request_space: &Space,
+    ) -> Result<(Account, Space), AuthError> {
+        if account.domain == request_space.domain {
+            return Ok((account, request_space.clone()));
+        }
         let space = self
             .storage
             .space_by_domain(&account.domain)
@@ -268,7 +277,7 @@ impl Authenticator {
             jwt::JwtSubject::None => None,
         };
         let (account, account_space) = self
-            .with_space(account.ok_or(AuthError::JwtUnknownAccount)?)
+            .with_space(account.ok_or(AuthError::JwtUnknownAccount)?, ctx.space)
             .await?;
         Ok(Authenticated {
             account,
@@ -312,7 +321,7 @@ impl Authenticator {
             .await?
             .ok_or(AuthError::InvalidApiKey)?;
         self.usage.record(stored.id, now);
-        let (account, account_space) = self.with_space(account).await?;
+        let (account, account_space) = self.with_space(account, ctx.space).await?;
         Ok(Authenticated {
             account,
             account_space,
@@ -324,13 +333,17 @@ impl Authenticator {
         })
     }
 
-    async fn digest_target(&self, identity: SipIdentity) -> Result<DigestTarget, AuthError> {
+    async fn digest_target(
+        &self,
+        identity: SipIdentity,
+        request_space: &Space,
+    ) -> Result<DigestTarget, AuthError> {
         let account = self
             .storage
             .account_by_identity(&identity.username, &identity.domain)
             .await?;
         let account = match account {
-            Some(a) => Some(self.with_space(a).await?),
+            Some(a) => Some(self.with_space(a, request_space).await?),
             None => None,
         };
         let (realm, algorithms) = match &account {
@@ -401,7 +414,7 @@ impl Authenticator {
             .filter(|f| !f.trim().is_empty())
             .ok_or(AuthError::MissingFrom)?;
         let identity = SipIdentity::parse_from_header(from).map_err(|_| AuthError::InvalidFrom)?;
-        let target = self.digest_target(identity).await?;
+        let target = self.digest_target(identity, ctx.space).await?;
 
         let Some(authorization) = authorization else {
             let challenges = self.issue_challenges(&target, ctx.ip, false).await?;
