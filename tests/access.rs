@@ -51,6 +51,8 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("GET", "/api/spaces", "super"),
     ("POST", "/api/phone_countries/FR/deactivate", "super"),
     ("GET", "/api/spaces/a.example.org", "super"),
+    ("POST", "/api/account_creation_tokens", "admin"),
+    ("POST", "/api/account_creation_tokens/consume", "user"),
     ("DELETE", "/api/accounts/me", "user"),
 ];
 

@@ -24,6 +24,15 @@ async fn create(
 
 async fn an_admin_creates_an_account_that_can_then_authenticate(store: Store) {
     let app = TestApp::spawn_on(store).await;
+    let activated = app
+        .admin_call(
+            Method::POST,
+            "/api/phone_countries/FR/activate".into(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(activated.status(), 200);
     let resp = create(
         &app,
         &app.admin_key,
@@ -230,6 +239,36 @@ async fn a_full_space_refuses_new_accounts(store: Store) {
         json(full).await["message"],
         "The space has reached its maximum number of accounts."
     );
+    app.stop().await;
+}
+
+async fn concurrent_creations_never_exceed_max_accounts(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    // The bootstrap admin is one account; five more fit.
+    app.edit_space("localhost", |s| s.max_accounts = 6).await;
+    let requests = (0..20).map(|i| {
+        app.request(Method::POST, "localhost", "/api/accounts")
+            .header("x-api-key", &app.admin_key)
+            .json(&json!({"username": format!("rush{i}"), "password": "secret123"}))
+    });
+    let statuses = crate::creation_tokens::statuses_of_concurrent(requests).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 403).count(),
+        15,
+        "{statuses:?}"
+    );
+    let count = app
+        .services
+        .storage
+        .count_accounts(&flexiapi_domain::model::Domain::parse("localhost").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(count, 6);
     app.stop().await;
 }
 
@@ -794,6 +833,7 @@ crate::on_memory_and_sqlite!(
     every_broken_rule_is_reported_on_its_field,
     a_deleted_username_cannot_be_registered_again,
     a_full_space_refuses_new_accounts,
+    concurrent_creations_never_exceed_max_accounts,
     only_super_admins_choose_another_space,
     flags_are_switched_and_accounts_of_other_spaces_are_not_found,
 );

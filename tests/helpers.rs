@@ -83,6 +83,15 @@ impl TestApp {
         Self::spawn_full(store, |_| {}, clock).await
     }
 
+    /// A server with `tweak` applied to its configuration and whose time is `clock`'s.
+    pub async fn spawn_with_config_and_clock(
+        store: Store,
+        tweak: impl FnOnce(&mut Config),
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self::spawn_full(store, tweak, clock).await
+    }
+
     async fn spawn_full(
         store: Store,
         tweak: impl FnOnce(&mut Config),

@@ -21,6 +21,8 @@ pub struct FileConfig {
     pub nonce_expiration_seconds: Option<i64>,
     pub nonce_max_uses: Option<i64>,
     pub max_body_bytes: Option<usize>,
+    /// 0 (the default): creation tokens never expire.
+    pub account_creation_token_expiration_minutes: Option<i64>,
 }
 
 /// The validated configuration.
@@ -33,6 +35,7 @@ pub struct Config {
     pub nonce_expiration_seconds: i64,
     pub nonce_max_uses: i64,
     pub max_body_bytes: usize,
+    pub account_creation_token_expiration_minutes: i64,
 }
 
 impl Config {
@@ -67,6 +70,9 @@ impl Config {
             nonce_expiration_seconds: file_config.nonce_expiration_seconds.unwrap_or(3600),
             nonce_max_uses: file_config.nonce_max_uses.unwrap_or(10_000),
             max_body_bytes: file_config.max_body_bytes.unwrap_or(1024 * 1024),
+            account_creation_token_expiration_minutes: file_config
+                .account_creation_token_expiration_minutes
+                .unwrap_or(0),
         };
         if config.api_key_expiration_minutes <= 0 {
             bail!("api_key_expiration_minutes must be positive");

@@ -18,7 +18,7 @@ use flexiapi_adapters_memory::MemoryStorage;
 use flexiapi_adapters_sql::SqlDatabase;
 use flexiapi_domain::auth::{AuthSettings, Authenticator};
 use flexiapi_domain::ports::{Clock, Storage, TokenSource};
-use flexiapi_domain::service::{BootstrapCredentials, Services};
+use flexiapi_domain::service::{BootstrapCredentials, ServiceSettings, Services};
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use rand::Rng;
@@ -131,7 +131,13 @@ impl Application {
         let languages = Languages::new(&config.languages).map_err(anyhow::Error::msg)?;
         let database = Database::open(&config.database).await?;
         database.migrate().await?;
-        let services = Services::new(database.storage.clone(), clock, Arc::new(RandomTokens));
+        let services = Services::new(database.storage.clone(), clock, Arc::new(RandomTokens))
+            .with_settings(ServiceSettings {
+                account_creation_token_ttl: (config.account_creation_token_expiration_minutes > 0)
+                    .then(|| {
+                        chrono::Duration::minutes(config.account_creation_token_expiration_minutes)
+                    }),
+            });
         let bootstrap = services
             .bootstrap()
             .await

@@ -43,7 +43,7 @@ pub struct Creator<'a> {
     pub user_agent: Option<String>,
 }
 
-fn present(value: Option<String>) -> Option<String> {
+pub(crate) fn present(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
@@ -105,6 +105,15 @@ pub fn is_e164(value: &str) -> bool {
     })
 }
 
+/// The dialling code (`33`) of a valid E.164 number, as libphonenumber's metadata knows it.
+pub fn phone_dialling_code(value: &str) -> Option<String> {
+    if !is_e164(value) {
+        return None;
+    }
+    let number = phonenumber::parse(None, value).ok()?;
+    phonenumber::is_valid(&number).then(|| number.code().value().to_string())
+}
+
 /// `PUT /api/accounts/{id}` input: the original's "send everything" semantics. Text fields
 /// omitted become null; flags omitted stay as they are; a password, when given, replaces all.
 #[derive(Debug, Clone, Default)]
@@ -124,24 +133,24 @@ pub struct UpdateAccount {
 }
 
 /// The optional fields shared by creation and update, as sent.
-struct OptionalFields {
-    algorithm: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    dtmf_protocol: Option<String>,
+pub(crate) struct OptionalFields {
+    pub(crate) algorithm: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) phone: Option<String>,
+    pub(crate) dtmf_protocol: Option<String>,
 }
 
 /// The same, checked.
-struct Checked {
-    algorithm: PasswordAlgorithm,
-    email: Option<String>,
-    phone: Option<String>,
-    dtmf_protocol: Option<String>,
+pub(crate) struct Checked {
+    pub(crate) algorithm: PasswordAlgorithm,
+    pub(crate) email: Option<String>,
+    pub(crate) phone: Option<String>,
+    pub(crate) dtmf_protocol: Option<String>,
 }
 
 impl Services {
     /// Validates username (shape and uniqueness in `space`, ignoring `except`).
-    async fn check_username(
+    pub(crate) async fn check_username(
         &self,
         raw: Option<String>,
         space: &Space,
@@ -185,7 +194,7 @@ impl Services {
     }
 
     /// Validates the optional fields shared by creation and update.
-    async fn check_optional(
+    pub(crate) async fn check_optional(
         &self,
         fields: OptionalFields,
         space: &Space,
@@ -228,8 +237,8 @@ impl Services {
             }
         }
         let phone = present(phone);
-        if phone.as_deref().is_some_and(|p| !is_e164(p)) {
-            errors.add("phone", Rule::Phone);
+        if let Some(p) = &phone {
+            self.check_phone(p, space, except, errors).await?;
         }
         let dtmf_protocol = present(dtmf_protocol);
         if dtmf_protocol
@@ -247,6 +256,39 @@ impl Services {
             phone,
             dtmf_protocol,
         })
+    }
+
+    /// E.164, a number libphonenumber calls valid, of an activated country, and neither the
+    /// phone nor the username of another account of the space (Flexisip looks accounts up by
+    /// both).
+    async fn check_phone(
+        &self,
+        phone: &str,
+        space: &Space,
+        except: Option<&Account>,
+        errors: &mut ValidationErrors,
+    ) -> ServiceResult<()> {
+        let Some(dialling_code) = phone_dialling_code(phone) else {
+            errors.add("phone", Rule::Phone);
+            return Ok(());
+        };
+        let activated = self
+            .storage
+            .list_phone_countries()
+            .await?
+            .into_iter()
+            .any(|c| c.activated && c.country_code == dialling_code);
+        if !activated {
+            errors.add("phone", Rule::PhoneCountry);
+        } else if self
+            .storage
+            .account_by_phone(&space.domain, phone)
+            .await?
+            .is_some_and(|other| Some(other.id) != except.map(|a| a.id))
+        {
+            errors.add("phone", Rule::Unique);
+        }
+        Ok(())
     }
 
     /// Replaces an account of `space` as the original's `PUT` does.
@@ -465,5 +507,14 @@ mod tests {
         assert!(is_e164("+33612345678"));
         assert!(!is_e164("0612345678"));
         assert!(!is_e164("+0612345678"));
+    }
+
+    #[test]
+    fn phone_numbers_are_checked_against_the_numbering_plan() {
+        assert_eq!(phone_dialling_code("+33612345678").as_deref(), Some("33"));
+        assert_eq!(phone_dialling_code("+14155552671").as_deref(), Some("1"));
+        // Right shape, but no French number has 12 national digits.
+        assert_eq!(phone_dialling_code("+33612345678901"), None);
+        assert_eq!(phone_dialling_code("0612345678"), None);
     }
 }

@@ -32,6 +32,9 @@ pub enum StoreError {
     /// The space already holds `max_accounts` accounts.
     #[error("the space is full")]
     SpaceFull,
+    /// The single-use token the write spends is unknown, already used or expired.
+    #[error("the token is no longer usable")]
+    TokenSpent,
     /// The database cannot be reached right now (answered as 503).
     #[error("storage unavailable: {0}")]
     Unavailable(String),

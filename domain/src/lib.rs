@@ -21,6 +21,7 @@ pub mod auth;
 pub mod error;
 pub mod model;
 pub mod ports;
+pub mod registration;
 pub mod service;
 pub mod validation;
 

@@ -54,10 +54,12 @@ pub trait SpaceRepository: Send + Sync + 'static {
 pub trait AccountRepository: Send + Sync + 'static {
     /// Inserts the account, its passwords and its dictionary in one transaction. When `max_accounts > 0`, the
     /// insert MUST be refused with `SpaceFull` if the domain already holds that many accounts,
-    /// also when several creations race.
+    /// also when several creations race. When `new.creation_token` is set, the same transaction
+    /// spends it (unused, unexpired at `now`, then used and linked to the account): of racing
+    /// creations with one token, exactly one succeeds.
     ///
     /// # Errors
-    /// `Conflict(AccountIdentity)` when username@domain exists; `SpaceFull`.
+    /// `Conflict(AccountIdentity)` when username@domain exists; `SpaceFull`; `TokenSpent`.
     async fn create_account(
         &self,
         new: NewAccount,
@@ -75,6 +77,9 @@ pub trait AccountRepository: Send + Sync + 'static {
 
     /// The first account (lowest id) of `domain` with that email.
     async fn account_by_email(&self, domain: &Domain, email: &str) -> StoreResult<Option<Account>>;
+
+    /// The first account (lowest id) of `domain` whose phone or username is `phone`.
+    async fn account_by_phone(&self, domain: &Domain, phone: &str) -> StoreResult<Option<Account>>;
 
     /// Accounts of a domain ordered by id; `search` matches username, email or phone as a
     /// case-insensitive substring.

@@ -46,6 +46,10 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict(c) => Self::Conflict(c),
             StoreError::SpaceFull => Self::SpaceFull,
             StoreError::NotFound => Self::NotFound,
+            StoreError::TokenSpent => Self::Validation(ValidationErrors::single(
+                "account_creation_token",
+                Rule::ValidToken,
+            )),
             other => Self::Storage(other),
         }
     }
@@ -71,12 +75,20 @@ pub struct BootstrapCredentials {
     pub api_key: String,
 }
 
+/// Tunables of the use cases, from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceSettings {
+    /// Lifetime of account creation tokens; `None` (the original's 0): they never expire.
+    pub account_creation_token_ttl: Option<Duration>,
+}
+
 /// The use cases, over the ports.
 #[derive(Clone)]
 pub struct Services {
     pub storage: Arc<dyn Storage>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<dyn TokenSource>,
+    pub settings: ServiceSettings,
 }
 
 impl Services {
@@ -89,7 +101,14 @@ impl Services {
             storage,
             clock,
             tokens,
+            settings: ServiceSettings::default(),
         }
+    }
+
+    #[must_use]
+    pub fn with_settings(mut self, settings: ServiceSettings) -> Self {
+        self.settings = settings;
+        self
     }
 
     pub fn now(&self) -> DateTime<Utc> {

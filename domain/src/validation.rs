@@ -36,6 +36,10 @@ pub enum Rule {
     IncorrectOldPassword,
     /// Lower-case letters, digits, `-` and `_` only.
     AlphaDash,
+    /// An unknown or already used single-use token.
+    ValidToken,
+    /// A token past its expiry.
+    TokenExpired,
 }
 
 /// One broken rule on one field, named as the client sent it.

@@ -23,6 +23,8 @@ field-oidc-authentication-configuration-public-key = JWT public key
 field-oidc-authentication-configuration-algorithms = JWT algorithms
 field-digest-authentication-configuration = Digest configuration
 field-digest-authentication-configuration-default-password-algorithm = default password algorithm
+field-account-creation-token = account_creation_token
+field-token = token
 
 ## Generic HTTP
 not-found = Not found.
@@ -111,3 +113,5 @@ validation-public-key = The { $attribute } is not a usable PEM public key for th
 validation-at-least-current-count = The { $attribute } cannot be lower than the current number of accounts.
 validation-incorrect-old-password = The { $attribute } is incorrect.
 validation-alpha-dash = The { $attribute } may only contain lower-case letters, digits, dashes and underscores.
+validation-valid-token = Please provide a valid { $attribute }
+validation-token-expired = The provided token is expired

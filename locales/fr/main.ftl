@@ -23,6 +23,8 @@ field-oidc-authentication-configuration-public-key = clé publique JWT
 field-oidc-authentication-configuration-algorithms = algorithmes JWT
 field-digest-authentication-configuration = configuration Digest
 field-digest-authentication-configuration-default-password-algorithm = algorithme de mot de passe par défaut
+field-account-creation-token = jeton de création de compte
+field-token = jeton
 
 ## HTTP
 not-found = Introuvable.
@@ -111,3 +113,5 @@ validation-public-key = Le champ { $attribute } n'est pas une clé publique PEM 
 validation-at-least-current-count = Le champ { $attribute } ne peut pas être inférieur au nombre actuel de comptes.
 validation-incorrect-old-password = Le champ { $attribute } est incorrect.
 validation-alpha-dash = Le champ { $attribute } ne peut contenir que des lettres minuscules, des chiffres, des tirets et des tirets bas.
+validation-valid-token = Veuillez fournir un { $attribute } valide.
+validation-token-expired = Le jeton fourni a expiré.

@@ -1151,6 +1151,100 @@ pub async fn concurrent_spends_of_a_creation_token_let_one_win(s: Arc<dyn Storag
     assert_eq!(wins, 1);
 }
 
+pub async fn accounts_are_found_by_phone_or_by_username(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    let mut by_phone = full_account("alice", "example.org");
+    by_phone.phone = Some("+33611111111".into());
+    let alice = s.create_account(by_phone, 0, t0()).await.unwrap();
+    let mut named = full_account("+33622222222", "example.org");
+    named.phone = None;
+    let named = s.create_account(named, 0, t0()).await.unwrap();
+    let found = |phone: &'static str, d: &'static str| {
+        let s = s.clone();
+        async move {
+            s.account_by_phone(&domain(d), phone)
+                .await
+                .unwrap()
+                .map(|a| a.id)
+        }
+    };
+    assert_eq!(found("+33611111111", "example.org").await, Some(alice.id));
+    assert_eq!(found("+33622222222", "example.org").await, Some(named.id));
+    assert_eq!(found("+33611111111", "other.org").await, None);
+    assert_eq!(found("+33633333333", "example.org").await, None);
+}
+
+pub async fn an_account_created_with_a_creation_token_spends_it_in_its_transaction(
+    s: Arc<dyn Storage>,
+) {
+    space(&s, "example.org").await;
+    s.create_creation_token(creation_token("tok", Some(t0() + secs(60))), t0())
+        .await
+        .unwrap();
+    let mut late = full_account("late", "example.org");
+    late.creation_token = Some("tok".into());
+    assert!(matches!(
+        s.create_account(late, 0, t0() + secs(60)).await,
+        Err(StoreError::TokenSpent)
+    ));
+    // Refused as a whole: no account, the token untouched.
+    assert!(
+        s.account_by_identity(&username("late"), &domain("example.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(!s.creation_token("tok").await.unwrap().unwrap().used);
+
+    let mut first = full_account("first", "example.org");
+    first.creation_token = Some("tok".into());
+    let first = s.create_account(first, 0, t0()).await.unwrap();
+    let spent = s.creation_token("tok").await.unwrap().unwrap();
+    assert!(spent.used);
+    assert_eq!(spent.account_id, Some(first.id));
+
+    let mut second = full_account("second", "example.org");
+    second.creation_token = Some("tok".into());
+    assert!(matches!(
+        s.create_account(second, 0, t0()).await,
+        Err(StoreError::TokenSpent)
+    ));
+    let mut unknown = full_account("third", "example.org");
+    unknown.creation_token = Some("missing".into());
+    assert!(matches!(
+        s.create_account(unknown, 0, t0()).await,
+        Err(StoreError::TokenSpent)
+    ));
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 1);
+}
+
+pub async fn concurrent_creations_with_one_creation_token_make_one_account(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    s.create_creation_token(creation_token("tok", None), t0())
+        .await
+        .unwrap();
+    let mut tasks = JoinSet::new();
+    for i in 0..20 {
+        let s = s.clone();
+        tasks.spawn(async move {
+            let mut new = full_account(&format!("racer{i}"), "example.org");
+            new.creation_token = Some("tok".into());
+            s.create_account(new, 0, t0()).await
+        });
+    }
+    let mut created = 0;
+    while let Some(outcome) = tasks.join_next().await {
+        match outcome.expect("task") {
+            Ok(_) => created += 1,
+            Err(StoreError::TokenSpent) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 1);
+}
+
 pub async fn a_creation_token_is_consumed_once_by_an_account(s: Arc<dyn Storage>) {
     space(&s, "example.org").await;
     let alice = account(&s, "alice", "example.org").await;

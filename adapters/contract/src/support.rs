@@ -91,6 +91,7 @@ pub fn full_account(user: &str, d: &str) -> NewAccount {
         user_agent: Some("contract-suite".into()),
         passwords: passwords(user, d, "secret"),
         dictionary: dictionary(&[("color", "blue"), ("lang", "fr")]),
+        creation_token: None,
     }
 }
 

@@ -230,6 +230,8 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::AtLeastCurrentCount => m("validation-at-least-current-count"),
         Rule::IncorrectOldPassword => m("validation-incorrect-old-password"),
         Rule::AlphaDash => m("validation-alpha-dash"),
+        Rule::ValidToken => m("validation-valid-token"),
+        Rule::TokenExpired => m("validation-token-expired"),
     }
 }
 
@@ -266,6 +268,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::NotFound => Self::not_found(),
             StoreError::SpaceFull => Self::new(StatusCode::FORBIDDEN, "space-full"),
+            StoreError::TokenSpent => Self::not_found(),
             StoreError::Conflict(c) => conflict(c),
             StoreError::Backend(reason) => {
                 tracing::error!(%reason, "storage failure");

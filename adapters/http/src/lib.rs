@@ -34,6 +34,7 @@ type Apis = (
     api::actions::ActionsApi,
     api::phone_countries::PhoneCountriesApi,
     api::spaces::SpacesApi,
+    api::creation_tokens::CreationTokensApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -47,6 +48,7 @@ fn service() -> OpenApiService<Apis, ()> {
             api::actions::ActionsApi,
             api::phone_countries::PhoneCountriesApi,
             api::spaces::SpacesApi,
+            api::creation_tokens::CreationTokensApi,
         ),
         "flexiapi",
         env!("CARGO_PKG_VERSION"),

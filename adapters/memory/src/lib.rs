@@ -263,6 +263,16 @@ impl AccountRepository for MemoryStorage {
                 return Err(StoreError::SpaceFull);
             }
         }
+        let token_id = match &new.creation_token {
+            Some(token) => Some(
+                t.creation_tokens
+                    .iter()
+                    .find(|(_, c)| c.token == *token && !c.used && !c.is_expired(now))
+                    .map(|(id, _)| *id)
+                    .ok_or(StoreError::TokenSpent)?,
+            ),
+            None => None,
+        };
         let id = t.next_id();
         let account = Account {
             id: AccountId(id),
@@ -284,6 +294,10 @@ impl AccountRepository for MemoryStorage {
         t.accounts.insert(id, account.clone());
         if !new.dictionary.is_empty() {
             t.dictionary.insert(id, new.dictionary);
+        }
+        if let Some(token) = token_id.and_then(|tid| t.creation_tokens.get_mut(&tid)) {
+            token.used = true;
+            token.account_id = Some(account.id);
         }
         Ok(account)
     }
@@ -311,6 +325,18 @@ impl AccountRepository for MemoryStorage {
             .accounts
             .values()
             .find(|a| &a.domain == domain && a.email.as_deref() == Some(email))
+            .cloned())
+    }
+
+    async fn account_by_phone(&self, domain: &Domain, phone: &str) -> StoreResult<Option<Account>> {
+        Ok(self
+            .lock()
+            .accounts
+            .values()
+            .find(|a| {
+                &a.domain == domain
+                    && (a.phone.as_deref() == Some(phone) || a.username.as_str() == phone)
+            })
             .cloned())
     }
 

@@ -457,6 +457,27 @@ macro_rules! impl_storage {
                     })?;
                     Self::insert_passwords(&mut tx, id, &new.passwords).await?;
                     Self::insert_dictionary(&mut tx, id, &new.dictionary, now).await?;
+                    if let Some(token) = &new.creation_token {
+                        // Spent in the account's transaction: if it is gone, so is the account.
+                        let spent = sqlx::query(Self::sql(
+                            "UPDATE account_creation_tokens SET used = ?, account_id = ?, \
+                             updated_at = ? WHERE token = ? AND used = ? \
+                             AND (expire_at IS NULL OR expire_at > ?)",
+                        ))
+                        .bind(true)
+                        .bind(id)
+                        .bind(now)
+                        .bind(token)
+                        .bind(false)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?
+                        .rows_affected();
+                        if spent != 1 {
+                            return Err(StoreError::TokenSpent);
+                        }
+                    }
                     tx.commit().await.map_err(store_error)?;
                     Ok(Account {
                         id: AccountId(id),
@@ -514,6 +535,27 @@ macro_rules! impl_storage {
                     )))
                     .bind(domain.as_str())
                     .bind(email)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    Self::one_account(&mut conn, row).await
+                }
+
+                async fn account_by_phone(
+                    &self,
+                    domain: &Domain,
+                    phone: &str,
+                ) -> StoreResult<Option<Account>> {
+                    let mut conn = self.conn().await?;
+                    let row: Option<AccountRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        account_columns!(),
+                        " FROM accounts WHERE domain = ? AND (phone = ? OR username = ?) \
+                         ORDER BY id LIMIT 1"
+                    )))
+                    .bind(domain.as_str())
+                    .bind(phone)
+                    .bind(phone)
                     .fetch_optional(&mut *conn)
                     .await
                     .map_err(store_error)?;

@@ -65,6 +65,9 @@ pub struct NewAccount {
     pub passwords: Vec<Password>,
     /// Dictionary entries, written in the account's transaction.
     pub dictionary: BTreeMap<String, String>,
+    /// An account creation token spent in the account's transaction (marked used and linked to
+    /// the new account); the creation fails with `TokenSpent` when it is no longer spendable.
+    pub creation_token: Option<String>,
 }
 
 impl NewAccount {
@@ -84,6 +87,7 @@ impl NewAccount {
             user_agent: None,
             passwords: Vec::new(),
             dictionary: BTreeMap::new(),
+            creation_token: None,
         }
     }
 }

@@ -177,7 +177,7 @@ pub enum Empty {
     Ok,
 }
 
-fn user_agent(req: &Request) -> Option<String> {
+pub(crate) fn user_agent(req: &Request) -> Option<String> {
     req.headers()
         .get("user-agent")
         .and_then(|v| v.to_str().ok())

@@ -1,0 +1,184 @@
+//! Account creation tokens: admins mint them, logged-in users consume them, and the public
+//! registration route spends one to create an account.
+
+use crate::accounts::{OptionalFields, present};
+use crate::model::{
+    Account, AccountCreationToken, Domain, NewAccount, NewAccountCreationToken, Space,
+};
+use crate::service::{MIN_PASSWORD_LENGTH, ServiceError, ServiceResult, Services};
+use crate::validation::{Rule, ValidationErrors};
+
+/// Length of creation tokens (the original's 13 alphanumerics).
+pub const CREATION_TOKEN_LENGTH: usize = 13;
+
+/// `POST /api/accounts/with-account-creation-token` input, unvalidated.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub algorithm: Option<String>,
+    pub domain: Option<String>,
+    /// Checked as on admin creation, not stored: nobody proved they own it.
+    pub email: Option<String>,
+    /// Checked as on admin creation, not stored: nobody proved they own it.
+    pub phone: Option<String>,
+    pub dtmf_protocol: Option<String>,
+    /// Must be absent: a public caller does not choose these.
+    pub admin_sent: bool,
+    pub activated_sent: bool,
+    pub token: Option<String>,
+}
+
+/// Where the request came from, stored with what it creates.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Services {
+    /// A new unused token, expiring after the configured lifetime (if any).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn create_creation_token(
+        &self,
+        origin: Origin,
+    ) -> ServiceResult<AccountCreationToken> {
+        let now = self.now();
+        Ok(self
+            .storage
+            .create_creation_token(
+                NewAccountCreationToken {
+                    token: self.tokens.alphanumeric(CREATION_TOKEN_LENGTH),
+                    ip: origin.ip,
+                    user_agent: origin.user_agent,
+                    expire_at: self
+                        .settings
+                        .account_creation_token_ttl
+                        .map(|ttl| now + ttl),
+                },
+                now,
+            )
+            .await?)
+    }
+
+    /// Links an unused, unlinked token to `account` and marks it used.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown, used or linked token.
+    pub async fn consume_creation_token(
+        &self,
+        token: &str,
+        account: &Account,
+    ) -> ServiceResult<AccountCreationToken> {
+        self.storage
+            .consume_creation_token(token, account.id)
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// Creates a deactivated account in `space`, spending the token in the same transaction.
+    /// `token_field` names the token in validation errors (`account_creation_token`, or `token`
+    /// on the Linphone SDK's route).
+    ///
+    /// # Errors
+    /// `SpaceFull` before anything else; `Validation` with every broken rule.
+    pub async fn register_with_creation_token(
+        &self,
+        input: Registration,
+        space: &Space,
+        origin: Origin,
+        token_field: &'static str,
+    ) -> ServiceResult<Account> {
+        // The original authorizes before it validates: a full space says so first.
+        if space.max_accounts > 0
+            && self.storage.count_accounts(&space.domain).await? >= space.max_accounts as u64
+        {
+            return Err(ServiceError::SpaceFull);
+        }
+        let mut errors = ValidationErrors::new();
+        let username = self
+            .check_username(input.username, space, None, &mut errors)
+            .await?;
+        if let Some(domain) = present(input.domain) {
+            let known = match Domain::parse(&domain) {
+                Ok(d) => self.storage.space_by_domain(&d).await?.is_some(),
+                Err(_) => false,
+            };
+            if !known {
+                errors.add("domain", Rule::Domain);
+            }
+        }
+        let password = present(input.password);
+        match &password {
+            None => errors.add("password", Rule::Required),
+            Some(p) if p.chars().count() < MIN_PASSWORD_LENGTH => {
+                errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
+            }
+            Some(_) => {}
+        }
+        let checked = self
+            .check_optional(
+                OptionalFields {
+                    algorithm: input.algorithm,
+                    email: input.email,
+                    phone: input.phone,
+                    dtmf_protocol: input.dtmf_protocol,
+                },
+                space,
+                None,
+                &mut errors,
+            )
+            .await?;
+        if input.admin_sent {
+            errors.add("admin", Rule::Missing);
+        }
+        if input.activated_sent {
+            errors.add("activated", Rule::Missing);
+        }
+        let token = present(input.token);
+        match &token {
+            None => errors.add(token_field, Rule::Required),
+            Some(t) => match self.storage.creation_token(t).await? {
+                Some(found) if t.len() == CREATION_TOKEN_LENGTH && !found.used => {
+                    if found.is_expired(self.now()) {
+                        errors.add(token_field, Rule::TokenExpired);
+                    }
+                }
+                _ => errors.add(token_field, Rule::ValidToken),
+            },
+        }
+        errors.clone().into_result()?;
+        let (Some(username), Some(password)) = (username, password) else {
+            return Err(errors.into());
+        };
+        let hashed = Self::hash_password(space, &username, &password, checked.algorithm);
+        let new = NewAccount {
+            activated: false,
+            dtmf_protocol: checked.dtmf_protocol,
+            ip_address: origin.ip.clone(),
+            user_agent: Some(space.name.clone()),
+            passwords: vec![hashed],
+            creation_token: token,
+            ..NewAccount::new(username, space.domain.clone())
+        };
+        let account =
+            self.storage
+                .create_account(new, space.max_accounts, self.now())
+                .await
+                .map_err(|e| match ServiceError::from(e) {
+                    // Lost a race: another creation took the username, or the token.
+                    ServiceError::Conflict(_) => {
+                        ServiceError::Validation(ValidationErrors::single("username", Rule::Unique))
+                    }
+                    ServiceError::Validation(_) => ServiceError::Validation(
+                        ValidationErrors::single(token_field, Rule::ValidToken),
+                    ),
+                    other => other,
+                })?;
+        self.new_provisioning_token(&account, origin.ip, origin.user_agent)
+            .await?;
+        Ok(account)
+    }
+}
