@@ -12,6 +12,7 @@ mod cli;
 mod creation_tokens;
 mod digest;
 mod expiry;
+mod flexisip;
 mod jwt;
 mod localization;
 mod openapi;

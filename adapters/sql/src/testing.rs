@@ -236,3 +236,119 @@ async fn sweep_once(backend: Backend, url: &str) {
         }
     }
 }
+
+/// The SQL Flexisip is configured with (`soci-password-request`,
+/// `soci-users-with-phones-request`), run verbatim on a database as Flexisip would: `:name`
+/// placeholders replaced by the backend's, like soci does.
+pub mod flexisip {
+    use sqlx::{AssertSqlSafe, Connection, MySqlConnection, PgConnection, Row, SqliteConnection};
+
+    use crate::Backend;
+
+    pub const PASSWORD_REQUEST: &str = "select password, algorithm from passwords where account_id = \
+        (select id from accounts where username = :id and domain = :domain and activated = true)";
+    pub const PHONES_REQUEST: &str = "select username, domain from accounts where activated = true \
+        and (username in (:phones) or phone in (:phones))";
+
+    /// Replaces `:name` placeholders (in order) by the backend's.
+    pub fn bind_style(sql: &str, backend: Backend) -> String {
+        let mut out = String::new();
+        let mut n = 0;
+        let mut chars = sql.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == ':' && chars.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
+                while chars
+                    .peek()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
+                {
+                    chars.next();
+                }
+                n += 1;
+                match backend {
+                    Backend::Postgres => out.push_str(&format!("${n}")),
+                    _ => out.push('?'),
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// Runs `sql` with two text binds and reads two text columns, sorted.
+    async fn two_columns(
+        url: &str,
+        backend: Backend,
+        sql: &str,
+        binds: (&str, &str),
+        columns: (&str, &str),
+    ) -> Result<Vec<(String, String)>, sqlx::Error> {
+        let sql = bind_style(sql, backend);
+        macro_rules! run {
+            ($conn:ty) => {{
+                let mut c = <$conn>::connect(url).await?;
+                let rows = sqlx::query(AssertSqlSafe(sql))
+                    .bind(binds.0)
+                    .bind(binds.1)
+                    .fetch_all(&mut c)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get::<String, _>(columns.0)?,
+                            r.try_get::<String, _>(columns.1)?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()?
+            }};
+        }
+        let mut out = match backend {
+            Backend::Postgres => run!(PgConnection),
+            Backend::MySql => run!(MySqlConnection),
+            Backend::Sqlite => run!(SqliteConnection),
+        };
+        out.sort();
+        Ok(out)
+    }
+
+    /// `(password, algorithm)` rows Flexisip reads for `user@domain`.
+    ///
+    /// # Errors
+    /// Connection or query failures.
+    pub async fn passwords(
+        url: &str,
+        backend: Backend,
+        user: &str,
+        domain: &str,
+    ) -> Result<Vec<(String, String)>, sqlx::Error> {
+        two_columns(
+            url,
+            backend,
+            PASSWORD_REQUEST,
+            (user, domain),
+            ("password", "algorithm"),
+        )
+        .await
+    }
+
+    /// `(username, domain)` rows Flexisip reads for one number, matched first as a username
+    /// (`username_in`), then as a phone (`phone_in`).
+    ///
+    /// # Errors
+    /// Connection or query failures.
+    pub async fn users_with_phones(
+        url: &str,
+        backend: Backend,
+        username_in: &str,
+        phone_in: &str,
+    ) -> Result<Vec<(String, String)>, sqlx::Error> {
+        two_columns(
+            url,
+            backend,
+            PHONES_REQUEST,
+            (username_in, phone_in),
+            ("username", "domain"),
+        )
+        .await
+    }
+}

@@ -108,48 +108,16 @@ mod mysql {
     }
 }
 
-/// The SQL Flexisip is configured with (`soci-password-request`,
-/// `soci-users-with-phones-request`), run verbatim with `:name` placeholders bound per dialect.
+/// The SQL Flexisip is configured with, run verbatim on accounts written by the repositories.
 mod flexisip {
     use chrono::Utc;
-    use flexiapi_adapters_sql::Backend;
+    use flexiapi_adapters_sql::testing::flexisip::{passwords, users_with_phones};
     use flexiapi_domain::model::{
         DigestConfig, Domain, NewAccount, NewSpace, Password, PasswordAlgorithm, SpaceSettings,
         Username,
     };
-    use sqlx::{AssertSqlSafe, Connection, Row};
 
     use super::{Db, Fixture};
-
-    const PASSWORD_REQUEST: &str = "select password, algorithm from passwords where account_id = \
-        (select id from accounts where username = :id and domain = :domain and activated = true)";
-    const PHONES_REQUEST: &str = "select username, domain from accounts where activated = true \
-        and (username in (:phones) or phone in (:phones))";
-
-    /// Replaces `:name` placeholders (in order) by the backend's, like soci does.
-    fn bind_style(sql: &str, backend: Backend) -> String {
-        let mut out = String::new();
-        let mut n = 0;
-        let mut chars = sql.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == ':' && chars.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
-                while chars
-                    .peek()
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
-                {
-                    chars.next();
-                }
-                n += 1;
-                match backend {
-                    Backend::Postgres => out.push_str(&format!("${n}")),
-                    _ => out.push('?'),
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    }
 
     fn account(user: &str, activated: bool, phone: Option<&str>) -> NewAccount {
         let mut new = NewAccount::new(Username::parse(user).unwrap(), domain());
@@ -215,80 +183,20 @@ mod flexisip {
                 (expect(PasswordAlgorithm::Sha256), "SHA-256".to_owned()),
             ];
             want.sort();
-
-            let password_sql = bind_style(PASSWORD_REQUEST, backend);
-            let phones_sql = bind_style(PHONES_REQUEST, backend);
-            let (mut passwords, bob, mut by_phone) = match backend {
-                Backend::Postgres => {
-                    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-                    let rows = |user: &'static str| {
-                        sqlx::query(AssertSqlSafe(password_sql.clone()))
-                            .bind(user)
-                            .bind("sip.example.org")
-                    };
-                    let a = rows("alice").fetch_all(&mut c).await.unwrap();
-                    let b = rows("bob").fetch_all(&mut c).await.unwrap();
-                    let p = sqlx::query(AssertSqlSafe(phones_sql.clone()))
-                        .bind("carol")
-                        .bind("+33611111111")
-                        .fetch_all(&mut c)
-                        .await
-                        .unwrap();
-                    (
-                        pairs(&a, "password", "algorithm"),
-                        b.len(),
-                        pairs(&p, "username", "domain"),
-                    )
-                }
-                Backend::MySql => {
-                    let mut c = sqlx::MySqlConnection::connect(&url).await.unwrap();
-                    let rows = |user: &'static str| {
-                        sqlx::query(AssertSqlSafe(password_sql.clone()))
-                            .bind(user)
-                            .bind("sip.example.org")
-                    };
-                    let a = rows("alice").fetch_all(&mut c).await.unwrap();
-                    let b = rows("bob").fetch_all(&mut c).await.unwrap();
-                    let p = sqlx::query(AssertSqlSafe(phones_sql.clone()))
-                        .bind("carol")
-                        .bind("+33611111111")
-                        .fetch_all(&mut c)
-                        .await
-                        .unwrap();
-                    (
-                        pairs(&a, "password", "algorithm"),
-                        b.len(),
-                        pairs(&p, "username", "domain"),
-                    )
-                }
-                Backend::Sqlite => {
-                    let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-                    let rows = |user: &'static str| {
-                        sqlx::query(AssertSqlSafe(password_sql.clone()))
-                            .bind(user)
-                            .bind("sip.example.org")
-                    };
-                    let a = rows("alice").fetch_all(&mut c).await.unwrap();
-                    let b = rows("bob").fetch_all(&mut c).await.unwrap();
-                    let p = sqlx::query(AssertSqlSafe(phones_sql.clone()))
-                        .bind("carol")
-                        .bind("+33611111111")
-                        .fetch_all(&mut c)
-                        .await
-                        .unwrap();
-                    (
-                        pairs(&a, "password", "algorithm"),
-                        b.len(),
-                        pairs(&p, "username", "domain"),
-                    )
-                }
-            };
-            passwords.sort();
-            by_phone.sort();
-            assert_eq!(passwords, want, "alice's hashes, one per algorithm");
-            assert_eq!(bob, 0, "a deactivated account yields nothing");
+            let of = |user: &'static str| passwords(&url, backend, user, "sip.example.org");
             assert_eq!(
-                by_phone,
+                of("alice").await.unwrap(),
+                want,
+                "alice's hashes, one per algorithm"
+            );
+            assert!(
+                of("bob").await.unwrap().is_empty(),
+                "a deactivated account yields nothing"
+            );
+            assert_eq!(
+                users_with_phones(&url, backend, "carol", "+33611111111")
+                    .await
+                    .unwrap(),
                 [
                     ("alice".to_owned(), "sip.example.org".to_owned()),
                     ("carol".to_owned(), "sip.example.org".to_owned())
@@ -300,16 +208,6 @@ mod flexisip {
         if let Err(e) = outcome {
             std::panic::resume_unwind(e.into_panic());
         }
-    }
-
-    fn pairs<R: Row>(rows: &[R], a: &str, b: &str) -> Vec<(String, String)>
-    where
-        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-        for<'c> &'c str: sqlx::ColumnIndex<R>,
-    {
-        rows.iter()
-            .map(|r| (r.get::<String, _>(a), r.get::<String, _>(b)))
-            .collect()
     }
 }
 
