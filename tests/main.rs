@@ -13,6 +13,7 @@ mod creation_tokens;
 mod digest;
 mod expiry;
 mod flexisip;
+mod import;
 mod jwt;
 mod localization;
 mod openapi;

@@ -43,6 +43,14 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand, name = "api-keys")]
     ApiKeys(ApiKeysCommand),
+    /// Import an original (PHP) account manager's database: spaces, accounts, password hashes
+    /// as they are, account types, dictionaries and contacts. What is already here is kept, so
+    /// running it again changes nothing.
+    Import {
+        /// The original database: mysql://user:pass@host/db, mariadb://..., or sqlite://PATH.
+        #[arg(long)]
+        from: String,
+    },
     /// Print the OpenAPI 3 document (JSON).
     Openapi,
 }

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod import;
 pub mod spaces_cmd;
 
 use std::future::Future;

@@ -120,6 +120,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{key}");
             Ok(())
         }
+        Command::Import { from } => {
+            let db = open_migrated(&config).await?;
+            let summary = flexiapi::import::run(db.storage.clone(), &from).await;
+            db.close().await;
+            print!("{}", summary?);
+            Ok(())
+        }
         Command::Openapi => Ok(()),
     }
 }

@@ -25,6 +25,7 @@ use sqlx::sqlite::{
 };
 
 mod error;
+pub mod legacy;
 mod rows;
 mod storage;
 #[cfg(feature = "testing")]
@@ -81,6 +82,9 @@ pub enum SqlError {
     Connect { url: String, reason: String },
     #[error("cannot migrate the database {url}: {reason}")]
     Migrate { url: String, reason: String },
+    /// A database of the original account manager could not be read (`flexiapi import`).
+    #[error("cannot read the original database {url}: {reason}")]
+    Legacy { url: String, reason: String },
     /// A test database could not be created or dropped (feature `testing`).
     #[error("test database on {url}: {reason}")]
     TestDatabase { url: String, reason: String },
@@ -239,6 +243,14 @@ async fn probe<C: sqlx::Connection>(options: &C::Options) -> Result<(), sqlx::Er
 }
 
 /// The URL with any password replaced by `***`; unparsable URLs keep only their scheme.
+/// sqlx knows MySQL URLs as `mysql://`; MariaDB users write `mariadb://`.
+pub(crate) fn mysql_scheme(url: &str) -> String {
+    match url.split_once(':') {
+        Some(("mariadb", rest)) => format!("mysql:{rest}"),
+        _ => url.to_owned(),
+    }
+}
+
 fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) => {

@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use flexiapi_domain::ports::Storage;
 use sqlx::{AssertSqlSafe, Connection, Executor, MySqlConnection, PgConnection, Row};
 
-use crate::{Backend, SqlDatabase, SqlError, one_line, redact_url};
+use crate::{Backend, SqlDatabase, SqlError, mysql_scheme, one_line, redact_url};
 
 pub const POSTGRES_URL_VAR: &str = "FLEXIAPI_TEST_POSTGRES_URL";
 pub const MYSQL_URL_VAR: &str = "FLEXIAPI_TEST_MYSQL_URL";
@@ -48,6 +48,18 @@ impl TestDatabase {
     /// # Errors
     /// [`SqlError`] naming the server when it cannot be reached or refuses to create it.
     pub async fn create(backend: Backend) -> Result<TestDatabase, SqlError> {
+        Self::create_with(backend, true).await
+    }
+
+    /// A fresh database without flexiapi's tables (to build another schema in it).
+    ///
+    /// # Errors
+    /// As [`TestDatabase::create`].
+    pub async fn create_blank(backend: Backend) -> Result<TestDatabase, SqlError> {
+        Self::create_with(backend, false).await
+    }
+
+    async fn create_with(backend: Backend, migrate: bool) -> Result<TestDatabase, SqlError> {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().map_err(|e| SqlError::TestDatabase {
@@ -55,7 +67,7 @@ impl TestDatabase {
                     reason: e.to_string(),
                 })?;
                 let url = format!("sqlite://{}", dir.path().join("test.sqlite").display());
-                Self::open(url, Cleanup::Sqlite(dir)).await
+                Self::open(url, Cleanup::Sqlite(dir), migrate).await
             }
             Backend::Postgres | Backend::MySql => {
                 let maintenance_url = maintenance_url(backend);
@@ -91,19 +103,23 @@ impl TestDatabase {
                         maintenance_url,
                         name,
                     },
+                    migrate,
                 )
                 .await
             }
         }
     }
 
-    async fn open(url: String, cleanup: Cleanup) -> Result<TestDatabase, SqlError> {
+    async fn open(url: String, cleanup: Cleanup, migrate: bool) -> Result<TestDatabase, SqlError> {
         let database = SqlDatabase::connect(&url).await?;
         let test = TestDatabase {
             url,
             database,
             cleanup,
         };
+        if !migrate {
+            return Ok(test);
+        }
         if let Err(e) = test.database.migrate().await {
             test.drop_database().await;
             return Err(e);
@@ -184,13 +200,6 @@ async fn admin_execute(backend: Backend, url: &str, sql: &str) -> Result<(), sql
             conn.close().await
         }
         Backend::Sqlite => Ok(()),
-    }
-}
-
-fn mysql_scheme(url: &str) -> String {
-    match url.split_once(':') {
-        Some(("mariadb", rest)) => format!("mysql:{rest}"),
-        _ => url.to_owned(),
     }
 }
 

@@ -37,6 +37,14 @@ impl PasswordAlgorithm {
         }
     }
 
+    /// Length of a hex hash of this algorithm.
+    pub fn hex_len(self) -> usize {
+        match self {
+            Self::Md5 => 32,
+            Self::Sha256 => 64,
+        }
+    }
+
     /// Lower-case hex of `H(data)`.
     pub fn hex_digest(self, data: &[u8]) -> String {
         match self {

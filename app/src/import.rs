@@ -1,0 +1,300 @@
+//! `flexiapi import`: copies a database of the original account manager into ours, through the
+//! repositories. Idempotent: what is already here (same space domain, same username@domain,
+//! same type key, same pair) is kept as it is and counted, so a second run changes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::Utc;
+use flexiapi_adapters_sql::legacy::{self, LegacyAccount, LegacyData, LegacySpace};
+use flexiapi_domain::error::StoreError;
+use flexiapi_domain::model::{
+    AccountId, AccountTypeId, DigestConfig, Domain, NewAccount, NewSpace, Password,
+    PasswordAlgorithm, Username, normalize_host,
+};
+use flexiapi_domain::ports::Storage;
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// What one run did, per kind of row.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub spaces: Tally,
+    pub accounts: Tally,
+    pub passwords: Tally,
+    pub account_types: Tally,
+    pub type_attachments: Tally,
+    pub dictionary_entries: Tally,
+    pub contacts: Tally,
+}
+
+/// Rows imported now, found already here, and skipped (with why).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub imported: u64,
+    pub present: u64,
+    pub skipped: u64,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rows = [
+            ("spaces", &self.spaces),
+            ("accounts", &self.accounts),
+            ("passwords", &self.passwords),
+            ("account types", &self.account_types),
+            ("type attachments", &self.type_attachments),
+            ("dictionary entries", &self.dictionary_entries),
+            ("contacts", &self.contacts),
+        ];
+        for (name, t) in rows {
+            writeln!(
+                f,
+                "{name:<19} {:>8} imported {:>8} already present {:>6} skipped",
+                t.imported, t.present, t.skipped
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the original database at `from` and writes what is missing into `storage`, with a
+/// progress bar on stderr (hidden when stderr is not a terminal).
+///
+/// # Errors
+/// The original database cannot be read, or ours fails (not for a single bad row: those are
+/// skipped, named on stderr, and counted).
+pub async fn run(storage: Arc<dyn Storage>, from: &str) -> anyhow::Result<Summary> {
+    let data = legacy::read(from).await?;
+    Importer {
+        storage,
+        summary: Summary::default(),
+        accounts: HashMap::new(),
+    }
+    .import(data)
+    .await
+}
+
+struct Importer {
+    storage: Arc<dyn Storage>,
+    summary: Summary,
+    /// Original account id → ours.
+    accounts: HashMap<i64, AccountId>,
+}
+
+fn skip(what: &str, why: impl fmt::Display) {
+    eprintln!("skipped {what}: {why}");
+}
+
+impl Importer {
+    async fn import(mut self, data: LegacyData) -> anyhow::Result<Summary> {
+        for space in &data.spaces {
+            self.space(space).await?;
+        }
+        let mut passwords: BTreeMap<i64, Vec<Password>> = BTreeMap::new();
+        for (account_id, hash, algorithm) in &data.passwords {
+            match algorithm.parse::<PasswordAlgorithm>() {
+                Ok(algorithm)
+                    if hash.len() == algorithm.hex_len()
+                        && hash.chars().all(|c| c.is_ascii_hexdigit()) =>
+                {
+                    passwords.entry(*account_id).or_default().push(Password {
+                        algorithm,
+                        hash: hash.to_ascii_lowercase(),
+                    });
+                }
+                _ => {
+                    self.summary.passwords.skipped += 1;
+                    skip(
+                        &format!("a password of account {account_id}"),
+                        format!("not an {algorithm} hash"),
+                    );
+                }
+            }
+        }
+        let bar = ProgressBar::new(data.accounts.len() as u64).with_style(
+            ProgressStyle::with_template("accounts {bar:40} {pos}/{len} {per_sec} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        for account in &data.accounts {
+            let hashes = passwords.remove(&account.id).unwrap_or_default();
+            self.account(account, hashes).await?;
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        self.types(&data).await?;
+        let now = Utc::now();
+        for (account_id, key, value) in &data.dictionary {
+            let Some(id) = self.accounts.get(account_id).copied() else {
+                self.summary.dictionary_entries.skipped += 1;
+                continue;
+            };
+            let current = self.storage.dictionary_of(id).await?;
+            if current.get(key) == Some(value) {
+                self.summary.dictionary_entries.present += 1;
+            } else if current.contains_key(key) {
+                // Changed here since: ours wins.
+                self.summary.dictionary_entries.present += 1;
+            } else {
+                self.storage
+                    .set_dictionary_entry(id, key, value, now)
+                    .await?;
+                self.summary.dictionary_entries.imported += 1;
+            }
+        }
+        for (account_id, contact_id) in &data.contacts {
+            match (
+                self.accounts.get(account_id).copied(),
+                self.accounts.get(contact_id).copied(),
+            ) {
+                (Some(a), Some(c)) => {
+                    if self.storage.add_contact(a, c, now).await? {
+                        self.summary.contacts.imported += 1;
+                    } else {
+                        self.summary.contacts.present += 1;
+                    }
+                }
+                _ => self.summary.contacts.skipped += 1,
+            }
+        }
+        Ok(self.summary)
+    }
+
+    async fn space(&mut self, space: &LegacySpace) -> anyhow::Result<()> {
+        let Ok(domain) = Domain::parse(&space.domain) else {
+            self.summary.spaces.skipped += 1;
+            skip(&format!("space {}", space.domain), "not a valid domain");
+            return Ok(());
+        };
+        if self.storage.space_by_domain(&domain).await?.is_some() {
+            self.summary.spaces.present += 1;
+            return Ok(());
+        }
+        let Some(host) = normalize_host(&space.host) else {
+            self.summary.spaces.skipped += 1;
+            skip(&format!("space {}", space.domain), "not a valid host");
+            return Ok(());
+        };
+        let digest = DigestConfig {
+            realm: space.realm.clone().filter(|r| r != domain.as_str()),
+            default_password_algorithm: space
+                .default_password_algorithm
+                .as_deref()
+                .and_then(|a| a.parse().ok())
+                .unwrap_or(PasswordAlgorithm::Sha256),
+        };
+        let new = NewSpace {
+            domain,
+            host,
+            name: space.name.clone(),
+            super_space: space.super_space,
+            max_accounts: space.max_accounts.max(0),
+            expire_at: space.expire_at,
+            digest,
+            jwt: None,
+            settings: space.settings.clone(),
+        };
+        match self.storage.create_space(new, Utc::now()).await {
+            Ok(_) => self.summary.spaces.imported += 1,
+            Err(StoreError::Conflict(which)) => {
+                self.summary.spaces.skipped += 1;
+                skip(
+                    &format!("space {}", space.domain),
+                    format!("another space has the same {which:?}"),
+                );
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
+    }
+
+    async fn account(
+        &mut self,
+        account: &LegacyAccount,
+        passwords: Vec<Password>,
+    ) -> anyhow::Result<()> {
+        let name = format!("account {}@{}", account.username, account.domain);
+        let (Ok(username), Ok(domain)) = (
+            Username::parse(&account.username),
+            Domain::parse(&account.domain),
+        ) else {
+            self.summary.accounts.skipped += 1;
+            skip(&name, "not a valid SIP identity");
+            return Ok(());
+        };
+        if let Some(existing) = self.storage.account_by_identity(&username, &domain).await? {
+            self.accounts.insert(account.id, existing.id);
+            self.summary.accounts.present += 1;
+            self.summary.passwords.present += passwords.len() as u64;
+            return Ok(());
+        }
+        let count = passwords.len() as u64;
+        let new = NewAccount {
+            email: account.email.clone(),
+            display_name: account.display_name.clone(),
+            activated: account.activated,
+            blocked: account.blocked,
+            admin: account.admin,
+            dtmf_protocol: account.dtmf_protocol.clone(),
+            phone: account.phone.clone(),
+            ip_address: account.ip_address.clone(),
+            user_agent: account.user_agent.clone(),
+            passwords,
+            ..NewAccount::new(username, domain)
+        };
+        // No max_accounts check: the original already holds these accounts.
+        match self
+            .storage
+            .create_account(new, 0, account.created_at.unwrap_or_else(Utc::now))
+            .await
+        {
+            Ok(created) => {
+                self.accounts.insert(account.id, created.id);
+                self.summary.accounts.imported += 1;
+                self.summary.passwords.imported += count;
+            }
+            Err(StoreError::NotFound) => {
+                self.summary.accounts.skipped += 1;
+                skip(&name, "its space was not imported");
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
+    }
+
+    async fn types(&mut self, data: &LegacyData) -> anyhow::Result<()> {
+        let now = Utc::now();
+        let mut by_key: HashMap<String, AccountTypeId> = self
+            .storage
+            .list_account_types()
+            .await?
+            .into_iter()
+            .map(|t| (t.key, t.id))
+            .collect();
+        let mut ids: HashMap<i64, AccountTypeId> = HashMap::new();
+        for (id, key) in &data.account_types {
+            if let Some(ours) = by_key.get(key) {
+                ids.insert(*id, *ours);
+                self.summary.account_types.present += 1;
+                continue;
+            }
+            let created = self.storage.create_account_type(key, now).await?;
+            by_key.insert(key.clone(), created.id);
+            ids.insert(*id, created.id);
+            self.summary.account_types.imported += 1;
+        }
+        for (account_id, type_id) in &data.account_account_types {
+            match (self.accounts.get(account_id), ids.get(type_id)) {
+                (Some(a), Some(t)) => {
+                    if self.storage.attach_account_type(*a, *t, now).await? {
+                        self.summary.type_attachments.imported += 1;
+                    } else {
+                        self.summary.type_attachments.present += 1;
+                    }
+                }
+                _ => self.summary.type_attachments.skipped += 1,
+            }
+        }
+        Ok(())
+    }
+}
