@@ -263,7 +263,28 @@ async fn a_jwt_only_space_refuses_other_credentials_on_user_endpoints_only(store
     app.stop().await;
 }
 
+async fn invalid_tokens_spend_the_addresss_failure_budget(store: Store) {
+    let app = TestApp::spawn_with(store, |c| c.auth_failures_per_ip = 2).await;
+    app.account("dave", "localhost", "secret123", &[Sha256], false)
+        .await;
+    let k = keys();
+    let other = keys();
+    configure(&app, &k.rsa_public, vec![JwtAlgorithm::RS256]).await;
+    let claims = json!({"sip_identity": "sip:dave@localhost", "exp": Utc::now().timestamp() + 600});
+    let forged = token(Algorithm::RS256, &other.rsa_private, claims.clone());
+    assert_eq!(me(&app, &forged).await.status(), 401);
+    assert_eq!(me(&app, &forged).await.status(), 401);
+    let locked = me(&app, &forged).await;
+    assert_eq!(locked.status(), 429);
+    assert!(locked.headers().contains_key("retry-after"));
+    // A token the issuer signed cannot be guessed: it is not slowed.
+    let good = token(Algorithm::RS256, &k.rsa_private, claims);
+    assert_eq!(me(&app, &good).await.status(), 200);
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
+    invalid_tokens_spend_the_addresss_failure_budget,
     a_custom_identity_claim_or_the_email_claim_finds_the_account,
     a_jwt_only_space_refuses_other_credentials_on_user_endpoints_only,
     tokens_are_verified_and_mapped_to_accounts,

@@ -8,6 +8,7 @@ mod access;
 mod accounts;
 mod api_keys;
 mod basics;
+mod brute_force;
 mod cli;
 mod creation_tokens;
 mod digest;

@@ -73,6 +73,61 @@ async fn digest_nonces_are_shared_by_two_processes_on_mariadb() {
     challenge_on_one_answer_on_the_other(Backend::MySql).await;
 }
 
+/// Failed logins on two processes add up to one budget (the default: 10 per account).
+async fn the_failure_budget_is_shared_by_two_processes(backend: Backend) {
+    let db = TestDatabase::create(backend).await.expect("test database");
+    let first = ServerProcess::start(db.url());
+    let second = ServerProcess::start(db.url());
+    services_on(db.storage())
+        .create_admin("alice", "localhost", "secret123", Sha256)
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let login = |port: u16, password: &'static str| {
+        let client = client.clone();
+        async move {
+            let url = format!("http://localhost:{port}/api/accounts/me");
+            let first = client
+                .get(&url)
+                .header("from", "sip:alice@localhost")
+                .send()
+                .await
+                .unwrap();
+            let c = challenges(first.headers()).remove(0);
+            client
+                .get(&url)
+                .header("from", "sip:alice@localhost")
+                .header(
+                    "authorization",
+                    digest_authorization(&c, "alice", password, "GET", "/api/accounts/me", 1),
+                )
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for round in 0..5 {
+        assert_eq!(login(first.port, "wrong").await, 401, "round {round}");
+        assert_eq!(login(second.port, "wrong").await, 401, "round {round}");
+    }
+    assert_eq!(login(first.port, "secret123").await, 429);
+    assert_eq!(login(second.port, "secret123").await, 429);
+    drop((first, second));
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn the_failure_budget_is_shared_on_postgresql() {
+    the_failure_budget_is_shared_by_two_processes(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn the_failure_budget_is_shared_on_mariadb() {
+    the_failure_budget_is_shared_by_two_processes(Backend::MySql).await;
+}
+
 fn flexiapi(db: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_flexiapi"))
         .arg("--database")

@@ -20,6 +20,11 @@ pub struct FileConfig {
     pub api_key_expiration_minutes: Option<i64>,
     pub nonce_expiration_seconds: Option<i64>,
     pub nonce_max_uses: Option<i64>,
+    /// Failed authentications allowed per account within the window (0: no limit).
+    pub auth_failures_per_account: Option<u64>,
+    /// Failed authentications allowed per client address within the window (0: no limit).
+    pub auth_failures_per_ip: Option<u64>,
+    pub auth_failure_window_seconds: Option<i64>,
     pub max_body_bytes: Option<usize>,
     /// 0 (the default): creation tokens never expire.
     pub account_creation_token_expiration_minutes: Option<i64>,
@@ -34,6 +39,9 @@ pub struct Config {
     pub api_key_expiration_minutes: i64,
     pub nonce_expiration_seconds: i64,
     pub nonce_max_uses: i64,
+    pub auth_failures_per_account: u64,
+    pub auth_failures_per_ip: u64,
+    pub auth_failure_window_seconds: i64,
     pub max_body_bytes: usize,
     pub account_creation_token_expiration_minutes: i64,
 }
@@ -69,6 +77,9 @@ impl Config {
             api_key_expiration_minutes: file_config.api_key_expiration_minutes.unwrap_or(60),
             nonce_expiration_seconds: file_config.nonce_expiration_seconds.unwrap_or(3600),
             nonce_max_uses: file_config.nonce_max_uses.unwrap_or(10_000),
+            auth_failures_per_account: file_config.auth_failures_per_account.unwrap_or(10),
+            auth_failures_per_ip: file_config.auth_failures_per_ip.unwrap_or(100),
+            auth_failure_window_seconds: file_config.auth_failure_window_seconds.unwrap_or(300),
             max_body_bytes: file_config.max_body_bytes.unwrap_or(1024 * 1024),
             account_creation_token_expiration_minutes: file_config
                 .account_creation_token_expiration_minutes
@@ -79,6 +90,9 @@ impl Config {
         }
         if config.nonce_expiration_seconds <= 0 || config.nonce_max_uses <= 0 {
             bail!("nonce_expiration_seconds and nonce_max_uses must be positive");
+        }
+        if config.auth_failure_window_seconds <= 0 {
+            bail!("auth_failure_window_seconds must be positive");
         }
         Ok(config)
     }

@@ -17,7 +17,7 @@ use flexiapi_adapters_http::i18n::Languages;
 use flexiapi_adapters_http::{AppState, HttpSettings};
 use flexiapi_adapters_memory::MemoryStorage;
 use flexiapi_adapters_sql::SqlDatabase;
-use flexiapi_domain::auth::{AuthSettings, Authenticator};
+use flexiapi_domain::auth::{AuthSettings, Authenticator, FailureBudget};
 use flexiapi_domain::ports::{Clock, Storage, TokenSource};
 use flexiapi_domain::service::{BootstrapCredentials, ServiceSettings, Services};
 use poem::Server;
@@ -151,6 +151,11 @@ impl Application {
                 user_api_key_ttl: chrono::Duration::minutes(config.api_key_expiration_minutes),
                 nonce_ttl: chrono::Duration::seconds(config.nonce_expiration_seconds),
                 nonce_max_uses: config.nonce_max_uses,
+                failures: FailureBudget {
+                    per_account: config.auth_failures_per_account,
+                    per_ip: config.auth_failures_per_ip,
+                    window: chrono::Duration::seconds(config.auth_failure_window_seconds),
+                },
             },
         );
         let state = AppState {
@@ -229,6 +234,9 @@ async fn maintenance(authenticator: Authenticator) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "purge failed"),
+            }
+            if let Err(e) = authenticator.purge_failures().await {
+                tracing::warn!(error = %e, "could not purge old authentication failures");
             }
         }
     }

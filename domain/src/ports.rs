@@ -153,6 +153,24 @@ pub trait NonceStore: Send + Sync + 'static {
     async fn purge_nonces(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }
 
+/// Failed authentications, counted per key (`ip:<address>`, `account:<user@domain>`) so that
+/// every process sharing the database sees the same budget.
+#[async_trait]
+pub trait AuthFailureStore: Send + Sync + 'static {
+    async fn record_auth_failure(&self, key: &str, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// For each of `keys`, in order: how many failures it has after `since`, and the oldest of
+    /// them.
+    async fn auth_failures_since(
+        &self,
+        keys: &[&str],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<(u64, Option<DateTime<Utc>>)>>;
+
+    /// Deletes failures recorded before `before`; returns how many.
+    async fn purge_auth_failures(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}
+
 #[async_trait]
 pub trait AuthTokenRepository: Send + Sync + 'static {
     /// # Errors
@@ -396,6 +414,7 @@ pub trait Storage:
     + AccountRepository
     + ApiKeyRepository
     + NonceStore
+    + AuthFailureStore
     + AuthTokenRepository
     + DictionaryRepository
     + ProvisioningTokenRepository

@@ -48,6 +48,7 @@ wrong-algorithm = Wrong algorithm.
 invalid-credentials = Unauthorized.
 stale-nonce = Stale nonce, please retry with the new challenge.
 invalid-api-key = Invalid API Key.
+too-many-failures = Too many failed authentication attempts. Try again in { $seconds } seconds.
 api-key-required = An API key is required (x-api-key header).
 jwt-malformed = Invalid bearer token.
 jwt-unsupported-algorithm = Unsupported JWT signature algorithm.

@@ -48,6 +48,7 @@ wrong-algorithm = Algorithme incorrect.
 invalid-credentials = Identifiants incorrects.
 stale-nonce = Nonce expiré, veuillez réessayer avec le nouveau défi.
 invalid-api-key = Clé d'API invalide.
+too-many-failures = Trop de tentatives d'authentification échouées. Réessayez dans { $seconds } secondes.
 api-key-required = Une clé d'API est requise (en-tête x-api-key).
 jwt-malformed = Jeton porteur invalide.
 jwt-unsupported-algorithm = Algorithme de signature JWT non pris en charge.

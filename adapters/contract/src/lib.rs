@@ -93,6 +93,8 @@ macro_rules! storage_contract_tests {
             nonces_are_inserted_read_deleted_and_purged,
             advance_nonce_only_moves_forward,
             concurrent_advance_nonce_lets_exactly_one_win,
+            auth_failures_are_counted_per_key_over_a_window_and_purged,
+            concurrent_auth_failures_are_all_counted,
             auth_tokens_are_attached_once_and_taken_once,
             concurrent_takes_of_a_token_let_one_win,
             purging_auth_tokens_removes_old_ones,

@@ -30,6 +30,8 @@ pub struct ApiError {
     pub challenges: Vec<String>,
     /// `WWW-Authenticate: Bearer error="invalid_token", error_description="<this>"`.
     pub bearer_error: Option<Message>,
+    /// `Retry-After`, in seconds (429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -40,6 +42,7 @@ impl ApiError {
             field_errors: Vec::new(),
             challenges: Vec::new(),
             bearer_error: None,
+            retry_after: None,
         }
     }
 
@@ -107,6 +110,9 @@ impl ApiError {
             if let Ok(v) = challenge.parse() {
                 headers.append(WWW_AUTHENTICATE, v);
             }
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(poem::http::header::RETRY_AFTER, seconds.into());
         }
         if let Some(description) = &self.bearer_error {
             let text = description.render(lang).replace(['"', '\\'], "'");
@@ -178,6 +184,10 @@ impl ApiResponse for ApiError {
                 described(
                     422,
                     "Validation failed: `errors` maps each field to its messages.",
+                ),
+                described(
+                    429,
+                    "Too many failed authentications for this account or address; `Retry-After` says when to try again.",
                 ),
                 described(503, "The database is unavailable."),
             ],
@@ -328,6 +338,16 @@ impl From<AuthError> for ApiError {
                 e
             }
             AuthError::JwtUnknownAccount => Self::new(StatusCode::FORBIDDEN, "jwt-unknown-account"),
+            AuthError::TooManyFailures {
+                retry_after_seconds,
+            } => {
+                let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "too-many-failures").with_arg(
+                    "seconds",
+                    Arg::Number(i64::try_from(retry_after_seconds).unwrap_or(i64::MAX)),
+                );
+                e.retry_after = Some(retry_after_seconds);
+                e
+            }
             AuthError::Storage(s) => s.into(),
         }
     }
@@ -410,6 +430,7 @@ pub const MESSAGE_IDS: &[&str] = &[
     "type-already-attached",
     "dtmf-protocol-required",
     "type-not-attached",
+    "too-many-failures",
     "validation-failed",
     "validation-more-errors",
 ];

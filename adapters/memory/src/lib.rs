@@ -17,9 +17,9 @@ use flexiapi_domain::model::{
 };
 use flexiapi_domain::ports::{
     AccountActionRepository, AccountCreationTokenRepository, AccountRepository,
-    AccountTypeRepository, ApiKeyRepository, AuthTokenRepository, ContactRepository,
-    DictionaryRepository, NonceStore, PhoneCountryRepository, ProvisioningTokenRepository,
-    SpaceRepository, Storage, StoreResult,
+    AccountTypeRepository, ApiKeyRepository, AuthFailureStore, AuthTokenRepository,
+    ContactRepository, DictionaryRepository, NonceStore, PhoneCountryRepository,
+    ProvisioningTokenRepository, SpaceRepository, Storage, StoreResult,
 };
 
 #[derive(Debug)]
@@ -30,6 +30,7 @@ struct Tables {
     tombstones: BTreeMap<(String, String), DateTime<Utc>>,
     api_keys: BTreeMap<i64, ApiKey>,
     nonces: BTreeMap<String, DigestNonce>,
+    auth_failures: Vec<(String, DateTime<Utc>)>,
     auth_tokens: BTreeMap<String, AuthToken>,
     /// By account id.
     dictionary: BTreeMap<i64, BTreeMap<String, String>>,
@@ -54,6 +55,7 @@ impl Default for Tables {
             tombstones: BTreeMap::new(),
             api_keys: BTreeMap::new(),
             nonces: BTreeMap::new(),
+            auth_failures: Vec::new(),
             auth_tokens: BTreeMap::new(),
             dictionary: BTreeMap::new(),
             provisioning_tokens: BTreeMap::new(),
@@ -524,6 +526,43 @@ fn insert_key(t: &mut Tables, new: NewApiKey) -> StoreResult<ApiKey> {
     };
     t.api_keys.insert(id, key.clone());
     Ok(key)
+}
+
+#[async_trait]
+impl AuthFailureStore for MemoryStorage {
+    async fn record_auth_failure(&self, key: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        self.lock().auth_failures.push((key.to_owned(), at));
+        Ok(())
+    }
+
+    async fn auth_failures_since(
+        &self,
+        keys: &[&str],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<(u64, Option<DateTime<Utc>>)>> {
+        let t = self.lock();
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let times = t
+                    .auth_failures
+                    .iter()
+                    .filter(|(k, at)| k == key && *at > since)
+                    .map(|(_, at)| *at);
+                let (count, oldest) = times.fold((0u64, None), |(n, oldest), at| {
+                    (n + 1, Some(oldest.map_or(at, |o: DateTime<Utc>| o.min(at))))
+                });
+                (count, oldest)
+            })
+            .collect())
+    }
+
+    async fn purge_auth_failures(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut t = self.lock();
+        let len = t.auth_failures.len();
+        t.auth_failures.retain(|(_, at)| *at >= before);
+        Ok((len - t.auth_failures.len()) as u64)
+    }
 }
 
 #[async_trait]

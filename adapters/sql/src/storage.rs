@@ -32,6 +32,7 @@ macro_rules! impl_storage {
                 AccountRepository, ApiKeyRepository, AuthTokenRepository, DictionaryRepository,
                 NonceStore, ProvisioningTokenRepository, SpaceRepository, Storage, StoreResult,
             };
+            use flexiapi_domain::ports::AuthFailureStore;
             use std::collections::BTreeMap;
 
             use crate::error::{is_unique_violation, not_found_on_foreign_key, store_error, unique_as};
@@ -897,6 +898,59 @@ macro_rules! impl_storage {
                         .await
                         .map_err(store_error)?
                         .rows_affected())
+                }
+            }
+
+            #[async_trait]
+            impl AuthFailureStore for $storage {
+                async fn record_auth_failure(
+                    &self,
+                    key: &str,
+                    at: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    sqlx::query(Self::sql(
+                        "INSERT INTO auth_failures (failure_key, created_at) VALUES (?, ?)",
+                    ))
+                    .bind(key)
+                    .bind(ts(at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(())
+                }
+
+                async fn auth_failures_since(
+                    &self,
+                    keys: &[&str],
+                    since: DateTime<Utc>,
+                ) -> StoreResult<Vec<(u64, Option<DateTime<Utc>>)>> {
+                    let mut conn = self.conn().await?;
+                    let mut out = Vec::with_capacity(keys.len());
+                    for key in keys {
+                        let (count, oldest): (i64, Option<DateTime<Utc>>) =
+                            sqlx::query_as(Self::sql(
+                                "SELECT COUNT(*), MIN(created_at) FROM auth_failures \
+                                 WHERE failure_key = ? AND created_at > ?",
+                            ))
+                            .bind(*key)
+                            .bind(ts(since))
+                            .fetch_one(&mut *conn)
+                            .await
+                            .map_err(store_error)?;
+                        out.push((count.max(0) as u64, oldest));
+                    }
+                    Ok(out)
+                }
+
+                async fn purge_auth_failures(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+                    Ok(
+                        sqlx::query(Self::sql("DELETE FROM auth_failures WHERE created_at < ?"))
+                            .bind(ts(before))
+                            .execute(&self.pool)
+                            .await
+                            .map_err(store_error)?
+                            .rows_affected(),
+                    )
                 }
             }
 

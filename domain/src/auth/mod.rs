@@ -114,6 +114,9 @@ pub enum AuthError {
     JwtRequired,
     #[error("the token matches no account")]
     JwtUnknownAccount,
+    /// Too many failed attempts for this account or from this address within the window.
+    #[error("too many failed authentications; retry in {retry_after_seconds} s")]
+    TooManyFailures { retry_after_seconds: u64 },
     #[error(transparent)]
     Storage(#[from] StoreError),
 }
@@ -143,6 +146,8 @@ pub struct AuthSettings {
     pub nonce_ttl: Duration,
     /// A Digest nonce used this many times is stale.
     pub nonce_max_uses: i64,
+    /// The brute-force budget.
+    pub failures: FailureBudget,
 }
 
 impl Default for AuthSettings {
@@ -151,6 +156,27 @@ impl Default for AuthSettings {
             user_api_key_ttl: Duration::minutes(60),
             nonce_ttl: Duration::hours(1),
             nonce_max_uses: 10_000,
+            failures: FailureBudget::default(),
+        }
+    }
+}
+
+/// How many failed authentications an account, or an IP address, may have within `window`
+/// before further attempts answer "too many" (0: no limit). Counted in storage, so every process
+/// sharing the database enforces one budget.
+#[derive(Debug, Clone, Copy)]
+pub struct FailureBudget {
+    pub per_account: u64,
+    pub per_ip: u64,
+    pub window: Duration,
+}
+
+impl Default for FailureBudget {
+    fn default() -> Self {
+        Self {
+            per_account: 10,
+            per_ip: 100,
+            window: Duration::minutes(5),
         }
     }
 }
@@ -212,15 +238,20 @@ impl Authenticator {
     ) -> Result<Authenticated, AuthError> {
         match (mode, credentials) {
             (AuthMode::ApiKeyOnly, Credentials::ApiKey { key, from_cookie }) => {
-                self.api_key(&key, from_cookie, ctx).await
+                self.counting_failures(self.api_key(&key, from_cookie, ctx).await, ctx)
+                    .await
             }
             (AuthMode::ApiKeyOnly, _) => Err(AuthError::ApiKeyRequired),
-            (AuthMode::User, Credentials::Bearer(token)) => self.bearer(&token, ctx).await,
+            (AuthMode::User, Credentials::Bearer(token)) => {
+                self.counting_failures(self.bearer(&token, ctx).await, ctx)
+                    .await
+            }
             (AuthMode::User, _) if ctx.space.jwt.as_ref().is_some_and(|j| j.jwt_only) => {
                 Err(AuthError::JwtRequired)
             }
             (AuthMode::User, Credentials::ApiKey { key, from_cookie }) => {
-                self.api_key(&key, from_cookie, ctx).await
+                self.counting_failures(self.api_key(&key, from_cookie, ctx).await, ctx)
+                    .await
             }
             (
                 AuthMode::User,
@@ -233,6 +264,76 @@ impl Authenticator {
                     .await
             }
         }
+    }
+
+    /// API keys and bearer tokens cannot be guessed, so only failures pay for the budget check:
+    /// the first `per_ip` wrong ones in a window are refused as such, later ones as too many.
+    async fn counting_failures(
+        &self,
+        outcome: Result<Authenticated, AuthError>,
+        ctx: &RequestContext<'_>,
+    ) -> Result<Authenticated, AuthError> {
+        match outcome {
+            Err(e @ (AuthError::InvalidApiKey | AuthError::InvalidToken(_))) => {
+                let keys = [(format!("ip:{}", ctx.ip), self.settings.failures.per_ip)];
+                self.check_budget(&keys).await?;
+                self.record_failure(&keys).await?;
+                Err(e)
+            }
+            other => other,
+        }
+    }
+
+    /// `TooManyFailures` when any key has used its budget within the window.
+    async fn check_budget(&self, keys: &[(String, u64)]) -> Result<(), AuthError> {
+        let limited: Vec<&(String, u64)> = keys.iter().filter(|(_, max)| *max > 0).collect();
+        if limited.is_empty() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let window = self.settings.failures.window;
+        let names: Vec<&str> = limited.iter().map(|(k, _)| k.as_str()).collect();
+        let counts = self
+            .storage
+            .auth_failures_since(&names, now - window)
+            .await?;
+        let retry_after = limited
+            .iter()
+            .zip(counts)
+            .filter(|((_, max), (count, _))| count >= max)
+            .map(|(_, (_, oldest))| {
+                let free_at = oldest.unwrap_or(now) + window;
+                ((free_at - now).num_milliseconds().max(0) as u64)
+                    .div_ceil(1000)
+                    .max(1)
+            })
+            .max();
+        match retry_after {
+            Some(retry_after_seconds) => Err(AuthError::TooManyFailures {
+                retry_after_seconds,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    async fn record_failure(&self, keys: &[(String, u64)]) -> Result<(), AuthError> {
+        let now = self.clock.now();
+        for (key, max) in keys {
+            if *max > 0 {
+                self.storage.record_auth_failure(key, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Purges failures older than the window; returns how many.
+    ///
+    /// # Errors
+    /// The storage failure.
+    pub async fn purge_failures(&self) -> Result<u64, StoreError> {
+        self.storage
+            .purge_auth_failures(self.clock.now() - self.settings.failures.window)
+            .await
     }
 
     /// The account with its space. Most callers belong to the request's space, which the HTTP
@@ -427,6 +528,16 @@ impl Authenticator {
                 return Err(AuthError::MalformedAuthorization { challenges });
             }
         };
+        // Passwords can be guessed: every answer is checked against the budget, known account
+        // or not, so a guess never learns more than "too many".
+        let budget = [
+            (
+                format!("account:{}", target.identity),
+                self.settings.failures.per_account,
+            ),
+            (format!("ip:{}", ctx.ip), self.settings.failures.per_ip),
+        ];
+        self.check_budget(&budget).await?;
 
         let stored = self.storage.nonce_by_opaque(&response.opaque).await?;
         let stored = match stored {
@@ -465,6 +576,7 @@ impl Authenticator {
             && nc.is_some();
 
         let Some(password) = password else {
+            self.record_failure(&budget).await?;
             let challenges = self.issue_challenges(&target, ctx.ip, false).await?;
             // An unknown account must look like a known one with a wrong password.
             return Err(match (&target.account, algorithm) {
@@ -475,6 +587,7 @@ impl Authenticator {
         let expected =
             digest::expected_response(password.algorithm, &password.hash, ctx.method, &response);
         if !fields_ok || !constant_time_eq(expected.as_bytes(), response.response.as_bytes()) {
+            self.record_failure(&budget).await?;
             let challenges = self.issue_challenges(&target, ctx.ip, false).await?;
             return Err(AuthError::InvalidCredentials { challenges });
         }
