@@ -14,6 +14,79 @@ use reqwest::header::HeaderMap;
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
+/// What the in-process servers of this test binary log (debug level for our crates), kept in
+/// memory so that every `TestApp::stop` can check no secret a test used reached the logs.
+pub mod logs {
+    use std::io::Write;
+    use std::sync::{Mutex, OnceLock};
+
+    static BUFFER: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+    static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    /// Bytes of `BUFFER` already checked.
+    static CHECKED: Mutex<usize> = Mutex::new(0);
+    static INIT: OnceLock<()> = OnceLock::new();
+
+    struct Capture;
+
+    impl Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            BUFFER.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    pub fn capture() {
+        INIT.get_or_init(|| {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(
+                    "debug,sqlx=warn,hyper=info,hyper_util=info,h2=info,reqwest=info,rustls=info",
+                )
+                .with_ansi(false)
+                .with_writer(|| Capture)
+                .try_init();
+        });
+    }
+
+    /// Something that must never be logged: a password, a hash, a key, a token.
+    pub fn secret(value: impl Into<String>) {
+        SECRETS.lock().unwrap().push(value.into());
+    }
+
+    /// Panics when the lines logged since the last check contain a registered secret or
+    /// something shaped like an API key (40 letters and digits) or an A1 hash.
+    pub fn assert_no_secret() {
+        let text = {
+            let buffer = BUFFER.lock().unwrap();
+            let mut checked = CHECKED.lock().unwrap();
+            let new = String::from_utf8_lossy(&buffer[*checked..]).into_owned();
+            *checked = buffer.len();
+            new
+        };
+        for secret in SECRETS.lock().unwrap().iter() {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret was logged: {text}"
+            );
+        }
+        let longest_run = text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(
+            longest_run < 32,
+            "a key- or hash-shaped value was logged: {text}"
+        );
+        assert!(
+            text.is_empty() || text.contains("request"),
+            "logs are captured"
+        );
+    }
+}
+
 /// Which storage a test server runs on.
 #[derive(Debug, Clone, Copy)]
 pub enum Store {
@@ -117,6 +190,7 @@ impl TestApp {
     }
 
     fn start(app: Application) -> Self {
+        logs::capture();
         let port = app.addr().port();
         let services = app.services();
         let admin_key = app
@@ -124,6 +198,10 @@ impl TestApp {
             .as_ref()
             .map(|b| b.api_key.clone())
             .unwrap_or_default();
+        if let Some(b) = &app.bootstrap {
+            logs::secret(b.api_key.clone());
+            logs::secret(b.password.clone());
+        }
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
@@ -151,6 +229,7 @@ impl TestApp {
         if let Some(task) = self.task.take() {
             task.await.unwrap().unwrap();
         }
+        logs::assert_no_secret();
     }
 
     pub async fn space(&self, domain: &str, super_space: bool) -> Space {
@@ -174,6 +253,9 @@ impl TestApp {
         algorithms: &[PasswordAlgorithm],
         admin: bool,
     ) -> Account {
+        if password.len() >= 6 {
+            logs::secret(password);
+        }
         let first = algorithms
             .first()
             .copied()
@@ -237,10 +319,13 @@ impl TestApp {
     }
 
     pub async fn admin_key_for(&self, username: &str, domain: &str) -> String {
-        self.services
+        let key = self
+            .services
             .create_admin_api_key(username, domain)
             .await
-            .unwrap()
+            .unwrap();
+        logs::secret(key.clone());
+        key
     }
 
     /// A request to `path` on `host` (the `Host` header picks the space).

@@ -52,8 +52,10 @@ fn loggable_path(path: &str) -> String {
     let mut previous = "";
     path.split('/')
         .map(|segment| {
-            let secret = matches!(previous, "api_key" | "auth_token" | "provisioning")
-                && !segment.is_empty()
+            let secret = matches!(
+                previous,
+                "api_key" | "auth_token" | "provisioning" | "qrcode"
+            ) && !segment.is_empty()
                 && segment != "me";
             previous = segment;
             if secret { "***" } else { segment }
@@ -197,6 +199,10 @@ mod tests {
         assert_eq!(
             loggable_path("/api/accounts/me/api_key"),
             "/api/accounts/me/api_key"
+        );
+        assert_eq!(
+            loggable_path("/provisioning/qrcode/abcDEF123"),
+            "/provisioning/***/***"
         );
         assert_eq!(loggable_path("/provisioning/me"), "/provisioning/me");
     }
