@@ -71,9 +71,19 @@ impl ServerProcess {
 
     /// Sends SIGTERM and returns whether the process exited successfully.
     pub fn terminate(mut self) -> bool {
+        self.signal_term();
+        self.child.wait().is_ok_and(|s| s.success())
+    }
+
+    /// Sends SIGTERM without waiting.
+    pub fn signal_term(&self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
+    }
+
+    /// Waits for the process to exit; whether it exited successfully.
+    pub fn wait(mut self) -> bool {
         self.child.wait().is_ok_and(|s| s.success())
     }
 }

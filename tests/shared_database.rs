@@ -128,6 +128,90 @@ async fn the_failure_budget_is_shared_on_mariadb() {
     the_failure_budget_is_shared_by_two_processes(Backend::MySql).await;
 }
 
+/// Sends `count` account creations at once, alternating between the two servers, and answers
+/// their statuses.
+async fn race(
+    ports: [u16; 2],
+    key: &str,
+    count: usize,
+    body: impl Fn(usize) -> serde_json::Value,
+) -> Vec<u16> {
+    let client = reqwest::Client::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..count {
+        let request = client
+            .post(format!("http://127.0.0.1:{}/api/accounts", ports[i % 2]))
+            .header("host", "localhost")
+            .header("x-api-key", key)
+            .json(&body(i));
+        tasks.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = tasks.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    statuses
+}
+
+async fn racing_creations_on_two_processes(backend: Backend) {
+    let db = TestDatabase::create(backend).await.expect("test database");
+    let first = ServerProcess::start(db.url());
+    let second = ServerProcess::start(db.url());
+    let key = first.printed("admin API key:").expect("bootstrap key");
+    let ports = [first.port, second.port];
+
+    let same = race(
+        ports,
+        &key,
+        50,
+        |_| serde_json::json!({"username": "highlander", "password": "secret123"}),
+    )
+    .await;
+    assert_eq!(same.iter().filter(|s| **s == 200).count(), 1, "{same:?}");
+    assert!(same.iter().all(|s| *s == 200 || *s == 422), "{same:?}");
+
+    // Two accounts exist (admin, highlander); room for three more.
+    let storage = db.storage();
+    let mut space = storage
+        .space_by_domain(&flexiapi_domain::model::Domain::parse("localhost").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    space.max_accounts = 5;
+    storage
+        .update_space(space, chrono::Utc::now())
+        .await
+        .unwrap();
+    let many = race(
+        ports,
+        &key,
+        30,
+        |i| serde_json::json!({"username": format!("crowd{i}"), "password": "secret123"}),
+    )
+    .await;
+    assert_eq!(many.iter().filter(|s| **s == 200).count(), 3, "{many:?}");
+    assert!(many.iter().all(|s| *s == 200 || *s == 403), "{many:?}");
+    assert_eq!(
+        storage
+            .count_accounts(&flexiapi_domain::model::Domain::parse("localhost").unwrap())
+            .await
+            .unwrap(),
+        5
+    );
+    drop((first, second));
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn racing_creations_on_two_processes_on_postgresql() {
+    racing_creations_on_two_processes(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn racing_creations_on_two_processes_on_mariadb() {
+    racing_creations_on_two_processes(Backend::MySql).await;
+}
+
 fn flexiapi(db: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_flexiapi"))
         .arg("--database")
