@@ -63,6 +63,11 @@ mod sqlite {
     async fn migrations_run_twice_and_a_closed_pool_is_unavailable() {
         extra::migrate_twice_then_close(fresh(Backend::Sqlite).await).await;
     }
+
+    #[tokio::test]
+    async fn a_failure_mid_transaction_leaves_nothing_behind() {
+        extra::a_failure_mid_transaction_leaves_nothing_behind(fresh(Backend::Sqlite).await).await;
+    }
 }
 
 mod postgres {
@@ -77,6 +82,12 @@ mod postgres {
     #[tokio::test]
     async fn migrations_run_twice_and_a_closed_pool_is_unavailable() {
         extra::migrate_twice_then_close(fresh(Backend::Postgres).await).await;
+    }
+
+    #[tokio::test]
+    async fn a_failure_mid_transaction_leaves_nothing_behind() {
+        extra::a_failure_mid_transaction_leaves_nothing_behind(fresh(Backend::Postgres).await)
+            .await;
     }
 }
 
@@ -105,6 +116,11 @@ mod mysql {
     #[tokio::test]
     async fn migrations_run_twice_and_a_closed_pool_is_unavailable() {
         extra::migrate_twice_then_close(fresh(Backend::MySql).await).await;
+    }
+
+    #[tokio::test]
+    async fn a_failure_mid_transaction_leaves_nothing_behind() {
+        extra::a_failure_mid_transaction_leaves_nothing_behind(fresh(Backend::MySql).await).await;
     }
 }
 
@@ -278,5 +294,162 @@ mod extra {
             matches!(outcome, Err(StoreError::Backend(_))),
             "{outcome:?}"
         );
+    }
+
+    /// Runs statements on a connection of its own (test setup beyond the ports).
+    async fn exec(url: &str, backend: flexiapi_adapters_sql::Backend, statements: &[&str]) {
+        use flexiapi_adapters_sql::Backend;
+        use sqlx::{AssertSqlSafe, Connection};
+        macro_rules! run {
+            ($conn:ty) => {{
+                let mut c = <$conn>::connect(url).await.unwrap();
+                for s in statements {
+                    sqlx::raw_sql(AssertSqlSafe(s.to_string()))
+                        .execute(&mut c)
+                        .await
+                        .unwrap();
+                }
+                c.close().await.unwrap();
+            }};
+        }
+        match backend {
+            Backend::Sqlite => run!(sqlx::SqliteConnection),
+            Backend::Postgres => run!(sqlx::PgConnection),
+            Backend::MySql => run!(sqlx::MySqlConnection),
+        }
+    }
+
+    /// A trigger that refuses `event` on `table`, in the backend's dialect.
+    fn failing_trigger(
+        backend: flexiapi_adapters_sql::Backend,
+        name: &str,
+        event: &str,
+        table: &str,
+    ) -> Vec<String> {
+        use flexiapi_adapters_sql::Backend;
+        match backend {
+            Backend::Sqlite => vec![format!(
+                "CREATE TRIGGER {name} BEFORE {event} ON {table} \
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+            )],
+            Backend::Postgres => vec![
+                "CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger AS $$ \
+                 BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql"
+                    .to_owned(),
+                format!(
+                    "CREATE TRIGGER {name} BEFORE {event} ON {table} \
+                     FOR EACH ROW EXECUTE FUNCTION injected_failure()"
+                ),
+            ],
+            Backend::MySql => vec![format!(
+                "CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW \
+                 SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'"
+            )],
+        }
+    }
+
+    /// A failure in the middle of a multi-row change (injected by a trigger on the last table
+    /// the change writes) leaves nothing of it behind.
+    pub async fn a_failure_mid_transaction_leaves_nothing_behind(db: Db) {
+        let storage = db.storage();
+        let url = db.0.url().to_owned();
+        let backend = db.0.database().backend();
+        let outcome = tokio::spawn(async move {
+            let d = Domain::parse("example.org").unwrap();
+            storage
+                .create_space(
+                    NewSpace {
+                        domain: d.clone(),
+                        host: "example.org".into(),
+                        name: "x".into(),
+                        super_space: false,
+                        max_accounts: 0,
+                        expire_at: None,
+                        digest: Default::default(),
+                        jwt: None,
+                        settings: Default::default(),
+                    },
+                    Utc::now(),
+                )
+                .await
+                .unwrap();
+            let with_everything = |user: &str| {
+                let mut new = NewAccount::new(Username::parse(user).unwrap(), d.clone());
+                new.passwords = vec![flexiapi_domain::model::Password::from_clear(
+                    flexiapi_domain::model::PasswordAlgorithm::Sha256,
+                    user,
+                    "example.org",
+                    "secret",
+                )];
+                new.dictionary = [("k".to_owned(), "v".to_owned())].into();
+                new
+            };
+            let kept = storage
+                .create_account(with_everything("kept"), 0, Utc::now())
+                .await
+                .unwrap();
+
+            // Account creation: the dictionary is written last.
+            let trigger = failing_trigger(
+                backend,
+                "no_dictionary",
+                "INSERT",
+                "account_dictionary_entries",
+            );
+            exec(
+                &url,
+                backend,
+                &trigger.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+            .await;
+            let failed = storage
+                .create_account(with_everything("ghost"), 0, Utc::now())
+                .await;
+            assert!(failed.is_err());
+            assert!(
+                storage
+                    .account_by_identity(&Username::parse("ghost").unwrap(), &d)
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "no account without its dictionary"
+            );
+            // Account update with a new dictionary: nothing of the update stays.
+            let mut changes = flexiapi_domain::model::AccountChanges::unchanged(&kept);
+            changes.display_name = Some("Changed".into());
+            changes.passwords = Some(Vec::new());
+            changes.dictionary = Some([("other".to_owned(), "x".to_owned())].into());
+            assert!(
+                storage
+                    .update_account(kept.id, changes, Utc::now())
+                    .await
+                    .is_err()
+            );
+            let after = storage.account_by_id(kept.id).await.unwrap().unwrap();
+            assert_eq!(after.display_name, None);
+            assert_eq!(after.passwords.len(), 1, "passwords untouched");
+            assert_eq!(storage.dictionary_of(kept.id).await.unwrap().len(), 1);
+
+            // Space deletion: the space row goes last, after its accounts.
+            let trigger = failing_trigger(backend, "no_space_deletion", "DELETE", "spaces");
+            exec(
+                &url,
+                backend,
+                &trigger.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+            .await;
+            assert!(storage.delete_space(&d).await.is_err());
+            assert!(storage.space_by_domain(&d).await.unwrap().is_some());
+            assert!(
+                storage.account_by_id(kept.id).await.unwrap().is_some(),
+                "accounts kept"
+            );
+            assert_eq!(storage.count_accounts(&d).await.unwrap(), 1);
+        })
+        .await;
+        db.teardown().await;
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
     }
 }
