@@ -18,6 +18,7 @@ mod flexisip;
 mod import;
 mod jwt;
 mod localization;
+mod metrics;
 mod openapi;
 mod phones;
 mod real_clients;

@@ -159,6 +159,7 @@ impl Application {
             },
         );
         let state = AppState {
+            metrics: Arc::new(flexiapi_adapters_http::api_metrics()),
             services,
             authenticator,
             settings: HttpSettings {

@@ -426,6 +426,19 @@ pub trait Storage:
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Connections of the backend's pool, open and idle (`None` when there is no pool).
+    fn pool_usage(&self) -> Option<PoolUsage> {
+        None
+    }
+}
+
+/// A connection pool's state, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// The time, as a port so that expiry is testable.

@@ -4,7 +4,7 @@
 //! document.
 
 use flexiapi_domain::access::{AccessLevel, Caller, authorize};
-use flexiapi_domain::auth::{AuthMethod, AuthMode, Credentials, RequestContext};
+use flexiapi_domain::auth::{AuthError, AuthMethod, AuthMode, Credentials, RequestContext};
 use poem::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use poem::http::{Method, StatusCode};
 use poem::{Request, RequestBody};
@@ -149,10 +149,35 @@ pub async fn authenticate(
         ip: &ip.0,
         space: &space.0,
     };
-    let authenticated = state
+    let credentials = credentials(req);
+    let mechanism = match &credentials {
+        Credentials::Bearer(_) => "jwt",
+        Credentials::ApiKey { .. } => "api_key",
+        Credentials::Digest { .. } => "digest",
+    };
+    let authenticated = match state
         .authenticator
-        .authenticate(credentials(req), mode, &ctx)
-        .await?;
+        .authenticate(credentials, mode, &ctx)
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => {
+            if matches!(
+                e,
+                AuthError::InvalidCredentials { .. }
+                    | AuthError::WrongAlgorithm { .. }
+                    | AuthError::InvalidOpaque { .. }
+                    | AuthError::NonceReplayed { .. }
+                    | AuthError::InvalidApiKey
+                    | AuthError::InvalidToken(_)
+                    | AuthError::JwtUnknownAccount
+                    | AuthError::TooManyFailures { .. }
+            ) {
+                state.metrics.auth_failure(mechanism);
+            }
+            return Err(e.into());
+        }
+    };
 
     // A cookie is sent by the browser on its own: a state-changing request authenticated by the
     // cookie alone must prove it is not a form post from another site.

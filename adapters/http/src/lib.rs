@@ -17,6 +17,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod metrics;
 pub mod middleware;
 pub mod state;
 
@@ -59,6 +60,16 @@ fn service() -> OpenApiService<Apis, ()> {
          localized from `Accept-Language` (en, fr).",
     )
     .server("/api")
+}
+
+/// Metrics labelled by the API's route templates.
+pub fn api_metrics() -> metrics::Metrics {
+    let doc: serde_json::Value = serde_json::from_str(&service().spec()).unwrap_or_default();
+    let paths: Vec<String> = doc["paths"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    metrics::Metrics::new(&paths)
 }
 
 /// The OpenAPI 3 document, as JSON. Each operation also gets `x-access-level` (Public, User,
@@ -120,6 +131,14 @@ async fn ready(state: poem::web::Data<&AppState>) -> poem::Result<&'static str> 
     Ok("ok")
 }
 
+/// The Prometheus text exposition.
+#[poem::handler]
+fn metrics_text(state: poem::web::Data<&AppState>) -> poem::Response {
+    poem::Response::builder()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render(state.services.storage.as_ref()))
+}
+
 /// Every route, wrapped in the root middleware, with `state` attached.
 pub fn app(state: AppState) -> impl Endpoint {
     let service = service();
@@ -128,6 +147,7 @@ pub fn app(state: AppState) -> impl Endpoint {
     Route::new()
         .at("/health/live", poem::endpoint::make_sync(|_| "ok"))
         .at("/health/ready", poem::get(ready))
+        .at("/metrics", poem::get(metrics_text))
         .at(
             "/api/openapi.json",
             poem::endpoint::make_sync(move |_| {

@@ -93,7 +93,8 @@ fn to_api_error(err: poem::Error) -> ApiError {
 pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = loggable_path(req.uri().path());
+    let raw_path = req.uri().path().to_owned();
+    let path = loggable_path(&raw_path);
     let Some(state) = req.data::<AppState>().cloned() else {
         return Ok(ApiError::internal().into_response());
     };
@@ -109,8 +110,8 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
 
     let response_headers = ResponseHeaders::default();
     let outcome: Result<Response, ApiError> = async {
-        // Probes come from load balancers, by IP: no space to resolve.
-        if path.starts_with("/health/") {
+        // Probes and scrapers come by IP: no space to resolve.
+        if path.starts_with("/health/") || path == "/metrics" {
             return ep
                 .call(req)
                 .await
@@ -172,6 +173,12 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
     if let Ok(v) = HeaderValue::from_str(&lang.to_string()) {
         headers.insert(CONTENT_LANGUAGE, v);
     }
+    state.metrics.observe(
+        method.as_str(),
+        &raw_path,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     tracing::info!(
         %method,
         path,

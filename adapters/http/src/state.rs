@@ -22,6 +22,7 @@ pub struct AppState {
     pub services: Services,
     pub authenticator: Authenticator,
     pub settings: HttpSettings,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The space the request's `Host` resolved to (set by the root middleware).

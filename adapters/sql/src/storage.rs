@@ -1673,6 +1673,14 @@ macro_rules! impl_storage {
                         .map_err(store_error)?;
                     Ok(())
                 }
+
+                fn pool_usage(&self) -> Option<flexiapi_domain::ports::PoolUsage> {
+                    Some(flexiapi_domain::ports::PoolUsage {
+                        open: self.pool.size(),
+                        idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+                        max: self.pool.options().get_max_connections(),
+                    })
+                }
             }
         };
     };
