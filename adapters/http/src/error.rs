@@ -282,6 +282,7 @@ fn conflict(c: Conflict) -> ApiError {
         Conflict::SpaceHost => "host",
         Conflict::SpaceName => "name",
         Conflict::AccountTypeKey => "key",
+        Conflict::ContactsListTitle => "title",
         Conflict::ApiKey
         | Conflict::AuthToken
         | Conflict::Nonce
