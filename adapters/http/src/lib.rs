@@ -32,6 +32,8 @@ type Apis = (
     api::dictionary::DictionaryApi,
     api::account_types::AccountTypesApi,
     api::actions::ActionsApi,
+    api::contacts::ContactsApi,
+    api::contacts_lists::ContactsListsApi,
     api::phone_countries::PhoneCountriesApi,
     api::spaces::SpacesApi,
 );
@@ -45,6 +47,8 @@ fn service() -> OpenApiService<Apis, ()> {
             api::dictionary::DictionaryApi,
             api::account_types::AccountTypesApi,
             api::actions::ActionsApi,
+            api::contacts::ContactsApi,
+            api::contacts_lists::ContactsListsApi,
             api::phone_countries::PhoneCountriesApi,
             api::spaces::SpacesApi,
         ),
