@@ -10,6 +10,7 @@ mod api_keys;
 mod basics;
 mod brute_force;
 mod cli;
+mod contacts;
 mod creation_tokens;
 mod digest;
 mod expiry;

@@ -18,6 +18,8 @@ pub enum Conflict {
     AccountCreationToken,
     /// `key` of an account type.
     AccountTypeKey,
+    /// `title` of a contacts list (unique across spaces).
+    ContactsListTitle,
 }
 
 /// What a repository or store can answer instead of a result.

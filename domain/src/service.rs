@@ -30,6 +30,18 @@ pub enum ServiceError {
     UnknownSpace(String),
     #[error("account not found")]
     AccountNotFound,
+    #[error("contacts list not found")]
+    ContactsListNotFound,
+    /// The account is not a contact of the one asked about.
+    #[error("not a contact")]
+    ContactNotFound,
+    /// The account is not a member of the contacts list.
+    #[error("not in the contacts list")]
+    NotInContactsList,
+    #[error("the contacts list is already attached to the account")]
+    ContactsListAlreadyAttached,
+    #[error("the contacts list is not attached to the account")]
+    ContactsListNotAttached,
     #[error("not found")]
     NotFound,
     #[error("already exists: {0:?}")]

@@ -25,6 +25,8 @@ field-digest-authentication-configuration = Digest configuration
 field-digest-authentication-configuration-default-password-algorithm = default password algorithm
 field-account-creation-token = account_creation_token
 field-token = token
+field-title = title
+field-description = description
 
 ## Generic HTTP
 not-found = Not found.
@@ -79,6 +81,11 @@ type-already-attached = This type is already attached to the account.
 type-not-attached = This type is not attached to the account.
 dtmf-protocol-required = DTMF Protocol must be configured.
 account-not-found = Account not found.
+contacts-list-not-found = Contacts list not found.
+contact-not-found = This account is not a contact.
+not-in-contacts-list = This account is not in the contacts list.
+contacts-list-already-attached = This contacts list is already attached to the account.
+contacts-list-not-attached = This contacts list is not attached to the account.
 
 ## Validation
 validation-failed = The given data was invalid.

@@ -25,6 +25,8 @@ field-digest-authentication-configuration = configuration Digest
 field-digest-authentication-configuration-default-password-algorithm = algorithme de mot de passe par défaut
 field-account-creation-token = jeton de création de compte
 field-token = jeton
+field-title = titre
+field-description = description
 
 ## HTTP
 not-found = Introuvable.
@@ -79,6 +81,11 @@ type-already-attached = Ce type est déjà associé au compte.
 type-not-attached = Ce type n'est pas associé au compte.
 dtmf-protocol-required = Le protocole DTMF doit être configuré.
 account-not-found = Compte introuvable.
+contacts-list-not-found = Liste de contacts introuvable.
+contact-not-found = Ce compte ne fait pas partie des contacts.
+not-in-contacts-list = Ce compte ne fait pas partie de la liste de contacts.
+contacts-list-already-attached = Cette liste de contacts est déjà associée au compte.
+contacts-list-not-attached = Cette liste de contacts n'est pas associée au compte.
 
 ## Validation
 validation-failed = Les données fournies sont invalides.

@@ -118,6 +118,14 @@ macro_rules! storage_contract_tests {
             phone_countries_are_seeded_deactivated,
             activating_a_dialling_code_activates_every_country_sharing_it,
             contacts_are_added_once_listed_and_removed,
+            contacts_lists_are_created_listed_shown_updated_and_deleted,
+            a_contacts_list_title_is_unique_across_spaces,
+            contacts_list_members_are_added_once_and_removed,
+            contacts_lists_are_attached_once_and_detached,
+            all_contacts_are_direct_ones_and_members_of_attached_lists_once,
+            deleting_an_account_a_list_or_a_space_cascades_to_contacts_lists,
+            concurrent_additions_to_a_contacts_list_let_one_win,
+            concurrent_attachments_of_a_contacts_list_let_one_win,
         );
     };
     (@cases $factory:expr; $($case:ident),+ $(,)?) => {

@@ -295,6 +295,7 @@ fn conflict(c: Conflict) -> ApiError {
         Conflict::SpaceHost => "host",
         Conflict::SpaceName => "name",
         Conflict::AccountTypeKey => "key",
+        Conflict::ContactsListTitle => "title",
         Conflict::ApiKey
         | Conflict::AuthToken
         | Conflict::Nonce
@@ -372,6 +373,19 @@ impl From<ServiceError> for ApiError {
             ServiceError::Validation(errors) => Self::validation(&errors),
             ServiceError::UnknownSpace(_) => Self::new(StatusCode::NOT_FOUND, "space-not-found"),
             ServiceError::AccountNotFound => Self::new(StatusCode::NOT_FOUND, "account-not-found"),
+            ServiceError::ContactsListNotFound => {
+                Self::new(StatusCode::NOT_FOUND, "contacts-list-not-found")
+            }
+            ServiceError::ContactNotFound => Self::new(StatusCode::NOT_FOUND, "contact-not-found"),
+            ServiceError::NotInContactsList => {
+                Self::new(StatusCode::NOT_FOUND, "not-in-contacts-list")
+            }
+            ServiceError::ContactsListAlreadyAttached => {
+                Self::new(StatusCode::FORBIDDEN, "contacts-list-already-attached")
+            }
+            ServiceError::ContactsListNotAttached => {
+                Self::new(StatusCode::FORBIDDEN, "contacts-list-not-attached")
+            }
             ServiceError::NotFound => Self::not_found(),
             ServiceError::Conflict(c) => conflict(c),
             ServiceError::SpaceFull => Self::new(StatusCode::FORBIDDEN, "space-full"),
@@ -431,6 +445,11 @@ pub const MESSAGE_IDS: &[&str] = &[
     "dtmf-protocol-required",
     "type-not-attached",
     "too-many-failures",
+    "contacts-list-not-found",
+    "contact-not-found",
+    "not-in-contacts-list",
+    "contacts-list-already-attached",
+    "contacts-list-not-attached",
     "validation-failed",
     "validation-more-errors",
 ];

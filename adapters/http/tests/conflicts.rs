@@ -23,3 +23,11 @@ fn space_conflicts_are_unique_field_errors() {
         }
     }
 }
+
+#[test]
+fn a_taken_contacts_list_title_is_a_unique_field_error() {
+    let e = ApiError::from(StoreError::Conflict(Conflict::ContactsListTitle));
+    assert_eq!(e.status.as_u16(), 422);
+    assert_eq!(e.field_errors[0].0, "title");
+    assert_eq!(e.field_errors[0].1.id, "validation-unique");
+}

@@ -38,8 +38,13 @@ pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
         | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             // PostgreSQL class 08 (connection exception) and 57P01-03 (server shutting down);
-            // SQLite 5/6 (busy/locked beyond the busy timeout).
-            code.starts_with("08") || code.starts_with("57P") || code == "5" || code == "6"
+            // class 40 (deadlock, serialization failure: retrying is the fix) on PostgreSQL and
+            // MySQL; SQLite 5/6 (busy/locked beyond the busy timeout).
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code.starts_with("40")
+                || code == "5"
+                || code == "6"
         }),
         _ => false,
     };

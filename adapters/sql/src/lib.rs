@@ -176,6 +176,19 @@ impl SqlDatabase {
                     MySqlPoolOptions::new()
                         .max_connections(SERVER_POOL_SIZE)
                         .acquire_timeout(ACQUIRE_TIMEOUT)
+                        // InnoDB's default (REPEATABLE READ) takes gap locks on searches, and
+                        // two concurrent "retire this account's tokens, insert a new one" then
+                        // deadlock. READ COMMITTED, as PostgreSQL, locks only rows it finds.
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                sqlx::Executor::execute(
+                                    conn,
+                                    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+                                )
+                                .await
+                                .map(|_| ())
+                            })
+                        })
                         .connect_lazy_with(options),
                 )
             }

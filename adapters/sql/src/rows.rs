@@ -7,9 +7,9 @@ use chrono::{DateTime, SubsecRound, Utc};
 use flexiapi_domain::error::StoreError;
 use flexiapi_domain::model::{
     Account, AccountAction, AccountActionId, AccountCreationToken, AccountCreationTokenId,
-    AccountId, AccountType, AccountTypeId, ApiKey, ApiKeyId, ApiKeyKind, AuthToken, DigestConfig,
-    DigestNonce, Domain, Password, PasswordAlgorithm, PhoneCountry, ProvisioningToken,
-    ProvisioningTokenId, Space, SpaceId, Username,
+    AccountId, AccountType, AccountTypeId, ApiKey, ApiKeyId, ApiKeyKind, AuthToken, ContactsList,
+    ContactsListId, DigestConfig, DigestNonce, Domain, Password, PasswordAlgorithm, PhoneCountry,
+    ProvisioningToken, ProvisioningTokenId, Space, SpaceId, Username,
 };
 
 use crate::error::bad_row;
@@ -389,6 +389,42 @@ impl From<PhoneCountryRow> for PhoneCountry {
             code: r.code,
             country_code: r.country_code,
             activated: r.activated,
+        }
+    }
+}
+
+/// Column list of contacts list `SELECT`s over `contacts_lists l`, with the member count, as a
+/// literal for `concat!`.
+macro_rules! contacts_list_columns {
+    () => {
+        "l.id, l.space_id, l.title, l.description, l.created_at, l.updated_at, \
+         (SELECT COUNT(*) FROM contacts_list_contact m WHERE m.contacts_list_id = l.id) \
+         AS contacts_count"
+    };
+}
+pub(crate) use contacts_list_columns;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ContactsListRow {
+    id: i64,
+    space_id: i64,
+    title: String,
+    description: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    contacts_count: i64,
+}
+
+impl From<ContactsListRow> for ContactsList {
+    fn from(r: ContactsListRow) -> Self {
+        ContactsList {
+            id: ContactsListId(r.id),
+            space_id: SpaceId(r.space_id),
+            title: r.title,
+            description: r.description,
+            contacts_count: u64::try_from(r.contacts_count).unwrap_or_default(),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
         }
     }
 }

@@ -22,11 +22,11 @@ macro_rules! impl_storage {
                 AuthToken, DigestNonce, Domain, NewAccount, NewApiKey, NewProvisioningToken,
                 NewSpace, Page, Password, ProvisioningToken, Space, Username, AccountAction,
                 AccountActionId, AccountCreationToken, AccountType, AccountTypeId,
-                NewAccountCreationToken, PhoneCountry,
+                NewAccountCreationToken, PhoneCountry, ContactsList, ContactsListId, SpaceId,
             };
             use flexiapi_domain::ports::{
                 AccountActionRepository, AccountCreationTokenRepository, AccountTypeRepository,
-                ContactRepository, PhoneCountryRepository,
+                ContactRepository, ContactsListRepository, PhoneCountryRepository,
             };
             use flexiapi_domain::ports::{
                 AccountRepository, ApiKeyRepository, AuthTokenRepository, DictionaryRepository,
@@ -380,6 +380,7 @@ macro_rules! impl_storage {
                         .execute(&mut *tx)
                         .await
                         .map_err(store_error)?;
+                    // Contacts lists go by cascade with the space.
                     let deleted = sqlx::query(Self::sql("DELETE FROM spaces WHERE domain = ?"))
                         .bind(domain.as_str())
                         .execute(&mut *tx)
@@ -1656,6 +1657,210 @@ macro_rules! impl_storage {
                         " FROM accounts WHERE id IN \
                          (SELECT contact_id FROM contacts WHERE account_id = ?) ORDER BY id"
                     )))
+                    .bind(account_id.0)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    Self::with_passwords(&mut conn, rows).await
+                }
+            }
+
+            #[async_trait]
+            impl ContactsListRepository for $storage {
+                async fn create_contacts_list(
+                    &self,
+                    space_id: SpaceId,
+                    title: &str,
+                    description: Option<&str>,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<ContactsList> {
+                    let now = ts(now);
+                    let mut conn = self.conn().await?;
+                    let query = sqlx::query(Self::insert_sql(
+                        "INSERT INTO contacts_lists (title, description, space_id, created_at, \
+                         updated_at) VALUES (?, ?, ?, ?, ?)",
+                    ))
+                    .bind(title)
+                    .bind(description)
+                    .bind(space_id.0)
+                    .bind(now)
+                    .bind(now);
+                    let id = Self::insert_id(&mut *conn, query).await.map_err(|e| {
+                        if is_unique_violation(&e) {
+                            StoreError::Conflict(Conflict::ContactsListTitle)
+                        } else {
+                            not_found_on_foreign_key(e)
+                        }
+                    })?;
+                    Ok(ContactsList {
+                        id: ContactsListId(id),
+                        space_id,
+                        title: title.to_owned(),
+                        description: description.map(str::to_owned),
+                        contacts_count: 0,
+                        created_at: now,
+                        updated_at: now,
+                    })
+                }
+
+                async fn contacts_lists_of(&self, space_id: SpaceId) -> StoreResult<Vec<ContactsList>> {
+                    let rows: Vec<ContactsListRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        contacts_list_columns!(),
+                        " FROM contacts_lists l WHERE l.space_id = ? ORDER BY l.id"
+                    )))
+                    .bind(space_id.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(rows.into_iter().map(ContactsList::from).collect())
+                }
+
+                async fn contacts_list(&self, id: ContactsListId) -> StoreResult<Option<ContactsList>> {
+                    let row: Option<ContactsListRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        contacts_list_columns!(),
+                        " FROM contacts_lists l WHERE l.id = ?"
+                    )))
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(row.map(ContactsList::from))
+                }
+
+                async fn update_contacts_list(
+                    &self,
+                    id: ContactsListId,
+                    title: &str,
+                    description: Option<&str>,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<ContactsList> {
+                    sqlx::query(Self::sql(
+                        "UPDATE contacts_lists SET title = ?, description = ?, updated_at = ? \
+                         WHERE id = ?",
+                    ))
+                    .bind(title)
+                    .bind(description)
+                    .bind(ts(now))
+                    .bind(id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unique_as(Conflict::ContactsListTitle))?;
+                    // Read back: MySQL reports 0 rows for an update that changed nothing.
+                    self.contacts_list(id).await?.ok_or(StoreError::NotFound)
+                }
+
+                async fn delete_contacts_list(&self, id: ContactsListId) -> StoreResult<bool> {
+                    // Memberships and attachments go by cascade.
+                    Ok(sqlx::query(Self::sql("DELETE FROM contacts_lists WHERE id = ?"))
+                        .bind(id.0)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(store_error)?
+                        .rows_affected()
+                        > 0)
+                }
+
+                async fn add_to_contacts_list(
+                    &self,
+                    id: ContactsListId,
+                    contact_id: AccountId,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let now = ts(now);
+                    // The unique pair decides: a second addition is refused by the database.
+                    let result = sqlx::query(Self::sql(
+                        "INSERT INTO contacts_list_contact \
+                         (contacts_list_id, contact_id, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                    ))
+                    .bind(id.0)
+                    .bind(contact_id.0)
+                    .bind(now)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await;
+                    match result {
+                        Ok(_) => Ok(true),
+                        Err(e) if is_unique_violation(&e) => Ok(false),
+                        Err(e) => Err(not_found_on_foreign_key(e)),
+                    }
+                }
+
+                async fn remove_from_contacts_list(
+                    &self,
+                    id: ContactsListId,
+                    contact_id: AccountId,
+                ) -> StoreResult<bool> {
+                    Ok(sqlx::query(Self::sql(
+                        "DELETE FROM contacts_list_contact WHERE contacts_list_id = ? AND contact_id = ?",
+                    ))
+                    .bind(id.0)
+                    .bind(contact_id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected()
+                        > 0)
+                }
+
+                async fn attach_contacts_list(
+                    &self,
+                    account_id: AccountId,
+                    id: ContactsListId,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let now = ts(now);
+                    // The unique pair decides: a second attachment is refused by the database.
+                    let result = sqlx::query(Self::sql(
+                        "INSERT INTO account_contacts_list \
+                         (account_id, contacts_list_id, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                    ))
+                    .bind(account_id.0)
+                    .bind(id.0)
+                    .bind(now)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await;
+                    match result {
+                        Ok(_) => Ok(true),
+                        Err(e) if is_unique_violation(&e) => Ok(false),
+                        Err(e) => Err(not_found_on_foreign_key(e)),
+                    }
+                }
+
+                async fn detach_contacts_list(
+                    &self,
+                    account_id: AccountId,
+                    id: ContactsListId,
+                ) -> StoreResult<bool> {
+                    Ok(sqlx::query(Self::sql(
+                        "DELETE FROM account_contacts_list WHERE account_id = ? AND contacts_list_id = ?",
+                    ))
+                    .bind(account_id.0)
+                    .bind(id.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected()
+                        > 0)
+                }
+
+                async fn all_contacts_of(&self, account_id: AccountId) -> StoreResult<Vec<Account>> {
+                    let mut conn = self.conn().await?;
+                    // `IN` over a `UNION`: each account once, however many ways it is a contact.
+                    let rows: Vec<AccountRow> = sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        account_columns!(),
+                        " FROM accounts WHERE id IN \
+                         (SELECT contact_id FROM contacts WHERE account_id = ? \
+                          UNION \
+                          SELECT m.contact_id FROM contacts_list_contact m \
+                          JOIN account_contacts_list a ON a.contacts_list_id = m.contacts_list_id \
+                          WHERE a.account_id = ?) \
+                         ORDER BY id"
+                    )))
+                    .bind(account_id.0)
                     .bind(account_id.0)
                     .fetch_all(&mut *conn)
                     .await

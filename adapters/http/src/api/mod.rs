@@ -4,6 +4,8 @@ pub mod account_types;
 pub mod accounts;
 pub mod actions;
 pub mod api_keys;
+pub mod contacts;
+pub mod contacts_lists;
 pub mod creation_tokens;
 pub mod dictionary;
 pub mod phone_countries;
@@ -28,6 +30,8 @@ pub enum ApiTags {
     Me,
     /// Accounts of the request's space (Admin level).
     Accounts,
+    /// Contacts lists of the request's space and their attachment to accounts (Admin level).
+    ContactsLists,
     /// Spaces (Super Admin level).
     Spaces,
 }
