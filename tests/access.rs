@@ -83,6 +83,7 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/api/phone_countries/FR/deactivate", "super"),
     ("GET", "/api/spaces/a.example.org", "super"),
     ("POST", "/api/account_creation_tokens", "admin"),
+    ("GET", "/api/audit_events", "super"),
     ("POST", "/api/account_creation_tokens/consume", "user"),
     ("DELETE", "/api/accounts/me", "user"),
 ];

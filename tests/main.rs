@@ -7,6 +7,7 @@ mod process;
 mod access;
 mod accounts;
 mod api_keys;
+mod audit;
 mod basics;
 mod brute_force;
 mod cli;

@@ -14,10 +14,10 @@ use chrono::{DateTime, Utc};
 use crate::error::StoreError;
 use crate::model::{
     Account, AccountAction, AccountActionId, AccountChanges, AccountCreationToken, AccountId,
-    AccountQuery, AccountType, AccountTypeId, ApiKey, ApiKeyId, ApiKeyUsage, AuthToken,
+    AccountQuery, AccountType, AccountTypeId, ApiKey, ApiKeyId, ApiKeyUsage, AuditEvent, AuthToken,
     ContactsList, ContactsListId, DigestNonce, Domain, NewAccount, NewAccountCreationToken,
-    NewApiKey, NewProvisioningToken, NewSpace, Page, PhoneCountry, ProvisioningToken, Space,
-    SpaceId, Username,
+    NewApiKey, NewAuditEvent, NewProvisioningToken, NewSpace, Page, PhoneCountry,
+    ProvisioningToken, Space, SpaceId, Username,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -170,6 +170,15 @@ pub trait AuthFailureStore: Send + Sync + 'static {
 
     /// Deletes failures recorded before `before`; returns how many.
     async fn purge_auth_failures(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+/// The audit trail of admin changes.
+#[async_trait]
+pub trait AuditRepository: Send + Sync + 'static {
+    async fn record_audit_event(&self, event: NewAuditEvent) -> StoreResult<()>;
+
+    /// Newest first; `page` starts at 1.
+    async fn list_audit_events(&self, page: u64, per_page: u64) -> StoreResult<Page<AuditEvent>>;
 }
 
 #[async_trait]
@@ -499,6 +508,7 @@ pub trait Storage:
     + ApiKeyRepository
     + NonceStore
     + AuthFailureStore
+    + AuditRepository
     + AuthTokenRepository
     + DictionaryRepository
     + ProvisioningTokenRepository

@@ -93,6 +93,7 @@ macro_rules! storage_contract_tests {
             nonces_are_inserted_read_deleted_and_purged,
             advance_nonce_only_moves_forward,
             concurrent_advance_nonce_lets_exactly_one_win,
+            audit_events_are_listed_newest_first_and_outlive_their_actor,
             auth_failures_are_counted_per_key_over_a_window_and_purged,
             concurrent_auth_failures_are_all_counted,
             auth_tokens_are_attached_once_and_taken_once,

@@ -12,7 +12,7 @@ use poem_openapi::registry::{MetaSecurityScheme, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 
 use crate::error::ApiError;
-use crate::state::{AppState, ClientIp, RequestSpace, ResponseHeaders};
+use crate::state::{AppState, AuditActor, ClientIp, RequestSpace, ResponseHeaders};
 
 pub const API_KEY_HEADER: &str = "x-api-key";
 pub const API_KEY_COOKIE: &str = "x-api-key";
@@ -196,12 +196,14 @@ pub async fn authenticate(
             response_headers.push("www-authenticate", challenge.header_value());
         }
     }
-    Ok(authorize(
-        authenticated,
-        &space.0,
-        level,
-        state.services.now(),
-    )?)
+    let caller = authorize(authenticated, &space.0, level, state.services.now())?;
+    if matches!(level, AccessLevel::Admin | AccessLevel::SuperAdmin)
+        && let Some(actor) = req.extensions().get::<AuditActor>()
+    {
+        let account = &caller.auth.account;
+        actor.set(account.id, account.identity().to_string());
+    }
+    Ok(caller)
 }
 
 macro_rules! caller_extractor {

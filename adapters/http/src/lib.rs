@@ -38,6 +38,7 @@ type Apis = (
     api::phone_countries::PhoneCountriesApi,
     api::spaces::SpacesApi,
     api::creation_tokens::CreationTokensApi,
+    api::audit::AuditApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -54,6 +55,7 @@ fn service() -> OpenApiService<Apis, ()> {
             api::phone_countries::PhoneCountriesApi,
             api::spaces::SpacesApi,
             api::creation_tokens::CreationTokensApi,
+            api::audit::AuditApi,
         ),
         "flexiapi",
         env!("CARGO_PKG_VERSION"),

@@ -5,13 +5,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use flexiapi_domain::model::normalize_host;
+use flexiapi_domain::model::{NewAuditEvent, normalize_host};
 use poem::http::header::{CONTENT_LANGUAGE, CONTENT_TYPE, HOST};
 use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
 use crate::error::ApiError;
-use crate::state::{AppState, ClientIp, RequestSpace, ResponseHeaders};
+use crate::state::{AppState, AuditActor, ClientIp, RequestSpace, ResponseHeaders};
 
 /// Host name of the request, lower-case, without port.
 fn request_host(req: &Request) -> Option<String> {
@@ -109,6 +109,9 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
         .clone();
 
     let response_headers = ResponseHeaders::default();
+    let audit_actor = AuditActor::default();
+    let ip = client_ip(&req);
+    let caller_ip = ip.clone();
     let outcome: Result<Response, ApiError> = async {
         // Probes and scrapers come by IP: no space to resolve.
         if path.starts_with("/health/") || path == "/metrics" {
@@ -127,9 +130,9 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
             .await?
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "host-not-configured"))?;
         req.extensions_mut().insert(RequestSpace(Arc::new(space)));
-        let ip = client_ip(&req);
-        req.extensions_mut().insert(ClientIp(ip));
+        req.extensions_mut().insert(ClientIp(caller_ip));
         req.extensions_mut().insert(response_headers.clone());
+        req.extensions_mut().insert(audit_actor.clone());
 
         if method != Method::GET && method != Method::HEAD {
             let body = req
@@ -172,6 +175,25 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
     }
     if let Ok(v) = HeaderValue::from_str(&lang.to_string()) {
         headers.insert(CONTENT_LANGUAGE, v);
+    }
+    let mutating = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if mutating
+        && response.status().is_success()
+        && let Some((actor_id, actor)) = audit_actor.take()
+    {
+        let event = NewAuditEvent {
+            actor_id,
+            actor,
+            method: method.to_string(),
+            path: path.clone(),
+            status: response.status().as_u16(),
+            ip,
+            created_at: state.services.now(),
+        };
+        // The change is made: a failure to record it is logged, not answered.
+        if let Err(e) = state.services.storage.record_audit_event(event).await {
+            tracing::error!(error = %e, "could not record an audit event");
+        }
     }
     state.metrics.observe(
         method.as_str(),

@@ -50,3 +50,18 @@ impl ResponseHeaders {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
+
+/// Who acted, set by the admin extractors, read by the root middleware to write the audit trail
+/// once the answer is known.
+#[derive(Debug, Clone, Default)]
+pub struct AuditActor(pub Arc<Mutex<Option<(flexiapi_domain::model::AccountId, String)>>>);
+
+impl AuditActor {
+    pub fn set(&self, id: flexiapi_domain::model::AccountId, identity: String) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((id, identity));
+    }
+
+    pub fn take(&self) -> Option<(flexiapi_domain::model::AccountId, String)> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}

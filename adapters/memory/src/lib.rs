@@ -11,16 +11,17 @@ use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
     Account, AccountAction, AccountActionId, AccountChanges, AccountCreationToken,
     AccountCreationTokenId, AccountId, AccountQuery, AccountType, AccountTypeId, ApiKey, ApiKeyId,
-    ApiKeyKind, ApiKeyUsage, AuthToken, ContactsList, ContactsListId, DigestNonce, Domain,
-    NewAccount, NewAccountCreationToken, NewApiKey, NewProvisioningToken, NewSpace,
-    PHONE_COUNTRIES, Page, PhoneCountry, ProvisioningToken, ProvisioningTokenId, Space, SpaceId,
-    Username,
+    ApiKeyKind, ApiKeyUsage, AuditEvent, AuthToken, ContactsList, ContactsListId, DigestNonce,
+    Domain, NewAccount, NewAccountCreationToken, NewApiKey, NewAuditEvent, NewProvisioningToken,
+    NewSpace, PHONE_COUNTRIES, Page, PhoneCountry, ProvisioningToken, ProvisioningTokenId, Space,
+    SpaceId, Username,
 };
 use flexiapi_domain::ports::{
     AccountActionRepository, AccountCreationTokenRepository, AccountRepository,
-    AccountTypeRepository, ApiKeyRepository, AuthFailureStore, AuthTokenRepository,
-    ContactRepository, ContactsListRepository, DictionaryRepository, NonceStore,
-    PhoneCountryRepository, ProvisioningTokenRepository, SpaceRepository, Storage, StoreResult,
+    AccountTypeRepository, ApiKeyRepository, AuditRepository, AuthFailureStore,
+    AuthTokenRepository, ContactRepository, ContactsListRepository, DictionaryRepository,
+    NonceStore, PhoneCountryRepository, ProvisioningTokenRepository, SpaceRepository, Storage,
+    StoreResult,
 };
 
 #[derive(Debug)]
@@ -32,6 +33,7 @@ struct Tables {
     api_keys: BTreeMap<i64, ApiKey>,
     nonces: BTreeMap<String, DigestNonce>,
     auth_failures: Vec<(String, DateTime<Utc>)>,
+    audit: Vec<AuditEvent>,
     auth_tokens: BTreeMap<String, AuthToken>,
     /// By account id.
     dictionary: BTreeMap<i64, BTreeMap<String, String>>,
@@ -63,6 +65,7 @@ impl Default for Tables {
             api_keys: BTreeMap::new(),
             nonces: BTreeMap::new(),
             auth_failures: Vec::new(),
+            audit: Vec::new(),
             auth_tokens: BTreeMap::new(),
             dictionary: BTreeMap::new(),
             provisioning_tokens: BTreeMap::new(),
@@ -573,6 +576,47 @@ fn insert_key(t: &mut Tables, new: NewApiKey) -> StoreResult<ApiKey> {
     };
     t.api_keys.insert(id, key.clone());
     Ok(key)
+}
+
+#[async_trait]
+impl AuditRepository for MemoryStorage {
+    async fn record_audit_event(&self, event: NewAuditEvent) -> StoreResult<()> {
+        let mut t = self.lock();
+        let id = t.next_id();
+        t.audit.push(AuditEvent {
+            id,
+            actor_id: Some(event.actor_id),
+            actor: event.actor,
+            method: event.method,
+            path: event.path,
+            status: event.status,
+            ip: event.ip,
+            created_at: event.created_at,
+        });
+        Ok(())
+    }
+
+    async fn list_audit_events(&self, page: u64, per_page: u64) -> StoreResult<Page<AuditEvent>> {
+        let t = self.lock();
+        let skip = page.saturating_sub(1).saturating_mul(per_page);
+        let items = t
+            .audit
+            .iter()
+            .rev()
+            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+            .take(usize::try_from(per_page).unwrap_or(usize::MAX))
+            .map(|e| AuditEvent {
+                actor_id: e.actor_id.filter(|id| t.accounts.contains_key(&id.0)),
+                ..e.clone()
+            })
+            .collect();
+        Ok(Page {
+            items,
+            total: t.audit.len() as u64,
+            page,
+            per_page,
+        })
+    }
 }
 
 #[async_trait]

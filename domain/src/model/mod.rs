@@ -3,6 +3,7 @@
 mod account;
 mod account_extras;
 mod api_key;
+mod audit;
 mod auth_token;
 mod contacts_list;
 mod nonce;
@@ -15,6 +16,7 @@ mod tokens;
 pub use account::{Account, AccountChanges, AccountId, AccountQuery, NewAccount, Page};
 pub use account_extras::{AccountAction, AccountActionId, AccountType, AccountTypeId};
 pub use api_key::{ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey, hash_api_key};
+pub use audit::{AuditEvent, NewAuditEvent};
 pub use auth_token::AuthToken;
 pub use contacts_list::{ContactsList, ContactsListId};
 pub use nonce::DigestNonce;

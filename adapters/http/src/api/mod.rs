@@ -4,6 +4,7 @@ pub mod account_types;
 pub mod accounts;
 pub mod actions;
 pub mod api_keys;
+pub mod audit;
 pub mod contacts;
 pub mod contacts_lists;
 pub mod creation_tokens;

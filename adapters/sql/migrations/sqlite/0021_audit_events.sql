@@ -1,0 +1,12 @@
+-- The audit trail of admin changes. No foreign key on the actor: the trail outlives accounts.
+CREATE TABLE audit_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    actor_id INTEGER NOT NULL,
+    actor VARCHAR(255) NOT NULL,
+    method VARCHAR(16) NOT NULL,
+    path VARCHAR(1024) NOT NULL,
+    status INTEGER NOT NULL,
+    ip VARCHAR(64) NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX audit_events_created_at ON audit_events (created_at);
