@@ -19,6 +19,7 @@ mod faults;
 mod flexisip;
 mod import;
 mod jwt;
+mod limits;
 mod localization;
 mod metrics;
 mod openapi;

@@ -25,6 +25,8 @@ pub struct FileConfig {
     /// Failed authentications allowed per client address within the window (0: no limit).
     pub auth_failures_per_ip: Option<u64>,
     pub auth_failure_window_seconds: Option<i64>,
+    /// A connection with no traffic for this long is closed.
+    pub idle_timeout_seconds: Option<u64>,
     pub max_body_bytes: Option<usize>,
     /// 0 (the default): creation tokens never expire.
     pub account_creation_token_expiration_minutes: Option<i64>,
@@ -42,6 +44,7 @@ pub struct Config {
     pub auth_failures_per_account: u64,
     pub auth_failures_per_ip: u64,
     pub auth_failure_window_seconds: i64,
+    pub idle_timeout_seconds: u64,
     pub max_body_bytes: usize,
     pub account_creation_token_expiration_minutes: i64,
 }
@@ -80,6 +83,7 @@ impl Config {
             auth_failures_per_account: file_config.auth_failures_per_account.unwrap_or(10),
             auth_failures_per_ip: file_config.auth_failures_per_ip.unwrap_or(100),
             auth_failure_window_seconds: file_config.auth_failure_window_seconds.unwrap_or(300),
+            idle_timeout_seconds: file_config.idle_timeout_seconds.unwrap_or(30),
             max_body_bytes: file_config.max_body_bytes.unwrap_or(1024 * 1024),
             account_creation_token_expiration_minutes: file_config
                 .account_creation_token_expiration_minutes
@@ -90,6 +94,9 @@ impl Config {
         }
         if config.nonce_expiration_seconds <= 0 || config.nonce_max_uses <= 0 {
             bail!("nonce_expiration_seconds and nonce_max_uses must be positive");
+        }
+        if config.idle_timeout_seconds == 0 {
+            bail!("idle_timeout_seconds must be positive");
         }
         if config.auth_failure_window_seconds <= 0 {
             bail!("auth_failure_window_seconds must be positive");

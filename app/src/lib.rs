@@ -110,6 +110,8 @@ pub struct Application {
     acceptor: poem::listener::TcpAcceptor,
     state: AppState,
     database: Database,
+    /// A connection with no traffic for this long is closed (slow or idle clients).
+    idle_timeout: Duration,
     /// Set when this start created the bootstrap space and admin.
     pub bootstrap: Option<BootstrapCredentials>,
 }
@@ -181,6 +183,7 @@ impl Application {
             acceptor,
             state,
             database,
+            idle_timeout: Duration::from_secs(config.idle_timeout_seconds),
             bootstrap,
         })
     }
@@ -207,6 +210,7 @@ impl Application {
         let maintenance = tokio::spawn(maintenance(authenticator.clone()));
         let app = flexiapi_adapters_http::app(self.state);
         let result = Server::new_with_acceptor(self.acceptor)
+            .idle_timeout(self.idle_timeout)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(30)))
             .await;
         maintenance.abort();
