@@ -213,9 +213,17 @@ pub trait ProvisioningTokenRepository: Send + Sync + 'static {
         account_id: AccountId,
     ) -> StoreResult<Option<ProvisioningToken>>;
 
-    /// Marks the token used and returns it (with `used = true`) only if it was unused. MUST be
+    /// The token, used or not; `None` when unknown.
+    async fn provisioning_token(&self, token: &str) -> StoreResult<Option<ProvisioningToken>>;
+
+    /// Marks the token used and returns it (with `used = true`) only if it was unused and, when
+    /// `issued_after` is given, created strictly after it (older tokens have expired). MUST be
     /// atomic: of several concurrent calls, exactly one gets the token, across processes.
-    async fn use_provisioning_token(&self, token: &str) -> StoreResult<Option<ProvisioningToken>>;
+    async fn use_provisioning_token(
+        &self,
+        token: &str,
+        issued_after: Option<DateTime<Utc>>,
+    ) -> StoreResult<Option<ProvisioningToken>>;
 }
 
 #[async_trait]
