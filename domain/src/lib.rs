@@ -9,6 +9,7 @@
 //! - `auth`: the authentication strategies (Digest, API key, JWT) and the [`auth::Authenticator`]
 //!   that applies them in the documented order.
 //! - `access`: the four access levels and the one policy that decides who may do what.
+//! - `devices`: the devices the SIP registrar holds for an account, listed and removed.
 //! - `validation`: field-level validation errors, as rule identifiers (never English text).
 //! - `error`: the error enums. They state facts; the HTTP adapter turns them into statuses and
 //!   localized messages.
@@ -18,6 +19,7 @@
 pub mod access;
 pub mod accounts;
 pub mod auth;
+pub mod devices;
 pub mod error;
 pub mod model;
 pub mod ports;

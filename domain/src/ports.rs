@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::error::StoreError;
+use crate::error::{RegistrarError, StoreError};
 use crate::model::{
     Account, AccountAction, AccountActionId, AccountChanges, AccountCreationToken, AccountId,
-    AccountQuery, AccountType, AccountTypeId, ApiKey, ApiKeyId, ApiKeyUsage, AuthToken,
+    AccountQuery, AccountType, AccountTypeId, ApiKey, ApiKeyId, ApiKeyUsage, AuthToken, Device,
     DigestNonce, Domain, NewAccount, NewAccountCreationToken, NewApiKey, NewProvisioningToken,
-    NewSpace, Page, PhoneCountry, ProvisioningToken, Space, Username,
+    NewSpace, Page, PhoneCountry, ProvisioningToken, SipIdentity, Space, Username,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -410,6 +410,25 @@ pub trait Storage:
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;
+}
+
+/// The devices the SIP registrar holds for an address of record (`username@domain`). Not part of
+/// [`Storage`]: it lives in the registrar's own store, which a deployment may not have.
+#[async_trait]
+pub trait DeviceRegistry: Send + Sync + 'static {
+    /// Every device registered for `aor`, in any order; empty when none.
+    ///
+    /// # Errors
+    /// MUST return `Unavailable`, within about a second, when the registrar's store cannot be
+    /// reached or does not answer.
+    async fn devices(&self, aor: &SipIdentity) -> Result<Vec<Device>, RegistrarError>;
+
+    /// Forgets the device with that uuid and notifies the registrar, so that it drops the binding
+    /// at once. Returns whether the device was registered.
+    ///
+    /// # Errors
+    /// `Unavailable`, as for `devices`.
+    async fn remove_device(&self, aor: &SipIdentity, uuid: &str) -> Result<bool, RegistrarError>;
 }
 
 /// The time, as a port so that expiry is testable.

@@ -77,6 +77,13 @@ type-not-attached = This type is not attached to the account.
 dtmf-protocol-required = DTMF Protocol must be configured.
 account-not-found = Account not found.
 
+## Devices and provisioning
+device-not-found = Device not found.
+registrar-unavailable = The device registry is temporarily unavailable, please retry.
+provisioning-token-not-found = This provisioning link is unknown or has already been used.
+provisioning-token-expired = This provisioning link has expired.
+provisioning-header-required = The x-linphone-provisioning header is missing.
+
 ## Validation
 validation-failed = The given data was invalid.
 validation-more-errors = { $message } (and { $count } more { $count ->

@@ -77,6 +77,13 @@ type-not-attached = Ce type n'est pas associé au compte.
 dtmf-protocol-required = Le protocole DTMF doit être configuré.
 account-not-found = Compte introuvable.
 
+## Appareils et provisionnement
+device-not-found = Appareil introuvable.
+registrar-unavailable = Le registre des appareils est momentanément indisponible, veuillez réessayer.
+provisioning-token-not-found = Ce lien de provisionnement est inconnu ou a déjà servi.
+provisioning-token-expired = Ce lien de provisionnement a expiré.
+provisioning-header-required = L'en-tête x-linphone-provisioning est manquant.
+
 ## Validation
 validation-failed = Les données fournies sont invalides.
 validation-more-errors = { $message } (et { $count ->

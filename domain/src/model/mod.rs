@@ -4,6 +4,7 @@ mod account;
 mod account_extras;
 mod api_key;
 mod auth_token;
+mod device;
 mod nonce;
 mod password;
 mod phone_country;
@@ -15,6 +16,7 @@ pub use account::{Account, AccountChanges, AccountId, AccountQuery, NewAccount, 
 pub use account_extras::{AccountAction, AccountActionId, AccountType, AccountTypeId};
 pub use api_key::{ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey, hash_api_key};
 pub use auth_token::AuthToken;
+pub use device::{Device, UserAgentInfo};
 pub use nonce::DigestNonce;
 pub use password::{Password, PasswordAlgorithm, UnknownAlgorithm};
 pub use phone_country::{PHONE_COUNTRIES, PhoneCountry};
