@@ -34,6 +34,14 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/api/accounts/{account}/dictionary/k", "admin"),
     ("DELETE", "/api/accounts/{account}/dictionary/k", "admin"),
     ("GET", "/api/accounts/me/provision", "user"),
+    ("GET", "/api/accounts/me/devices", "user"),
+    ("DELETE", "/api/accounts/me/devices/urn:uuid:none", "user"),
+    ("GET", "/api/accounts/{account}/devices", "admin"),
+    (
+        "DELETE",
+        "/api/accounts/{account}/devices/urn:uuid:none",
+        "admin",
+    ),
     ("PUT", "/api/accounts/{account}", "admin"),
     ("GET", "/api/accounts/user@a.example.org/search", "admin"),
     (

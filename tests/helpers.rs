@@ -59,7 +59,13 @@ pub fn services_on(storage: std::sync::Arc<dyn flexiapi_domain::ports::Storage>)
 }
 
 pub fn config(database: &str) -> Config {
-    let mut c = Config::load(None, Some(database.into()), Some("127.0.0.1:0".into())).unwrap();
+    let mut c = Config::load(
+        None,
+        Some(database.into()),
+        Some("127.0.0.1:0".into()),
+        None,
+    )
+    .unwrap();
     c.nonce_max_uses = 1000;
     c
 }

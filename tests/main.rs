@@ -9,6 +9,7 @@ mod accounts;
 mod api_keys;
 mod basics;
 mod cli;
+mod devices;
 mod digest;
 mod expiry;
 mod jwt;

@@ -21,6 +21,10 @@ pub struct FileConfig {
     pub nonce_expiration_seconds: Option<i64>,
     pub nonce_max_uses: Option<i64>,
     pub max_body_bytes: Option<usize>,
+    /// The Flexisip registrar's Redis (`redis://host:port`), for the devices endpoints.
+    pub redis_url: Option<String>,
+    /// A provisioning token older than this is refused with 410; 0 means never.
+    pub provisioning_token_expiration_minutes: Option<i64>,
 }
 
 /// The validated configuration.
@@ -33,6 +37,10 @@ pub struct Config {
     pub nonce_expiration_seconds: i64,
     pub nonce_max_uses: i64,
     pub max_body_bytes: usize,
+    /// `None`: no registrar store; the devices endpoints answer `{}`.
+    pub redis_url: Option<String>,
+    /// 0 means provisioning tokens never expire.
+    pub provisioning_token_expiration_minutes: i64,
 }
 
 impl Config {
@@ -42,6 +50,7 @@ impl Config {
         file: Option<&Path>,
         database: Option<String>,
         bind: Option<String>,
+        redis_url: Option<String>,
     ) -> anyhow::Result<Self> {
         let file_config = match file {
             Some(path) => {
@@ -67,6 +76,12 @@ impl Config {
             nonce_expiration_seconds: file_config.nonce_expiration_seconds.unwrap_or(3600),
             nonce_max_uses: file_config.nonce_max_uses.unwrap_or(10_000),
             max_body_bytes: file_config.max_body_bytes.unwrap_or(1024 * 1024),
+            redis_url: redis_url
+                .or(file_config.redis_url)
+                .filter(|url| !url.trim().is_empty()),
+            provisioning_token_expiration_minutes: file_config
+                .provisioning_token_expiration_minutes
+                .unwrap_or(0),
         };
         if config.api_key_expiration_minutes <= 0 {
             bail!("api_key_expiration_minutes must be positive");
@@ -74,6 +89,40 @@ impl Config {
         if config.nonce_expiration_seconds <= 0 || config.nonce_max_uses <= 0 {
             bail!("nonce_expiration_seconds and nonce_max_uses must be positive");
         }
+        if config.provisioning_token_expiration_minutes < 0 {
+            bail!("provisioning_token_expiration_minutes must be 0 (never) or positive");
+        }
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    #[test]
+    fn the_redis_flag_wins_over_the_file_and_blank_means_none() {
+        let f =
+            file("redis_url = \"redis://file:6379\"\nprovisioning_token_expiration_minutes = 30\n");
+        let c = Config::load(Some(f.path()), None, None, None).unwrap();
+        assert_eq!(c.redis_url.as_deref(), Some("redis://file:6379"));
+        assert_eq!(c.provisioning_token_expiration_minutes, 30);
+        let c = Config::load(Some(f.path()), None, None, Some("redis://flag".into())).unwrap();
+        assert_eq!(c.redis_url.as_deref(), Some("redis://flag"));
+        let c = Config::load(None, None, None, Some(" ".into())).unwrap();
+        assert_eq!(c.redis_url, None);
+        assert_eq!(c.provisioning_token_expiration_minutes, 0);
+    }
+
+    #[test]
+    fn a_negative_provisioning_token_expiration_is_refused() {
+        let f = file("provisioning_token_expiration_minutes = -1\n");
+        assert!(Config::load(Some(f.path()), None, None, None).is_err());
     }
 }

@@ -4,6 +4,7 @@ pub mod account_types;
 pub mod accounts;
 pub mod actions;
 pub mod api_keys;
+pub mod devices;
 pub mod dictionary;
 pub mod phone_countries;
 pub mod ping;
