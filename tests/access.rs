@@ -35,6 +35,7 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("DELETE", "/api/accounts/{account}/dictionary/k", "admin"),
     ("GET", "/api/accounts/me/provision", "user"),
     ("GET", "/api/accounts/me/devices", "user"),
+    ("GET", "/provisioning/me", "user"),
     ("DELETE", "/api/accounts/me/devices/urn:uuid:none", "user"),
     ("GET", "/api/accounts/{account}/devices", "admin"),
     (

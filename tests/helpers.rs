@@ -89,7 +89,8 @@ impl TestApp {
         Self::spawn_full(store, |_| {}, clock).await
     }
 
-    async fn spawn_full(
+    /// A server on `store`, with `tweak` applied to its configuration and `clock`'s time.
+    pub async fn spawn_full(
         store: Store,
         tweak: impl FnOnce(&mut Config),
         clock: Arc<dyn Clock>,

@@ -15,6 +15,7 @@ mod expiry;
 mod jwt;
 mod localization;
 mod openapi;
+mod provisioning;
 mod real_clients;
 mod shared_database;
 mod spaces;

@@ -28,7 +28,12 @@ fn every_operation_has_a_summary_an_access_level_and_its_error_responses() {
         serde_json::from_str(&flexiapi_adapters_http::openapi_json()).unwrap();
     let mut count = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, op) in item.as_object().unwrap() {
+        let operations = item
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(key, _)| !matches!(key.as_str(), "servers" | "parameters"));
+        for (method, op) in operations {
             count += 1;
             let name = format!("{method} {path}");
             assert!(
