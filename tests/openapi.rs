@@ -27,6 +27,7 @@ fn every_operation_has_a_summary_an_access_level_and_its_error_responses() {
     let doc: serde_json::Value =
         serde_json::from_str(&flexiapi_adapters_http::openapi_json()).unwrap();
     let mut count = 0;
+    let mut operation_ids = std::collections::BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         let operations = item
             .as_object()
@@ -41,6 +42,11 @@ fn every_operation_has_a_summary_an_access_level_and_its_error_responses() {
                 "{name}: summary"
             );
             assert!(op["operationId"].is_string(), "{name}: operationId");
+            assert!(
+                operation_ids.insert(op["operationId"].as_str().unwrap_or_default().to_owned()),
+                "{name}: operationId {} is not unique",
+                op["operationId"]
+            );
             let level = op["x-access-level"]
                 .as_str()
                 .unwrap_or_else(|| panic!("{name}: access level"));

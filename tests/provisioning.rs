@@ -135,10 +135,31 @@ async fn the_space_configuration_is_linphone_xml_behind_the_header(store: Store)
         body(resp).await["message"],
         "L'en-tête x-linphone-provisioning est manquant."
     );
-    app.edit_space("localhost", |s| {
-        s.settings.provisioning_use_linphone_provisioning_header = false;
-    })
-    .await;
+    // The space's flag, shown and replaced through the spaces API (default true).
+    let shown = app
+        .admin_call(Method::GET, "/api/spaces/localhost".into(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        body(shown).await["provisioning_use_linphone_provisioning_header"],
+        true
+    );
+    let replaced = app
+        .admin_call(
+            Method::PUT,
+            "/api/spaces/localhost".into(),
+            Some(json!({
+                "name": "localhost", "host": "localhost", "super": true,
+                "provisioning_use_linphone_provisioning_header": false,
+            })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(replaced.status(), 200);
+    assert_eq!(
+        body(replaced).await["provisioning_use_linphone_provisioning_header"],
+        false
+    );
     let resp = app.get("localhost", "/provisioning").send().await.unwrap();
     assert_eq!(resp.status(), 200);
     app.stop().await;

@@ -46,15 +46,16 @@ fn is_json(req: &Request) -> bool {
         })
 }
 
-/// The path with secrets in it (tokens after `api_key/`, `auth_token/`, `provisioning/`)
-/// replaced, for logs.
+/// The path with secrets in it (tokens after `api_key/`, `auth_token/`, `provisioning/`,
+/// `provisioning/qrcode/`) replaced, for logs.
 fn loggable_path(path: &str) -> String {
     let mut previous = "";
     path.split('/')
         .map(|segment| {
-            let secret = matches!(previous, "api_key" | "auth_token" | "provisioning")
-                && !segment.is_empty()
-                && segment != "me";
+            let secret = matches!(
+                previous,
+                "api_key" | "auth_token" | "provisioning" | "qrcode"
+            ) && !matches!(segment, "" | "me" | "qrcode");
             previous = segment;
             if secret { "***" } else { segment }
         })
@@ -199,5 +200,10 @@ mod tests {
             "/api/accounts/me/api_key"
         );
         assert_eq!(loggable_path("/provisioning/me"), "/provisioning/me");
+        assert_eq!(loggable_path("/provisioning/abc123"), "/provisioning/***");
+        assert_eq!(
+            loggable_path("/provisioning/qrcode/abc123"),
+            "/provisioning/qrcode/***"
+        );
     }
 }

@@ -137,7 +137,7 @@ impl ProvisioningApi {
     #[oai(
         path = "/provisioning",
         method = "get",
-        operation_id = "provisionSpace"
+        operation_id = "provisioningOfSpace"
     )]
     async fn space(
         &self,
@@ -157,7 +157,7 @@ impl ProvisioningApi {
     #[oai(
         path = "/provisioning/me",
         method = "get",
-        operation_id = "provisionMe"
+        operation_id = "provisioningOfMe"
     )]
     async fn me(
         &self,
@@ -178,7 +178,7 @@ impl ProvisioningApi {
     #[oai(
         path = "/provisioning/:provisioning_token",
         method = "get",
-        operation_id = "provisionByToken"
+        operation_id = "provisioningByToken"
     )]
     async fn by_token(
         &self,
