@@ -1,71 +1,35 @@
 //! Devices from the Flexisip registrar: fixtures written in the real Redis (127.0.0.1:6379) the
-//! way the registrar writes them, each test in a space of its own so that hashes and channels
-//! never collide.
+//! way the registrar writes them (`flexiapi_adapters_redis::testing`), each test in a space of its
+//! own so that hashes and channels never collide.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use flexiapi_adapters_redis::testing::{self, TEST_REDIS as REDIS};
 use flexiapi_domain::model::PasswordAlgorithm::Sha256;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{Store, TestApp};
 
-const REDIS: &str = "redis://127.0.0.1:6379";
 const ANDROID: &str = "urn:uuid:0b1c2d3e-0000-4000-8000-00000000000a";
 const IPHONE: &str = "urn:uuid:0b1c2d3e-0000-4000-8000-00000000000b";
-
-fn redis() -> redis::Connection {
-    redis::Client::open(REDIS)
-        .unwrap()
-        .get_connection()
-        .expect("Redis on 127.0.0.1:6379")
-}
 
 /// A space nobody else uses, served on a host of the same name.
 fn unique_domain() -> String {
     format!("d{}.example.org", uuid::Uuid::new_v4().simple())
 }
 
-/// One contact of `user@domain`, as the registrar's `serializeAsUrlEncodedParams` writes it.
 fn register(aor: &str, uuid: &str, updated_at: i64, user_agent: &str) {
-    let ua = user_agent.replace(' ', "%20");
-    let value = format!(
-        "<sip:{aor}:50112;transport=tls;fs-conn-id=1f;callid=c{updated_at};expires=3600;cseq=7;updatedAt={updated_at};alias=no;usedAsRoute=no?path=%3Csip:proxy.example.org%3Blr%3E&accept=application/sdp&user-agent={ua}>;+sip.instance=\"<{uuid}>\";+org.linphone.specs=\"lime\""
-    );
-    redis::cmd("HSET")
-        .arg(format!("fs:{aor}"))
-        .arg(format!("\"<{uuid}>\""))
-        .arg(value)
-        .query::<i64>(&mut redis())
-        .unwrap();
+    testing::register(REDIS, aor, uuid, updated_at, user_agent);
 }
 
 fn forget(aor: &str) {
-    redis::cmd("DEL")
-        .arg(format!("fs:{aor}"))
-        .query::<i64>(&mut redis())
-        .unwrap();
+    testing::forget(REDIS, aor);
 }
 
-/// Subscribes to `channel` before returning; the receiver gets the first payload published.
 fn subscribe(channel: String) -> mpsc::Receiver<String> {
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut connection = redis();
-        let mut pubsub = connection.as_pubsub();
-        pubsub.subscribe(&channel).unwrap();
-        pubsub
-            .set_read_timeout(Some(Duration::from_secs(3)))
-            .unwrap();
-        ready_tx.send(()).unwrap();
-        if let Ok(msg) = pubsub.get_message() {
-            let _ = tx.send(msg.get_payload::<String>().unwrap_or_default());
-        }
-    });
-    ready_rx.recv().unwrap();
-    rx
+    testing::subscribe(REDIS, &channel, Duration::from_secs(3))
 }
 
 async fn with_redis(store: Store) -> TestApp {

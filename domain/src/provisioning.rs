@@ -83,45 +83,36 @@ impl LinphoneConfig {
             overwrite_all: space.settings.custom_provisioning_overwrite_all,
         };
         let s = &space.settings;
-        let flag = |b: bool| if b { "1" } else { "0" };
+        let flag = |b: bool| String::from(if b { "1" } else { "0" });
         for (name, value) in [
-            ("super", flag(space.super_space).to_owned()),
-            (
-                "disable_chat_feature",
-                flag(s.disable_chat_feature).to_owned(),
-            ),
-            (
-                "disable_meetings_feature",
-                flag(s.disable_meetings_feature).to_owned(),
-            ),
+            ("super", flag(space.super_space)),
+            ("disable_chat_feature", flag(s.disable_chat_feature)),
+            ("disable_meetings_feature", flag(s.disable_meetings_feature)),
             (
                 "disable_broadcast_feature",
-                flag(s.disable_broadcast_feature).to_owned(),
+                flag(s.disable_broadcast_feature),
             ),
-            ("hide_settings", flag(s.hide_settings).to_owned()),
-            (
-                "hide_account_settings",
-                flag(s.hide_account_settings).to_owned(),
-            ),
+            ("hide_settings", flag(s.hide_settings)),
+            ("hide_account_settings", flag(s.hide_account_settings)),
             (
                 "disable_call_recordings_feature",
-                flag(s.disable_call_recordings_feature).to_owned(),
+                flag(s.disable_call_recordings_feature),
             ),
             (
                 "only_display_sip_uri_username",
-                flag(s.only_display_sip_uri_username).to_owned(),
+                flag(s.only_display_sip_uri_username),
             ),
             (
                 "assistant_hide_create_account",
-                flag(s.assistant_hide_create_account).to_owned(),
+                flag(s.assistant_hide_create_account),
             ),
             (
                 "assistant_disable_qr_code",
-                flag(s.assistant_disable_qr_code).to_owned(),
+                flag(s.assistant_disable_qr_code),
             ),
             (
                 "assistant_hide_third_party_account",
-                flag(s.assistant_hide_third_party_account).to_owned(),
+                flag(s.assistant_hide_third_party_account),
             ),
             ("max_account", s.max_account.to_string()),
         ] {

@@ -5,6 +5,7 @@
 //! - [`RedisRegistry`]: the port over one multiplexed connection, opened lazily and reopened
 //!   after a failure, every round trip bounded by a timeout so that a dead Redis costs a request
 //!   about a second and a 503, never a hang.
+//! - `testing` (feature `testing`): the registrar's side, for tests.
 //!
 //! Removing a device deletes its hash field, then publishes on the channel `<user>@<domain>`:
 //! the registrar subscribes to each address of record it routes for under that name (its record
@@ -12,6 +13,8 @@
 //! forking to the removed device at once.
 
 pub mod contact;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::time::Duration;
 

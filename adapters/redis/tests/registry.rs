@@ -5,58 +5,29 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use flexiapi_adapters_redis::testing::{self, TEST_REDIS};
 use flexiapi_adapters_redis::{DEFAULT_TIMEOUT, RedisRegistry};
 use flexiapi_domain::error::RegistrarError;
 use flexiapi_domain::model::SipIdentity;
 use flexiapi_domain::ports::DeviceRegistry;
 
-const REDIS: &str = "redis://127.0.0.1:6379";
+const REDIS: &str = TEST_REDIS;
 
 fn fresh_aor() -> SipIdentity {
     let domain = format!("t{}.example.org", uuid::Uuid::new_v4().simple());
     SipIdentity::parse(&format!("sip:alice@{domain}")).unwrap()
 }
 
-fn redis() -> redis::Connection {
-    redis::Client::open(REDIS)
-        .unwrap()
-        .get_connection()
-        .expect("Redis on 127.0.0.1:6379")
+fn aor_key(aor: &SipIdentity) -> String {
+    format!("alice@{}", aor.domain)
 }
 
-/// One contact as the registrar stores it.
 fn register(aor: &SipIdentity, uuid: &str, updated_at: i64, user_agent: &str) {
-    let ua = user_agent.replace(' ', "%20");
-    let value = format!(
-        "<sip:alice@192.0.2.10:50112;transport=tls;callid=c-{updated_at};expires=3600;cseq=2;updatedAt={updated_at};alias=no;usedAsRoute=no?path=%3Csip:proxy.example.org%3Blr%3E&accept=&user-agent={ua}>;+sip.instance=\"<{uuid}>\";expires=3600"
-    );
-    redis::cmd("HSET")
-        .arg(format!("fs:alice@{}", aor.domain))
-        .arg(format!("\"<{uuid}>\""))
-        .arg(value)
-        .query::<i64>(&mut redis())
-        .unwrap();
+    testing::register(REDIS, &aor_key(aor), uuid, updated_at, user_agent);
 }
 
-/// Subscribes to `channel` now; the receiver gets the first message's payload (or nothing
-/// within two seconds).
 fn subscribe(channel: String) -> mpsc::Receiver<String> {
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut connection = redis();
-        let mut pubsub = connection.as_pubsub();
-        pubsub.subscribe(&channel).unwrap();
-        pubsub
-            .set_read_timeout(Some(Duration::from_secs(2)))
-            .unwrap();
-        ready_tx.send(()).unwrap();
-        if let Ok(msg) = pubsub.get_message() {
-            let _ = tx.send(msg.get_payload::<String>().unwrap_or_default());
-        }
-    });
-    ready_rx.recv().unwrap();
-    rx
+    testing::subscribe(REDIS, &channel, Duration::from_secs(2))
 }
 
 #[tokio::test]
@@ -89,10 +60,7 @@ async fn devices_are_read_from_the_registrar_hash() {
         "LinphoneAndroid/5.2.1 (Pixel 7) LinphoneSDK/5.3.0"
     );
     assert_eq!(devices[1].update_time.unwrap().timestamp(), 1_732_800_000);
-    redis::cmd("DEL")
-        .arg(format!("fs:alice@{}", aor.domain))
-        .query::<i64>(&mut redis())
-        .unwrap();
+    testing::forget(REDIS, &aor_key(&aor));
 }
 
 #[tokio::test]
