@@ -138,3 +138,24 @@ fn the_main_shapes_carry_examples_without_secrets() {
         assert!(!secret_like, "{value} looks like a secret");
     }
 }
+
+#[test]
+fn provisioning_is_documented_at_the_root_with_its_media_types() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&flexiapi_adapters_http::openapi_json()).unwrap();
+    let paths = &doc["paths"];
+    for (path, media) in [
+        ("/provisioning", "application/xml"),
+        ("/provisioning/me", "application/xml"),
+        ("/provisioning/{provisioning_token}", "application/xml"),
+        ("/provisioning/qrcode/{provisioning_token}", "image/png"),
+    ] {
+        assert_eq!(paths[path]["servers"][0]["url"], "/", "{path}");
+        assert!(
+            paths[path]["get"]["responses"]["200"]["content"][media].is_object(),
+            "{path}: {media}"
+        );
+    }
+    assert_eq!(paths["/provisioning/me"]["get"]["x-access-level"], "User");
+    assert!(paths["/accounts/me/devices"]["get"].is_object());
+}
