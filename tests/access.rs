@@ -65,6 +65,15 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
         "admin",
     ),
     ("GET", "/api/accounts/me/provision", "user"),
+    ("GET", "/api/accounts/me/devices", "user"),
+    ("GET", "/provisioning/me", "user"),
+    ("DELETE", "/api/accounts/me/devices/urn:uuid:none", "user"),
+    ("GET", "/api/accounts/{account}/devices", "admin"),
+    (
+        "DELETE",
+        "/api/accounts/{account}/devices/urn:uuid:none",
+        "admin",
+    ),
     ("PUT", "/api/accounts/{account}", "admin"),
     ("GET", "/api/accounts/user@a.example.org/search", "admin"),
     (

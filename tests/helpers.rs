@@ -130,7 +130,13 @@ pub fn services_on(storage: std::sync::Arc<dyn flexiapi_domain::ports::Storage>)
 }
 
 pub fn config(database: &str) -> Config {
-    let mut c = Config::load(None, Some(database.into()), Some("127.0.0.1:0".into())).unwrap();
+    let mut c = Config::load(
+        None,
+        Some(database.into()),
+        Some("127.0.0.1:0".into()),
+        None,
+    )
+    .unwrap();
     c.nonce_max_uses = 1000;
     c
 }
@@ -163,7 +169,8 @@ impl TestApp {
         Self::spawn_full(store, tweak, clock).await
     }
 
-    async fn spawn_full(
+    /// A server on `store`, with `tweak` applied to its configuration and `clock`'s time.
+    pub async fn spawn_full(
         store: Store,
         tweak: impl FnOnce(&mut Config),
         clock: Arc<dyn Clock>,

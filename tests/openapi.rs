@@ -27,8 +27,14 @@ fn every_operation_has_a_summary_an_access_level_and_its_error_responses() {
     let doc: serde_json::Value =
         serde_json::from_str(&flexiapi_adapters_http::openapi_json()).unwrap();
     let mut count = 0;
+    let mut operation_ids = std::collections::BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, op) in item.as_object().unwrap() {
+        let operations = item
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(key, _)| !matches!(key.as_str(), "servers" | "parameters"));
+        for (method, op) in operations {
             count += 1;
             let name = format!("{method} {path}");
             assert!(
@@ -36,6 +42,11 @@ fn every_operation_has_a_summary_an_access_level_and_its_error_responses() {
                 "{name}: summary"
             );
             assert!(op["operationId"].is_string(), "{name}: operationId");
+            assert!(
+                operation_ids.insert(op["operationId"].as_str().unwrap_or_default().to_owned()),
+                "{name}: operationId {} is not unique",
+                op["operationId"]
+            );
             let level = op["x-access-level"]
                 .as_str()
                 .unwrap_or_else(|| panic!("{name}: access level"));
@@ -126,4 +137,25 @@ fn the_main_shapes_carry_examples_without_secrets() {
         let secret_like = value.len() >= 13 && value.chars().all(|c| c.is_ascii_alphanumeric());
         assert!(!secret_like, "{value} looks like a secret");
     }
+}
+
+#[test]
+fn provisioning_is_documented_at_the_root_with_its_media_types() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&flexiapi_adapters_http::openapi_json()).unwrap();
+    let paths = &doc["paths"];
+    for (path, media) in [
+        ("/provisioning", "application/xml"),
+        ("/provisioning/me", "application/xml"),
+        ("/provisioning/{provisioning_token}", "application/xml"),
+        ("/provisioning/qrcode/{provisioning_token}", "image/png"),
+    ] {
+        assert_eq!(paths[path]["servers"][0]["url"], "/", "{path}");
+        assert!(
+            paths[path]["get"]["responses"]["200"]["content"][media].is_object(),
+            "{path}: {media}"
+        );
+    }
+    assert_eq!(paths["/provisioning/me"]["get"]["x-access-level"], "User");
+    assert!(paths["/accounts/me/devices"]["get"].is_object());
 }

@@ -31,6 +31,10 @@ pub enum Command {
         /// Address to listen on [default: 127.0.0.1:8080].
         #[arg(long, env = "FLEXIAPI_BIND")]
         bind: Option<String>,
+        /// The Flexisip registrar's Redis, e.g. redis://127.0.0.1:6379, for the devices
+        /// endpoints; without it they answer `{}`.
+        #[arg(long = "redis", value_name = "URL", env = "FLEXIAPI_REDIS_URL")]
+        redis_url: Option<String>,
     },
     /// Apply the database migrations.
     Migrate,

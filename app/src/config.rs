@@ -30,6 +30,10 @@ pub struct FileConfig {
     pub max_body_bytes: Option<usize>,
     /// 0 (the default): creation tokens never expire.
     pub account_creation_token_expiration_minutes: Option<i64>,
+    /// The Flexisip registrar's Redis (`redis://host:port`), for the devices endpoints.
+    pub redis_url: Option<String>,
+    /// A provisioning token older than this is refused with 410; 0 means never.
+    pub provisioning_token_expiration_minutes: Option<i64>,
 }
 
 /// The validated configuration.
@@ -47,6 +51,10 @@ pub struct Config {
     pub idle_timeout_seconds: u64,
     pub max_body_bytes: usize,
     pub account_creation_token_expiration_minutes: i64,
+    /// `None`: no registrar store; the devices endpoints answer `{}`.
+    pub redis_url: Option<String>,
+    /// 0 means provisioning tokens never expire.
+    pub provisioning_token_expiration_minutes: i64,
 }
 
 impl Config {
@@ -56,6 +64,7 @@ impl Config {
         file: Option<&Path>,
         database: Option<String>,
         bind: Option<String>,
+        redis_url: Option<String>,
     ) -> anyhow::Result<Self> {
         let file_config = match file {
             Some(path) => {
@@ -88,6 +97,12 @@ impl Config {
             account_creation_token_expiration_minutes: file_config
                 .account_creation_token_expiration_minutes
                 .unwrap_or(0),
+            redis_url: redis_url
+                .or(file_config.redis_url)
+                .filter(|url| !url.trim().is_empty()),
+            provisioning_token_expiration_minutes: file_config
+                .provisioning_token_expiration_minutes
+                .unwrap_or(0),
         };
         if config.api_key_expiration_minutes <= 0 {
             bail!("api_key_expiration_minutes must be positive");
@@ -101,6 +116,40 @@ impl Config {
         if config.auth_failure_window_seconds <= 0 {
             bail!("auth_failure_window_seconds must be positive");
         }
+        if config.provisioning_token_expiration_minutes < 0 {
+            bail!("provisioning_token_expiration_minutes must be 0 (never) or positive");
+        }
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    #[test]
+    fn the_redis_flag_wins_over_the_file_and_blank_means_none() {
+        let f =
+            file("redis_url = \"redis://file:6379\"\nprovisioning_token_expiration_minutes = 30\n");
+        let c = Config::load(Some(f.path()), None, None, None).unwrap();
+        assert_eq!(c.redis_url.as_deref(), Some("redis://file:6379"));
+        assert_eq!(c.provisioning_token_expiration_minutes, 30);
+        let c = Config::load(Some(f.path()), None, None, Some("redis://flag".into())).unwrap();
+        assert_eq!(c.redis_url.as_deref(), Some("redis://flag"));
+        let c = Config::load(None, None, None, Some(" ".into())).unwrap();
+        assert_eq!(c.redis_url, None);
+        assert_eq!(c.provisioning_token_expiration_minutes, 0);
+    }
+
+    #[test]
+    fn a_negative_provisioning_token_expiration_is_refused() {
+        let f = file("provisioning_token_expiration_minutes = -1\n");
+        assert!(Config::load(Some(f.path()), None, None, None).is_err());
     }
 }

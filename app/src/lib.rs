@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use flexiapi_adapters_http::i18n::Languages;
 use flexiapi_adapters_http::{AppState, HttpSettings};
 use flexiapi_adapters_memory::MemoryStorage;
+use flexiapi_adapters_redis::RedisRegistry;
 use flexiapi_adapters_sql::SqlDatabase;
 use flexiapi_domain::auth::{AuthSettings, Authenticator, FailureBudget};
 use flexiapi_domain::ports::{Clock, Storage, TokenSource};
@@ -134,13 +135,21 @@ impl Application {
         let languages = Languages::new(&config.languages).map_err(anyhow::Error::msg)?;
         let database = Database::open(&config.database).await?;
         database.migrate().await?;
-        let services = Services::new(database.storage.clone(), clock, Arc::new(RandomTokens))
+        let mut services = Services::new(database.storage.clone(), clock, Arc::new(RandomTokens))
+            .with_provisioning_token_ttl(Some(chrono::Duration::minutes(
+                config.provisioning_token_expiration_minutes,
+            )))
             .with_settings(ServiceSettings {
                 account_creation_token_ttl: (config.account_creation_token_expiration_minutes > 0)
                     .then(|| {
                         chrono::Duration::minutes(config.account_creation_token_expiration_minutes)
                     }),
             });
+        if let Some(url) = &config.redis_url {
+            let registry = RedisRegistry::new(url, flexiapi_adapters_redis::DEFAULT_TIMEOUT)
+                .map_err(anyhow::Error::msg)?;
+            services = services.with_registrar(Arc::new(registry));
+        }
         let bootstrap = services
             .bootstrap()
             .await

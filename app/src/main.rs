@@ -55,15 +55,15 @@ fn explain(e: ServiceError) -> anyhow::Error {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let bind = match &cli.command {
-        Command::Serve { bind } => bind.clone(),
-        _ => None,
+    let (bind, redis_url) = match &cli.command {
+        Command::Serve { bind, redis_url } => (bind.clone(), redis_url.clone()),
+        _ => (None, None),
     };
     if let Command::Openapi = cli.command {
         println!("{}", flexiapi_adapters_http::openapi_json());
         return Ok(());
     }
-    let config = Config::load(cli.config.as_deref(), cli.database, bind)?;
+    let config = Config::load(cli.config.as_deref(), cli.database, bind, redis_url)?;
     match cli.command {
         Command::Serve { .. } => serve(&config).await,
         Command::Migrate => {

@@ -44,3 +44,11 @@ pub enum StoreError {
     #[error("storage failure: {0}")]
     Backend(String),
 }
+
+/// What the device registry (the SIP registrar's store) can answer instead of a result.
+#[derive(Debug, Error)]
+pub enum RegistrarError {
+    /// The registrar's store cannot be reached, or did not answer in time (answered as 503).
+    #[error("registrar unavailable: {0}")]
+    Unavailable(String),
+}

@@ -10,6 +10,9 @@
 //!   that applies them in the documented order.
 //! - `access`: the four access levels and the one policy that decides who may do what.
 //! - `accounts`, `contacts`, `service`: the use cases, as methods of `service::Services`.
+//! - `devices`: the devices the SIP registrar holds for an account, listed and removed.
+//! - `provisioning`: the Linphone configuration of a space and an account, and the single-use
+//!   tokens that hand it out.
 //! - `validation`: field-level validation errors, as rule identifiers (never English text).
 //! - `error`: the error enums. They state facts; the HTTP adapter turns them into statuses and
 //!   localized messages.
@@ -20,9 +23,11 @@ pub mod access;
 pub mod accounts;
 pub mod auth;
 pub mod contacts;
+pub mod devices;
 pub mod error;
 pub mod model;
 pub mod ports;
+pub mod provisioning;
 pub mod registration;
 pub mod service;
 pub mod validation;

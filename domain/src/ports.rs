@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::error::StoreError;
+use crate::error::{RegistrarError, StoreError};
 use crate::model::{
     Account, AccountAction, AccountActionId, AccountChanges, AccountCreationToken, AccountId,
     AccountQuery, AccountType, AccountTypeId, ApiKey, ApiKeyId, ApiKeyUsage, AuditEvent, AuthToken,
-    ContactsList, ContactsListId, DigestNonce, Domain, NewAccount, NewAccountCreationToken,
+    ContactsList, ContactsListId, Device, DigestNonce, Domain, NewAccount, NewAccountCreationToken,
     NewApiKey, NewAuditEvent, NewProvisioningToken, NewSpace, Page, PhoneCountry,
-    ProvisioningToken, Space, SpaceId, Username,
+    ProvisioningToken, SipIdentity, Space, SpaceId, Username,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -246,9 +246,17 @@ pub trait ProvisioningTokenRepository: Send + Sync + 'static {
         account_id: AccountId,
     ) -> StoreResult<Option<ProvisioningToken>>;
 
-    /// Marks the token used and returns it (with `used = true`) only if it was unused. MUST be
+    /// The token, used or not; `None` when unknown.
+    async fn provisioning_token(&self, token: &str) -> StoreResult<Option<ProvisioningToken>>;
+
+    /// Marks the token used and returns it (with `used = true`) only if it was unused and, when
+    /// `issued_after` is given, created strictly after it (older tokens have expired). MUST be
     /// atomic: of several concurrent calls, exactly one gets the token, across processes.
-    async fn use_provisioning_token(&self, token: &str) -> StoreResult<Option<ProvisioningToken>>;
+    async fn use_provisioning_token(
+        &self,
+        token: &str,
+        issued_after: Option<DateTime<Utc>>,
+    ) -> StoreResult<Option<ProvisioningToken>>;
 }
 
 #[async_trait]
@@ -534,6 +542,25 @@ pub struct PoolUsage {
     pub open: u32,
     pub idle: u32,
     pub max: u32,
+}
+
+/// The devices the SIP registrar holds for an address of record (`username@domain`). Not part of
+/// [`Storage`]: it lives in the registrar's own store, which a deployment may not have.
+#[async_trait]
+pub trait DeviceRegistry: Send + Sync + 'static {
+    /// Every device registered for `aor`, in any order; empty when none.
+    ///
+    /// # Errors
+    /// MUST return `Unavailable`, within about a second, when the registrar's store cannot be
+    /// reached or does not answer.
+    async fn devices(&self, aor: &SipIdentity) -> Result<Vec<Device>, RegistrarError>;
+
+    /// Forgets the device with that uuid and notifies the registrar, so that it drops the binding
+    /// at once. Returns whether the device was registered.
+    ///
+    /// # Errors
+    /// `Unavailable`, as for `devices`.
+    async fn remove_device(&self, aor: &SipIdentity, uuid: &str) -> Result<bool, RegistrarError>;
 }
 
 /// The time, as a port so that expiry is testable.

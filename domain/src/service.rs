@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::error::{Conflict, StoreError};
+use crate::devices::NoDeviceRegistry;
+use crate::error::{Conflict, RegistrarError, StoreError};
 use crate::model::{
     Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyKind, AuthToken,
     Domain, NewAccount, NewApiKey, Page, Password, PasswordAlgorithm, Space, Username,
     hash_api_key,
 };
-use crate::ports::{Clock, Storage, TokenSource};
+use crate::ports::{Clock, DeviceRegistry, Storage, TokenSource};
 use crate::validation::{Rule, ValidationErrors};
 
 /// Length of generated API keys (the original's 40 alphanumerics).
@@ -48,8 +49,22 @@ pub enum ServiceError {
     Conflict(Conflict),
     #[error("the space has reached its maximum number of accounts")]
     SpaceFull,
+    #[error("no such device")]
+    DeviceNotFound,
+    #[error("unknown or used provisioning token")]
+    ProvisioningTokenNotFound,
+    #[error("the provisioning token has expired")]
+    ProvisioningTokenExpired,
     #[error(transparent)]
     Storage(StoreError),
+    #[error(transparent)]
+    Registrar(RegistrarError),
+}
+
+impl From<RegistrarError> for ServiceError {
+    fn from(e: RegistrarError) -> Self {
+        Self::Registrar(e)
+    }
 }
 
 impl From<StoreError> for ServiceError {
@@ -101,9 +116,14 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<dyn TokenSource>,
     pub settings: ServiceSettings,
+    /// The SIP registrar's devices; [`NoDeviceRegistry`] when the deployment has none.
+    pub registrar: Arc<dyn DeviceRegistry>,
+    /// How long a provisioning token stays usable after its creation; `None`: forever.
+    pub provisioning_token_ttl: Option<Duration>,
 }
 
 impl Services {
+    /// Services without a registrar and with provisioning tokens that never expire.
     pub fn new(
         storage: Arc<dyn Storage>,
         clock: Arc<dyn Clock>,
@@ -114,12 +134,25 @@ impl Services {
             clock,
             tokens,
             settings: ServiceSettings::default(),
+            registrar: Arc::new(NoDeviceRegistry),
+            provisioning_token_ttl: None,
         }
     }
 
     #[must_use]
     pub fn with_settings(mut self, settings: ServiceSettings) -> Self {
         self.settings = settings;
+        self
+    }
+
+    pub fn with_registrar(mut self, registrar: Arc<dyn DeviceRegistry>) -> Self {
+        self.registrar = registrar;
+        self
+    }
+
+    /// `None` (or a duration of zero or less): tokens never expire.
+    pub fn with_provisioning_token_ttl(mut self, ttl: Option<Duration>) -> Self {
+        self.provisioning_token_ttl = ttl.filter(|d| *d > Duration::zero());
         self
     }
 

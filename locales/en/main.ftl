@@ -87,6 +87,13 @@ not-in-contacts-list = This account is not in the contacts list.
 contacts-list-already-attached = This contacts list is already attached to the account.
 contacts-list-not-attached = This contacts list is not attached to the account.
 
+## Devices and provisioning
+device-not-found = Device not found.
+registrar-unavailable = The device registry is temporarily unavailable, please retry.
+provisioning-token-not-found = This provisioning link is unknown or has already been used.
+provisioning-token-expired = This provisioning link has expired.
+provisioning-header-required = The x-linphone-provisioning header is missing.
+
 ## Validation
 validation-failed = The given data was invalid.
 validation-more-errors = { $message } (and { $count } more { $count ->

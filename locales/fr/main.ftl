@@ -87,6 +87,13 @@ not-in-contacts-list = Ce compte ne fait pas partie de la liste de contacts.
 contacts-list-already-attached = Cette liste de contacts est déjà associée au compte.
 contacts-list-not-attached = Cette liste de contacts n'est pas associée au compte.
 
+## Appareils et provisionnement
+device-not-found = Appareil introuvable.
+registrar-unavailable = Le registre des appareils est momentanément indisponible, veuillez réessayer.
+provisioning-token-not-found = Ce lien de provisionnement est inconnu ou a déjà servi.
+provisioning-token-expired = Ce lien de provisionnement a expiré.
+provisioning-header-required = L'en-tête x-linphone-provisioning est manquant.
+
 ## Validation
 validation-failed = Les données fournies sont invalides.
 validation-more-errors = { $message } (et { $count ->

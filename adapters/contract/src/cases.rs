@@ -1090,7 +1090,12 @@ pub async fn a_new_provisioning_token_retires_the_previous_ones(s: Arc<dyn Stora
         bobs.id
     );
     // The first one was retired by the second.
-    assert!(s.use_provisioning_token("first").await.unwrap().is_none());
+    assert!(
+        s.use_provisioning_token("first", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_conflict(
         s.create_provisioning_token(provisioning_token(bob, "second"), t0())
             .await,
@@ -1111,7 +1116,11 @@ pub async fn a_provisioning_token_is_used_once(s: Arc<dyn Storage>) {
         .await
         .unwrap();
 
-    let used = s.use_provisioning_token("tok").await.unwrap().unwrap();
+    let used = s
+        .use_provisioning_token("tok", None)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         norm_provisioning(used),
         norm_provisioning(ProvisioningToken {
@@ -1119,15 +1128,91 @@ pub async fn a_provisioning_token_is_used_once(s: Arc<dyn Storage>) {
             ..created
         })
     );
-    assert!(s.use_provisioning_token("tok").await.unwrap().is_none());
-    assert!(s.use_provisioning_token("missing").await.unwrap().is_none());
+    assert!(
+        s.use_provisioning_token("tok", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.use_provisioning_token("missing", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(s.current_provisioning_token(alice).await.unwrap().is_none());
 
     s.create_provisioning_token(provisioning_token(alice, "gone"), t0())
         .await
         .unwrap();
     assert!(s.delete_account(alice, t0()).await.unwrap());
-    assert!(s.use_provisioning_token("gone").await.unwrap().is_none());
+    assert!(
+        s.use_provisioning_token("gone", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn a_provisioning_token_is_read_back_used_or_not(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let created = s
+        .create_provisioning_token(provisioning_token(alice, "tok"), t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.provisioning_token("tok")
+            .await
+            .unwrap()
+            .map(norm_provisioning),
+        Some(norm_provisioning(created.clone()))
+    );
+    assert!(s.provisioning_token("TOK").await.unwrap().is_none());
+    assert!(s.provisioning_token("missing").await.unwrap().is_none());
+    s.use_provisioning_token("tok", None)
+        .await
+        .unwrap()
+        .unwrap();
+    let used = s.provisioning_token("tok").await.unwrap().unwrap();
+    assert!(used.used);
+    assert_eq!(used.id, created.id);
+}
+
+pub async fn a_provisioning_token_issued_before_the_cutoff_is_not_used(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    s.create_provisioning_token(provisioning_token(alice, "tok"), t0())
+        .await
+        .unwrap();
+
+    // Created at the cutoff is not after it: expired, and left unused.
+    assert!(
+        s.use_provisioning_token("tok", Some(t0()))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.use_provisioning_token("tok", Some(t0() + secs(60)))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(!s.provisioning_token("tok").await.unwrap().unwrap().used);
+
+    let used = s
+        .use_provisioning_token("tok", Some(t0() - secs(1)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(used.used);
+    assert!(
+        s.use_provisioning_token("tok", Some(t0() - secs(1)))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 pub async fn concurrent_uses_of_a_provisioning_token_let_one_win(s: Arc<dyn Storage>) {
@@ -1139,7 +1224,7 @@ pub async fn concurrent_uses_of_a_provisioning_token_let_one_win(s: Arc<dyn Stor
     let mut tasks = JoinSet::new();
     for _ in 0..20 {
         let s = s.clone();
-        tasks.spawn(async move { s.use_provisioning_token("tok").await });
+        tasks.spawn(async move { s.use_provisioning_token("tok", Some(t0() - secs(1))).await });
     }
     let mut wins = 0;
     while let Some(outcome) = tasks.join_next().await {

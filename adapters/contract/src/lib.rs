@@ -104,6 +104,8 @@ macro_rules! storage_contract_tests {
             concurrent_sets_of_one_key_leave_one_entry,
             a_new_provisioning_token_retires_the_previous_ones,
             a_provisioning_token_is_used_once,
+            a_provisioning_token_is_read_back_used_or_not,
+            a_provisioning_token_issued_before_the_cutoff_is_not_used,
             concurrent_uses_of_a_provisioning_token_let_one_win,
             creation_tokens_are_read_back_and_spent_once_before_expiry,
             concurrent_spends_of_a_creation_token_let_one_win,

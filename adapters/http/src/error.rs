@@ -6,7 +6,7 @@
 
 use flexiapi_domain::access::AccessError;
 use flexiapi_domain::auth::{AuthError, JwtFailure};
-use flexiapi_domain::error::{Conflict, StoreError};
+use flexiapi_domain::error::{Conflict, RegistrarError, StoreError};
 use flexiapi_domain::service::ServiceError;
 use flexiapi_domain::validation::{Rule, ValidationErrors};
 use fluent_templates::LanguageIdentifier;
@@ -189,7 +189,7 @@ impl ApiResponse for ApiError {
                     429,
                     "Too many failed authentications for this account or address; `Retry-After` says when to try again.",
                 ),
-                described(503, "The database is unavailable."),
+                described(503, "The database or the device registry is unavailable."),
             ],
         }
     }
@@ -389,7 +389,18 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound => Self::not_found(),
             ServiceError::Conflict(c) => conflict(c),
             ServiceError::SpaceFull => Self::new(StatusCode::FORBIDDEN, "space-full"),
+            ServiceError::DeviceNotFound => Self::new(StatusCode::NOT_FOUND, "device-not-found"),
+            ServiceError::ProvisioningTokenNotFound => {
+                Self::new(StatusCode::NOT_FOUND, "provisioning-token-not-found")
+            }
+            ServiceError::ProvisioningTokenExpired => {
+                Self::new(StatusCode::GONE, "provisioning-token-expired")
+            }
             ServiceError::Storage(s) => s.into(),
+            ServiceError::Registrar(RegistrarError::Unavailable(reason)) => {
+                tracing::warn!(%reason, "registrar unavailable");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "registrar-unavailable")
+            }
         }
     }
 }
@@ -450,6 +461,11 @@ pub const MESSAGE_IDS: &[&str] = &[
     "not-in-contacts-list",
     "contacts-list-already-attached",
     "contacts-list-not-attached",
+    "device-not-found",
+    "registrar-unavailable",
+    "provisioning-token-not-found",
+    "provisioning-token-expired",
+    "provisioning-header-required",
     "validation-failed",
     "validation-more-errors",
 ];

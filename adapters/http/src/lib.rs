@@ -30,6 +30,7 @@ type Apis = (
     api::ping::PingApi,
     api::accounts::AccountsApi,
     api::api_keys::ApiKeysApi,
+    api::devices::DevicesApi,
     api::dictionary::DictionaryApi,
     api::account_types::AccountTypesApi,
     api::actions::ActionsApi,
@@ -47,6 +48,7 @@ fn service() -> OpenApiService<Apis, ()> {
             api::ping::PingApi,
             api::accounts::AccountsApi,
             api::api_keys::ApiKeysApi,
+            api::devices::DevicesApi,
             api::dictionary::DictionaryApi,
             api::account_types::AccountTypesApi,
             api::actions::ActionsApi,
@@ -78,16 +80,75 @@ pub fn api_metrics() -> metrics::Metrics {
     metrics::Metrics::new(&paths)
 }
 
-/// The OpenAPI 3 document, as JSON. Each operation also gets `x-access-level` (Public, User,
-/// Admin, Super Admin), read from the "Access: ..." sentence its description starts with.
-pub fn openapi_json() -> String {
-    annotate_access_levels(&service().spec())
+/// Provisioning lives outside `/api`, where Linphone apps look for it: its own service, routed
+/// at the root, and merged into the one document.
+fn provisioning_service() -> OpenApiService<api::provisioning::ProvisioningApi, ()> {
+    OpenApiService::new(
+        api::provisioning::ProvisioningApi,
+        "flexiapi",
+        env!("CARGO_PKG_VERSION"),
+    )
 }
 
-fn annotate_access_levels(spec: &str) -> String {
-    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(spec) else {
-        return spec.to_owned();
+/// The OpenAPI 3 document, as JSON: the `/api` operations and, with a path-level server `/`,
+/// the provisioning ones. Each operation also gets `x-access-level` (Public, User, Admin, Super
+/// Admin), read from the "Access: ..." sentence its description starts with.
+pub fn openapi_json() -> String {
+    let spec = service().spec();
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&spec) else {
+        return spec;
     };
+    if let Ok(extra) = serde_json::from_str::<serde_json::Value>(&provisioning_service().spec()) {
+        merge_root_paths(&mut doc, extra);
+    }
+    annotate_access_levels(&mut doc);
+    serde_json::to_string_pretty(&doc).unwrap_or(spec)
+}
+
+/// Adds `extra`'s paths (served from the root, not `/api`), tags and components to `doc`.
+fn merge_root_paths(doc: &mut serde_json::Value, extra: serde_json::Value) {
+    use serde_json::Value;
+    let root_server = serde_json::json!([{"url": "/"}]);
+    if let (Some(paths), Some(extra_paths)) = (
+        doc.get_mut("paths").and_then(Value::as_object_mut),
+        extra.get("paths").and_then(Value::as_object),
+    ) {
+        for (path, item) in extra_paths {
+            let mut item = item.clone();
+            if let Some(item) = item.as_object_mut() {
+                item.insert("servers".into(), root_server.clone());
+            }
+            paths.insert(path.clone(), item);
+        }
+    }
+    if let (Some(tags), Some(extra_tags)) = (
+        doc.get_mut("tags").and_then(Value::as_array_mut),
+        extra.get("tags").and_then(Value::as_array),
+    ) {
+        tags.extend(extra_tags.iter().cloned());
+    }
+    if let Some(extra_components) = extra.get("components").and_then(Value::as_object) {
+        let components = doc.as_object_mut().map(|d| {
+            d.entry("components")
+                .or_insert_with(|| serde_json::json!({}))
+        });
+        if let Some(components) = components.and_then(Value::as_object_mut) {
+            for (kind, entries) in extra_components {
+                let target = components
+                    .entry(kind.clone())
+                    .or_insert_with(|| serde_json::json!({}));
+                if let (Some(target), Some(entries)) = (target.as_object_mut(), entries.as_object())
+                {
+                    for (name, entry) in entries {
+                        target.entry(name.clone()).or_insert_with(|| entry.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn annotate_access_levels(doc: &mut serde_json::Value) {
     if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
         for operation in paths
             .values_mut()
@@ -105,7 +166,6 @@ fn annotate_access_levels(spec: &str) -> String {
             }
         }
     }
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| spec.to_owned())
 }
 
 /// `/api` itself answers the documentation page; everything below goes to the operations.
@@ -169,6 +229,7 @@ pub fn app(state: AppState) -> impl Endpoint {
                 docs,
             },
         )
+        .nest_no_strip("/provisioning", provisioning_service().into_endpoint())
         .around(middleware::root)
         .data(state)
 }

@@ -46,8 +46,8 @@ fn is_json(req: &Request) -> bool {
         })
 }
 
-/// The path with secrets in it (tokens after `api_key/`, `auth_token/`, `provisioning/`)
-/// replaced, for logs.
+/// The path with secrets in it (tokens after `api_key/`, `auth_token/`, `provisioning/`,
+/// `provisioning/qrcode/`) replaced, for logs.
 fn loggable_path(path: &str) -> String {
     let mut previous = "";
     path.split('/')
@@ -55,8 +55,7 @@ fn loggable_path(path: &str) -> String {
             let secret = matches!(
                 previous,
                 "api_key" | "auth_token" | "provisioning" | "qrcode"
-            ) && !segment.is_empty()
-                && segment != "me";
+            ) && !matches!(segment, "" | "me" | "qrcode");
             previous = segment;
             if secret { "***" } else { segment }
         })
@@ -231,8 +230,13 @@ mod tests {
         );
         assert_eq!(
             loggable_path("/provisioning/qrcode/abcDEF123"),
-            "/provisioning/***/***"
+            "/provisioning/qrcode/***"
         );
         assert_eq!(loggable_path("/provisioning/me"), "/provisioning/me");
+        assert_eq!(loggable_path("/provisioning/abc123"), "/provisioning/***");
+        assert_eq!(
+            loggable_path("/provisioning/qrcode/abc123"),
+            "/provisioning/qrcode/***"
+        );
     }
 }

@@ -101,6 +101,8 @@ fn every_message_id_the_code_uses_exists_in_every_language() {
         Rule::AtLeastCurrentCount,
         Rule::IncorrectOldPassword,
         Rule::AlphaDash,
+        Rule::ValidToken,
+        Rule::TokenExpired,
     ];
     let ids: Vec<&str> = MESSAGE_IDS
         .iter()
@@ -108,7 +110,7 @@ fn every_message_id_the_code_uses_exists_in_every_language() {
         .chain(rules.iter().map(|r| rule_message("f", r).id))
         .collect();
     let args: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> =
-        ["attribute", "min", "max", "values", "message", "count"]
+        ["attribute", "min", "max", "values", "message", "count", "seconds"]
             .into_iter()
             .map(|n| (n.into(), FluentValue::from(1)))
             .collect();

@@ -834,11 +834,26 @@ impl ProvisioningTokenRepository for MemoryStorage {
             .cloned())
     }
 
-    async fn use_provisioning_token(&self, token: &str) -> StoreResult<Option<ProvisioningToken>> {
+    async fn provisioning_token(&self, token: &str) -> StoreResult<Option<ProvisioningToken>> {
+        Ok(self
+            .lock()
+            .provisioning_tokens
+            .values()
+            .find(|p| p.token == token)
+            .cloned())
+    }
+
+    async fn use_provisioning_token(
+        &self,
+        token: &str,
+        issued_after: Option<DateTime<Utc>>,
+    ) -> StoreResult<Option<ProvisioningToken>> {
         let mut t = self.lock();
         Ok(t.provisioning_tokens
             .values_mut()
-            .find(|p| p.token == token && !p.used)
+            .find(|p| {
+                p.token == token && !p.used && issued_after.is_none_or(|after| p.created_at > after)
+            })
             .map(|p| {
                 p.used = true;
                 p.clone()

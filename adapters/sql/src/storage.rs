@@ -1234,25 +1234,10 @@ macro_rules! impl_storage {
                     Ok(row.map(ProvisioningToken::from))
                 }
 
-                async fn use_provisioning_token(
+                async fn provisioning_token(
                     &self,
                     token: &str,
                 ) -> StoreResult<Option<ProvisioningToken>> {
-                    // The conditional update is the race's referee: only one call sees the row
-                    // still unused. Once used, the row never changes again, so reading it back
-                    // afterwards is safe.
-                    let result = sqlx::query(Self::sql(
-                        "UPDATE provisioning_tokens SET used = ? WHERE token = ? AND used = ?",
-                    ))
-                    .bind(true)
-                    .bind(token)
-                    .bind(false)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(store_error)?;
-                    if result.rows_affected() != 1 {
-                        return Ok(None);
-                    }
                     let row: Option<ProvisioningTokenRow> = sqlx::query_as(Self::sql(concat!(
                         "SELECT ",
                         provisioning_token_columns!(),
@@ -1263,6 +1248,37 @@ macro_rules! impl_storage {
                     .await
                     .map_err(store_error)?;
                     Ok(row.map(ProvisioningToken::from))
+                }
+
+                async fn use_provisioning_token(
+                    &self,
+                    token: &str,
+                    issued_after: Option<DateTime<Utc>>,
+                ) -> StoreResult<Option<ProvisioningToken>> {
+                    // The conditional update is the race's referee: only one call sees the row
+                    // still unused (and young enough). Once used, the row never changes again,
+                    // so reading it back afterwards is safe.
+                    let query = match issued_after {
+                        None => sqlx::query(Self::sql(
+                            "UPDATE provisioning_tokens SET used = ? WHERE token = ? AND used = ?",
+                        ))
+                        .bind(true)
+                        .bind(token)
+                        .bind(false),
+                        Some(after) => sqlx::query(Self::sql(
+                            "UPDATE provisioning_tokens SET used = ? \
+                             WHERE token = ? AND used = ? AND created_at > ?",
+                        ))
+                        .bind(true)
+                        .bind(token)
+                        .bind(false)
+                        .bind(ts(after)),
+                    };
+                    let result = query.execute(&self.pool).await.map_err(store_error)?;
+                    if result.rows_affected() != 1 {
+                        return Ok(None);
+                    }
+                    self.provisioning_token(token).await
                 }
             }
 

@@ -6,6 +6,7 @@ mod api_key;
 mod audit;
 mod auth_token;
 mod contacts_list;
+mod device;
 mod nonce;
 mod password;
 mod phone_country;
@@ -19,6 +20,7 @@ pub use api_key::{ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey, hash_api
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use auth_token::AuthToken;
 pub use contacts_list::{ContactsList, ContactsListId};
+pub use device::{Device, UserAgentInfo};
 pub use nonce::DigestNonce;
 pub use password::{Password, PasswordAlgorithm, UnknownAlgorithm};
 pub use phone_country::{PHONE_COUNTRIES, PhoneCountry};

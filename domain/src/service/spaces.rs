@@ -103,23 +103,10 @@ pub fn parse_expiry(raw: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.and_utc())
 }
 
-/// Whether `text` is an INI document as Linphone reads provisioning: blank lines, comments
-/// (`;`, `#`), `[section]` headers and `key = value` (or `key=`) lines with a non-empty key.
+/// Whether `text` is an INI document as Linphone reads provisioning (see
+/// [`crate::provisioning::parse_ini`]).
 pub fn is_valid_ini(text: &str) -> bool {
-    text.lines().map(str::trim).all(|line| {
-        if line.is_empty() || line.starts_with(';') || line.starts_with('#') {
-            return true;
-        }
-        if let Some(inner) = line.strip_prefix('[') {
-            return inner
-                .strip_suffix(']')
-                .is_some_and(|name| !name.trim().is_empty() && !name.contains(['[', ']']));
-        }
-        line.split_once('=').is_some_and(|(key, _)| {
-            let key = key.trim();
-            !key.is_empty() && !key.contains(['[', ']', ';', '#'])
-        })
-    })
+    crate::provisioning::parse_ini(text).is_some()
 }
 
 /// A space domain or host: `localhost`, or at least two labels (the original refuses single

@@ -11,7 +11,10 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
-use super::{AccountObject, ApiTags, account_object, client_ip, request_space, state, timestamp};
+use super::{
+    AccountObject, ApiTags, account_object, base_url, client_ip, is_https, request_space, state,
+    timestamp,
+};
 use crate::auth::{API_KEY_COOKIE, AdminCaller, UserCaller};
 use crate::error::ApiError;
 
@@ -220,15 +223,6 @@ async fn set_flag(
     Ok(Json(account_object(req, &updated).await?))
 }
 
-fn is_https(req: &Request) -> bool {
-    req.uri().scheme_str() == Some("https")
-        || req
-            .headers()
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
-}
-
 fn api_key_cookie(req: &Request, key: &str) -> ApiResult<String> {
     let ttl = state(req)?
         .authenticator
@@ -239,16 +233,6 @@ fn api_key_cookie(req: &Request, key: &str) -> ApiResult<String> {
     Ok(format!(
         "{API_KEY_COOKIE}={key}; Max-Age={ttl}; Path=/; HttpOnly; SameSite=Strict{secure}"
     ))
-}
-
-fn base_url(req: &Request) -> String {
-    let scheme = if is_https(req) { "https" } else { "http" };
-    let host = req
-        .headers()
-        .get("host")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    format!("{scheme}://{host}")
 }
 
 #[OpenApi]

@@ -8,9 +8,11 @@ pub mod audit;
 pub mod contacts;
 pub mod contacts_lists;
 pub mod creation_tokens;
+pub mod devices;
 pub mod dictionary;
 pub mod phone_countries;
 pub mod ping;
+pub mod provisioning;
 pub mod spaces;
 
 use std::collections::BTreeMap;
@@ -53,6 +55,27 @@ pub(crate) fn request_space(req: &Request) -> Result<&Space, ApiError> {
         .ok_or_else(ApiError::internal)
 }
 
+/// Whether the client reached us over HTTPS (directly, or through a proxy that says so).
+pub(crate) fn is_https(req: &Request) -> bool {
+    req.uri().scheme_str() == Some("https")
+        || req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+/// `<scheme>://<host[:port]>` as the client addressed us.
+pub(crate) fn base_url(req: &Request) -> String {
+    let scheme = if is_https(req) { "https" } else { "http" };
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    format!("{scheme}://{host}")
+}
+
 pub(crate) fn client_ip(req: &Request) -> String {
     req.extensions()
         .get::<ClientIp>()
@@ -65,7 +88,8 @@ pub(crate) async fn account_object(
     req: &Request,
     account: &Account,
 ) -> Result<AccountObject, ApiError> {
-    let storage = &state(req)?.services.storage;
+    let services = &state(req)?.services;
+    let storage = &services.storage;
     let mut object = AccountObject::from(account);
     object.dictionary = storage.dictionary_of(account.id).await?;
     object.types = storage
@@ -82,10 +106,11 @@ pub(crate) async fn account_object(
             .map(Into::into)
             .collect();
     }
-    object.provisioning_token = storage
-        .current_provisioning_token(account.id)
-        .await?
-        .map(|t| t.token);
+    if let Some(token) = storage.current_provisioning_token(account.id).await? {
+        object.provisioning_token_expire_at =
+            services.provisioning_token_expire_at(&token).map(timestamp);
+        object.provisioning_token = Some(token.token);
+    }
     Ok(object)
 }
 

@@ -1,0 +1,259 @@
+//! Remote provisioning for Linphone (outside `/api`): the XML configuration of a space, of the
+//! caller, or of the account a single-use token names, and a QR code of that token's URL.
+
+use flexiapi_domain::model::{Account, Space};
+use flexiapi_domain::provisioning::LinphoneConfig;
+use image::{ExtendedColorType, ImageEncoder, Luma};
+use poem::Request;
+use poem::http::StatusCode;
+use poem_openapi::param::{Header, Path};
+use poem_openapi::payload::{Binary, PlainText};
+use poem_openapi::{ApiResponse, OpenApi, Tags};
+use qrcode::{EcLevel, QrCode};
+
+use super::{base_url, request_space, state};
+use crate::auth::UserCaller;
+use crate::error::ApiError;
+
+pub struct ProvisioningApi;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The namespace of Linphone's XML configuration documents.
+pub const LPCONFIG_NAMESPACE: &str = "http://www.linphone.org/xsds/lpconfig.xsd";
+
+#[derive(Tags)]
+enum ProvisioningTags {
+    /// Remote provisioning of Linphone apps, served outside `/api` (Linphone's XML configuration).
+    Provisioning,
+}
+
+#[derive(ApiResponse)]
+pub enum XmlConfig {
+    /// Linphone's XML configuration: `<config>` with `<section name>`s of `<entry name>`s.
+    #[oai(status = 200, content_type = "application/xml")]
+    Ok(PlainText<String>),
+}
+
+#[derive(ApiResponse)]
+pub enum QrCodePng {
+    /// A PNG QR code of the provisioning URL, which is also in `X-Qrcode-URL`.
+    #[oai(status = 200, content_type = "image/png")]
+    Ok(Binary<Vec<u8>>, #[oai(header = "X-Qrcode-URL")] String),
+}
+
+/// Linphone sends `x-linphone-provisioning` when it fetches its configuration; a space may
+/// require it (the default) so that browsers following a link get a 400 rather than credentials.
+fn check_header(space: &Space, header: &Option<String>) -> ApiResult<()> {
+    if header.is_none() && space.settings.provisioning_use_linphone_provisioning_header {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "provisioning-header-required",
+        ));
+    }
+    Ok(())
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Control characters have no place in XML 1.0 text: drop them.
+            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The configuration as Linphone's XML (lpconfig).
+pub fn render_xml(config: &LinphoneConfig) -> String {
+    let overwrite = if config.overwrite_all {
+        " overwrite=\"true\""
+    } else {
+        ""
+    };
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config xmlns=\"{LPCONFIG_NAMESPACE}\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+         xsi:schemaLocation=\"{LPCONFIG_NAMESPACE} lpconfig.xsd\">\n"
+    );
+    for section in &config.sections {
+        xml.push_str(&format!("  <section name=\"{}\">\n", escape(&section.name)));
+        for entry in &section.entries {
+            xml.push_str(&format!(
+                "    <entry name=\"{}\"{overwrite}>{}</entry>\n",
+                escape(&entry.name),
+                escape(&entry.value)
+            ));
+        }
+        xml.push_str("  </section>\n");
+    }
+    xml.push_str("</config>\n");
+    xml
+}
+
+fn xml(space: &Space, account: Option<&Account>) -> XmlConfig {
+    XmlConfig::Ok(PlainText(render_xml(&LinphoneConfig::build(
+        space, account,
+    ))))
+}
+
+/// A PNG QR code of `data`: high error correction, at least 300 pixels wide, with its quiet
+/// zone (as the original's).
+pub fn qr_png(data: &str) -> ApiResult<Vec<u8>> {
+    let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::H).map_err(|e| {
+        tracing::error!(error = %e, "cannot encode a QR code");
+        ApiError::internal()
+    })?;
+    let image = code.render::<Luma<u8>>().min_dimensions(300, 300).build();
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            ExtendedColorType::L8,
+        )
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot encode a PNG");
+            ApiError::internal()
+        })?;
+    Ok(png)
+}
+
+#[OpenApi(tag = "ProvisioningTags::Provisioning")]
+impl ProvisioningApi {
+    /// The space's configuration
+    ///
+    /// Access: Public. Linphone's XML configuration of the request's space, without account: its
+    /// app settings (`ui`) and its custom entries. 400 without the `x-linphone-provisioning`
+    /// header when the space requires it.
+    #[oai(
+        path = "/provisioning",
+        method = "get",
+        operation_id = "provisioningOfSpace"
+    )]
+    async fn space(
+        &self,
+        req: &Request,
+        #[oai(name = "x-linphone-provisioning")] header: Header<Option<String>>,
+    ) -> ApiResult<XmlConfig> {
+        let space = request_space(req)?;
+        check_header(space, &header.0)?;
+        Ok(xml(space, None))
+    }
+
+    /// My configuration
+    ///
+    /// Access: User. The space's configuration with my account: `proxy_0` and one `auth_info_N`
+    /// per stored password (HA1), the space's default algorithm last. 400 without the
+    /// `x-linphone-provisioning` header when the space requires it.
+    #[oai(
+        path = "/provisioning/me",
+        method = "get",
+        operation_id = "provisioningOfMe"
+    )]
+    async fn me(
+        &self,
+        caller: UserCaller,
+        #[oai(name = "x-linphone-provisioning")] header: Header<Option<String>>,
+    ) -> ApiResult<XmlConfig> {
+        let auth = &caller.0.auth;
+        check_header(&auth.account_space, &header.0)?;
+        Ok(xml(&auth.account_space, Some(&auth.account)))
+    }
+
+    /// Configuration by provisioning token
+    ///
+    /// Access: Public. Spends the token (single use: a second use answers 404), activates its
+    /// account and answers the account's configuration. 404 for an unknown or used token, 410
+    /// for an expired one (`provisioning_token_expiration_minutes`), 400 without the
+    /// `x-linphone-provisioning` header when the space requires it.
+    #[oai(
+        path = "/provisioning/:provisioning_token",
+        method = "get",
+        operation_id = "provisioningByToken"
+    )]
+    async fn by_token(
+        &self,
+        req: &Request,
+        provisioning_token: Path<String>,
+        #[oai(name = "x-linphone-provisioning")] header: Header<Option<String>>,
+    ) -> ApiResult<XmlConfig> {
+        let space = request_space(req)?;
+        check_header(space, &header.0)?;
+        let account = state(req)?
+            .services
+            .redeem_provisioning_token(&provisioning_token.0, space)
+            .await?;
+        Ok(xml(space, Some(&account)))
+    }
+
+    /// QR code of a provisioning token
+    ///
+    /// Access: Public. A PNG QR code of `<scheme>://<host>/provisioning/<token>`, for a Linphone
+    /// app to scan; the token is not spent. 404 for an unknown or used token, 410 for an expired
+    /// one.
+    #[oai(
+        path = "/provisioning/qrcode/:provisioning_token",
+        method = "get",
+        operation_id = "provisioningQrCode"
+    )]
+    async fn qrcode(
+        &self,
+        req: &Request,
+        provisioning_token: Path<String>,
+    ) -> ApiResult<QrCodePng> {
+        let space = request_space(req)?;
+        let (token, _) = state(req)?
+            .services
+            .usable_provisioning_token(&provisioning_token.0, space)
+            .await?;
+        let url = format!(
+            "{}/provisioning/{}",
+            base_url(req),
+            percent_encoding::utf8_percent_encode(&token.token, percent_encoding::NON_ALPHANUMERIC)
+        );
+        Ok(QrCodePng::Ok(Binary(qr_png(&url)?), url))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use flexiapi_domain::provisioning::{Entry, Section};
+
+    use super::*;
+
+    #[test]
+    fn the_xml_escapes_names_and_values_and_marks_overwrites() {
+        let config = LinphoneConfig {
+            sections: vec![Section {
+                name: "proxy_0".into(),
+                entries: vec![Entry {
+                    name: "reg_identity".into(),
+                    value: "\"A & B\" <sip:a@b>\u{1}".into(),
+                }],
+            }],
+            overwrite_all: true,
+        };
+        let xml = render_xml(&config);
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config xmlns=\"http://www.linphone.org/xsds/lpconfig.xsd\""));
+        assert!(xml.contains(
+            "<entry name=\"reg_identity\" overwrite=\"true\">&quot;A &amp; B&quot; &lt;sip:a@b&gt;</entry>"
+        ));
+    }
+
+    #[test]
+    fn a_qr_code_is_a_png_of_at_least_300_pixels() {
+        let png = qr_png("https://sip.example.org/provisioning/abc").unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        assert!(width >= 300, "{width}");
+    }
+}
