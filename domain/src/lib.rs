@@ -9,6 +9,7 @@
 //! - `auth`: the authentication strategies (Digest, API key, JWT) and the [`auth::Authenticator`]
 //!   that applies them in the documented order.
 //! - `access`: the four access levels and the one policy that decides who may do what.
+//! - `language`: `Accept-Language` negotiation, a pure function of the header.
 //! - `validation`: field-level validation errors, as rule identifiers (never English text).
 //! - `error`: the error enums. They state facts; the HTTP adapter turns them into statuses and
 //!   localized messages.
@@ -19,6 +20,7 @@ pub mod access;
 pub mod accounts;
 pub mod auth;
 pub mod error;
+pub mod language;
 pub mod model;
 pub mod ports;
 pub mod registration;
