@@ -13,6 +13,7 @@
 //! - `devices`: the devices the SIP registrar holds for an account, listed and removed.
 //! - `provisioning`: the Linphone configuration of a space and an account, and the single-use
 //!   tokens that hand it out.
+//! - `language`: `Accept-Language` negotiation, a pure function of the header.
 //! - `validation`: field-level validation errors, as rule identifiers (never English text).
 //! - `error`: the error enums. They state facts; the HTTP adapter turns them into statuses and
 //!   localized messages.
@@ -25,6 +26,7 @@ pub mod auth;
 pub mod contacts;
 pub mod devices;
 pub mod error;
+pub mod language;
 pub mod model;
 pub mod ports;
 pub mod provisioning;

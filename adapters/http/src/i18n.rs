@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use flexiapi_domain::language;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
 
@@ -101,44 +102,16 @@ impl Languages {
         &self.0[0]
     }
 
-    /// Picks the best offered language for an `Accept-Language` header: highest quality first,
-    /// a regional tag matches its language (`fr-CA` takes `fr`), `*` takes the fallback, and
-    /// nothing acceptable falls back too.
+    /// Picks the best offered language for an `Accept-Language` header
+    /// ([`flexiapi_domain::language::negotiate`]): highest quality first, a regional tag matches
+    /// its language (`fr-CA` takes `fr`), `*` takes the fallback, and nothing acceptable falls
+    /// back too.
     pub fn negotiate(&self, header: Option<&str>) -> &LanguageIdentifier {
         let Some(header) = header else {
             return self.fallback();
         };
-        let mut ranges: Vec<(f32, usize, &str)> = header
-            .split(',')
-            .enumerate()
-            .filter_map(|(i, part)| {
-                let mut pieces = part.split(';');
-                let tag = pieces.next()?.trim();
-                if tag.is_empty() {
-                    return None;
-                }
-                let q = pieces
-                    .find_map(|p| p.trim().strip_prefix("q=").map(str::trim))
-                    .map_or(Some(1.0), |q| q.parse::<f32>().ok())?;
-                (q > 0.0 && q <= 1.0).then_some((q, i, tag))
-            })
-            .collect();
-        // Stable order: by quality, then by position in the header.
-        ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        for (_, _, tag) in ranges {
-            if tag == "*" {
-                return self.fallback();
-            }
-            let primary = tag.split(['-', '_']).next().unwrap_or(tag);
-            if let Some(lang) = self
-                .0
-                .iter()
-                .find(|l| l.language.as_str().eq_ignore_ascii_case(primary))
-            {
-                return lang;
-            }
-        }
-        self.fallback()
+        let primaries: Vec<&str> = self.0.iter().map(|l| l.language.as_str()).collect();
+        language::negotiate(header, &primaries).map_or_else(|| self.fallback(), |i| &self.0[i])
     }
 }
 

@@ -109,11 +109,18 @@ fn every_message_id_the_code_uses_exists_in_every_language() {
         .copied()
         .chain(rules.iter().map(|r| rule_message("f", r).id))
         .collect();
-    let args: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> =
-        ["attribute", "min", "max", "values", "message", "count", "seconds"]
-            .into_iter()
-            .map(|n| (n.into(), FluentValue::from(1)))
-            .collect();
+    let args: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> = [
+        "attribute",
+        "min",
+        "max",
+        "values",
+        "message",
+        "count",
+        "seconds",
+    ]
+    .into_iter()
+    .map(|n| (n.into(), FluentValue::from(1)))
+    .collect();
     for lang in LOCALES.locales() {
         for id in &ids {
             assert!(

@@ -100,14 +100,21 @@ pub fn verify(token: &str, config: &JwtConfig) -> Result<VerifiedToken, JwtFailu
     validation.leeway = config.leeway_seconds;
     validation.validate_exp = true;
     validation.validate_nbf = true;
-    validation.set_required_spec_claims(&["exp"]);
+    // jsonwebtoken checks `iss` and `aud` only in tokens that have them: a configured one must
+    // be required too.
+    let mut required = vec!["exp"];
     match &config.audience {
-        Some(aud) => validation.set_audience(&[aud]),
+        Some(aud) => {
+            validation.set_audience(&[aud]);
+            required.push("aud");
+        }
         None => validation.validate_aud = false,
     }
     if let Some(iss) = &config.issuer {
         validation.set_issuer(&[iss]);
+        required.push("iss");
     }
+    validation.set_required_spec_claims(&required);
 
     let data = decode::<Value>(token, &key, &validation).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind as K;
@@ -116,7 +123,11 @@ pub fn verify(token: &str, config: &JwtConfig) -> Result<VerifiedToken, JwtFailu
             K::ImmatureSignature => JwtFailure::NotYetValid,
             K::InvalidIssuer => JwtFailure::InvalidIssuer,
             K::InvalidAudience => JwtFailure::InvalidAudience,
-            K::MissingRequiredClaim(_) => JwtFailure::MissingExpiry,
+            K::MissingRequiredClaim(claim) => match claim.as_str() {
+                "iss" => JwtFailure::InvalidIssuer,
+                "aud" => JwtFailure::InvalidAudience,
+                _ => JwtFailure::MissingExpiry,
+            },
             K::InvalidSignature => JwtFailure::InvalidSignature,
             K::InvalidAlgorithm => JwtFailure::UnsupportedAlgorithm,
             K::InvalidEcdsaKey | K::InvalidRsaKey(_) | K::InvalidKeyFormat => {
@@ -127,6 +138,13 @@ pub fn verify(token: &str, config: &JwtConfig) -> Result<VerifiedToken, JwtFailu
     })?;
 
     let claims = data.claims;
+    // `iss` is one string (RFC 7519 section 4.1.1); jsonwebtoken also takes an array that
+    // contains the configured issuer.
+    if let Some(iss) = &config.issuer
+        && claims.get("iss").and_then(Value::as_str) != Some(iss.as_str())
+    {
+        return Err(JwtFailure::InvalidIssuer);
+    }
     let expires_at = claims
         .get("exp")
         .and_then(Value::as_i64)
@@ -325,6 +343,51 @@ mod tests {
             .verify(SpaceId(2), &t, &config(PUBLIC), now())
             .unwrap();
         assert_eq!(cache.len(), 2);
+    }
+
+    fn signed(claims: &Value) -> String {
+        let key = EncodingKey::from_ed_pem(PRIVATE.as_bytes()).unwrap();
+        encode(&Header::new(Algorithm::EdDSA), claims, &key).unwrap()
+    }
+
+    /// Found by the `jwt` fuzz target: jsonwebtoken checks `iss` and `aud` only when the token
+    /// has them, and takes an `iss` array if one element matches.
+    #[test]
+    fn a_configured_issuer_and_audience_must_be_in_the_token() {
+        let config = JwtConfig {
+            issuer: Some("https://issuer.example.org".into()),
+            audience: Some("flexiapi".into()),
+            ..config(PUBLIC)
+        };
+        let exp = now() + 600;
+        let sip = "sip:a@example.org";
+        let iss = "https://issuer.example.org";
+        let check = |claims: Value| verify(&signed(&claims), &config).map(|v| v.subject);
+        assert!(
+            check(json!({"sip_identity": sip, "exp": exp, "iss": iss, "aud": "flexiapi"})).is_ok()
+        );
+        assert!(
+            check(json!({"sip_identity": sip, "exp": exp, "iss": iss, "aud": ["x", "flexiapi"]}))
+                .is_ok()
+        );
+        assert_eq!(
+            check(json!({"sip_identity": sip, "exp": exp, "aud": "flexiapi"})),
+            Err(JwtFailure::InvalidIssuer)
+        );
+        assert_eq!(
+            check(
+                json!({"sip_identity": sip, "exp": exp, "iss": [iss, "https://other.example.org"], "aud": "flexiapi"})
+            ),
+            Err(JwtFailure::InvalidIssuer)
+        );
+        assert_eq!(
+            check(json!({"sip_identity": sip, "exp": exp, "iss": iss})),
+            Err(JwtFailure::InvalidAudience)
+        );
+        assert_eq!(
+            check(json!({"sip_identity": sip, "iss": iss, "aud": "flexiapi"})),
+            Err(JwtFailure::MissingExpiry)
+        );
     }
 
     #[test]

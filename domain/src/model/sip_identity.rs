@@ -121,8 +121,13 @@ impl SipIdentity {
         } else {
             return Err(SipIdentityError::MissingScheme);
         };
-        let rest = rest.split(['?']).next().unwrap_or_default();
-        Self::parse_user_at_domain(rest)
+        // URI headers (`?subject=...`) follow the host. A `?` before the `@` is part of the user
+        // (RFC 3261 `user-unreserved`), which cannot itself contain an `@`.
+        let host_start = rest.find('@').map_or(0, |at| at + 1);
+        let end = rest[host_start..]
+            .find('?')
+            .map_or(rest.len(), |i| host_start + i);
+        Self::parse_user_at_domain(&rest[..end])
     }
 
     /// Parses `user@domain` without a scheme, as the original's `{sip}` path parameters.
@@ -217,6 +222,24 @@ mod tests {
         assert_eq!(
             SipIdentity::parse("<sip:alice@example.org>"),
             Err(SipIdentityError::MissingScheme)
+        );
+    }
+
+    /// Found by the `sip_identity` fuzz target: `Username::parse` accepts `?` (RFC 3261), but
+    /// `parse` cut the URI at the first `?`, so such an identity did not read back.
+    #[test]
+    fn a_question_mark_in_the_user_part_is_not_taken_for_uri_headers() {
+        let id = SipIdentity::parse("sip:+$,;?-_.!~*'()&=+$,;?/%41@example.org").unwrap();
+        assert_eq!(id.username.as_str(), "+$,;?-_.!~*'()&=+$,;?/%41");
+        assert_eq!(SipIdentity::parse(&id.to_string()), Ok(id));
+        let id = SipIdentity::parse("sip:a?b@example.org?subject=x&priority=urgent").unwrap();
+        assert_eq!(id.to_string(), "sip:a?b@example.org");
+        assert_eq!(
+            SipIdentity::parse_from_header("sip:a%3Fb@example.org;tag=1")
+                .unwrap()
+                .username
+                .as_str(),
+            "a?b"
         );
     }
 
