@@ -342,7 +342,15 @@ mod digest_round_trip {
             storage,
             Arc::new(Fixed(now)),
             Arc::new(Seeded(c.seed, AtomicU64::new(0))),
-            AuthSettings::default(),
+            // Each case sends a dozen wrong answers on purpose: no brute-force budget here.
+            AuthSettings {
+                failures: flexiapi_domain::auth::FailureBudget {
+                    per_account: 0,
+                    per_ip: 0,
+                    ..Default::default()
+                },
+                ..AuthSettings::default()
+            },
         );
         (auth, space)
     }
