@@ -55,7 +55,9 @@ fn loggable_path(path: &str) -> String {
             let secret = matches!(
                 previous,
                 "api_key" | "auth_token" | "provisioning" | "qrcode"
-            ) && !matches!(segment, "" | "me" | "qrcode");
+            ) && !matches!(segment, "" | "me" | "qrcode")
+                // Anything shaped like a key, wherever a client put it.
+                || segment.len() >= 32;
             previous = segment;
             if secret { "***" } else { segment }
         })
@@ -227,6 +229,10 @@ mod tests {
         assert_eq!(
             loggable_path("/api/accounts/me/api_key"),
             "/api/accounts/me/api_key"
+        );
+        assert_eq!(
+            loggable_path(&format!("/api/accounts/{}/x", "k".repeat(40))),
+            "/api/accounts/***/x"
         );
         assert_eq!(
             loggable_path("/provisioning/qrcode/abcDEF123"),
