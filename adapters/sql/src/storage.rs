@@ -1283,6 +1283,42 @@ macro_rules! impl_storage {
             }
 
             impl $storage {
+                /// Inserts a row of a table of pairs (`a`, `b`, timestamps); false when the pair
+                /// is already there: the unique pair decides, so racing inserts make one row.
+                async fn insert_pair(
+                    &self,
+                    sql: &'static str,
+                    a: i64,
+                    b: i64,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let now = ts(now);
+                    let result = sqlx::query(Self::sql(sql))
+                        .bind(a)
+                        .bind(b)
+                        .bind(now)
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await;
+                    match result {
+                        Ok(_) => Ok(true),
+                        Err(e) if is_unique_violation(&e) => Ok(false),
+                        Err(e) => Err(not_found_on_foreign_key(e)),
+                    }
+                }
+
+                /// Deletes one pair; whether it was there.
+                async fn delete_pair(&self, sql: &'static str, a: i64, b: i64) -> StoreResult<bool> {
+                    Ok(sqlx::query(Self::sql(sql))
+                        .bind(a)
+                        .bind(b)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(store_error)?
+                        .rows_affected()
+                        > 0)
+                }
+
                 async fn creation_token_in(
                     conn: &mut Conn,
                     token: &str,
@@ -1486,23 +1522,14 @@ macro_rules! impl_storage {
                     type_id: AccountTypeId,
                     now: DateTime<Utc>,
                 ) -> StoreResult<bool> {
-                    let now = ts(now);
-                    // The unique pair decides: a second attachment is refused by the database.
-                    let result = sqlx::query(Self::sql(
+                    self.insert_pair(
                         "INSERT INTO account_account_type \
                          (account_id, account_type_id, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                    ))
-                    .bind(account_id.0)
-                    .bind(type_id.0)
-                    .bind(now)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await;
-                    match result {
-                        Ok(_) => Ok(true),
-                        Err(e) if is_unique_violation(&e) => Ok(false),
-                        Err(e) => Err(not_found_on_foreign_key(e)),
-                    }
+                        account_id.0,
+                        type_id.0,
+                        now,
+                    )
+                    .await
                 }
 
                 async fn detach_account_type(
@@ -1510,16 +1537,12 @@ macro_rules! impl_storage {
                     account_id: AccountId,
                     type_id: AccountTypeId,
                 ) -> StoreResult<bool> {
-                    Ok(sqlx::query(Self::sql(
+                    self.delete_pair(
                         "DELETE FROM account_account_type WHERE account_id = ? AND account_type_id = ?",
-                    ))
-                    .bind(account_id.0)
-                    .bind(type_id.0)
-                    .execute(&self.pool)
+                        account_id.0,
+                        type_id.0,
+                    )
                     .await
-                    .map_err(store_error)?
-                    .rows_affected()
-                        > 0)
                 }
 
                 async fn types_of(&self, account_id: AccountId) -> StoreResult<Vec<AccountType>> {
@@ -1630,16 +1653,12 @@ macro_rules! impl_storage {
                     account_id: AccountId,
                     id: AccountActionId,
                 ) -> StoreResult<bool> {
-                    Ok(sqlx::query(Self::sql(
+                    self.delete_pair(
                         "DELETE FROM account_actions WHERE id = ? AND account_id = ?",
-                    ))
-                    .bind(id.0)
-                    .bind(account_id.0)
-                    .execute(&self.pool)
+                        id.0,
+                        account_id.0,
+                    )
                     .await
-                    .map_err(store_error)?
-                    .rows_affected()
-                        > 0)
                 }
             }
 
@@ -1702,23 +1721,14 @@ macro_rules! impl_storage {
                     contact_id: AccountId,
                     now: DateTime<Utc>,
                 ) -> StoreResult<bool> {
-                    let now = ts(now);
-                    // The unique pair decides: a second addition is refused by the database.
-                    let result = sqlx::query(Self::sql(
+                    self.insert_pair(
                         "INSERT INTO contacts (account_id, contact_id, created_at, updated_at) \
                          VALUES (?, ?, ?, ?)",
-                    ))
-                    .bind(account_id.0)
-                    .bind(contact_id.0)
-                    .bind(now)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await;
-                    match result {
-                        Ok(_) => Ok(true),
-                        Err(e) if is_unique_violation(&e) => Ok(false),
-                        Err(e) => Err(not_found_on_foreign_key(e)),
-                    }
+                        account_id.0,
+                        contact_id.0,
+                        now,
+                    )
+                    .await
                 }
 
                 async fn remove_contact(
@@ -1726,16 +1736,12 @@ macro_rules! impl_storage {
                     account_id: AccountId,
                     contact_id: AccountId,
                 ) -> StoreResult<bool> {
-                    Ok(sqlx::query(Self::sql(
+                    self.delete_pair(
                         "DELETE FROM contacts WHERE account_id = ? AND contact_id = ?",
-                    ))
-                    .bind(account_id.0)
-                    .bind(contact_id.0)
-                    .execute(&self.pool)
+                        account_id.0,
+                        contact_id.0,
+                    )
                     .await
-                    .map_err(store_error)?
-                    .rows_affected()
-                        > 0)
                 }
 
                 async fn contacts_of(&self, account_id: AccountId) -> StoreResult<Vec<Account>> {
@@ -1857,23 +1863,14 @@ macro_rules! impl_storage {
                     contact_id: AccountId,
                     now: DateTime<Utc>,
                 ) -> StoreResult<bool> {
-                    let now = ts(now);
-                    // The unique pair decides: a second addition is refused by the database.
-                    let result = sqlx::query(Self::sql(
+                    self.insert_pair(
                         "INSERT INTO contacts_list_contact \
                          (contacts_list_id, contact_id, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                    ))
-                    .bind(id.0)
-                    .bind(contact_id.0)
-                    .bind(now)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await;
-                    match result {
-                        Ok(_) => Ok(true),
-                        Err(e) if is_unique_violation(&e) => Ok(false),
-                        Err(e) => Err(not_found_on_foreign_key(e)),
-                    }
+                        id.0,
+                        contact_id.0,
+                        now,
+                    )
+                    .await
                 }
 
                 async fn remove_from_contacts_list(
@@ -1881,16 +1878,12 @@ macro_rules! impl_storage {
                     id: ContactsListId,
                     contact_id: AccountId,
                 ) -> StoreResult<bool> {
-                    Ok(sqlx::query(Self::sql(
+                    self.delete_pair(
                         "DELETE FROM contacts_list_contact WHERE contacts_list_id = ? AND contact_id = ?",
-                    ))
-                    .bind(id.0)
-                    .bind(contact_id.0)
-                    .execute(&self.pool)
+                        id.0,
+                        contact_id.0,
+                    )
                     .await
-                    .map_err(store_error)?
-                    .rows_affected()
-                        > 0)
                 }
 
                 async fn attach_contacts_list(
@@ -1899,23 +1892,14 @@ macro_rules! impl_storage {
                     id: ContactsListId,
                     now: DateTime<Utc>,
                 ) -> StoreResult<bool> {
-                    let now = ts(now);
-                    // The unique pair decides: a second attachment is refused by the database.
-                    let result = sqlx::query(Self::sql(
+                    self.insert_pair(
                         "INSERT INTO account_contacts_list \
                          (account_id, contacts_list_id, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                    ))
-                    .bind(account_id.0)
-                    .bind(id.0)
-                    .bind(now)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await;
-                    match result {
-                        Ok(_) => Ok(true),
-                        Err(e) if is_unique_violation(&e) => Ok(false),
-                        Err(e) => Err(not_found_on_foreign_key(e)),
-                    }
+                        account_id.0,
+                        id.0,
+                        now,
+                    )
+                    .await
                 }
 
                 async fn detach_contacts_list(
@@ -1923,16 +1907,12 @@ macro_rules! impl_storage {
                     account_id: AccountId,
                     id: ContactsListId,
                 ) -> StoreResult<bool> {
-                    Ok(sqlx::query(Self::sql(
+                    self.delete_pair(
                         "DELETE FROM account_contacts_list WHERE account_id = ? AND contacts_list_id = ?",
-                    ))
-                    .bind(account_id.0)
-                    .bind(id.0)
-                    .execute(&self.pool)
+                        account_id.0,
+                        id.0,
+                    )
                     .await
-                    .map_err(store_error)?
-                    .rows_affected()
-                        > 0)
                 }
 
                 async fn all_contacts_of(&self, account_id: AccountId) -> StoreResult<Vec<Account>> {
