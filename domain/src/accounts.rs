@@ -47,6 +47,22 @@ pub(crate) fn present(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// A new password: required, at least `MIN_PASSWORD_LENGTH` characters.
+pub(crate) fn required_password(
+    raw: Option<String>,
+    errors: &mut ValidationErrors,
+) -> Option<String> {
+    let password = present(raw);
+    match &password {
+        None => errors.add("password", Rule::Required),
+        Some(p) if p.chars().count() < MIN_PASSWORD_LENGTH => {
+            errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
+        }
+        Some(_) => {}
+    }
+    password
+}
+
 /// Longest text column the database keeps for an account's texts and dictionary entries.
 pub const MAX_TEXT_LENGTH: usize = 255;
 
@@ -396,14 +412,7 @@ impl Services {
         let username = self
             .check_username(input.username, &space, None, &mut errors)
             .await?;
-        let password = present(input.password);
-        match &password {
-            None => errors.add("password", Rule::Required),
-            Some(p) if p.chars().count() < MIN_PASSWORD_LENGTH => {
-                errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
-            }
-            Some(_) => {}
-        }
+        let password = required_password(input.password, &mut errors);
         let Checked {
             algorithm,
             email,

@@ -1,11 +1,11 @@
 //! Account creation tokens: admins mint them, logged-in users consume them, and the public
 //! registration route spends one to create an account.
 
-use crate::accounts::{OptionalFields, present};
+use crate::accounts::{OptionalFields, present, required_password};
 use crate::model::{
     Account, AccountCreationToken, Domain, NewAccount, NewAccountCreationToken, Space,
 };
-use crate::service::{MIN_PASSWORD_LENGTH, ServiceError, ServiceResult, Services};
+use crate::service::{ServiceError, ServiceResult, Services};
 use crate::validation::{Rule, ValidationErrors};
 
 /// Length of creation tokens (the original's 13 alphanumerics).
@@ -110,14 +110,7 @@ impl Services {
                 errors.add("domain", Rule::Domain);
             }
         }
-        let password = present(input.password);
-        match &password {
-            None => errors.add("password", Rule::Required),
-            Some(p) if p.chars().count() < MIN_PASSWORD_LENGTH => {
-                errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
-            }
-            Some(_) => {}
-        }
+        let password = required_password(input.password, &mut errors);
         let checked = self
             .check_optional(
                 OptionalFields {
