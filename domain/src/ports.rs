@@ -68,6 +68,19 @@ pub trait AccountRepository: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<Account>;
 
+    /// Inserts many accounts with their passwords and dictionaries, all or nothing, in one
+    /// transaction (imports, load tests). No `max_accounts` check: the caller decides. Returns
+    /// how many were inserted.
+    ///
+    /// # Errors
+    /// `Conflict(AccountIdentity)` when any username@domain exists or repeats in `accounts`
+    /// (nothing is inserted); `NotFound` when a domain has no space.
+    async fn insert_accounts(
+        &self,
+        accounts: Vec<NewAccount>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
     async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>>;
 
     async fn account_by_identity(

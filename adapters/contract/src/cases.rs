@@ -336,6 +336,83 @@ pub async fn accounts_are_listed_by_page_and_searched_case_insensitively(s: Arc<
     assert_eq!(search("%").await, ["Zed_100%"]);
 }
 
+pub async fn many_accounts_are_inserted_at_once_all_or_nothing(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    account(&s, "taken", "example.org").await;
+    // More than one multi-row statement's worth, over two domains, one with everything set.
+    let mut batch: Vec<NewAccount> = (0..1200)
+        .map(|i| {
+            let mut new = NewAccount::new(username(&format!("bulk{i:04}")), domain("example.org"));
+            new.passwords = vec![Password::from_clear(
+                PasswordAlgorithm::Sha256,
+                &format!("bulk{i:04}"),
+                "example.org",
+                "pw",
+            )];
+            new
+        })
+        .collect();
+    let full = full_account("full", "other.org");
+    batch.push(full.clone());
+
+    assert_eq!(s.insert_accounts(batch, t0()).await.unwrap(), 1201);
+
+    assert_eq!(
+        s.count_accounts(&domain("example.org")).await.unwrap(),
+        1201
+    );
+    let found = s
+        .account_by_identity(&username("full"), &domain("other.org"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(norm(found.clone()), norm(expected(&full, found.id, t0())));
+    assert_eq!(
+        s.dictionary_of(found.id).await.unwrap(),
+        full.dictionary,
+        "the dictionary is written with the account"
+    );
+    let last = s
+        .account_by_identity(&username("bulk1199"), &domain("example.org"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.passwords.len(), 1);
+
+    // One taken identity, or one repeated in the batch, refuses the whole batch.
+    let fresh = |name: &str| NewAccount::new(username(name), domain("example.org"));
+    assert_conflict(
+        s.insert_accounts(vec![fresh("new1"), fresh("taken")], t0())
+            .await,
+        Conflict::AccountIdentity,
+    );
+    assert_conflict(
+        s.insert_accounts(vec![fresh("new2"), fresh("new2")], t0())
+            .await,
+        Conflict::AccountIdentity,
+    );
+    let unknown = NewAccount::new(username("x"), domain("nowhere.org"));
+    assert!(matches!(
+        s.insert_accounts(vec![fresh("new3"), unknown], t0()).await,
+        Err(StoreError::NotFound)
+    ));
+    for name in ["new1", "new2", "new3"] {
+        assert!(
+            s.account_by_identity(&username(name), &domain("example.org"))
+                .await
+                .unwrap()
+                .is_none(),
+            "{name} was rolled back"
+        );
+    }
+    assert_eq!(
+        s.count_accounts(&domain("example.org")).await.unwrap(),
+        1201
+    );
+    assert_eq!(s.insert_accounts(Vec::new(), t0()).await.unwrap(), 0);
+}
+
 pub async fn count_accounts_counts_one_domain(s: Arc<dyn Storage>) {
     space(&s, "example.org").await;
     space(&s, "other.org").await;

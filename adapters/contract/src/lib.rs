@@ -79,6 +79,7 @@ macro_rules! storage_contract_tests {
             accounts_are_found_by_identity_and_by_first_email,
             a_duplicate_account_identity_is_a_conflict,
             accounts_are_listed_by_page_and_searched_case_insensitively,
+            many_accounts_are_inserted_at_once_all_or_nothing,
             count_accounts_counts_one_domain,
             an_update_replaces_fields_and_passwords_in_one_go,
             updating_to_a_taken_username_is_a_conflict_and_unknown_is_not_found,

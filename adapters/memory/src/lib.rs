@@ -2,7 +2,7 @@
 //! the HTTP tests. One mutex guards all tables, so every operation is trivially atomic (no await
 //! happens while it is held).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -29,6 +29,11 @@ struct Tables {
     next_id: i64,
     spaces: BTreeMap<i64, Space>,
     accounts: BTreeMap<i64, Account>,
+    /// (username, domain) to id: the unique identity, as the SQL unique key, so that lookups by
+    /// identity do not scan every account.
+    identities: HashMap<(String, String), i64>,
+    /// Each domain's account ids, in id order: listings and counts do not scan other domains.
+    by_domain: HashMap<String, BTreeSet<i64>>,
     tombstones: BTreeMap<(String, String), DateTime<Utc>>,
     api_keys: BTreeMap<i64, ApiKey>,
     nonces: BTreeMap<String, DigestNonce>,
@@ -61,6 +66,8 @@ impl Default for Tables {
             next_id: 0,
             spaces: BTreeMap::new(),
             accounts: BTreeMap::new(),
+            identities: HashMap::new(),
+            by_domain: HashMap::new(),
             tombstones: BTreeMap::new(),
             api_keys: BTreeMap::new(),
             nonces: BTreeMap::new(),
@@ -124,8 +131,40 @@ impl Tables {
             })
     }
 
+    fn identity_key(username: &Username, domain: &Domain) -> (String, String) {
+        (username.as_str().to_owned(), domain.as_str().to_owned())
+    }
+
+    fn account_id_by_identity(&self, username: &Username, domain: &Domain) -> Option<i64> {
+        self.identities
+            .get(&Self::identity_key(username, domain))
+            .copied()
+    }
+
+    /// Stores the account (new, or replacing the row with its id) and keeps the indexes.
+    fn put_account(&mut self, account: Account) {
+        let id = account.id.0;
+        if let Some(old) = self.accounts.get(&id) {
+            let key = Self::identity_key(&old.username, &old.domain);
+            self.identities.remove(&key);
+        }
+        self.identities
+            .insert(Self::identity_key(&account.username, &account.domain), id);
+        self.by_domain
+            .entry(account.domain.as_str().to_owned())
+            .or_default()
+            .insert(id);
+        self.accounts.insert(id, account);
+    }
+
     fn delete_account_rows(&mut self, id: i64) {
-        self.accounts.remove(&id);
+        if let Some(old) = self.accounts.remove(&id) {
+            self.identities
+                .remove(&Self::identity_key(&old.username, &old.domain));
+            if let Some(ids) = self.by_domain.get_mut(old.domain.as_str()) {
+                ids.remove(&id);
+            }
+        }
         self.api_keys.retain(|_, k| k.account_id.0 != id);
         self.auth_tokens
             .retain(|_, t| t.account_id != Some(AccountId(id)));
@@ -264,10 +303,10 @@ impl SpaceRepository for MemoryStorage {
             return Ok(false);
         };
         let account_ids: Vec<i64> = t
-            .accounts
-            .values()
-            .filter(|a| &a.domain == domain)
-            .map(|a| a.id.0)
+            .by_domain
+            .remove(domain.as_str())
+            .into_iter()
+            .flatten()
             .collect();
         for account_id in account_ids {
             t.delete_account_rows(account_id);
@@ -299,18 +338,16 @@ impl AccountRepository for MemoryStorage {
         now: DateTime<Utc>,
     ) -> StoreResult<Account> {
         let mut t = self.lock();
-        if t.accounts
-            .values()
-            .any(|a| a.username == new.username && a.domain == new.domain)
+        if t.account_id_by_identity(&new.username, &new.domain)
+            .is_some()
         {
             return Err(StoreError::Conflict(Conflict::AccountIdentity));
         }
         if max_accounts > 0 {
             let count = t
-                .accounts
-                .values()
-                .filter(|a| a.domain == new.domain)
-                .count();
+                .by_domain
+                .get(new.domain.as_str())
+                .map_or(0, BTreeSet::len);
             if count as i64 >= max_accounts {
                 return Err(StoreError::SpaceFull);
             }
@@ -343,7 +380,7 @@ impl AccountRepository for MemoryStorage {
             created_at: now,
             updated_at: now,
         };
-        t.accounts.insert(id, account.clone());
+        t.put_account(account.clone());
         if !new.dictionary.is_empty() {
             t.dictionary.insert(id, new.dictionary);
         }
@@ -352,6 +389,52 @@ impl AccountRepository for MemoryStorage {
             token.account_id = Some(account.id);
         }
         Ok(account)
+    }
+
+    async fn insert_accounts(
+        &self,
+        accounts: Vec<NewAccount>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let mut t = self.lock();
+        // Check everything first: all or nothing.
+        let mut seen = std::collections::HashSet::with_capacity(accounts.len());
+        for new in &accounts {
+            if !t.spaces.values().any(|s| s.domain == new.domain) {
+                return Err(StoreError::NotFound);
+            }
+            if t.account_id_by_identity(&new.username, &new.domain)
+                .is_some()
+                || !seen.insert((new.username.as_str(), new.domain.as_str()))
+            {
+                return Err(StoreError::Conflict(Conflict::AccountIdentity));
+            }
+        }
+        let inserted = accounts.len() as u64;
+        for new in accounts {
+            let id = t.next_id();
+            if !new.dictionary.is_empty() {
+                t.dictionary.insert(id, new.dictionary);
+            }
+            t.put_account(Account {
+                id: AccountId(id),
+                username: new.username,
+                domain: new.domain,
+                email: new.email,
+                display_name: new.display_name,
+                activated: new.activated,
+                blocked: new.blocked,
+                admin: new.admin,
+                dtmf_protocol: new.dtmf_protocol,
+                phone: new.phone,
+                ip_address: new.ip_address,
+                user_agent: new.user_agent,
+                passwords: new.passwords,
+                created_at: now,
+                updated_at: now,
+            });
+        }
+        Ok(inserted)
     }
 
     async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
@@ -363,20 +446,20 @@ impl AccountRepository for MemoryStorage {
         username: &Username,
         domain: &Domain,
     ) -> StoreResult<Option<Account>> {
-        Ok(self
-            .lock()
-            .accounts
-            .values()
-            .find(|a| &a.username == username && &a.domain == domain)
+        let t = self.lock();
+        Ok(t.account_id_by_identity(username, domain)
+            .and_then(|id| t.accounts.get(&id))
             .cloned())
     }
 
     async fn account_by_email(&self, domain: &Domain, email: &str) -> StoreResult<Option<Account>> {
-        Ok(self
-            .lock()
-            .accounts
-            .values()
-            .find(|a| &a.domain == domain && a.email.as_deref() == Some(email))
+        let t = self.lock();
+        Ok(t.by_domain
+            .get(domain.as_str())
+            .into_iter()
+            .flatten()
+            .filter_map(|id| t.accounts.get(id))
+            .find(|a| a.email.as_deref() == Some(email))
             .cloned())
     }
 
@@ -395,29 +478,34 @@ impl AccountRepository for MemoryStorage {
     async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Page<Account>> {
         let t = self.lock();
         let needle = query.search.as_deref().map(str::to_lowercase);
-        let matching: Vec<&Account> = t
-            .accounts
-            .values()
-            .filter(|a| a.domain == query.domain)
-            .filter(|a| match &needle {
-                None => true,
-                Some(n) => {
-                    contains_ci(Some(a.username.as_str()), n)
-                        || contains_ci(a.email.as_deref(), n)
-                        || contains_ci(a.phone.as_deref(), n)
-                }
-            })
-            .collect();
         let per_page = query.per_page.max(1);
-        let skip = query.page.saturating_sub(1).saturating_mul(per_page);
+        let skip = usize::try_from(query.page.saturating_sub(1).saturating_mul(per_page))
+            .unwrap_or(usize::MAX);
+        let take = usize::try_from(per_page).unwrap_or(usize::MAX);
+        let empty = BTreeSet::new();
+        let ids = t.by_domain.get(query.domain.as_str()).unwrap_or(&empty);
+        let domain_accounts = ids.iter().filter_map(|id| t.accounts.get(id));
+        let (total, items) = match &needle {
+            // Without a search, the index gives the count and the page directly.
+            None => (
+                ids.len(),
+                domain_accounts.skip(skip).take(take).cloned().collect(),
+            ),
+            Some(n) => {
+                let matching: Vec<&Account> = domain_accounts
+                    .filter(|a| {
+                        contains_ci(Some(a.username.as_str()), n)
+                            || contains_ci(a.email.as_deref(), n)
+                            || contains_ci(a.phone.as_deref(), n)
+                    })
+                    .collect();
+                let items = matching.iter().skip(skip).take(take).map(|a| (*a).clone());
+                (matching.len(), items.collect())
+            }
+        };
         Ok(Page {
-            total: matching.len() as u64,
-            items: matching
-                .into_iter()
-                .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-                .take(usize::try_from(per_page).unwrap_or(usize::MAX))
-                .cloned()
-                .collect(),
+            total: total as u64,
+            items,
             page: query.page,
             per_page,
         })
@@ -426,10 +514,9 @@ impl AccountRepository for MemoryStorage {
     async fn count_accounts(&self, domain: &Domain) -> StoreResult<u64> {
         Ok(self
             .lock()
-            .accounts
-            .values()
-            .filter(|a| &a.domain == domain)
-            .count() as u64)
+            .by_domain
+            .get(domain.as_str())
+            .map_or(0, BTreeSet::len) as u64)
     }
 
     async fn update_account(
@@ -442,9 +529,8 @@ impl AccountRepository for MemoryStorage {
         let Some(existing) = t.accounts.get(&id.0).cloned() else {
             return Err(StoreError::NotFound);
         };
-        if t.accounts
-            .values()
-            .any(|a| a.id != id && a.username == changes.username && a.domain == existing.domain)
+        if t.account_id_by_identity(&changes.username, &existing.domain)
+            .is_some_and(|other| other != id.0)
         {
             return Err(StoreError::Conflict(Conflict::AccountIdentity));
         }
@@ -462,7 +548,7 @@ impl AccountRepository for MemoryStorage {
             updated_at: now,
             ..existing
         };
-        t.accounts.insert(id.0, updated.clone());
+        t.put_account(updated.clone());
         if let Some(dictionary) = changes.dictionary {
             t.dictionary.insert(id.0, dictionary);
         }
