@@ -132,8 +132,21 @@ impl Application {
     /// # Errors
     /// Configuration, database or bind failures.
     pub async fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let languages = Languages::new(&config.languages).map_err(anyhow::Error::msg)?;
         let database = Database::open(&config.database).await?;
+        Self::build_on(config, database, clock).await
+    }
+
+    /// [`Application::build_with_clock`] on a database the caller opened (and may have filled,
+    /// which is the only way to fill `memory` before serving); `config.database` is not used.
+    ///
+    /// # Errors
+    /// Configuration, migration or bind failures.
+    pub async fn build_on(
+        config: &Config,
+        database: Database,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let languages = Languages::new(&config.languages).map_err(anyhow::Error::msg)?;
         database.migrate().await?;
         let mut services = Services::new(database.storage.clone(), clock, Arc::new(RandomTokens))
             .with_provisioning_token_ttl(Some(chrono::Duration::minutes(

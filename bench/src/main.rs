@@ -1,0 +1,254 @@
+//! `flexiapi-bench`: a load generator for flexiapi.
+//!
+//! For each backend it starts the server as a child process (this binary re-executed as
+//! `serve-child`, which runs the same `flexiapi::Application` as `flexiapi serve`), lets the child
+//! fill the database through the repositories before it listens, then drives every scenario over
+//! many keep-alive connections and prints one table.
+//!
+//! # Layout
+//! - `scenario`: the scenarios and what one operation of each sends and expects.
+//! - `client`: one HTTP/1.1 connection and the three authentication mechanisms, spoken as a
+//!   real client does (Digest with a reused nonce and increasing `nc`).
+//! - `load`: connections, warm-up, measured window, latency histograms, server RSS.
+//! - `server`: the child process (`serve-child`) and the parent's handle on it.
+//! - `seed`: what the child writes before serving (spaces, admin, user, N accounts).
+//! - `report`: the table.
+
+mod client;
+mod load;
+mod report;
+mod scenario;
+mod seed;
+mod server;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::report::Row;
+use crate::scenario::Scenario;
+
+#[derive(Debug, Parser)]
+#[command(name = "flexiapi-bench", about = "Load generator for flexiapi")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Scenarios, comma-separated, or `all`: ping, me-admin-key, me-user-key, me-jwt-rs256,
+    /// me-jwt-es256, me-digest, me-digest-handshake, create-account, list-accounts,
+    /// search-account.
+    #[arg(long, default_value = "all")]
+    scenario: String,
+
+    /// Backends, comma-separated: memory, sqlite, postgres, mysql [default: memory,sqlite,postgres].
+    #[arg(long)]
+    backend: Option<String>,
+
+    /// Account counts, comma-separated. Every scenario runs at the first; the account lookups
+    /// (list-accounts, search-account) and ping run again at each other count
+    /// [default: 1000,1000000; quick: 1000,5000].
+    #[arg(long)]
+    accounts: Option<String>,
+
+    /// Measured seconds per scenario [default: 10; quick: 1].
+    #[arg(long)]
+    duration: Option<f64>,
+
+    /// Warm-up seconds per scenario, not measured [default: 2; quick: 0.3].
+    #[arg(long)]
+    warmup: Option<f64>,
+
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+
+    /// A few seconds per scenario, 1,000 and 5,000 accounts, memory and SQLite unless
+    /// `--backend` says otherwise: a smoke test, not a measurement.
+    #[arg(long)]
+    quick: bool,
+
+    /// The server's log filter (FLEXIAPI_LOG). `info` logs one line per request, as a default
+    /// server does; the default keeps logging out of the measurement.
+    #[arg(long, default_value = "warn")]
+    server_log: String,
+
+    /// Also write the table (Markdown, with the machine's description) to this file.
+    #[arg(long)]
+    output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// (internal) The server process: fills its database, prints one READY line, serves until
+    /// its standard input closes.
+    #[command(hide = true)]
+    ServeChild(server::ChildArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::ServeChild(args)) => server::child_main(args),
+        None => run_main(cli.run),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What the parent runs, resolved from the arguments.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub scenarios: Vec<Scenario>,
+    pub backends: Vec<server::Backend>,
+    pub accounts: Vec<u64>,
+    pub duration: Duration,
+    pub warmup: Duration,
+    pub connections: usize,
+    pub server_log: String,
+}
+
+fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
+    let scenarios = if args.scenario == "all" {
+        Scenario::ALL.to_vec()
+    } else {
+        args.scenario
+            .split(',')
+            .map(|s| Scenario::from_name(s.trim()).with_context(|| format!("unknown scenario {s}")))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let default_backends = if args.quick {
+        "memory,sqlite"
+    } else {
+        "memory,sqlite,postgres"
+    };
+    let backends = args
+        .backend
+        .as_deref()
+        .unwrap_or(default_backends)
+        .split(',')
+        .map(|b| {
+            server::Backend::from_name(b.trim()).with_context(|| format!("unknown backend {b}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let default_accounts = if args.quick {
+        "1000,5000"
+    } else {
+        "1000,1000000"
+    };
+    let accounts = args
+        .accounts
+        .as_deref()
+        .unwrap_or(default_accounts)
+        .split(',')
+        .map(|n| n.trim().replace('_', "").parse::<u64>())
+        .collect::<Result<Vec<_>, _>>()
+        .context("--accounts takes numbers")?;
+    if accounts.is_empty() || backends.is_empty() || scenarios.is_empty() {
+        bail!("nothing to run");
+    }
+    let seconds = |given: Option<f64>, normal: f64, quick: f64| {
+        Duration::from_secs_f64(given.unwrap_or(if args.quick { quick } else { normal }))
+    };
+    Ok(Plan {
+        scenarios,
+        backends,
+        accounts,
+        duration: seconds(args.duration, 10.0, 1.0),
+        warmup: seconds(args.warmup, 2.0, 0.3),
+        connections: args.connections.max(1),
+        server_log: args.server_log.clone(),
+    })
+}
+
+/// Runs the plan; returns whether every request succeeded.
+fn run_main(args: RunArgs) -> anyhow::Result<bool> {
+    let plan = plan(&args)?;
+    // The load generator gets the same two worker threads whatever the machine, so that runs on
+    // one machine compare; it shares the cores with the server, as the issue asks.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    let rows = runtime.block_on(run_plan(&plan))?;
+    let machine = report::machine_description();
+    let table = report::table(&rows);
+    println!("\n{machine}\n\n{table}");
+    if let Some(path) = &args.output {
+        let text = format!(
+            "{machine}\n\nConnections: {}, warm-up {:?}, measured {:?} per scenario.\n\n{table}\n",
+            plan.connections, plan.warmup, plan.duration
+        );
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let errors: u64 = rows.iter().map(|r| r.errors).sum();
+    if errors > 0 {
+        eprintln!("error: {errors} requests failed");
+    }
+    Ok(errors == 0)
+}
+
+async fn run_plan(plan: &Plan) -> anyhow::Result<Vec<Row>> {
+    let keys = client::JwtKeys::generate()?;
+    let mut rows = Vec::new();
+    for backend in &plan.backends {
+        let database = server::BenchDatabase::create(*backend).await?;
+        for (i, &accounts) in plan.accounts.iter().enumerate() {
+            let first = i == 0;
+            let scenarios: Vec<Scenario> = plan
+                .scenarios
+                .iter()
+                .copied()
+                .filter(|s| first || s.is_lookup() || *s == Scenario::Ping)
+                .collect();
+            // Ping gives the ratio's denominator: always measured, first, in the same run.
+            let mut scenarios = scenarios;
+            if !scenarios.contains(&Scenario::Ping) {
+                scenarios.insert(0, Scenario::Ping);
+            }
+            eprintln!(
+                "== {} with {accounts} accounts: starting the server",
+                backend.name()
+            );
+            let server = server::Server::start(plan, &database, accounts, &keys).await?;
+            eprintln!(
+                "   filled in {:.1} s; RSS after start {} KiB",
+                server.ready.seed_seconds,
+                server.rss_kib().unwrap_or_default()
+            );
+            let mut ping = None;
+            for scenario in scenarios {
+                let result = load::run(plan, &server, &keys, scenario).await?;
+                eprintln!(
+                    "   {:<20} {:>9.0} req/s  p50 {:>7} µs  p99 {:>7} µs  errors {}",
+                    scenario.name(),
+                    result.throughput(),
+                    result.percentile(50.0),
+                    result.percentile(99.0),
+                    result.errors
+                );
+                if scenario == Scenario::Ping {
+                    ping = Some(result.throughput());
+                }
+                rows.push(Row::new(scenario, *backend, accounts, &result, ping));
+            }
+            server.stop().await?;
+        }
+        database.drop().await;
+    }
+    Ok(rows)
+}

@@ -1,0 +1,112 @@
+//! The table: one row per scenario, backend and account count.
+
+use crate::load::Outcome;
+use crate::scenario::Scenario;
+use crate::server::Backend;
+
+pub struct Row {
+    pub scenario: Scenario,
+    pub backend: Backend,
+    pub accounts: u64,
+    pub throughput: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub p999_us: u64,
+    pub errors: u64,
+    pub peak_rss_kib: u64,
+    /// Throughput over ping's in the same server run.
+    pub ratio: Option<f64>,
+}
+
+impl Row {
+    pub fn new(
+        scenario: Scenario,
+        backend: Backend,
+        accounts: u64,
+        outcome: &Outcome,
+        ping: Option<f64>,
+    ) -> Row {
+        let throughput = outcome.throughput();
+        Row {
+            scenario,
+            backend,
+            accounts,
+            throughput,
+            p50_us: outcome.percentile(50.0),
+            p99_us: outcome.percentile(99.0),
+            p999_us: outcome.percentile(99.9),
+            errors: outcome.errors,
+            peak_rss_kib: outcome.peak_rss_kib,
+            ratio: ping.filter(|p| *p > 0.0).map(|p| throughput / p),
+        }
+    }
+}
+
+fn latency(us: u64) -> String {
+    if us < 10_000 {
+        format!("{us} µs")
+    } else {
+        format!("{:.1} ms", us as f64 / 1000.0)
+    }
+}
+
+fn count(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 && n.is_multiple_of(1_000_000) => format!("{}M", n / 1_000_000),
+        n if n >= 1_000 && n.is_multiple_of(1_000) => format!("{}k", n / 1_000),
+        n => n.to_string(),
+    }
+}
+
+/// The rows as a Markdown table.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| scenario | backend | accounts | requests/s | p50 | p99 | p99.9 | errors | server peak RSS | ratio to ping |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {:.1} MiB | {} |\n",
+            r.scenario.name(),
+            r.backend.name(),
+            count(r.accounts),
+            r.throughput,
+            latency(r.p50_us),
+            latency(r.p99_us),
+            latency(r.p999_us),
+            r.errors,
+            r.peak_rss_kib as f64 / 1024.0,
+            r.ratio
+                .map_or_else(|| "-".to_owned(), |x| format!("{x:.2}")),
+        ));
+    }
+    out
+}
+
+/// CPU, cores, memory and kernel, as Linux reports them.
+pub fn machine_description() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or("unknown CPU", |(_, v)| v.trim())
+        .to_owned();
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or_else(String::new, |kib| {
+            format!(", {:.0} GiB", kib as f64 / 1024.0 / 1024.0)
+        });
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!(
+        "Machine: {cpu}, {cores} cores{memory}, Linux {}; flexiapi-bench {}.",
+        kernel.trim(),
+        env!("CARGO_PKG_VERSION")
+    )
+}
