@@ -302,10 +302,13 @@ impl TestApp {
             .unwrap()
             .unwrap();
         edit(&mut space);
-        storage
+        let space = storage
             .update_space(space, self.services.now())
             .await
-            .unwrap()
+            .unwrap();
+        // Behind the services' back: the server's cache must not keep the old one.
+        self.services.forget_cached_spaces();
+        space
     }
 
     /// Changes an account in storage.

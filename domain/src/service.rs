@@ -90,8 +90,10 @@ impl From<ValidationErrors> for ServiceError {
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
+mod space_cache;
 mod spaces;
 
+pub use space_cache::SPACE_CACHE_TTL_SECONDS;
 pub use spaces::{CreateSpace, MAX_SPACE_NAME_LENGTH, is_valid_ini, parse_expiry};
 
 /// What `bootstrap` created, to be shown once to the operator.
@@ -120,6 +122,8 @@ pub struct Services {
     pub registrar: Arc<dyn DeviceRegistry>,
     /// How long a provisioning token stays usable after its creation; `None`: forever.
     pub provisioning_token_ttl: Option<Duration>,
+    /// Shared by every clone: see [`Services::space_by_host`].
+    spaces: Arc<space_cache::SpaceCache>,
 }
 
 impl Services {
@@ -136,6 +140,7 @@ impl Services {
             settings: ServiceSettings::default(),
             registrar: Arc::new(NoDeviceRegistry),
             provisioning_token_ttl: None,
+            spaces: Arc::default(),
         }
     }
 
@@ -158,6 +163,30 @@ impl Services {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The space served on `host` (lower-case, without port), from a per-process cache: changes
+    /// made through these services are seen at once, changes made by another process within
+    /// [`SPACE_CACHE_TTL_SECONDS`].
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn space_by_host(&self, host: &str) -> ServiceResult<Option<Arc<Space>>> {
+        let now = self.now();
+        if let Some(space) = self.spaces.get(host, now) {
+            return Ok(Some(space));
+        }
+        let Some(space) = self.storage.space_by_host(host).await? else {
+            return Ok(None);
+        };
+        let space = Arc::new(space);
+        self.spaces.put(host, space.clone(), now);
+        Ok(Some(space))
+    }
+
+    /// Drops the cached spaces, for callers that changed one directly in storage.
+    pub fn forget_cached_spaces(&self) {
+        self.spaces.clear();
     }
 
     async fn space(&self, domain: &str) -> ServiceResult<Space> {

@@ -94,8 +94,8 @@ fn to_api_error(err: poem::Error) -> ApiError {
 pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
     let started = Instant::now();
     let method = req.method().clone();
-    let raw_path = req.uri().path().to_owned();
-    let path = loggable_path(&raw_path);
+    // Kept raw: the loggable form is only built where it is written out.
+    let path = req.uri().path().to_owned();
     let Some(state) = req.data::<AppState>().cloned() else {
         return Ok(ApiError::internal().into_response());
     };
@@ -126,11 +126,10 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "host-not-configured"))?;
         let space = state
             .services
-            .storage
             .space_by_host(&host)
             .await?
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "host-not-configured"))?;
-        req.extensions_mut().insert(RequestSpace(Arc::new(space)));
+        req.extensions_mut().insert(RequestSpace(space));
         req.extensions_mut().insert(ClientIp(caller_ip));
         req.extensions_mut().insert(response_headers.clone());
         req.extensions_mut().insert(audit_actor.clone());
@@ -186,7 +185,7 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
             actor_id,
             actor,
             method: method.to_string(),
-            path: path.clone(),
+            path: loggable_path(&path),
             status: response.status().as_u16(),
             ip,
             created_at: state.services.now(),
@@ -198,13 +197,13 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
     }
     state.metrics.observe(
         method.as_str(),
-        &raw_path,
+        &path,
         response.status().as_u16(),
         started.elapsed(),
     );
     tracing::info!(
         %method,
-        path,
+        path = loggable_path(&path),
         status = response.status().as_u16(),
         latency_us = started.elapsed().as_micros() as u64,
         "request"

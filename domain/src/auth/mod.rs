@@ -57,8 +57,8 @@ pub struct RequestContext<'a> {
     /// Path with its query, as the client sent it (Digest signs it).
     pub uri: &'a str,
     pub ip: &'a str,
-    /// The space resolved from the `Host` header.
-    pub space: &'a Space,
+    /// The space resolved from the `Host` header (shared, not copied, per request).
+    pub space: &'a Arc<Space>,
 }
 
 /// How the caller proved who it is.
@@ -74,7 +74,7 @@ pub enum AuthMethod {
 pub struct Authenticated {
     pub account: Account,
     /// The space the account belongs to (its domain's space).
-    pub account_space: Space,
+    pub account_space: Arc<Space>,
     pub method: AuthMethod,
     /// Digest only: the challenges to repeat on the response, same nonce and opaque, so the
     /// client goes on with `nc + 1` without another round trip.
@@ -195,7 +195,7 @@ pub struct Authenticator {
 /// Where the Digest realm and algorithms of an identity come from.
 struct DigestTarget {
     identity: SipIdentity,
-    account: Option<(Account, Space)>,
+    account: Option<(Account, Arc<Space>)>,
     realm: String,
     algorithms: Vec<PasswordAlgorithm>,
 }
@@ -341,8 +341,8 @@ impl Authenticator {
     async fn with_space(
         &self,
         account: Account,
-        request_space: &Space,
-    ) -> Result<(Account, Space), AuthError> {
+        request_space: &Arc<Space>,
+    ) -> Result<(Account, Arc<Space>), AuthError> {
         if account.domain == request_space.domain {
             return Ok((account, request_space.clone()));
         }
@@ -351,7 +351,7 @@ impl Authenticator {
             .space_by_domain(&account.domain)
             .await?
             .ok_or_else(|| StoreError::Backend("account without a space".into()))?;
-        Ok((account, space))
+        Ok((account, Arc::new(space)))
     }
 
     async fn bearer(
@@ -437,7 +437,7 @@ impl Authenticator {
     async fn digest_target(
         &self,
         identity: SipIdentity,
-        request_space: &Space,
+        request_space: &Arc<Space>,
     ) -> Result<DigestTarget, AuthError> {
         let account = self
             .storage

@@ -434,7 +434,9 @@ impl Services {
         errors: ValidationErrors,
     ) -> ServiceResult<Space> {
         let new = self.validate_space(input, errors, None).await?;
-        Ok(self.storage.create_space(new, self.now()).await?)
+        let space = self.storage.create_space(new, self.now()).await?;
+        self.forget_cached_spaces();
+        Ok(space)
     }
 
     /// Replaces every field of the space of `domain` but its domain.
@@ -479,7 +481,10 @@ impl Services {
             created_at: current.created_at,
             updated_at: current.updated_at,
         };
-        Ok(self.storage.update_space(space, self.now()).await?)
+        let result = self.storage.update_space(space, self.now()).await;
+        // Also on failure: the change may have happened before the error.
+        self.forget_cached_spaces();
+        Ok(result?)
     }
 
     /// Deletes the space of `domain` and, with it, all its accounts.
@@ -488,7 +493,9 @@ impl Services {
     /// `UnknownSpace`.
     pub async fn delete_space(&self, domain: &str) -> ServiceResult<()> {
         let space = self.space(domain).await?;
-        if self.storage.delete_space(&space.domain).await? {
+        let deleted = self.storage.delete_space(&space.domain).await;
+        self.forget_cached_spaces();
+        if deleted? {
             Ok(())
         } else {
             Err(ServiceError::UnknownSpace(domain.into()))
