@@ -138,6 +138,7 @@ pub fn child_main(args: ChildArgs) -> anyhow::Result<bool> {
             None,
             Some(args.database.clone()),
             Some("127.0.0.1:0".into()),
+            None,
         )?;
         let database = Database::open(&config.database).await?;
         let app = Application::build_on(&config, database, Arc::new(SystemClock)).await?;

@@ -13,11 +13,11 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{RegistrarError, StoreError};
 use crate::model::{
-    Account, AccountAction, AccountActionId, AccountChanges, AccountCreationToken, AccountId,
-    AccountQuery, AccountType, AccountTypeId, ApiKey, ApiKeyId, ApiKeyUsage, AuditEvent, AuthToken,
-    ContactsList, ContactsListId, Device, DigestNonce, Domain, NewAccount, NewAccountCreationToken,
-    NewApiKey, NewAuditEvent, NewProvisioningToken, NewSpace, Page, PhoneCountry,
-    ProvisioningToken, SipIdentity, Space, SpaceId, Username,
+    Account, AccountAction, AccountActionId, AccountChanges, AccountCreationToken, AccountDetails,
+    AccountId, AccountQuery, AccountType, AccountTypeId, ApiKey, ApiKeyId, ApiKeyUsage, AuditEvent,
+    AuthToken, ContactsList, ContactsListId, Device, DigestNonce, Domain, NewAccount,
+    NewAccountCreationToken, NewApiKey, NewAuditEvent, NewProvisioningToken, NewSpace, Page,
+    PhoneCountry, ProvisioningToken, SipIdentity, Space, SpaceId, Username,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -96,10 +96,21 @@ pub trait AccountRepository: Send + Sync + 'static {
     async fn account_by_phone(&self, domain: &Domain, phone: &str) -> StoreResult<Option<Account>>;
 
     /// Accounts of a domain ordered by id; `search` matches username, email or phone as a
-    /// case-insensitive substring.
+    /// case-insensitive substring. Without a search, `total` MUST cost what
+    /// [`AccountRepository::count_accounts`] costs.
     async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Page<Account>>;
 
+    /// The number of accounts of `domain`. MUST NOT grow in cost with that number: listings
+    /// show it as their total on every page.
     async fn count_accounts(&self, domain: &Domain) -> StoreResult<u64>;
+
+    /// The dictionary, types, actions and current provisioning token of each account, in as
+    /// many queries as there are relations whatever the number of accounts (a listing page
+    /// asks for twenty at once). Every id is in the answer; unknown ones have empty details.
+    async fn account_details(
+        &self,
+        ids: &[AccountId],
+    ) -> StoreResult<BTreeMap<AccountId, AccountDetails>>;
 
     /// Applies `changes` (and replaces the passwords, and the dictionary, when given) in one
     /// transaction; sets `updated_at = now`.

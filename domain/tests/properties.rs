@@ -364,7 +364,7 @@ mod digest_round_trip {
             let from = Some(format!("sip:{}@{}", percent_encode(&c.username), c.domain));
             let attempt = |authorization: Option<String>, method: &'static str, uri: String| {
                 let auth = auth.clone();
-                let space = space.clone();
+                let space = std::sync::Arc::new(space.clone());
                 let from = from.clone();
                 async move {
                     let ctx = RequestContext {

@@ -422,6 +422,90 @@ pub async fn count_accounts_counts_one_domain(s: Arc<dyn Storage>) {
     account(&s, "a", "other.org").await;
     assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 2);
     assert_eq!(s.count_accounts(&domain("nowhere.org")).await.unwrap(), 0);
+
+    // The count follows every way accounts come and go, and the listing's total is the count.
+    let c = account(&s, "c", "example.org").await;
+    let batch = vec![
+        NewAccount::new(username("d"), domain("example.org")),
+        NewAccount::new(username("e"), domain("example.org")),
+    ];
+    s.insert_accounts(batch, t0()).await.unwrap();
+    assert!(s.delete_account(c, t0()).await.unwrap());
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 4);
+    let all = AccountQuery {
+        domain: domain("example.org"),
+        search: None,
+        page: 1,
+        per_page: 2,
+    };
+    assert_eq!(s.list_accounts(&all).await.unwrap().total, 4);
+    assert!(s.delete_space(&domain("example.org")).await.unwrap());
+    space(&s, "example.org").await;
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 0);
+    assert_eq!(s.list_accounts(&all).await.unwrap().total, 0);
+    assert_eq!(s.count_accounts(&domain("other.org")).await.unwrap(), 1);
+}
+
+pub async fn account_details_are_read_for_many_accounts_at_once(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    let carol = account(&s, "carol", "example.org").await;
+    let kinds = [
+        s.create_account_type("phone", t0()).await.unwrap(),
+        s.create_account_type("door", t0()).await.unwrap(),
+    ];
+    for kind in &kinds {
+        s.attach_account_type(alice, kind.id, t0()).await.unwrap();
+    }
+    s.attach_account_type(bob, kinds[1].id, t0()).await.unwrap();
+    s.create_account_action(alice, "1", "open", t0())
+        .await
+        .unwrap();
+    s.create_account_action(alice, "2", "close", t0())
+        .await
+        .unwrap();
+    s.create_account_action(bob, "9", "ring", t0())
+        .await
+        .unwrap();
+    for token in ["old", "current"] {
+        s.create_provisioning_token(provisioning_token(alice, token), t0())
+            .await
+            .unwrap();
+    }
+    s.create_provisioning_token(provisioning_token(bob, "used"), t0())
+        .await
+        .unwrap();
+    s.use_provisioning_token("used", None).await.unwrap();
+    let unknown = AccountId(carol.0 + 1000);
+
+    let details = s
+        .account_details(&[alice, bob, carol, unknown])
+        .await
+        .unwrap();
+
+    assert_eq!(details.len(), 4);
+    for id in [alice, bob, carol] {
+        let d = &details[&id];
+        assert_eq!(d.dictionary, s.dictionary_of(id).await.unwrap());
+        assert_eq!(d.types, s.types_of(id).await.unwrap());
+        assert_eq!(d.actions, s.account_actions(id).await.unwrap());
+        assert_eq!(
+            d.provisioning_token,
+            s.current_provisioning_token(id).await.unwrap()
+        );
+    }
+    let a = &details[&alice];
+    assert_eq!(a.dictionary.len(), 2);
+    assert_eq!(a.types.len(), 2);
+    assert_eq!(a.actions.len(), 2);
+    assert_eq!(
+        a.provisioning_token.as_ref().map(|t| t.token.as_str()),
+        Some("current")
+    );
+    assert_eq!(details[&bob].provisioning_token, None);
+    assert_eq!(details[&unknown], Default::default());
+    assert!(s.account_details(&[]).await.unwrap().is_empty());
 }
 
 pub async fn an_update_replaces_fields_and_passwords_in_one_go(s: Arc<dyn Storage>) {

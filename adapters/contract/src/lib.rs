@@ -81,6 +81,7 @@ macro_rules! storage_contract_tests {
             accounts_are_listed_by_page_and_searched_case_insensitively,
             many_accounts_are_inserted_at_once_all_or_nothing,
             count_accounts_counts_one_domain,
+            account_details_are_read_for_many_accounts_at_once,
             an_update_replaces_fields_and_passwords_in_one_go,
             updating_to_a_taken_username_is_a_conflict_and_unknown_is_not_found,
             a_deleted_account_leaves_a_tombstone_until_purged,

@@ -10,11 +10,11 @@ use chrono::{DateTime, Utc};
 use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
     Account, AccountAction, AccountActionId, AccountChanges, AccountCreationToken,
-    AccountCreationTokenId, AccountId, AccountQuery, AccountType, AccountTypeId, ApiKey, ApiKeyId,
-    ApiKeyKind, ApiKeyUsage, AuditEvent, AuthToken, ContactsList, ContactsListId, DigestNonce,
-    Domain, NewAccount, NewAccountCreationToken, NewApiKey, NewAuditEvent, NewProvisioningToken,
-    NewSpace, PHONE_COUNTRIES, Page, PhoneCountry, ProvisioningToken, ProvisioningTokenId, Space,
-    SpaceId, Username,
+    AccountCreationTokenId, AccountDetails, AccountId, AccountQuery, AccountType, AccountTypeId,
+    ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, AuditEvent, AuthToken, ContactsList, ContactsListId,
+    DigestNonce, Domain, NewAccount, NewAccountCreationToken, NewApiKey, NewAuditEvent,
+    NewProvisioningToken, NewSpace, PHONE_COUNTRIES, Page, PhoneCountry, ProvisioningToken,
+    ProvisioningTokenId, Space, SpaceId, Username,
 };
 use flexiapi_domain::ports::{
     AccountActionRepository, AccountCreationTokenRepository, AccountRepository,
@@ -517,6 +517,37 @@ impl AccountRepository for MemoryStorage {
             .by_domain
             .get(domain.as_str())
             .map_or(0, BTreeSet::len) as u64)
+    }
+
+    async fn account_details(
+        &self,
+        ids: &[AccountId],
+    ) -> StoreResult<BTreeMap<AccountId, AccountDetails>> {
+        let t = self.lock();
+        let mut details: BTreeMap<AccountId, AccountDetails> = ids
+            .iter()
+            .map(|id| (*id, AccountDetails::default()))
+            .collect();
+        for (id, d) in &mut details {
+            d.dictionary = t.dictionary.get(&id.0).cloned().unwrap_or_default();
+            d.types = t
+                .account_type_links
+                .range((id.0, i64::MIN)..=(id.0, i64::MAX))
+                .filter_map(|(_, type_id)| t.account_types.get(type_id).cloned())
+                .collect();
+        }
+        for action in t.account_actions.values() {
+            if let Some(d) = details.get_mut(&action.account_id) {
+                d.actions.push(action.clone());
+            }
+        }
+        // Newest first: the first unused one met is the current one.
+        for token in t.provisioning_tokens.values().rev().filter(|p| !p.used) {
+            if let Some(d) = details.get_mut(&token.account_id) {
+                d.provisioning_token.get_or_insert_with(|| token.clone());
+            }
+        }
+        Ok(details)
     }
 
     async fn update_account(

@@ -41,8 +41,9 @@ static MYSQL_MIGRATOR: Migrator = sqlx::migrate!("migrations/mysql");
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Enough for a 2-core server; PostgreSQL's default limit is 100 connections.
 const SERVER_POOL_SIZE: u32 = 10;
-/// SQLite serializes writers anyway; a few connections let readers run beside a writer (WAL).
-const SQLITE_POOL_SIZE: u32 = 4;
+/// Readers of SQLite: WAL lets them run beside the writer; one per core is enough, as each
+/// connection is also a thread of its own.
+const SQLITE_READERS: u32 = 2;
 /// How long SQLite waits for another writer before answering "database is locked".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -92,7 +93,10 @@ pub enum SqlError {
 
 #[derive(Debug, Clone)]
 enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite {
+        readers: SqlitePool,
+        writer: SqlitePool,
+    },
     Postgres(PgPool),
     MySql(MySqlPool),
 }
@@ -138,18 +142,32 @@ impl SqlDatabase {
                     .busy_timeout(SQLITE_BUSY_TIMEOUT);
                 let in_memory = url.contains(":memory:") || url.contains("mode=memory");
                 let pool_options = SqlitePoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
-                let pool_options = if in_memory {
+                // SQLite lets one connection write at a time, and a connection that finds the
+                // database locked sleeps in its busy handler (1 ms, then longer). Writes go
+                // through a pool of one connection instead, where they queue without sleeping.
+                let single = pool_options
+                    .clone()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None);
+                let writer = single
+                    .clone()
+                    .connect_with(options.clone())
+                    .await
+                    .map_err(connect)?;
+                let readers = if in_memory {
                     // Each connection would get its own empty in-memory database, and closing the
-                    // only one would lose the data: keep exactly one, forever.
-                    pool_options
-                        .max_connections(1)
-                        .min_connections(1)
-                        .idle_timeout(None)
-                        .max_lifetime(None)
+                    // only one would lose the data: the one connection does everything.
+                    writer.clone()
                 } else {
-                    pool_options.max_connections(SQLITE_POOL_SIZE)
+                    pool_options
+                        .max_connections(SQLITE_READERS)
+                        .connect_with(options)
+                        .await
+                        .map_err(connect)?
                 };
-                Pool::Sqlite(pool_options.connect_with(options).await.map_err(connect)?)
+                Pool::Sqlite { readers, writer }
             }
             Some(Backend::Postgres) => {
                 let options = PgConnectOptions::from_str(url).map_err(invalid)?;
@@ -199,7 +217,7 @@ impl SqlDatabase {
     /// Which backend the URL selected.
     pub fn backend(&self) -> Backend {
         match self.pool {
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite { .. } => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
             Pool::MySql(_) => Backend::MySql,
         }
@@ -217,7 +235,7 @@ impl SqlDatabase {
     /// [`SqlError::Migrate`] with the failing migration's reason.
     pub async fn migrate(&self) -> Result<(), SqlError> {
         let result = match &self.pool {
-            Pool::Sqlite(pool) => SQLITE_MIGRATOR.run(pool).await,
+            Pool::Sqlite { writer, .. } => SQLITE_MIGRATOR.run(writer).await,
             Pool::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await,
             Pool::MySql(pool) => MYSQL_MIGRATOR.run(pool).await,
         };
@@ -230,7 +248,9 @@ impl SqlDatabase {
     /// Every port, on this pool.
     pub fn storage(&self) -> Arc<dyn Storage> {
         match &self.pool {
-            Pool::Sqlite(pool) => Arc::new(SqliteStorage::new(pool.clone())),
+            Pool::Sqlite { readers, writer } => {
+                Arc::new(SqliteStorage::new(readers.clone(), writer.clone()))
+            }
             Pool::Postgres(pool) => Arc::new(PostgresStorage::new(pool.clone())),
             Pool::MySql(pool) => Arc::new(MySqlStorage::new(pool.clone())),
         }
@@ -239,7 +259,10 @@ impl SqlDatabase {
     /// Closes every connection; storages handed out before answer `Unavailable` afterwards.
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Sqlite { readers, writer } => {
+                readers.close().await;
+                writer.close().await;
+            }
             Pool::Postgres(pool) => pool.close().await,
             Pool::MySql(pool) => pool.close().await,
         }

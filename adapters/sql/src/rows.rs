@@ -154,6 +154,47 @@ impl TryFrom<PasswordRow> for Password {
     }
 }
 
+/// The account columns of `accounts a`, named as [`AccountRow`] wants them, then its password
+/// and algorithm from `LEFT JOIN passwords p`: an account and its passwords in one query.
+macro_rules! account_password_columns {
+    () => {
+        "a.id AS id, a.username AS username, a.domain AS domain, a.email AS email, \
+         a.display_name AS display_name, a.activated AS activated, a.blocked AS blocked, \
+         a.admin AS admin, a.dtmf_protocol AS dtmf_protocol, a.phone AS phone, \
+         a.ip_address AS ip_address, a.user_agent AS user_agent, a.created_at AS created_at, \
+         a.updated_at AS updated_at, p.password AS password, p.algorithm AS algorithm"
+    };
+}
+pub(crate) use account_password_columns;
+
+/// One row of an account joined with one of its passwords (none: both `None`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountPasswordRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    password: Option<String>,
+    algorithm: Option<String>,
+}
+
+/// The account of `rows` (all of one account) with its passwords; `None` for no rows.
+pub(crate) fn account_from_joined(
+    rows: Vec<AccountPasswordRow>,
+) -> Result<Option<Account>, StoreError> {
+    let mut passwords = Vec::with_capacity(rows.len());
+    let mut account = None;
+    for row in rows {
+        if let (Some(password), Some(algorithm)) = (row.password, row.algorithm) {
+            passwords.push(Password::try_from(PasswordRow {
+                account_id: row.account.id,
+                password,
+                algorithm,
+            })?);
+        }
+        account.get_or_insert(row.account);
+    }
+    account.map(|a| a.into_account(passwords)).transpose()
+}
+
 /// Column list of `SELECT`s, as a literal for `concat!`.
 macro_rules! api_key_columns {
     () => {

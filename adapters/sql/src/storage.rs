@@ -9,8 +9,9 @@ use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
 use sqlx::{AssertSqlSafe, Database, Row, SqlSafeStr, SqlStr, Transaction};
 
 /// Every port on one backend. Expects on `$storage` the inherent items `sql`, `insert_sql`,
-/// `insert_id`, `begin_write`, `LOCK_SPACE` and `UPSERT_DICTIONARY_ENTRY`. Identifiers that are
-/// reserved words (`key`) are double-quoted; `sql` turns them into backticks for MySQL.
+/// `identifiers`, `insert_id`, `begin_write`, `writer` (the pool of statements that write),
+/// `RETURNING`, `LOCK_SPACE` and `UPSERT_DICTIONARY_ENTRY`. Identifiers that are reserved words
+/// (`key`) are double-quoted; `sql` and `identifiers` turn them into backticks for MySQL.
 macro_rules! impl_storage {
     ($storage:ident, $db:ty) => {
         const _: () = {
@@ -18,7 +19,8 @@ macro_rules! impl_storage {
             use chrono::{DateTime, Utc};
             use flexiapi_domain::error::{Conflict, StoreError};
             use flexiapi_domain::model::{
-                Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyUsage,
+                Account, AccountChanges, AccountDetails, AccountId, AccountQuery, ApiKey, ApiKeyId,
+                ApiKeyUsage,
                 AuthToken, DigestNonce, Domain, NewAccount, NewApiKey, NewProvisioningToken,
                 NewSpace, Page, Password, ProvisioningToken, Space, Username, AccountAction,
                 AccountActionId, AccountCreationToken, AccountType, AccountTypeId,
@@ -43,6 +45,11 @@ macro_rules! impl_storage {
             impl $storage {
                 async fn conn(&self) -> StoreResult<sqlx::pool::PoolConnection<$db>> {
                     self.pool.acquire().await.map_err(store_error)
+                }
+
+                /// A connection for a write outside a transaction.
+                async fn write_conn(&self) -> StoreResult<sqlx::pool::PoolConnection<$db>> {
+                    self.writer().acquire().await.map_err(store_error)
                 }
 
                 async fn write(&self) -> StoreResult<sqlx::Transaction<'static, $db>> {
@@ -103,6 +110,18 @@ macro_rules! impl_storage {
                     }
                 }
 
+                /// The domain's account count, kept by the `account_counts` triggers (migration 15).
+                async fn account_count(conn: &mut Conn, domain: &str) -> StoreResult<i64> {
+                    let count: Option<i64> = sqlx::query_scalar(Self::sql(
+                        "SELECT accounts FROM account_counts WHERE domain = ?",
+                    ))
+                    .bind(domain)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    Ok(count.unwrap_or_default())
+                }
+
                 async fn passwords_of(conn: &mut Conn, ids: &[i64]) -> StoreResult<Vec<PasswordRow>> {
                     if ids.is_empty() {
                         return Ok(Vec::new());
@@ -151,16 +170,17 @@ macro_rules! impl_storage {
                 }
 
                 async fn account_in(conn: &mut Conn, id: i64) -> StoreResult<Option<Account>> {
-                    let row: Option<AccountRow> = sqlx::query_as(Self::sql(concat!(
+                    let rows: Vec<AccountPasswordRow> = sqlx::query_as(Self::sql(concat!(
                         "SELECT ",
-                        account_columns!(),
-                        " FROM accounts WHERE id = ?"
+                        account_password_columns!(),
+                        " FROM accounts a LEFT JOIN passwords p ON p.account_id = a.id \
+                         WHERE a.id = ? ORDER BY p.algorithm"
                     )))
                     .bind(id)
-                    .fetch_optional(&mut *conn)
+                    .fetch_all(&mut *conn)
                     .await
                     .map_err(store_error)?;
-                    Self::one_account(conn, row).await
+                    account_from_joined(rows)
                 }
 
                 async fn insert_passwords(
@@ -251,7 +271,7 @@ macro_rules! impl_storage {
                     let now = ts(now);
                     let settings = to_json(&new.settings)?;
                     let jwt = new.jwt.as_ref().map(to_json).transpose()?;
-                    let mut conn = self.conn().await?;
+                    let mut conn = self.write_conn().await?;
                     let query = sqlx::query(Self::insert_sql(
                         "INSERT INTO spaces (domain, host, name, super, max_accounts, expire_at, \
                          digest_realm, digest_default_password_algorithm, settings, jwt, \
@@ -336,7 +356,7 @@ macro_rules! impl_storage {
                 async fn update_space(&self, space: Space, now: DateTime<Utc>) -> StoreResult<Space> {
                     let settings = to_json(&space.settings)?;
                     let jwt = space.jwt.as_ref().map(to_json).transpose()?;
-                    let mut conn = self.conn().await?;
+                    let mut conn = self.write_conn().await?;
                     let result = sqlx::query(Self::sql(
                         "UPDATE spaces SET host = ?, name = ?, super = ?, max_accounts = ?, \
                          expire_at = ?, digest_realm = ?, digest_default_password_algorithm = ?, \
@@ -421,13 +441,7 @@ macro_rules! impl_storage {
                         if taken > 0 {
                             return Err(StoreError::Conflict(Conflict::AccountIdentity));
                         }
-                        let count: i64 = sqlx::query_scalar(Self::sql(
-                            "SELECT COUNT(*) FROM accounts WHERE domain = ?",
-                        ))
-                        .bind(new.domain.as_str())
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(store_error)?;
+                        let count = Self::account_count(&mut tx, new.domain.as_str()).await?;
                         if count >= max_accounts {
                             return Err(StoreError::SpaceFull);
                         }
@@ -529,26 +543,37 @@ macro_rules! impl_storage {
                                 .push_bind(now)
                                 .push_bind(now);
                         });
-                        insert.build().execute(&mut *tx).await.map_err(|e| match &e {
+                        let on_error = |e: sqlx::Error| match &e {
                             sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
                                 StoreError::NotFound
                             }
                             _ => unique_as(Conflict::AccountIdentity)(e),
-                        })?;
-                        // The ids, by identity: a multi-row insert reports no ids portably.
-                        let mut select = sqlx::QueryBuilder::<$db>::new(
-                            "SELECT id, username, domain FROM accounts WHERE username IN (",
-                        );
-                        let mut list = select.separated(", ");
-                        for new in chunk {
-                            list.push_bind(new.username.as_str());
-                        }
-                        select.push(")");
-                        let rows: Vec<(i64, String, String)> = select
-                            .build_query_as()
-                            .fetch_all(&mut *tx)
-                            .await
-                            .map_err(store_error)?;
+                        };
+                        // The ids, by identity: a multi-row insert's rows come back in no
+                        // promised order.
+                        let rows: Vec<(i64, String, String)> = if Self::RETURNING {
+                            insert.push(" RETURNING id, username, domain");
+                            insert
+                                .build_query_as()
+                                .fetch_all(&mut *tx)
+                                .await
+                                .map_err(on_error)?
+                        } else {
+                            insert.build().execute(&mut *tx).await.map_err(on_error)?;
+                            let mut select = sqlx::QueryBuilder::<$db>::new(
+                                "SELECT id, username, domain FROM accounts WHERE username IN (",
+                            );
+                            let mut list = select.separated(", ");
+                            for new in chunk {
+                                list.push_bind(new.username.as_str());
+                            }
+                            select.push(")");
+                            select
+                                .build_query_as()
+                                .fetch_all(&mut *tx)
+                                .await
+                                .map_err(store_error)?
+                        };
                         let ids: std::collections::HashMap<(&str, &str), i64> = rows
                             .iter()
                             .map(|(id, u, d)| ((u.as_str(), d.as_str()), *id))
@@ -593,18 +618,19 @@ macro_rules! impl_storage {
                     username: &Username,
                     domain: &Domain,
                 ) -> StoreResult<Option<Account>> {
-                    let mut conn = self.conn().await?;
-                    let row: Option<AccountRow> = sqlx::query_as(Self::sql(concat!(
+                    // One query: the account and its passwords (Digest and JWT need both).
+                    let rows: Vec<AccountPasswordRow> = sqlx::query_as(Self::sql(concat!(
                         "SELECT ",
-                        account_columns!(),
-                        " FROM accounts WHERE username = ? AND domain = ?"
+                        account_password_columns!(),
+                        " FROM accounts a LEFT JOIN passwords p ON p.account_id = a.id \
+                         WHERE a.username = ? AND a.domain = ? ORDER BY p.algorithm"
                     )))
                     .bind(username.as_str())
                     .bind(domain.as_str())
-                    .fetch_optional(&mut *conn)
+                    .fetch_all(&self.pool)
                     .await
                     .map_err(store_error)?;
-                    Self::one_account(&mut conn, row).await
+                    account_from_joined(rows)
                 }
 
                 async fn account_by_email(
@@ -652,17 +678,22 @@ macro_rules! impl_storage {
                     let offset = query.page.saturating_sub(1).saturating_mul(per_page);
                     let pattern = like_pattern(query.search.as_deref());
                     let mut conn = self.conn().await?;
-                    let total: i64 = sqlx::query_scalar(Self::sql(concat!(
-                        "SELECT COUNT(*) FROM accounts WHERE domain = ? AND ",
-                        search_condition!()
-                    )))
-                    .bind(query.domain.as_str())
-                    .bind(&pattern)
-                    .bind(&pattern)
-                    .bind(&pattern)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(store_error)?;
+                    let total = match query.search.as_deref().filter(|s| !s.is_empty()) {
+                        // The kept count: counting a million rows per page is not an option.
+                        None => Self::account_count(&mut conn, query.domain.as_str()).await?,
+                        // A substring search reads every account of the domain anyway.
+                        Some(_) => sqlx::query_scalar(Self::sql(concat!(
+                            "SELECT COUNT(*) FROM accounts WHERE domain = ? AND ",
+                            search_condition!()
+                        )))
+                        .bind(query.domain.as_str())
+                        .bind(&pattern)
+                        .bind(&pattern)
+                        .bind(&pattern)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(store_error)?,
+                    };
                     let rows: Vec<AccountRow> = sqlx::query_as(Self::sql(concat!(
                         "SELECT ",
                         account_columns!(),
@@ -688,14 +719,95 @@ macro_rules! impl_storage {
                 }
 
                 async fn count_accounts(&self, domain: &Domain) -> StoreResult<u64> {
-                    let count: i64 =
-                        sqlx::query_scalar(Self::sql("SELECT COUNT(*) FROM accounts WHERE domain = ?"))
-                            .bind(domain.as_str())
-                            .fetch_one(&self.pool)
-                            .await
-                            .map_err(store_error)?;
+                    let mut conn = self.conn().await?;
+                    let count = Self::account_count(&mut conn, domain.as_str()).await?;
                     Ok(u64::try_from(count).unwrap_or_default())
                 }
+
+                async fn account_details(
+                    &self,
+                    ids: &[AccountId],
+                ) -> StoreResult<BTreeMap<AccountId, AccountDetails>> {
+                    let mut details: BTreeMap<AccountId, AccountDetails> =
+                        ids.iter().map(|id| (*id, AccountDetails::default())).collect();
+                    if ids.is_empty() {
+                        return Ok(details);
+                    }
+                    // The four relations in one round trip, as rows of (account, kind, id, a, b).
+                    let parts: [&'static str; 4] = [
+                        "SELECT account_id, 'd' AS kind, id, \"key\" AS a, value AS b \
+                         FROM account_dictionary_entries WHERE account_id IN (",
+                        ") UNION ALL SELECT l.account_id, 't', t.id, t.\"key\", NULL \
+                         FROM account_account_type l \
+                         JOIN account_types t ON t.id = l.account_type_id WHERE l.account_id IN (",
+                        ") UNION ALL SELECT account_id, 'a', id, \"key\", code \
+                         FROM account_actions WHERE account_id IN (",
+                        ") UNION ALL SELECT account_id, 'p', id, token, NULL \
+                         FROM provisioning_tokens WHERE used = FALSE AND account_id IN (",
+                    ];
+                    let mut builder = sqlx::QueryBuilder::<$db>::new("");
+                    for part in parts {
+                        builder.push(Self::identifiers(part));
+                        let mut list = builder.separated(", ");
+                        for id in ids {
+                            list.push_bind(id.0);
+                        }
+                    }
+                    builder.push(") ORDER BY 1, 2, 3");
+                    let rows: Vec<(i64, String, i64, String, Option<String>)> = builder
+                        .build_query_as()
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    let mut tokens = Vec::new();
+                    for (account_id, kind, id, a, b) in rows {
+                        let Some(d) = details.get_mut(&AccountId(account_id)) else {
+                            continue;
+                        };
+                        match kind.as_str() {
+                            "d" => {
+                                d.dictionary.insert(a, b.unwrap_or_default());
+                            }
+                            "t" => d.types.push(AccountType { id: AccountTypeId(id), key: a }),
+                            "a" => d.actions.push(AccountAction {
+                                id: AccountActionId(id),
+                                account_id: AccountId(account_id),
+                                key: a,
+                                code: b.unwrap_or_default(),
+                            }),
+                            // By id: the last unused one is the current one.
+                            _ => {
+                                tokens.retain(|(account, _)| *account != account_id);
+                                tokens.push((account_id, id));
+                            }
+                        }
+                    }
+                    // Only accounts with a token pay this second round trip.
+                    if !tokens.is_empty() {
+                        let mut builder = sqlx::QueryBuilder::<$db>::new(concat!(
+                            "SELECT ",
+                            provisioning_token_columns!(),
+                            " FROM provisioning_tokens WHERE id IN ("
+                        ));
+                        let mut list = builder.separated(", ");
+                        for (_, id) in &tokens {
+                            list.push_bind(*id);
+                        }
+                        builder.push(")");
+                        let rows: Vec<ProvisioningTokenRow> = builder
+                            .build_query_as()
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(store_error)?;
+                        for token in rows.into_iter().map(ProvisioningToken::from) {
+                            if let Some(d) = details.get_mut(&token.account_id) {
+                                d.provisioning_token = Some(token);
+                            }
+                        }
+                    }
+                    Ok(details)
+                }
+
 
                 async fn update_account(
                     &self,
@@ -817,7 +929,7 @@ macro_rules! impl_storage {
                 async fn purge_tombstones(&self, before: DateTime<Utc>) -> StoreResult<u64> {
                     Ok(sqlx::query(Self::sql("DELETE FROM accounts_tombstones WHERE created_at < ?"))
                         .bind(ts(before))
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(store_error)?
                         .rows_affected())
@@ -827,7 +939,7 @@ macro_rules! impl_storage {
             #[async_trait]
             impl ApiKeyRepository for $storage {
                 async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey> {
-                    let mut conn = self.conn().await?;
+                    let mut conn = self.write_conn().await?;
                     Self::insert_api_key(&mut conn, new).await
                 }
 
@@ -873,7 +985,7 @@ macro_rules! impl_storage {
                 async fn delete_api_key(&self, id: ApiKeyId) -> StoreResult<bool> {
                     Ok(sqlx::query(Self::sql("DELETE FROM api_keys WHERE id = ?"))
                         .bind(id.0)
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(store_error)?
                         .rows_affected()
@@ -909,7 +1021,7 @@ macro_rules! impl_storage {
                     ))
                     .bind(KIND_USER)
                     .bind(ts(idle_since))
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(store_error)?
                     .rows_affected())
@@ -932,7 +1044,7 @@ macro_rules! impl_storage {
                     .bind(nonce.nc)
                     .bind(nonce.uses)
                     .bind(ts(nonce.created_at))
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(unique_as(Conflict::Nonce))?;
                     Ok(())
@@ -960,7 +1072,7 @@ macro_rules! impl_storage {
                     .bind(nc)
                     .bind(opaque)
                     .bind(nc)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(store_error)?;
                     Ok(result.rows_affected() == 1)
@@ -969,7 +1081,7 @@ macro_rules! impl_storage {
                 async fn delete_nonce(&self, opaque: &str) -> StoreResult<()> {
                     sqlx::query(Self::sql("DELETE FROM digest_nonces WHERE opaque = ?"))
                         .bind(opaque)
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(store_error)?;
                     Ok(())
@@ -978,7 +1090,7 @@ macro_rules! impl_storage {
                 async fn purge_nonces(&self, before: DateTime<Utc>) -> StoreResult<u64> {
                     Ok(sqlx::query(Self::sql("DELETE FROM digest_nonces WHERE created_at < ?"))
                         .bind(ts(before))
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(store_error)?
                         .rows_affected())
@@ -1003,7 +1115,7 @@ macro_rules! impl_storage {
                     .bind(i32::from(event.status))
                     .bind(&event.ip)
                     .bind(ts(event.created_at))
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(store_error)?;
                     Ok(())
@@ -1070,7 +1182,7 @@ macro_rules! impl_storage {
                     ))
                     .bind(key)
                     .bind(ts(at))
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(store_error)?;
                     Ok(())
@@ -1103,7 +1215,7 @@ macro_rules! impl_storage {
                     Ok(
                         sqlx::query(Self::sql("DELETE FROM auth_failures WHERE created_at < ?"))
                             .bind(ts(before))
-                            .execute(&self.pool)
+                            .execute(self.writer())
                             .await
                             .map_err(store_error)?
                             .rows_affected(),
@@ -1123,7 +1235,7 @@ macro_rules! impl_storage {
                     .bind(&token.ip)
                     .bind(&token.user_agent)
                     .bind(ts(token.created_at))
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(unique_as(Conflict::AuthToken))?;
                     Ok(())
@@ -1148,7 +1260,7 @@ macro_rules! impl_storage {
                     ))
                     .bind(account_id.0)
                     .bind(token)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(store_error)?;
                     Ok(result.rows_affected() == 1)
@@ -1166,7 +1278,7 @@ macro_rules! impl_storage {
                         "DELETE FROM auth_tokens WHERE token = ? AND account_id IS NOT NULL",
                     ))
                     .bind(token)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(store_error)?;
                     Ok((result.rows_affected() == 1).then_some(found))
@@ -1175,7 +1287,7 @@ macro_rules! impl_storage {
                 async fn purge_auth_tokens(&self, before: DateTime<Utc>) -> StoreResult<u64> {
                     Ok(sqlx::query(Self::sql("DELETE FROM auth_tokens WHERE created_at < ?"))
                         .bind(ts(before))
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(store_error)?
                         .rows_affected())
@@ -1213,7 +1325,7 @@ macro_rules! impl_storage {
                         .bind(value)
                         .bind(now)
                         .bind(now)
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(not_found_on_foreign_key)?;
                     Ok(())
@@ -1229,7 +1341,7 @@ macro_rules! impl_storage {
                     ))
                     .bind(account_id.0)
                     .bind(key)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(store_error)?
                     .rows_affected()
@@ -1241,7 +1353,7 @@ macro_rules! impl_storage {
                         "DELETE FROM account_dictionary_entries WHERE account_id = ?",
                     ))
                     .bind(account_id.0)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(store_error)?
                     .rows_affected())
@@ -1357,7 +1469,7 @@ macro_rules! impl_storage {
                         .bind(false)
                         .bind(ts(after)),
                     };
-                    let result = query.execute(&self.pool).await.map_err(store_error)?;
+                    let result = query.execute(self.writer()).await.map_err(store_error)?;
                     if result.rows_affected() != 1 {
                         return Ok(None);
                     }
@@ -1381,7 +1493,7 @@ macro_rules! impl_storage {
                         .bind(b)
                         .bind(now)
                         .bind(now)
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await;
                     match result {
                         Ok(_) => Ok(true),
@@ -1395,7 +1507,7 @@ macro_rules! impl_storage {
                     Ok(sqlx::query(Self::sql(sql))
                         .bind(a)
                         .bind(b)
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(store_error)?
                         .rows_affected()
@@ -1428,7 +1540,7 @@ macro_rules! impl_storage {
                 ) -> StoreResult<AccountCreationToken> {
                     let now = ts(now);
                     let expire_at = new.expire_at.map(ts);
-                    let mut conn = self.conn().await?;
+                    let mut conn = self.write_conn().await?;
                     let query = sqlx::query(Self::insert_sql(
                         "INSERT INTO account_creation_tokens \
                          (token, used, ip, user_agent, created_at, updated_at, expire_at) \
@@ -1470,7 +1582,7 @@ macro_rules! impl_storage {
                     now: DateTime<Utc>,
                 ) -> StoreResult<Option<AccountCreationToken>> {
                     let now = ts(now);
-                    let mut conn = self.conn().await?;
+                    let mut conn = self.write_conn().await?;
                     // One conditional update decides the race; a used row never changes again,
                     // so reading it back afterwards is safe.
                     let result = sqlx::query(Self::sql(
@@ -1532,7 +1644,7 @@ macro_rules! impl_storage {
                     now: DateTime<Utc>,
                 ) -> StoreResult<AccountType> {
                     let now = ts(now);
-                    let mut conn = self.conn().await?;
+                    let mut conn = self.write_conn().await?;
                     let query = sqlx::query(Self::insert_sql(
                         "INSERT INTO account_types (\"key\", created_at, updated_at) VALUES (?, ?, ?)",
                     ))
@@ -1581,7 +1693,7 @@ macro_rules! impl_storage {
                     .bind(key)
                     .bind(ts(now))
                     .bind(id.0)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(unique_as(Conflict::AccountTypeKey))?;
                     // Read back: MySQL reports 0 rows for an update that changed nothing.
@@ -1592,7 +1704,7 @@ macro_rules! impl_storage {
                     // Attachments go by cascade.
                     Ok(sqlx::query(Self::sql("DELETE FROM account_types WHERE id = ?"))
                         .bind(id.0)
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(store_error)?
                         .rows_affected()
@@ -1652,7 +1764,7 @@ macro_rules! impl_storage {
                     now: DateTime<Utc>,
                 ) -> StoreResult<AccountAction> {
                     let now = ts(now);
-                    let mut conn = self.conn().await?;
+                    let mut conn = self.write_conn().await?;
                     let query = sqlx::query(Self::insert_sql(
                         "INSERT INTO account_actions \
                          (account_id, \"key\", code, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
@@ -1722,7 +1834,7 @@ macro_rules! impl_storage {
                     .bind(ts(now))
                     .bind(id.0)
                     .bind(account_id.0)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(store_error)?;
                     // Read back: MySQL reports 0 rows for an update that changed nothing.
@@ -1853,7 +1965,7 @@ macro_rules! impl_storage {
                     now: DateTime<Utc>,
                 ) -> StoreResult<ContactsList> {
                     let now = ts(now);
-                    let mut conn = self.conn().await?;
+                    let mut conn = self.write_conn().await?;
                     let query = sqlx::query(Self::insert_sql(
                         "INSERT INTO contacts_lists (title, description, space_id, created_at, \
                          updated_at) VALUES (?, ?, ?, ?, ?)",
@@ -1922,7 +2034,7 @@ macro_rules! impl_storage {
                     .bind(description)
                     .bind(ts(now))
                     .bind(id.0)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(unique_as(Conflict::ContactsListTitle))?;
                     // Read back: MySQL reports 0 rows for an update that changed nothing.
@@ -1933,7 +2045,7 @@ macro_rules! impl_storage {
                     // Memberships and attachments go by cascade.
                     Ok(sqlx::query(Self::sql("DELETE FROM contacts_lists WHERE id = ?"))
                         .bind(id.0)
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(store_error)?
                         .rows_affected()
@@ -2025,7 +2137,7 @@ macro_rules! impl_storage {
             impl Storage for $storage {
                 async fn ping(&self) -> StoreResult<()> {
                     sqlx::query(Self::sql("SELECT 1"))
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(store_error)?;
                     Ok(())
@@ -2122,20 +2234,36 @@ type QueryOf<'q, DB> = Query<'q, DB, <DB as Database>::Arguments>;
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
     pool: SqlitePool,
+    /// One connection: SQLite has one writer at a time, and writers that meet in SQLite sleep
+    /// in its busy handler, while here they queue.
+    writer: SqlitePool,
 }
 
 impl SqliteStorage {
-    /// Every port on `pool`, which must be migrated ([`crate::SqlDatabase::migrate`]).
-    pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+    /// Every port, reading on `pool` and writing on `writer` (which may be the same pool; give it
+    /// one connection), migrated ([`crate::SqlDatabase::migrate`]).
+    pub fn new(pool: SqlitePool, writer: SqlitePool) -> Self {
+        Self { pool, writer }
+    }
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ?";
+
+    /// Whether an `INSERT` can answer its rows (`RETURNING`).
+    const RETURNING: bool = true;
 
     const UPSERT_DICTIONARY_ENTRY: &'static str = UPSERT_DICTIONARY_ENTRY_ON_CONFLICT;
 
     fn sql(sql: &'static str) -> SqlStr {
         sql.into_sql_str()
+    }
+
+    /// The start of a `QueryBuilder` statement (which writes its own placeholders).
+    fn identifiers(sql: &'static str) -> String {
+        sql.to_owned()
     }
 
     fn insert_sql(sql: &'static str) -> SqlStr {
@@ -2151,7 +2279,7 @@ impl SqliteStorage {
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+        self.writer.begin_with("BEGIN IMMEDIATE").await
     }
 }
 
@@ -2169,13 +2297,24 @@ impl PostgresStorage {
         Self { pool }
     }
 
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
+
+    const RETURNING: bool = true;
 
     const UPSERT_DICTIONARY_ENTRY: &'static str = UPSERT_DICTIONARY_ENTRY_ON_CONFLICT;
 
     fn sql(sql: &'static str) -> SqlStr {
         // The rewrite only renumbers placeholders of constant SQL.
         AssertSqlSafe(dollar_placeholders(sql)).into_sql_str()
+    }
+
+    /// The start of a `QueryBuilder` statement (which writes its own placeholders).
+    fn identifiers(sql: &'static str) -> String {
+        sql.to_owned()
     }
 
     fn insert_sql(sql: &'static str) -> SqlStr {
@@ -2209,7 +2348,14 @@ impl MySqlStorage {
         Self { pool }
     }
 
+    fn writer(&self) -> &MySqlPool {
+        &self.pool
+    }
+
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
+
+    /// MySQL has no `RETURNING`: the ids are read back by identity.
+    const RETURNING: bool = false;
 
     const UPSERT_DICTIONARY_ENTRY: &'static str = "INSERT INTO account_dictionary_entries \
          (account_id, `key`, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
@@ -2226,6 +2372,11 @@ impl MySqlStorage {
 
     fn insert_sql(sql: &'static str) -> SqlStr {
         Self::sql(sql)
+    }
+
+    /// The start of a `QueryBuilder` statement, with MySQL's identifier quotes.
+    fn identifiers(sql: &'static str) -> String {
+        backtick_identifiers(sql)
     }
 
     async fn insert_id(

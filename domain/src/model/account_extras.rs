@@ -25,3 +25,15 @@ pub struct AccountAction {
     pub key: String,
     pub code: String,
 }
+
+/// What the account object shows beside the account row, read for many accounts at once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountDetails {
+    pub dictionary: std::collections::BTreeMap<String, String>,
+    /// Ordered by id.
+    pub types: Vec<AccountType>,
+    /// Ordered by id.
+    pub actions: Vec<AccountAction>,
+    /// The latest unused provisioning token.
+    pub provisioning_token: Option<super::ProvisioningToken>,
+}

@@ -15,7 +15,9 @@ mod space;
 mod tokens;
 
 pub use account::{Account, AccountChanges, AccountId, AccountQuery, NewAccount, Page};
-pub use account_extras::{AccountAction, AccountActionId, AccountType, AccountTypeId};
+pub use account_extras::{
+    AccountAction, AccountActionId, AccountDetails, AccountType, AccountTypeId,
+};
 pub use api_key::{ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey, hash_api_key};
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use auth_token::AuthToken;

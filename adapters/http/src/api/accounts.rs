@@ -12,8 +12,8 @@ use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::{
-    AccountObject, ApiTags, account_object, base_url, client_ip, is_https, request_space, state,
-    timestamp,
+    AccountObject, ApiTags, account_object, account_objects, base_url, client_ip, is_https,
+    request_space, state, timestamp,
 };
 use crate::auth::{API_KEY_COOKIE, AdminCaller, UserCaller};
 use crate::error::ApiError;
@@ -738,10 +738,7 @@ impl AccountsApi {
             .services
             .list_accounts(&space.domain, page_number, per_page, search.0.clone())
             .await?;
-        let mut data = Vec::with_capacity(page.items.len());
-        for account in &page.items {
-            data.push(account_object(req, account).await?);
-        }
+        let data = account_objects(req, &page.items).await?;
         let path = format!("{}/api/accounts", base_url(req));
         let url = |n: u64| format!("{path}?page={n}");
         let last_page = page.last_page();

@@ -18,7 +18,7 @@ pub mod spaces;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use flexiapi_domain::model::{Account, Space};
+use flexiapi_domain::model::{Account, AccountId, Space};
 use poem::Request;
 use poem_openapi::{Object, Tags};
 
@@ -82,36 +82,43 @@ pub(crate) fn client_ip(req: &Request) -> String {
         .map_or_else(|| "unknown".into(), |ip| ip.0.clone())
 }
 
-/// The account object with what lives beside the account row: its dictionary and its current
-/// provisioning token.
+/// The account object with what lives beside the account row: its dictionary, types, DTMF
+/// actions and current provisioning token.
 pub(crate) async fn account_object(
     req: &Request,
     account: &Account,
 ) -> Result<AccountObject, ApiError> {
+    let mut objects = account_objects(req, std::slice::from_ref(account)).await?;
+    objects.pop().ok_or_else(ApiError::internal)
+}
+
+/// [`account_object`] for many accounts, in one query per relation for them all.
+pub(crate) async fn account_objects(
+    req: &Request,
+    accounts: &[Account],
+) -> Result<Vec<AccountObject>, ApiError> {
     let services = &state(req)?.services;
-    let storage = &services.storage;
-    let mut object = AccountObject::from(account);
-    object.dictionary = storage.dictionary_of(account.id).await?;
-    object.types = storage
-        .types_of(account.id)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    if account.dtmf_protocol.is_some() {
-        object.actions = storage
-            .account_actions(account.id)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect();
-    }
-    if let Some(token) = storage.current_provisioning_token(account.id).await? {
-        object.provisioning_token_expire_at =
-            services.provisioning_token_expire_at(&token).map(timestamp);
-        object.provisioning_token = Some(token.token);
-    }
-    Ok(object)
+    let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
+    let mut details = services.storage.account_details(&ids).await?;
+    Ok(accounts
+        .iter()
+        .map(|account| {
+            let mut object = AccountObject::from(account);
+            let d = details.remove(&account.id).unwrap_or_default();
+            object.dictionary = d.dictionary;
+            object.types = d.types.into_iter().map(Into::into).collect();
+            // Actions only mean something with a DTMF protocol.
+            if account.dtmf_protocol.is_some() {
+                object.actions = d.actions.into_iter().map(Into::into).collect();
+            }
+            if let Some(token) = d.provisioning_token {
+                object.provisioning_token_expire_at =
+                    services.provisioning_token_expire_at(&token).map(timestamp);
+                object.provisioning_token = Some(token.token);
+            }
+            object
+        })
+        .collect())
 }
 
 /// `{"algorithm": ...}`: passwords are never shown, only which algorithms exist.
