@@ -141,7 +141,11 @@ impl SqlDatabase {
                     .foreign_keys(true)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT);
                 let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-                let pool_options = SqlitePoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+                // No ping before each use: a connection to a local file does not go stale, and the
+                // ping is one more round trip to the connection's thread for every query.
+                let pool_options = SqlitePoolOptions::new()
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .test_before_acquire(false);
                 // SQLite lets one connection write at a time, and a connection that finds the
                 // database locked sleeps in its busy handler (1 ms, then longer). Writes go
                 // through a pool of one connection instead, where they queue without sleeping.

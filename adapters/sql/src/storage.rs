@@ -694,21 +694,38 @@ macro_rules! impl_storage {
                         .await
                         .map_err(store_error)?,
                     };
-                    let rows: Vec<AccountRow> = sqlx::query_as(Self::sql(concat!(
-                        "SELECT ",
-                        account_columns!(),
-                        " FROM accounts WHERE domain = ? AND ",
-                        search_condition!(),
-                        " ORDER BY id LIMIT ? OFFSET ?"
-                    )))
-                    .bind(query.domain.as_str())
-                    .bind(&pattern)
-                    .bind(&pattern)
-                    .bind(&pattern)
-                    .bind(i64::try_from(per_page).unwrap_or(i64::MAX))
-                    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-                    .fetch_all(&mut *conn)
-                    .await
+                    let limit = i64::try_from(per_page).unwrap_or(i64::MAX);
+                    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+                    let rows: Vec<AccountRow> = if query.search.as_deref().is_none_or(str::is_empty) {
+                        // Without a search, a plain walk of the (domain, id) index: a LIKE '%'
+                        // the planner cannot see through made PostgreSQL sort the whole domain.
+                        sqlx::query_as(Self::sql(concat!(
+                            "SELECT ",
+                            account_columns!(),
+                            " FROM accounts WHERE domain = ? ORDER BY id LIMIT ? OFFSET ?"
+                        )))
+                        .bind(query.domain.as_str())
+                        .bind(limit)
+                        .bind(offset)
+                        .fetch_all(&mut *conn)
+                        .await
+                    } else {
+                        sqlx::query_as(Self::sql(concat!(
+                            "SELECT ",
+                            account_columns!(),
+                            " FROM accounts WHERE domain = ? AND ",
+                            search_condition!(),
+                            " ORDER BY id LIMIT ? OFFSET ?"
+                        )))
+                        .bind(query.domain.as_str())
+                        .bind(&pattern)
+                        .bind(&pattern)
+                        .bind(&pattern)
+                        .bind(limit)
+                        .bind(offset)
+                        .fetch_all(&mut *conn)
+                        .await
+                    }
                     .map_err(store_error)?;
                     Ok(Page {
                         items: Self::with_passwords(&mut conn, rows).await?,
