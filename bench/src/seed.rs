@@ -23,7 +23,7 @@ pub const PASSWORD: &str = "bench-password";
 /// Accounts of the bench space that are not `u…` fillers: its admin and `user`.
 pub const NAMED_ACCOUNTS: u64 = 2;
 /// Accounts per `insert_accounts` call (one transaction each).
-const BATCH: u64 = 5_000;
+const BATCH: u64 = 50_000;
 
 /// The filler account number `i`.
 pub fn filler(i: u64) -> String {

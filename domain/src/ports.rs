@@ -70,7 +70,8 @@ pub trait AccountRepository: Send + Sync + 'static {
 
     /// Inserts many accounts with their passwords and dictionaries, all or nothing, in one
     /// transaction (imports, load tests). No `max_accounts` check: the caller decides. Returns
-    /// how many were inserted.
+    /// how many were inserted. Adapters whose query planner needs it refresh its statistics, so
+    /// that queries right after a large import are planned for the new size.
     ///
     /// # Errors
     /// `Conflict(AccountIdentity)` when any username@domain exists or repeats in `accounts`

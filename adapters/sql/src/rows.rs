@@ -140,6 +140,13 @@ pub(crate) struct PasswordRow {
     algorithm: String,
 }
 
+impl PasswordRow {
+    /// Account, then algorithm: the order passwords are listed in.
+    pub(crate) fn sort_key(&self) -> (i64, &str) {
+        (self.account_id, &self.algorithm)
+    }
+}
+
 impl TryFrom<PasswordRow> for Password {
     type Error = StoreError;
 
