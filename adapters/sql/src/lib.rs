@@ -27,6 +27,7 @@ use sqlx::sqlite::{
 mod error;
 pub mod legacy;
 mod rows;
+mod sqlite_reader;
 mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -96,6 +97,8 @@ enum Pool {
     Sqlite {
         readers: SqlitePool,
         writer: SqlitePool,
+        /// `None` for an in-memory database.
+        reader: Option<Arc<sqlite_reader::SqliteReader>>,
     },
     Postgres(PgPool),
     MySql(MySqlPool),
@@ -160,6 +163,12 @@ impl SqlDatabase {
                     .connect_with(options.clone())
                     .await
                     .map_err(connect)?;
+                let reader = (!in_memory).then(|| {
+                    Arc::new(sqlite_reader::SqliteReader::new(
+                        options.get_filename().to_owned(),
+                        SQLITE_BUSY_TIMEOUT,
+                    ))
+                });
                 let readers = if in_memory {
                     // Each connection would get its own empty in-memory database, and closing the
                     // only one would lose the data: the one connection does everything.
@@ -171,7 +180,11 @@ impl SqlDatabase {
                         .await
                         .map_err(connect)?
                 };
-                Pool::Sqlite { readers, writer }
+                Pool::Sqlite {
+                    readers,
+                    writer,
+                    reader,
+                }
             }
             Some(Backend::Postgres) => {
                 let options = PgConnectOptions::from_str(url).map_err(invalid)?;
@@ -252,8 +265,16 @@ impl SqlDatabase {
     /// Every port, on this pool.
     pub fn storage(&self) -> Arc<dyn Storage> {
         match &self.pool {
-            Pool::Sqlite { readers, writer } => {
-                Arc::new(SqliteStorage::new(readers.clone(), writer.clone()))
+            Pool::Sqlite {
+                readers,
+                writer,
+                reader,
+            } => {
+                let storage = SqliteStorage::new(readers.clone(), writer.clone());
+                Arc::new(match reader {
+                    Some(reader) => storage.with_reader(reader.clone()),
+                    None => storage,
+                })
             }
             Pool::Postgres(pool) => Arc::new(PostgresStorage::new(pool.clone())),
             Pool::MySql(pool) => Arc::new(MySqlStorage::new(pool.clone())),
@@ -263,7 +284,14 @@ impl SqlDatabase {
     /// Closes every connection; storages handed out before answer `Unavailable` afterwards.
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite { readers, writer } => {
+            Pool::Sqlite {
+                readers,
+                writer,
+                reader,
+            } => {
+                if let Some(reader) = reader {
+                    reader.close();
+                }
                 readers.close().await;
                 writer.close().await;
             }

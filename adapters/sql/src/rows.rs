@@ -476,3 +476,98 @@ impl From<ContactsListRow> for ContactsList {
         }
     }
 }
+
+/// The same rows read by a plain SQLite connection ([`crate::sqlite_reader`]), columns in the
+/// order of the column lists above.
+mod from_sqlite {
+    use chrono::{DateTime, Utc};
+    use flexiapi_domain::error::StoreError;
+    use rusqlite::Row;
+
+    use super::{AccountPasswordRow, AccountRow, ApiKeyRow, NonceRow, ProvisioningTokenRow};
+    use crate::sqlite_reader::{decode_ts, sqlite_error};
+
+    fn get<T: rusqlite::types::FromSql>(row: &Row<'_>, i: usize) -> Result<T, StoreError> {
+        row.get(i).map_err(sqlite_error)
+    }
+
+    fn time(row: &Row<'_>, i: usize, what: &str) -> Result<DateTime<Utc>, StoreError> {
+        decode_ts(what, &get::<String>(row, i)?)
+    }
+
+    impl AccountRow {
+        fn from_sqlite(row: &Row<'_>) -> Result<Self, StoreError> {
+            Ok(Self {
+                id: get(row, 0)?,
+                username: get(row, 1)?,
+                domain: get(row, 2)?,
+                email: get(row, 3)?,
+                display_name: get(row, 4)?,
+                activated: get(row, 5)?,
+                blocked: get(row, 6)?,
+                admin: get(row, 7)?,
+                dtmf_protocol: get(row, 8)?,
+                phone: get(row, 9)?,
+                ip_address: get(row, 10)?,
+                user_agent: get(row, 11)?,
+                created_at: time(row, 12, "accounts.created_at")?,
+                updated_at: time(row, 13, "accounts.updated_at")?,
+            })
+        }
+    }
+
+    impl AccountPasswordRow {
+        pub(crate) fn from_sqlite(row: &Row<'_>) -> Result<Self, StoreError> {
+            Ok(Self {
+                account: AccountRow::from_sqlite(row)?,
+                password: get(row, 14)?,
+                algorithm: get(row, 15)?,
+            })
+        }
+    }
+
+    impl ApiKeyRow {
+        pub(crate) fn from_sqlite(row: &Row<'_>) -> Result<Self, StoreError> {
+            Ok(Self {
+                id: get(row, 0)?,
+                account_id: get(row, 1)?,
+                key_hash: get(row, 2)?,
+                name: get(row, 3)?,
+                kind: get(row, 4)?,
+                ip: get(row, 5)?,
+                last_used_at: time(row, 6, "api_keys.last_used_at")?,
+                requests: get(row, 7)?,
+                created_at: time(row, 8, "api_keys.created_at")?,
+            })
+        }
+    }
+
+    impl NonceRow {
+        pub(crate) fn from_sqlite(row: &Row<'_>) -> Result<Self, StoreError> {
+            Ok(Self {
+                opaque: get(row, 0)?,
+                nonce: get(row, 1)?,
+                username: get(row, 2)?,
+                domain: get(row, 3)?,
+                ip: get(row, 4)?,
+                nc: get(row, 5)?,
+                uses: get(row, 6)?,
+                created_at: time(row, 7, "digest_nonces.created_at")?,
+            })
+        }
+    }
+
+    impl ProvisioningTokenRow {
+        pub(crate) fn from_sqlite(row: &Row<'_>) -> Result<Self, StoreError> {
+            Ok(Self {
+                id: get(row, 0)?,
+                account_id: get(row, 1)?,
+                token: get(row, 2)?,
+                used: get(row, 3)?,
+                ip: get(row, 4)?,
+                user_agent: get(row, 5)?,
+                created_at: time(row, 6, "provisioning_tokens.created_at")?,
+            })
+        }
+    }
+}

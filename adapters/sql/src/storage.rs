@@ -7,6 +7,9 @@ use sqlx::postgres::{PgConnection, PgPool, Postgres};
 use sqlx::query::Query;
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
 use sqlx::{AssertSqlSafe, Database, Row, SqlSafeStr, SqlStr, Transaction};
+use std::sync::Arc;
+
+use crate::sqlite_reader::SqliteReader;
 
 /// Every port on one backend. Expects on `$storage` the inherent items `sql`, `insert_sql`,
 /// `identifiers`, `insert_id`, `begin_write`, `writer` (the pool of statements that write),
@@ -624,6 +627,9 @@ macro_rules! impl_storage {
                 }
 
                 async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
+                    if let Some(fast) = self.fast() {
+                        return fast.account_by_id(id);
+                    }
                     let mut conn = self.conn().await?;
                     Self::account_in(&mut conn, id.0).await
                 }
@@ -633,6 +639,9 @@ macro_rules! impl_storage {
                     username: &Username,
                     domain: &Domain,
                 ) -> StoreResult<Option<Account>> {
+                    if let Some(fast) = self.fast() {
+                        return fast.account_by_identity(username, domain);
+                    }
                     // One query: the account and its passwords (Digest and JWT need both).
                     let rows: Vec<AccountPasswordRow> = sqlx::query_as(Self::sql(concat!(
                         "SELECT ",
@@ -760,6 +769,9 @@ macro_rules! impl_storage {
                     &self,
                     ids: &[AccountId],
                 ) -> StoreResult<BTreeMap<AccountId, AccountDetails>> {
+                    if let Some(fast) = self.fast() {
+                        return fast.account_details(ids);
+                    }
                     let mut details: BTreeMap<AccountId, AccountDetails> =
                         ids.iter().map(|id| (*id, AccountDetails::default())).collect();
                     if ids.is_empty() {
@@ -989,6 +1001,9 @@ macro_rules! impl_storage {
                 }
 
                 async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
+                    if let Some(fast) = self.fast() {
+                        return fast.api_key_by_hash(key_hash);
+                    }
                     let row: Option<ApiKeyRow> = sqlx::query_as(Self::sql(concat!(
                         "SELECT ",
                         api_key_columns!(),
@@ -1083,6 +1098,9 @@ macro_rules! impl_storage {
                 }
 
                 async fn nonce_by_opaque(&self, opaque: &str) -> StoreResult<Option<DigestNonce>> {
+                    if let Some(fast) = self.fast() {
+                        return fast.nonce_by_opaque(opaque);
+                    }
                     let row: Option<NonceRow> = sqlx::query_as(Self::sql(concat!(
                         "SELECT ",
                         nonce_columns!(),
@@ -1225,6 +1243,9 @@ macro_rules! impl_storage {
                     keys: &[&str],
                     since: DateTime<Utc>,
                 ) -> StoreResult<Vec<(u64, Option<DateTime<Utc>>)>> {
+                    if let Some(fast) = self.fast() {
+                        return fast.auth_failures_since(keys, since);
+                    }
                     let mut conn = self.conn().await?;
                     let mut out = Vec::with_capacity(keys.len());
                     for key in keys {
@@ -2269,17 +2290,34 @@ pub struct SqliteStorage {
     /// One connection: SQLite has one writer at a time, and writers that meet in SQLite sleep
     /// in its busy handler, while here they queue.
     writer: SqlitePool,
+    /// The hot reads, on the calling thread; `None` for an in-memory database (which only
+    /// sqlx's one connection sees).
+    reader: Option<Arc<SqliteReader>>,
 }
 
 impl SqliteStorage {
     /// Every port, reading on `pool` and writing on `writer` (which may be the same pool; give it
     /// one connection), migrated ([`crate::SqlDatabase::migrate`]).
     pub fn new(pool: SqlitePool, writer: SqlitePool) -> Self {
-        Self { pool, writer }
+        Self {
+            pool,
+            writer,
+            reader: None,
+        }
+    }
+
+    /// The hottest reads through `reader` instead of `pool` (same database file).
+    pub(crate) fn with_reader(mut self, reader: Arc<SqliteReader>) -> Self {
+        self.reader = Some(reader);
+        self
     }
 
     fn writer(&self) -> &SqlitePool {
         &self.writer
+    }
+
+    fn fast(&self) -> Option<&SqliteReader> {
+        self.reader.as_deref()
     }
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ?";
@@ -2337,6 +2375,11 @@ impl PostgresStorage {
         &self.pool
     }
 
+    /// No fast path: a network round trip is the cost here.
+    fn fast(&self) -> Option<&SqliteReader> {
+        None
+    }
+
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
 
     const RETURNING: bool = true;
@@ -2388,6 +2431,11 @@ impl MySqlStorage {
 
     fn writer(&self) -> &MySqlPool {
         &self.pool
+    }
+
+    /// No fast path: a network round trip is the cost here.
+    fn fast(&self) -> Option<&SqliteReader> {
+        None
     }
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";

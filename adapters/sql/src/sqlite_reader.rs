@@ -1,0 +1,342 @@
+//! The hottest SQLite reads, run on the calling thread.
+//!
+//! sqlx runs every SQLite connection on a thread of its own: each statement is a message to that
+//! thread and a wake-up back. On two cores that also run the HTTP workers, those thread switches
+//! cost far more than the queries (BENCHMARKS.md: 70% of the server's CPU, SQLite itself under
+//! 1%). The reads every authenticated request makes (the caller's key, nonce or account, the
+//! failure budget, what `/accounts/me` shows) go through plain connections used directly by the
+//! caller instead. In WAL mode a reader never waits for the writer, so the caller is held for the
+//! query alone: microseconds on cached pages. Writes stay on sqlx's single writer.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use flexiapi_domain::error::StoreError;
+use flexiapi_domain::model::{
+    Account, AccountAction, AccountActionId, AccountDetails, AccountId, AccountType, AccountTypeId,
+    ApiKey, DigestNonce, Domain, ProvisioningToken, Username,
+};
+use rusqlite::{Connection, OpenFlags, params, params_from_iter};
+
+use crate::rows::{
+    AccountPasswordRow, ApiKeyRow, NonceRow, ProvisioningTokenRow, account_from_joined,
+    account_password_columns, api_key_columns, nonce_columns, provisioning_token_columns, ts,
+};
+
+/// How many failures a key has in the window, and the oldest of them.
+type FailureCount = (u64, Option<DateTime<Utc>>);
+
+/// Idle connections kept; more only exist while more threads read at once.
+const MAX_IDLE: usize = 8;
+
+/// Plain SQLite connections to one database file, for reads only.
+#[derive(Debug)]
+pub(crate) struct SqliteReader {
+    path: PathBuf,
+    busy_timeout: Duration,
+    idle: Mutex<Vec<Connection>>,
+    closed: AtomicBool,
+}
+
+impl SqliteReader {
+    pub(crate) fn new(path: PathBuf, busy_timeout: Duration) -> Self {
+        Self {
+            path,
+            busy_timeout,
+            idle: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        conn.busy_timeout(self.busy_timeout)?;
+        // A reader by construction: a statement that writes is refused.
+        conn.pragma_update(None, "query_only", true)?;
+        conn.set_prepared_statement_cache_capacity(32);
+        Ok(conn)
+    }
+
+    /// Runs `f` on an idle connection (or a new one), then keeps the connection for the next
+    /// caller.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StoreError::Unavailable("the database is closed".into()));
+        }
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open().map_err(sqlite_error)?,
+        };
+        let result = f(&conn);
+        if !self.closed.load(Ordering::Acquire)
+            && let Ok(mut idle) = self.idle.lock()
+            && idle.len() < MAX_IDLE
+        {
+            idle.push(conn);
+        }
+        result
+    }
+
+    /// Drops the idle connections; every later read answers `Unavailable`.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+
+    pub(crate) fn account_by_id(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        self.read(|conn| {
+            joined_account(
+                conn,
+                concat!(
+                    "SELECT ",
+                    account_password_columns!(),
+                    " FROM accounts a LEFT JOIN passwords p ON p.account_id = a.id \
+                     WHERE a.id = ? ORDER BY p.algorithm"
+                ),
+                params![id.0],
+            )
+        })
+    }
+
+    pub(crate) fn account_by_identity(
+        &self,
+        username: &Username,
+        domain: &Domain,
+    ) -> Result<Option<Account>, StoreError> {
+        self.read(|conn| {
+            joined_account(
+                conn,
+                concat!(
+                    "SELECT ",
+                    account_password_columns!(),
+                    " FROM accounts a LEFT JOIN passwords p ON p.account_id = a.id \
+                     WHERE a.username = ? AND a.domain = ? ORDER BY p.algorithm"
+                ),
+                params![username.as_str(), domain.as_str()],
+            )
+        })
+    }
+
+    pub(crate) fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached(concat!(
+                    "SELECT ",
+                    api_key_columns!(),
+                    " FROM api_keys WHERE key_hash = ?"
+                ))
+                .map_err(sqlite_error)?;
+            let mut rows = stmt.query(params![key_hash]).map_err(sqlite_error)?;
+            match rows.next().map_err(sqlite_error)? {
+                Some(row) => ApiKeyRow::from_sqlite(row)?.try_into().map(Some),
+                None => Ok(None),
+            }
+        })
+    }
+
+    pub(crate) fn nonce_by_opaque(&self, opaque: &str) -> Result<Option<DigestNonce>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached(concat!(
+                    "SELECT ",
+                    nonce_columns!(),
+                    " FROM digest_nonces WHERE opaque = ?"
+                ))
+                .map_err(sqlite_error)?;
+            let mut rows = stmt.query(params![opaque]).map_err(sqlite_error)?;
+            match rows.next().map_err(sqlite_error)? {
+                Some(row) => Ok(Some(NonceRow::from_sqlite(row)?.into())),
+                None => Ok(None),
+            }
+        })
+    }
+
+    pub(crate) fn auth_failures_since(
+        &self,
+        keys: &[&str],
+        since: DateTime<Utc>,
+    ) -> Result<Vec<FailureCount>, StoreError> {
+        let since = encode_ts(since);
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT COUNT(*), MIN(created_at) FROM auth_failures \
+                     WHERE failure_key = ? AND created_at > ?",
+                )
+                .map_err(sqlite_error)?;
+            keys.iter()
+                .map(|key| {
+                    let (count, oldest): (i64, Option<String>) = stmt
+                        .query_row(params![key, since], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .map_err(sqlite_error)?;
+                    let oldest = oldest
+                        .map(|t| decode_ts("auth_failures.created_at", &t))
+                        .transpose()?;
+                    Ok((count.max(0) as u64, oldest))
+                })
+                .collect()
+        })
+    }
+
+    /// [`flexiapi_domain::ports::AccountRepository::account_details`], in one statement (two when
+    /// an account has a provisioning token).
+    pub(crate) fn account_details(
+        &self,
+        ids: &[AccountId],
+    ) -> Result<BTreeMap<AccountId, AccountDetails>, StoreError> {
+        let mut details: BTreeMap<AccountId, AccountDetails> = ids
+            .iter()
+            .map(|id| (*id, AccountDetails::default()))
+            .collect();
+        if ids.is_empty() {
+            return Ok(details);
+        }
+        let list = vec!["?"; ids.len()].join(", ");
+        let sql = format!(
+            "SELECT account_id, 'd', id, \"key\", value FROM account_dictionary_entries \
+             WHERE account_id IN ({list}) \
+             UNION ALL SELECT l.account_id, 't', t.id, t.\"key\", NULL FROM account_account_type l \
+             JOIN account_types t ON t.id = l.account_type_id WHERE l.account_id IN ({list}) \
+             UNION ALL SELECT account_id, 'a', id, \"key\", code FROM account_actions \
+             WHERE account_id IN ({list}) \
+             UNION ALL SELECT account_id, 'p', id, token, NULL FROM provisioning_tokens \
+             WHERE used = 0 AND account_id IN ({list}) \
+             ORDER BY 1, 2, 3"
+        );
+        let bound = ids.iter().map(|id| id.0).cycle().take(ids.len() * 4);
+        self.read(|conn| {
+            let mut tokens: Vec<(i64, i64)> = Vec::new();
+            {
+                let mut stmt = conn.prepare_cached(&sql).map_err(sqlite_error)?;
+                let mut rows = stmt.query(params_from_iter(bound)).map_err(sqlite_error)?;
+                while let Some(row) = rows.next().map_err(sqlite_error)? {
+                    let account_id: i64 = row.get(0).map_err(sqlite_error)?;
+                    let kind: String = row.get(1).map_err(sqlite_error)?;
+                    let id: i64 = row.get(2).map_err(sqlite_error)?;
+                    let a: String = row.get(3).map_err(sqlite_error)?;
+                    let b: Option<String> = row.get(4).map_err(sqlite_error)?;
+                    let Some(d) = details.get_mut(&AccountId(account_id)) else {
+                        continue;
+                    };
+                    match kind.as_str() {
+                        "d" => {
+                            d.dictionary.insert(a, b.unwrap_or_default());
+                        }
+                        "t" => d.types.push(AccountType {
+                            id: AccountTypeId(id),
+                            key: a,
+                        }),
+                        "a" => d.actions.push(AccountAction {
+                            id: AccountActionId(id),
+                            account_id: AccountId(account_id),
+                            key: a,
+                            code: b.unwrap_or_default(),
+                        }),
+                        // By id: the last unused one is the current one.
+                        _ => {
+                            tokens.retain(|(account, _)| *account != account_id);
+                            tokens.push((account_id, id));
+                        }
+                    }
+                }
+            }
+            if !tokens.is_empty() {
+                let list = vec!["?"; tokens.len()].join(", ");
+                let sql = format!(
+                    concat!(
+                        "SELECT ",
+                        provisioning_token_columns!(),
+                        " FROM provisioning_tokens WHERE id IN ({})"
+                    ),
+                    list
+                );
+                let mut stmt = conn.prepare(&sql).map_err(sqlite_error)?;
+                let mut rows = stmt
+                    .query(params_from_iter(tokens.iter().map(|(_, id)| *id)))
+                    .map_err(sqlite_error)?;
+                while let Some(row) = rows.next().map_err(sqlite_error)? {
+                    let token = ProvisioningToken::from(ProvisioningTokenRow::from_sqlite(row)?);
+                    if let Some(d) = details.get_mut(&token.account_id) {
+                        d.provisioning_token = Some(token);
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(details)
+    }
+}
+
+fn joined_account(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Option<Account>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(sqlite_error)?;
+    let mut rows = stmt.query(params).map_err(sqlite_error)?;
+    let mut joined = Vec::with_capacity(2);
+    while let Some(row) = rows.next().map_err(sqlite_error)? {
+        joined.push(AccountPasswordRow::from_sqlite(row)?);
+    }
+    account_from_joined(joined)
+}
+
+/// Busy or locked past the busy timeout: the database is there but cannot answer now.
+pub(crate) fn sqlite_error(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+    match e.sqlite_error_code() {
+        Some(DatabaseBusy | DatabaseLocked) => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+/// A time as sqlx writes it to SQLite, so that comparisons in SQL see the same text.
+pub(crate) fn encode_ts(t: DateTime<Utc>) -> String {
+    ts(t).to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+/// A time as sqlx reads it from SQLite: RFC 3339, or SQLite's own `YYYY-MM-DD HH:MM:SS.fff`.
+pub(crate) fn decode_ts(what: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    chrono::NaiveDateTime::parse_from_str(text, "%F %T%.f")
+        .map(|t| t.and_utc())
+        .map_err(|e| crate::error::bad_row(what, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decode_ts, encode_ts};
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn times_round_trip_in_sqlx_text_form() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 29, 12, 30, 5).unwrap()
+            + chrono::Duration::microseconds(123_456);
+        let text = encode_ts(t);
+        assert_eq!(text, "2026-11-29T12:30:05.123456+00:00");
+        assert_eq!(decode_ts("t", &text).unwrap(), t);
+        assert_eq!(
+            decode_ts("t", "2026-11-29 12:30:05.5").unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 29, 12, 30, 5).unwrap()
+                + chrono::Duration::milliseconds(500)
+        );
+        assert!(decode_ts("t", "yesterday").is_err());
+    }
+}
