@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use flexiapi_domain::error::StoreError;
+use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
     Account, AccountAction, AccountActionId, AccountDetails, AccountId, AccountType, AccountTypeId,
     ApiKey, DigestNonce, Domain, ProvisioningToken, Username,
@@ -39,6 +39,9 @@ pub(crate) struct SqliteReader {
     path: PathBuf,
     busy_timeout: Duration,
     idle: Mutex<Vec<Connection>>,
+    /// The Digest nonce writes (one per Digest request): tried here first, given up to sqlx's
+    /// writer the moment the database is busy.
+    nonce_writer: Mutex<Option<Connection>>,
     closed: AtomicBool,
 }
 
@@ -48,6 +51,7 @@ impl SqliteReader {
             path,
             busy_timeout,
             idle: Mutex::new(Vec::new()),
+            nonce_writer: Mutex::new(None),
             closed: AtomicBool::new(false),
         }
     }
@@ -90,11 +94,103 @@ impl SqliteReader {
         result
     }
 
+    /// Runs the write `f` on this reader's write connection unless another connection holds the
+    /// write lock: then `None`, and the caller goes through sqlx's writer, which queues. Waiting
+    /// here would hold a runtime thread, maybe the one that must drive the lock holder's
+    /// transaction to its end.
+    /// A constraint violation answers `on_constraint` when given.
+    fn try_write<T>(
+        &self,
+        on_constraint: Option<Conflict>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Option<Result<T, StoreError>> {
+        if self.closed.load(Ordering::Acquire) {
+            return Some(Err(StoreError::Unavailable(
+                "the database is closed".into(),
+            )));
+        }
+        let mut slot = self.nonce_writer.lock().ok()?;
+        if slot.is_none() {
+            let open = || -> rusqlite::Result<Connection> {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_URI,
+                )?;
+                conn.busy_timeout(Duration::ZERO)?;
+                // As sqlx's connections: WAL makes NORMAL safe (no fsync per commit).
+                conn.pragma_update(None, "synchronous", "NORMAL")?;
+                conn.set_prepared_statement_cache_capacity(8);
+                Ok(conn)
+            };
+            *slot = Some(open().ok()?);
+        }
+        let conn = slot.as_ref()?;
+        match f(conn) {
+            Ok(value) => Some(Ok(value)),
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) =>
+            {
+                None
+            }
+            Err(e) => Some(Err(match (on_constraint, e.sqlite_error_code()) {
+                (Some(conflict), Some(rusqlite::ErrorCode::ConstraintViolation)) => {
+                    StoreError::Conflict(conflict)
+                }
+                _ => sqlite_error(e),
+            })),
+        }
+    }
+
+    /// [`flexiapi_domain::ports::NonceStore::advance_nonce`], or `None`: use sqlx's writer.
+    pub(crate) fn try_advance_nonce(
+        &self,
+        opaque: &str,
+        nc: i64,
+    ) -> Option<Result<bool, StoreError>> {
+        self.try_write(None, |conn| {
+            conn.prepare_cached(
+                "UPDATE digest_nonces SET nc = ?, uses = uses + 1 WHERE opaque = ? AND nc < ?",
+            )?
+            .execute(params![nc, opaque, nc])
+            .map(|changed| changed == 1)
+        })
+    }
+
+    /// [`flexiapi_domain::ports::NonceStore::insert_nonce`], or `None`: use sqlx's writer.
+    pub(crate) fn try_insert_nonce(&self, nonce: &DigestNonce) -> Option<Result<(), StoreError>> {
+        self.try_write(Some(Conflict::Nonce), |conn| {
+            conn.prepare_cached(
+                "INSERT INTO digest_nonces \
+                 (opaque, nonce, username, domain, ip, nc, uses, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )?
+            .execute(params![
+                nonce.opaque,
+                nonce.nonce,
+                nonce.username,
+                nonce.domain,
+                nonce.ip,
+                nonce.nc,
+                nonce.uses,
+                encode_ts(nonce.created_at)
+            ])
+            .map(|_| ())
+        })
+    }
+
     /// Drops the idle connections; every later read answers `Unavailable`.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
         if let Ok(mut idle) = self.idle.lock() {
             idle.clear();
+        }
+        if let Ok(mut writer) = self.nonce_writer.lock() {
+            writer.take();
         }
     }
 

@@ -1078,6 +1078,9 @@ macro_rules! impl_storage {
             #[async_trait]
             impl NonceStore for $storage {
                 async fn insert_nonce(&self, nonce: DigestNonce) -> StoreResult<()> {
+                    if let Some(result) = self.fast().and_then(|f| f.try_insert_nonce(&nonce)) {
+                        return result;
+                    }
                     sqlx::query(Self::sql(
                         "INSERT INTO digest_nonces \
                          (opaque, nonce, username, domain, ip, nc, uses, created_at) \
@@ -1114,6 +1117,9 @@ macro_rules! impl_storage {
                 }
 
                 async fn advance_nonce(&self, opaque: &str, nc: i64) -> StoreResult<bool> {
+                    if let Some(result) = self.fast().and_then(|f| f.try_advance_nonce(opaque, nc)) {
+                        return result;
+                    }
                     // One conditional statement: the database serializes the row update, so of
                     // concurrent calls with the same nc only the first still sees `nc < ?`.
                     let result = sqlx::query(Self::sql(
