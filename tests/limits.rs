@@ -232,6 +232,56 @@ async fn half_open_connections_do_not_keep_a_client_out() {
     app.stop().await;
 }
 
+/// With every slot held, a new connection waits in the backlog; it is served once one closes.
+#[tokio::test]
+async fn past_max_connections_a_client_waits_for_a_free_slot() {
+    let app = TestApp::spawn_with(Store::Memory, |c| {
+        c.max_connections = 4;
+        c.header_read_timeout_seconds = 60;
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(half_open(app.port).await);
+    }
+    let request = tokio::spawn(app.get("localhost", "/api/ping").send());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!request.is_finished(), "no slot, no answer");
+    drop(held.pop());
+    let resp = tokio::time::timeout(Duration::from_secs(20), request)
+        .await
+        .expect("served once a slot is free")
+        .unwrap()
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    drop(held);
+    app.stop().await;
+}
+
+/// Slow heads filling every slot are cut at the deadline, which frees the slots.
+#[tokio::test]
+async fn the_deadline_frees_slots_held_by_slow_heads() {
+    let app = TestApp::spawn_with(Store::Memory, |c| {
+        c.max_connections = 4;
+        c.header_read_timeout_seconds = 1;
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(half_open(app.port).await);
+    }
+    let resp = tokio::time::timeout(
+        Duration::from_secs(20),
+        app.get("localhost", "/api/ping").send(),
+    )
+    .await
+    .expect("served once the slow heads are cut")
+    .unwrap();
+    assert_eq!(resp.status(), 200);
+    drop(held);
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
     a_body_over_the_limit_answers_413_in_the_clients_language,
     oversized_headers_are_refused,

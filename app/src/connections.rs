@@ -1,4 +1,4 @@
-//! The listener's defence against slow clients.
+//! The listener's defence against slow and numerous clients.
 //!
 //! poem's idle timeout is reset by every byte, so a client trickling a request head (slowloris)
 //! holds its connection forever, and poem does not expose hyper's header read timeout. Each
@@ -6,7 +6,8 @@
 //! byte of a later request on a keep-alive connection, the head must be complete (its empty line
 //! read) within `header_read_timeout`, else reads fail and the connection closes. The body and
 //! the handler are not timed (the body is capped by `max_body_bytes`), nor is an idle keep-alive
-//! connection (poem's idle timeout closes it).
+//! connection (poem's idle timeout closes it). A slot of `max_connections` is held by each open
+//! connection; when none is free, accepting waits and new clients queue in the kernel backlog.
 //!
 //! Where a request ends is known from the server's side: once the answer's status line is
 //! written, the next bytes read start a new head. This spares parsing `Content-Length` and
@@ -15,6 +16,7 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -23,23 +25,49 @@ use poem::listener::{Acceptor, TcpAcceptor};
 use poem::web::{LocalAddr, RemoteAddr};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, Sleep};
 
 /// Longer than anyone configures, short enough that adding it to now cannot overflow.
 const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
 
-/// The TCP acceptor with a head deadline on every stream.
+/// The TCP acceptor with a head deadline on every stream and a bound on open connections.
 pub struct GuardedAcceptor {
     inner: TcpAcceptor,
     header_read_timeout: Duration,
+    slots: Arc<Semaphore>,
+    /// When the limit was last reported: once a minute at most, not once per connection.
+    warned_at: Option<Instant>,
 }
 
 impl GuardedAcceptor {
-    pub fn new(inner: TcpAcceptor, header_read_timeout: Duration) -> Self {
+    pub fn new(inner: TcpAcceptor, header_read_timeout: Duration, max_connections: usize) -> Self {
         Self {
             inner,
             header_read_timeout,
+            slots: Arc::new(Semaphore::new(
+                max_connections.clamp(1, Semaphore::MAX_PERMITS),
+            )),
+            warned_at: None,
         }
+    }
+
+    async fn slot(&mut self) -> OwnedSemaphorePermit {
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return permit;
+        }
+        if self
+            .warned_at
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(60))
+        {
+            self.warned_at = Some(Instant::now());
+            tracing::warn!("connection limit reached: new connections wait for a free slot");
+        }
+        self.slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the connection semaphore stays open")
     }
 }
 
@@ -51,29 +79,44 @@ impl Acceptor for GuardedAcceptor {
     }
 
     async fn accept(&mut self) -> io::Result<(Self::Io, LocalAddr, RemoteAddr, Scheme)> {
-        let (stream, local, remote, scheme) = self.inner.accept().await?;
-        let stream = GuardedStream::new(stream, self.header_read_timeout);
-        Ok((stream, local, remote, scheme))
+        // A slot first: past the limit, connections stay in the kernel's backlog.
+        let permit = self.slot().await;
+        loop {
+            match self.inner.accept().await {
+                Ok((stream, local, remote, scheme)) => {
+                    let stream = GuardedStream::new(stream, self.header_read_timeout, permit);
+                    return Ok((stream, local, remote, scheme));
+                }
+                // poem drops accept errors and calls again at once: out of file descriptors,
+                // that would spin a core. A pause lets connections close meanwhile.
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
     }
 }
 
-/// A connection whose request heads must arrive within a deadline.
+/// A connection whose request heads must arrive within a deadline; holds its slot until dropped.
 pub struct GuardedStream<S> {
     inner: S,
     tracker: Tracker,
     timeout: Duration,
     deadline: Pin<Box<Sleep>>,
+    _slot: OwnedSemaphorePermit,
 }
 
 impl<S> GuardedStream<S> {
     /// The first head's deadline runs from now.
-    fn new(inner: S, timeout: Duration) -> Self {
+    fn new(inner: S, timeout: Duration, slot: OwnedSemaphorePermit) -> Self {
         let timeout = timeout.min(MAX_TIMEOUT);
         Self {
             inner,
             tracker: Tracker::default(),
             timeout,
             deadline: Box::pin(tokio::time::sleep(timeout)),
+            _slot: slot,
         }
     }
 }

@@ -193,6 +193,7 @@ impl Application {
         let acceptor = GuardedAcceptor::new(
             acceptor,
             Duration::from_secs(config.header_read_timeout_seconds),
+            config.max_connections,
         );
         Ok(Self {
             addr,
