@@ -87,3 +87,32 @@ async fn requests_latencies_failures_and_the_pool_are_exposed(store: Store) {
 }
 
 crate::on_memory_and_sqlite!(requests_latencies_failures_and_the_pool_are_exposed);
+
+/// Any token is a method to HTTP: made-up ones share one label instead of each adding series.
+#[tokio::test]
+async fn made_up_methods_do_not_grow_the_label_set() {
+    let app = TestApp::spawn_on(Store::Memory).await;
+    for i in 0..300 {
+        let method = reqwest::Method::from_bytes(format!("PROBE{i}").as_bytes()).unwrap();
+        app.request(method, "localhost", "/api/ping")
+            .send()
+            .await
+            .unwrap();
+    }
+    let text = app
+        .get("anything.example", "/metrics")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = text
+        .lines()
+        .filter(|l| l.starts_with("flexiapi_requests_total{"))
+        .count();
+    assert!(series <= 5, "{text}");
+    assert!(text.contains(r#"method="other""#), "{text}");
+    assert!(!text.contains("PROBE"), "{text}");
+    app.stop().await;
+}

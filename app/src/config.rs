@@ -27,6 +27,11 @@ pub struct FileConfig {
     pub auth_failure_window_seconds: Option<i64>,
     /// A connection with no traffic for this long is closed.
     pub idle_timeout_seconds: Option<u64>,
+    /// A request head (request line and headers) must arrive within this, from the connection's
+    /// accept or the request's first byte; else the connection is closed (slowloris).
+    pub header_read_timeout_seconds: Option<u64>,
+    /// Open connections at most; past it, new ones wait for one to close.
+    pub max_connections: Option<usize>,
     pub max_body_bytes: Option<usize>,
     /// 0 (the default): creation tokens never expire.
     pub account_creation_token_expiration_minutes: Option<i64>,
@@ -49,6 +54,8 @@ pub struct Config {
     pub auth_failures_per_ip: u64,
     pub auth_failure_window_seconds: i64,
     pub idle_timeout_seconds: u64,
+    pub header_read_timeout_seconds: u64,
+    pub max_connections: usize,
     pub max_body_bytes: usize,
     pub account_creation_token_expiration_minutes: i64,
     /// `None`: no registrar store; the devices endpoints answer `{}`.
@@ -93,6 +100,8 @@ impl Config {
             auth_failures_per_ip: file_config.auth_failures_per_ip.unwrap_or(100),
             auth_failure_window_seconds: file_config.auth_failure_window_seconds.unwrap_or(300),
             idle_timeout_seconds: file_config.idle_timeout_seconds.unwrap_or(30),
+            header_read_timeout_seconds: file_config.header_read_timeout_seconds.unwrap_or(10),
+            max_connections: file_config.max_connections.unwrap_or(10_000),
             max_body_bytes: file_config.max_body_bytes.unwrap_or(1024 * 1024),
             account_creation_token_expiration_minutes: file_config
                 .account_creation_token_expiration_minutes
@@ -112,6 +121,12 @@ impl Config {
         }
         if config.idle_timeout_seconds == 0 {
             bail!("idle_timeout_seconds must be positive");
+        }
+        if config.header_read_timeout_seconds == 0 {
+            bail!("header_read_timeout_seconds must be positive");
+        }
+        if config.max_connections == 0 {
+            bail!("max_connections must be positive");
         }
         if config.auth_failure_window_seconds <= 0 {
             bail!("auth_failure_window_seconds must be positive");
@@ -145,6 +160,21 @@ mod tests {
         let c = Config::load(None, None, None, Some(" ".into())).unwrap();
         assert_eq!(c.redis_url, None);
         assert_eq!(c.provisioning_token_expiration_minutes, 0);
+    }
+
+    #[test]
+    fn connection_limits_default_and_refuse_zero() {
+        let c = Config::load(None, None, None, None).unwrap();
+        assert_eq!(c.header_read_timeout_seconds, 10);
+        assert_eq!(c.max_connections, 10_000);
+        let f = file("header_read_timeout_seconds = 3\nmax_connections = 50\n");
+        let c = Config::load(Some(f.path()), None, None, None).unwrap();
+        assert_eq!((c.header_read_timeout_seconds, c.max_connections), (3, 50));
+        for zero in ["header_read_timeout_seconds = 0", "max_connections = 0"] {
+            let f = file(zero);
+            let err = Config::load(Some(f.path()), None, None, None).unwrap_err();
+            assert!(err.to_string().contains("must be positive"), "{err}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod import;
 pub mod spaces_cmd;
 
@@ -26,6 +27,7 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use rand::Rng;
 
 use crate::config::Config;
+use crate::connections::GuardedAcceptor;
 
 /// The real clock.
 #[derive(Debug, Default)]
@@ -108,10 +110,11 @@ pub fn services(storage: Arc<dyn Storage>) -> Services {
 /// A bound, not yet running, server.
 pub struct Application {
     addr: SocketAddr,
-    acceptor: poem::listener::TcpAcceptor,
+    acceptor: GuardedAcceptor,
     state: AppState,
     database: Database,
-    /// A connection with no traffic for this long is closed (slow or idle clients).
+    /// A connection with no traffic for this long is closed (idle clients; slow request heads
+    /// are the acceptor's).
     idle_timeout: Duration,
     /// Set when this start created the bootstrap space and admin.
     pub bootstrap: Option<BootstrapCredentials>,
@@ -200,6 +203,11 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
+        let acceptor = GuardedAcceptor::new(
+            acceptor,
+            Duration::from_secs(config.header_read_timeout_seconds),
+            config.max_connections,
+        );
         Ok(Self {
             addr,
             acceptor,

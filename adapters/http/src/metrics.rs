@@ -2,7 +2,8 @@
 //! authentication failures by mechanism, and the database pool.
 //!
 //! Routes are labelled by the OpenAPI template they match (`/api/accounts/{id}`), never by the
-//! raw path, so a client cannot grow the label set; anything else is `unmatched`.
+//! raw path, so a client cannot grow the label set; anything else is `unmatched`. Methods
+//! likewise: an unusual one is `other`.
 
 use std::time::Duration;
 
@@ -129,6 +130,11 @@ impl Metrics {
 
     pub fn observe(&self, method: &str, path: &str, status: u16, elapsed: Duration) {
         let route = self.route(path);
+        // HTTP allows any token as a method: label only the ones the API uses.
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "other",
+        };
         self.requests
             .with_label_values(&[method, route, &status.to_string()])
             .inc();

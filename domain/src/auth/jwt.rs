@@ -178,11 +178,13 @@ pub struct JwtCache {
 
 impl Default for JwtCache {
     fn default() -> Self {
-        Self::with_capacity(10_000)
+        Self::with_capacity(Self::DEFAULT_CAPACITY)
     }
 }
 
 impl JwtCache {
+    pub const DEFAULT_CAPACITY: usize = 10_000;
+
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),

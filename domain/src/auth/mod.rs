@@ -226,6 +226,12 @@ impl Authenticator {
         &self.usage
     }
 
+    /// Entries in the cache of verified JWTs (tests check that clients cannot grow it).
+    #[doc(hidden)]
+    pub fn jwt_cache_len(&self) -> usize {
+        self.jwt_cache.len()
+    }
+
     /// Checks `credentials` for an endpoint of the given mode.
     ///
     /// # Errors

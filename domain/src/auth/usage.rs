@@ -43,6 +43,15 @@ impl ApiKeyUsageBuffer {
         self.lock().remove(&id);
     }
 
+    /// Keys with usage not yet flushed.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     /// Takes everything pending.
     pub fn drain(&self) -> Vec<ApiKeyUsage> {
         self.lock().drain().map(|(_, u)| u).collect()
