@@ -60,7 +60,7 @@ fn signed(sip: &str) -> String {
 
 /// A space accepting JWTs of [`PUBLIC`], and its authenticator (no brute-force budget: every
 /// attempt is checked, none is turned away early).
-async fn setup() -> (Authenticator, Space) {
+async fn setup() -> (Authenticator, Arc<Space>) {
     let storage = Arc::new(MemoryStorage::default());
     let domain = Domain::parse("example.org").unwrap();
     let space = storage
@@ -107,10 +107,10 @@ async fn setup() -> (Authenticator, Space) {
             ..AuthSettings::default()
         },
     );
-    (auth, space)
+    (auth, Arc::new(space))
 }
 
-async fn attempt(auth: &Authenticator, space: &Space, credentials: Credentials) -> AuthError {
+async fn attempt(auth: &Authenticator, space: &Arc<Space>, credentials: Credentials) -> AuthError {
     let ctx = RequestContext {
         method: "GET",
         uri: "/api/accounts/me",
