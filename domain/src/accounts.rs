@@ -455,9 +455,10 @@ impl Services {
             dictionary: input.dictionary.unwrap_or_default(),
             ..NewAccount::new(username, space.domain.clone())
         };
+        let max_accounts = self.current_max_accounts(&space).await?;
         let account = self
             .storage
-            .create_account(new, space.max_accounts, self.now())
+            .create_account(new, max_accounts, self.now())
             .await
             .map_err(|e| match ServiceError::from(e) {
                 // Lost a race with another creation of the same username.

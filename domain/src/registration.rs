@@ -92,8 +92,9 @@ impl Services {
         token_field: &'static str,
     ) -> ServiceResult<Account> {
         // The original authorizes before it validates: a full space says so first.
-        if space.max_accounts > 0
-            && self.storage.count_accounts(&space.domain).await? >= space.max_accounts as u64
+        let max_accounts = self.current_max_accounts(space).await?;
+        if max_accounts > 0
+            && self.storage.count_accounts(&space.domain).await? >= max_accounts as u64
         {
             return Err(ServiceError::SpaceFull);
         }
@@ -158,7 +159,7 @@ impl Services {
         };
         let account =
             self.storage
-                .create_account(new, space.max_accounts, self.now())
+                .create_account(new, max_accounts, self.now())
                 .await
                 .map_err(|e| match ServiceError::from(e) {
                     // Lost a race: another creation took the username, or the token.

@@ -184,6 +184,19 @@ impl Services {
         Ok(Some(space))
     }
 
+    /// The space's account limit as stored now: the request's space may come from the cache, and
+    /// another process may have changed the limit since.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub(crate) async fn current_max_accounts(&self, space: &Space) -> ServiceResult<i64> {
+        Ok(self
+            .storage
+            .space_by_domain(&space.domain)
+            .await?
+            .map_or(space.max_accounts, |stored| stored.max_accounts))
+    }
+
     /// Drops the cached spaces, for callers that changed one directly in storage.
     pub fn forget_cached_spaces(&self) {
         self.spaces.clear();
