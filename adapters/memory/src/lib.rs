@@ -363,26 +363,10 @@ impl AccountRepository for MemoryStorage {
             None => None,
         };
         let id = t.next_id();
-        let account = Account {
-            id: AccountId(id),
-            username: new.username,
-            domain: new.domain,
-            email: new.email,
-            display_name: new.display_name,
-            activated: new.activated,
-            blocked: new.blocked,
-            admin: new.admin,
-            dtmf_protocol: new.dtmf_protocol,
-            phone: new.phone,
-            ip_address: new.ip_address,
-            user_agent: new.user_agent,
-            passwords: new.passwords,
-            created_at: now,
-            updated_at: now,
-        };
+        let (account, dictionary) = stored(id, new, now);
         t.put_account(account.clone());
-        if !new.dictionary.is_empty() {
-            t.dictionary.insert(id, new.dictionary);
+        if !dictionary.is_empty() {
+            t.dictionary.insert(id, dictionary);
         }
         if let Some(token) = token_id.and_then(|tid| t.creation_tokens.get_mut(&tid)) {
             token.used = true;
@@ -413,26 +397,11 @@ impl AccountRepository for MemoryStorage {
         let inserted = accounts.len() as u64;
         for new in accounts {
             let id = t.next_id();
-            if !new.dictionary.is_empty() {
-                t.dictionary.insert(id, new.dictionary);
+            let (account, dictionary) = stored(id, new, now);
+            if !dictionary.is_empty() {
+                t.dictionary.insert(id, dictionary);
             }
-            t.put_account(Account {
-                id: AccountId(id),
-                username: new.username,
-                domain: new.domain,
-                email: new.email,
-                display_name: new.display_name,
-                activated: new.activated,
-                blocked: new.blocked,
-                admin: new.admin,
-                dtmf_protocol: new.dtmf_protocol,
-                phone: new.phone,
-                ip_address: new.ip_address,
-                user_agent: new.user_agent,
-                passwords: new.passwords,
-                created_at: now,
-                updated_at: now,
-            });
+            t.put_account(account);
         }
         Ok(inserted)
     }
@@ -1425,4 +1394,26 @@ impl Storage for MemoryStorage {
     async fn ping(&self) -> StoreResult<()> {
         Ok(())
     }
+}
+
+/// The account `new` becomes under `id`, and its dictionary (kept in its own map here).
+fn stored(id: i64, new: NewAccount, now: DateTime<Utc>) -> (Account, BTreeMap<String, String>) {
+    let account = Account {
+        id: AccountId(id),
+        username: new.username,
+        domain: new.domain,
+        email: new.email,
+        display_name: new.display_name,
+        activated: new.activated,
+        blocked: new.blocked,
+        admin: new.admin,
+        dtmf_protocol: new.dtmf_protocol,
+        phone: new.phone,
+        ip_address: new.ip_address,
+        user_agent: new.user_agent,
+        passwords: new.passwords,
+        created_at: now,
+        updated_at: now,
+    };
+    (account, new.dictionary)
 }

@@ -202,6 +202,38 @@ pub(crate) fn account_from_joined(
     account.map(|a| a.into_account(passwords)).transpose()
 }
 
+/// One row of the account-details `UNION ALL` (account, kind, id, a, b), added to `details`.
+/// Provisioning token rows only name the token: `(account, token id)` goes to `tokens`, the last
+/// one of an account (by id) replacing earlier ones, for the caller to read them in full.
+pub(crate) fn add_detail_row(
+    details: &mut std::collections::BTreeMap<AccountId, flexiapi_domain::model::AccountDetails>,
+    tokens: &mut Vec<(i64, i64)>,
+    (account_id, kind, id, a, b): (i64, String, i64, String, Option<String>),
+) {
+    let Some(d) = details.get_mut(&AccountId(account_id)) else {
+        return;
+    };
+    match kind.as_str() {
+        "d" => {
+            d.dictionary.insert(a, b.unwrap_or_default());
+        }
+        "t" => d.types.push(AccountType {
+            id: AccountTypeId(id),
+            key: a,
+        }),
+        "a" => d.actions.push(AccountAction {
+            id: AccountActionId(id),
+            account_id: AccountId(account_id),
+            key: a,
+            code: b.unwrap_or_default(),
+        }),
+        _ => {
+            tokens.retain(|(account, _)| *account != account_id);
+            tokens.push((account_id, id));
+        }
+    }
+}
+
 /// Column list of `SELECT`s, as a literal for `concat!`.
 macro_rules! api_key_columns {
     () => {

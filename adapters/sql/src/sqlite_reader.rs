@@ -17,14 +17,14 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
-    Account, AccountAction, AccountActionId, AccountDetails, AccountId, AccountType, AccountTypeId,
-    ApiKey, DigestNonce, Domain, ProvisioningToken, Username,
+    Account, AccountDetails, AccountId, ApiKey, DigestNonce, Domain, ProvisioningToken, Username,
 };
 use rusqlite::{Connection, OpenFlags, params, params_from_iter};
 
 use crate::rows::{
     AccountPasswordRow, ApiKeyRow, NonceRow, ProvisioningTokenRow, account_from_joined,
-    account_password_columns, api_key_columns, nonce_columns, provisioning_token_columns, ts,
+    account_password_columns, add_detail_row, api_key_columns, nonce_columns,
+    provisioning_token_columns, ts,
 };
 
 /// How many failures a key has in the window, and the oldest of them.
@@ -230,35 +230,31 @@ impl SqliteReader {
 
     pub(crate) fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn
-                .prepare_cached(concat!(
+            optional_row(
+                conn,
+                concat!(
                     "SELECT ",
                     api_key_columns!(),
                     " FROM api_keys WHERE key_hash = ?"
-                ))
-                .map_err(sqlite_error)?;
-            let mut rows = stmt.query(params![key_hash]).map_err(sqlite_error)?;
-            match rows.next().map_err(sqlite_error)? {
-                Some(row) => ApiKeyRow::from_sqlite(row)?.try_into().map(Some),
-                None => Ok(None),
-            }
+                ),
+                params![key_hash],
+                |row| ApiKeyRow::from_sqlite(row)?.try_into(),
+            )
         })
     }
 
     pub(crate) fn nonce_by_opaque(&self, opaque: &str) -> Result<Option<DigestNonce>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn
-                .prepare_cached(concat!(
+            optional_row(
+                conn,
+                concat!(
                     "SELECT ",
                     nonce_columns!(),
                     " FROM digest_nonces WHERE opaque = ?"
-                ))
-                .map_err(sqlite_error)?;
-            let mut rows = stmt.query(params![opaque]).map_err(sqlite_error)?;
-            match rows.next().map_err(sqlite_error)? {
-                Some(row) => Ok(Some(NonceRow::from_sqlite(row)?.into())),
-                None => Ok(None),
-            }
+                ),
+                params![opaque],
+                |row| Ok(NonceRow::from_sqlite(row)?.into()),
+            )
         })
     }
 
@@ -321,34 +317,14 @@ impl SqliteReader {
                 let mut stmt = conn.prepare_cached(&sql).map_err(sqlite_error)?;
                 let mut rows = stmt.query(params_from_iter(bound)).map_err(sqlite_error)?;
                 while let Some(row) = rows.next().map_err(sqlite_error)? {
-                    let account_id: i64 = row.get(0).map_err(sqlite_error)?;
-                    let kind: String = row.get(1).map_err(sqlite_error)?;
-                    let id: i64 = row.get(2).map_err(sqlite_error)?;
-                    let a: String = row.get(3).map_err(sqlite_error)?;
-                    let b: Option<String> = row.get(4).map_err(sqlite_error)?;
-                    let Some(d) = details.get_mut(&AccountId(account_id)) else {
-                        continue;
-                    };
-                    match kind.as_str() {
-                        "d" => {
-                            d.dictionary.insert(a, b.unwrap_or_default());
-                        }
-                        "t" => d.types.push(AccountType {
-                            id: AccountTypeId(id),
-                            key: a,
-                        }),
-                        "a" => d.actions.push(AccountAction {
-                            id: AccountActionId(id),
-                            account_id: AccountId(account_id),
-                            key: a,
-                            code: b.unwrap_or_default(),
-                        }),
-                        // By id: the last unused one is the current one.
-                        _ => {
-                            tokens.retain(|(account, _)| *account != account_id);
-                            tokens.push((account_id, id));
-                        }
-                    }
+                    let row = (
+                        row.get(0).map_err(sqlite_error)?,
+                        row.get(1).map_err(sqlite_error)?,
+                        row.get(2).map_err(sqlite_error)?,
+                        row.get(3).map_err(sqlite_error)?,
+                        row.get(4).map_err(sqlite_error)?,
+                    );
+                    add_detail_row(&mut details, &mut tokens, row);
                 }
             }
             if !tokens.is_empty() {
@@ -375,6 +351,21 @@ impl SqliteReader {
             Ok(())
         })?;
         Ok(details)
+    }
+}
+
+/// The first row of `sql`, decoded, if any.
+fn optional_row<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    decode: impl FnOnce(&rusqlite::Row<'_>) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(sqlite_error)?;
+    let mut rows = stmt.query(params).map_err(sqlite_error)?;
+    match rows.next().map_err(sqlite_error)? {
+        Some(row) => decode(row).map(Some),
+        None => Ok(None),
     }
 }
 

@@ -804,27 +804,8 @@ macro_rules! impl_storage {
                         .await
                         .map_err(store_error)?;
                     let mut tokens = Vec::new();
-                    for (account_id, kind, id, a, b) in rows {
-                        let Some(d) = details.get_mut(&AccountId(account_id)) else {
-                            continue;
-                        };
-                        match kind.as_str() {
-                            "d" => {
-                                d.dictionary.insert(a, b.unwrap_or_default());
-                            }
-                            "t" => d.types.push(AccountType { id: AccountTypeId(id), key: a }),
-                            "a" => d.actions.push(AccountAction {
-                                id: AccountActionId(id),
-                                account_id: AccountId(account_id),
-                                key: a,
-                                code: b.unwrap_or_default(),
-                            }),
-                            // By id: the last unused one is the current one.
-                            _ => {
-                                tokens.retain(|(account, _)| *account != account_id);
-                                tokens.push((account_id, id));
-                            }
-                        }
+                    for row in rows {
+                        add_detail_row(&mut details, &mut tokens, row);
                     }
                     // Only accounts with a token pay this second round trip.
                     if !tokens.is_empty() {
