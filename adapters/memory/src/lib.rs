@@ -333,7 +333,7 @@ fn contains_ci(haystack: Option<&str>, needle: &str) -> bool {
 impl AccountRepository for MemoryStorage {
     async fn create_account(
         &self,
-        new: NewAccount,
+        mut new: NewAccount,
         max_accounts: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<Account> {
@@ -363,7 +363,8 @@ impl AccountRepository for MemoryStorage {
             None => None,
         };
         let id = t.next_id();
-        let (account, dictionary) = stored(id, new, now);
+        let dictionary = std::mem::take(&mut new.dictionary);
+        let account = new.into_account(AccountId(id), now);
         t.put_account(account.clone());
         if !dictionary.is_empty() {
             t.dictionary.insert(id, dictionary);
@@ -395,9 +396,10 @@ impl AccountRepository for MemoryStorage {
             }
         }
         let inserted = accounts.len() as u64;
-        for new in accounts {
+        for mut new in accounts {
             let id = t.next_id();
-            let (account, dictionary) = stored(id, new, now);
+            let dictionary = std::mem::take(&mut new.dictionary);
+            let account = new.into_account(AccountId(id), now);
             if !dictionary.is_empty() {
                 t.dictionary.insert(id, dictionary);
             }
@@ -1394,26 +1396,4 @@ impl Storage for MemoryStorage {
     async fn ping(&self) -> StoreResult<()> {
         Ok(())
     }
-}
-
-/// The account `new` becomes under `id`, and its dictionary (kept in its own map here).
-fn stored(id: i64, new: NewAccount, now: DateTime<Utc>) -> (Account, BTreeMap<String, String>) {
-    let account = Account {
-        id: AccountId(id),
-        username: new.username,
-        domain: new.domain,
-        email: new.email,
-        display_name: new.display_name,
-        activated: new.activated,
-        blocked: new.blocked,
-        admin: new.admin,
-        dtmf_protocol: new.dtmf_protocol,
-        phone: new.phone,
-        ip_address: new.ip_address,
-        user_agent: new.user_agent,
-        passwords: new.passwords,
-        created_at: now,
-        updated_at: now,
-    };
-    (account, new.dictionary)
 }

@@ -504,23 +504,7 @@ macro_rules! impl_storage {
                         }
                     }
                     tx.commit().await.map_err(store_error)?;
-                    Ok(Account {
-                        id: AccountId(id),
-                        username: new.username,
-                        domain: new.domain,
-                        email: new.email,
-                        display_name: new.display_name,
-                        activated: new.activated,
-                        blocked: new.blocked,
-                        admin: new.admin,
-                        dtmf_protocol: new.dtmf_protocol,
-                        phone: new.phone,
-                        ip_address: new.ip_address,
-                        user_agent: new.user_agent,
-                        passwords: new.passwords,
-                        created_at: now,
-                        updated_at: now,
-                    })
+                    Ok(new.into_account(AccountId(id), now))
                 }
 
                 async fn insert_accounts(

@@ -90,6 +90,28 @@ impl NewAccount {
             creation_token: None,
         }
     }
+
+    /// The account this becomes once stored under `id` at `now`; the dictionary and the creation
+    /// token are stored apart.
+    pub fn into_account(self, id: AccountId, now: DateTime<Utc>) -> Account {
+        Account {
+            id,
+            username: self.username,
+            domain: self.domain,
+            email: self.email,
+            display_name: self.display_name,
+            activated: self.activated,
+            blocked: self.blocked,
+            admin: self.admin,
+            dtmf_protocol: self.dtmf_protocol,
+            phone: self.phone,
+            ip_address: self.ip_address,
+            user_agent: self.user_agent,
+            passwords: self.passwords,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 /// The fields an account update replaces (the original's `PUT` semantics: everything is sent).
