@@ -91,6 +91,8 @@ pub enum Store {
     Memory,
     /// A SQLite file in a temporary folder.
     Sqlite,
+    /// A fresh database on the test PostgreSQL server, dropped by `TestApp::stop`.
+    Postgres,
 }
 
 /// Runs each named `async fn name(store: Store)` once per store, as `memory::name` and
@@ -113,6 +115,20 @@ macro_rules! on_memory_and_sqlite {
     };
 }
 
+/// [`on_memory_and_sqlite`] plus PostgreSQL, as `postgres::name`.
+#[macro_export]
+macro_rules! on_every_store {
+    ($($name:ident),* $(,)?) => {
+        $crate::on_memory_and_sqlite!($($name),*);
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::helpers::Store::Postgres).await;
+            })*
+        }
+    };
+}
+
 pub struct TestApp {
     pub port: u16,
     pub services: Services,
@@ -122,6 +138,7 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
+    database: Option<flexiapi_adapters_sql::testing::TestDatabase>,
 }
 
 /// The use cases over a storage the test opened itself.
@@ -175,12 +192,23 @@ impl TestApp {
         tweak: impl FnOnce(&mut Config),
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let mut database = None;
         let (url, dir) = match store {
             Store::Memory => ("memory".to_owned(), None),
             Store::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let url = format!("sqlite://{}/flexiapi.sqlite", dir.path().display());
                 (url, Some(dir))
+            }
+            Store::Postgres => {
+                let db = flexiapi_adapters_sql::testing::TestDatabase::create(
+                    flexiapi_adapters_sql::Backend::Postgres,
+                )
+                .await
+                .expect("the test PostgreSQL server answers");
+                let url = db.url().to_owned();
+                database = Some(db);
+                (url, None)
             }
         };
         let mut config = config(&url);
@@ -191,6 +219,7 @@ impl TestApp {
                 .expect("app builds"),
         );
         app._dir = dir;
+        app.database = database;
         app
     }
 
@@ -219,6 +248,7 @@ impl TestApp {
             stop: Some(stop),
             task: Some(task),
             _dir: None,
+            database: None,
         }
     }
 
@@ -233,6 +263,9 @@ impl TestApp {
         }
         if let Some(task) = self.task.take() {
             task.await.unwrap().unwrap();
+        }
+        if let Some(database) = self.database.take() {
+            database.drop_database().await;
         }
         logs::assert_no_secret();
     }

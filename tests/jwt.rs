@@ -8,14 +8,14 @@ use serde_json::json;
 
 use crate::helpers::{Store, TestApp, json as body};
 
-struct Keys {
-    rsa_private: String,
-    rsa_public: String,
+pub(crate) struct Keys {
+    pub(crate) rsa_private: String,
+    pub(crate) rsa_public: String,
     ec_private: String,
     ec_public: String,
 }
 
-fn keys() -> Keys {
+pub(crate) fn keys() -> Keys {
     let mut rng = rand_core06::OsRng;
     let rsa = rsa::RsaPrivateKey::new(&mut rng, 2048).unwrap();
     let ec = p256::SecretKey::random(&mut rng);
@@ -60,7 +60,7 @@ async fn configure_with(
     .await;
 }
 
-fn token(alg: Algorithm, pem: &str, claims: serde_json::Value) -> String {
+pub(crate) fn token(alg: Algorithm, pem: &str, claims: serde_json::Value) -> String {
     let key = match alg {
         Algorithm::ES256 => EncodingKey::from_ec_pem(pem.as_bytes()).unwrap(),
         _ => EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),

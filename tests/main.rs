@@ -19,6 +19,7 @@ mod expiry;
 mod faults;
 mod flexisip;
 mod import;
+mod isolation;
 mod jwt;
 mod limits;
 mod localization;

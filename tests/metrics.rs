@@ -76,7 +76,7 @@ async fn requests_latencies_failures_and_the_pool_are_exposed(store: Store) {
     assert!(text.contains(r#"route="unmatched""#), "{text}");
     assert!(!text.contains("no/such"), "{text}");
     match store {
-        Store::Sqlite => assert!(
+        Store::Sqlite | Store::Postgres => assert!(
             line_value(&text, r#"flexiapi_db_pool_connections{state="max"}"#)
                 .is_some_and(|v| v >= 1.0),
             "{text}"

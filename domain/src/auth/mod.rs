@@ -370,12 +370,15 @@ impl Authenticator {
             .jwt_cache
             .verify(ctx.space.id, token, config, self.clock.now().timestamp())
             .map_err(AuthError::InvalidToken)?;
+        // The issuer is trusted by this space only: it may name accounts of this space, never
+        // of another (least of all a super space's admin).
         let account = match subject {
-            jwt::JwtSubject::Sip(id) => {
+            jwt::JwtSubject::Sip(id) if id.domain == ctx.space.domain => {
                 self.storage
                     .account_by_identity(&id.username, &id.domain)
                     .await?
             }
+            jwt::JwtSubject::Sip(_) => None,
             jwt::JwtSubject::Email(email) => {
                 self.storage
                     .account_by_email(&ctx.space.domain, &email)
@@ -440,46 +443,29 @@ impl Authenticator {
         })
     }
 
+    /// Digest authenticates accounts of the request's space only: an identity of another domain
+    /// is challenged exactly as an unknown user of this space. Unknown users look like accounts
+    /// with the space's algorithm, and cost the same storage reads (no extra space lookup).
     async fn digest_target(
         &self,
         identity: SipIdentity,
         request_space: &Arc<Space>,
     ) -> Result<DigestTarget, AuthError> {
-        let account = self
-            .storage
-            .account_by_identity(&identity.username, &identity.domain)
-            .await?;
-        let account = match account {
-            Some(a) => Some(self.with_space(a, request_space).await?),
-            None => None,
+        let account = if identity.domain == request_space.domain {
+            self.storage
+                .account_by_identity(&identity.username, &identity.domain)
+                .await?
+        } else {
+            None
         };
-        let (realm, algorithms) = match &account {
-            Some((a, space)) => {
-                let algs = a.algorithms();
-                let algs = if algs.is_empty() {
-                    vec![space.digest.default_password_algorithm]
-                } else {
-                    algs
-                };
-                (space.realm().to_owned(), algs)
-            }
-            // Unknown accounts get a challenge that looks like a real one: the realm and default
-            // algorithm of the domain's space when it exists, else the domain and SHA-256.
-            None => match self.storage.space_by_domain(&identity.domain).await? {
-                Some(space) => (
-                    space.realm().to_owned(),
-                    vec![space.digest.default_password_algorithm],
-                ),
-                None => (
-                    identity.domain.as_str().to_owned(),
-                    vec![PasswordAlgorithm::Sha256],
-                ),
-            },
+        let algorithms = match &account {
+            Some(a) if !a.algorithms().is_empty() => a.algorithms(),
+            _ => vec![request_space.digest.default_password_algorithm],
         };
         Ok(DigestTarget {
             identity,
-            account,
-            realm,
+            account: account.map(|a| (a, request_space.clone())),
+            realm: request_space.realm().to_owned(),
             algorithms,
         })
     }
@@ -567,6 +553,9 @@ impl Authenticator {
             Some(a) if a.eq_ignore_ascii_case("SHA-256") => Some(PasswordAlgorithm::Sha256),
             Some(_) => None,
         };
+        // An algorithm outside the challenge is refused as such, for known and unknown accounts
+        // alike; within it, a missing password looks like a wrong one.
+        let algorithm = algorithm.filter(|alg| target.algorithms.contains(alg));
         let password = algorithm.and_then(|alg| {
             target
                 .account
@@ -585,9 +574,9 @@ impl Authenticator {
             self.record_failure(&budget).await?;
             let challenges = self.issue_challenges(&target, ctx.ip, false).await?;
             // An unknown account must look like a known one with a wrong password.
-            return Err(match (&target.account, algorithm) {
-                (Some(_), _) | (None, None) => AuthError::WrongAlgorithm { challenges },
-                (None, Some(_)) => AuthError::InvalidCredentials { challenges },
+            return Err(match algorithm {
+                None => AuthError::WrongAlgorithm { challenges },
+                Some(_) => AuthError::InvalidCredentials { challenges },
             });
         };
         let expected =
