@@ -217,7 +217,7 @@ impl ProvisioningApi {
             .await?;
         let url = format!(
             "{}/provisioning/{}",
-            base_url(req),
+            base_url(req)?,
             percent_encoding::utf8_percent_encode(&token.token, percent_encoding::NON_ALPHANUMERIC)
         );
         Ok(QrCodePng::Ok(Binary(qr_png(&url)?), url))
