@@ -231,7 +231,7 @@ mod tests {
             ("trusted_proxies = [\"10.0.0.0/40\"]", "10.0.0.0/40"),
             ("public_scheme = \"ftp\"", "public_scheme"),
             ("public_port = 0", "public_port"),
-            ("public_port = 70000", "public_port"),
+            ("public_port = 70000", "70000"),
         ] {
             let f = file(bad);
             let err = Config::load(Some(f.path()), None, None, None).unwrap_err();
