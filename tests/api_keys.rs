@@ -299,7 +299,11 @@ mod admin_keys {
     }
 
     async fn the_cookie_is_secure_behind_https(store: Store) {
-        let app = TestApp::spawn_on(store).await;
+        // The tests' client is the TLS proxy.
+        let app = TestApp::spawn_with(store, |c| {
+            c.trusted_proxies = flexiapi::config::TrustedProxies::parse(&["127.0.0.1"]).unwrap();
+        })
+        .await;
         let resp = app
             .get("localhost", "/api/accounts/me/api_key")
             .header("x-api-key", &app.admin_key)

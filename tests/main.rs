@@ -27,6 +27,7 @@ mod metrics;
 mod openapi;
 mod phones;
 mod provisioning;
+mod proxy;
 mod real_clients;
 mod shared_database;
 mod shutdown;

@@ -515,7 +515,11 @@ fn clock_now(clock: &FixedClock) -> chrono::DateTime<Utc> {
 }
 
 async fn the_qr_code_shows_the_provisioning_url_without_spending_the_token(store: Store) {
-    let app = TestApp::spawn_on(store).await;
+    // The tests' client is the TLS proxy.
+    let app = TestApp::spawn_with(store, |c| {
+        c.trusted_proxies = flexiapi::config::TrustedProxies::parse(&["127.0.0.1"]).unwrap();
+    })
+    .await;
     let (_, token) = account_with_token(&app, "grace").await;
 
     let resp = app

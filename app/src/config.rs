@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
+pub use flexiapi_adapters_http::{PublicScheme, TrustedProxies};
 use serde::Deserialize;
 
 pub const DEFAULT_DATABASE: &str = "sqlite://flexiapi.sqlite";
@@ -39,6 +40,13 @@ pub struct FileConfig {
     pub redis_url: Option<String>,
     /// A provisioning token older than this is refused with 410; 0 means never.
     pub provisioning_token_expiration_minutes: Option<i64>,
+    /// Reverse proxies (addresses and CIDR ranges) whose `Forwarded`, `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` are believed; from anyone else these headers are ignored.
+    pub trusted_proxies: Option<Vec<String>>,
+    /// `http` or `https`: the scheme of the URLs handed out (and the cookie's `Secure`).
+    pub public_scheme: Option<String>,
+    /// The port of the URLs handed out, when clients do not use the scheme's default.
+    pub public_port: Option<u16>,
 }
 
 /// The validated configuration.
@@ -62,6 +70,11 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// 0 means provisioning tokens never expire.
     pub provisioning_token_expiration_minutes: i64,
+    /// Empty: forwarding headers are never believed.
+    pub trusted_proxies: TrustedProxies,
+    /// `None`: HTTPS when the connection is TLS or a trusted proxy says so, else HTTP.
+    pub public_scheme: Option<PublicScheme>,
+    pub public_port: Option<u16>,
 }
 
 impl Config {
@@ -112,6 +125,19 @@ impl Config {
             provisioning_token_expiration_minutes: file_config
                 .provisioning_token_expiration_minutes
                 .unwrap_or(0),
+            trusted_proxies: TrustedProxies::parse(
+                file_config.trusted_proxies.as_deref().unwrap_or_default(),
+            )
+            .map_err(|entry| {
+                anyhow::anyhow!("trusted_proxies: {entry:?} is not an IP address or CIDR range")
+            })?,
+            public_scheme: match file_config.public_scheme.as_deref() {
+                None => None,
+                Some("http") => Some(PublicScheme::Http),
+                Some("https") => Some(PublicScheme::Https),
+                Some(other) => bail!("public_scheme must be \"http\" or \"https\", not {other:?}"),
+            },
+            public_port: file_config.public_port,
         };
         if config.api_key_expiration_minutes <= 0 {
             bail!("api_key_expiration_minutes must be positive");
@@ -130,6 +156,9 @@ impl Config {
         }
         if config.auth_failure_window_seconds <= 0 {
             bail!("auth_failure_window_seconds must be positive");
+        }
+        if config.public_port == Some(0) {
+            bail!("public_port must be positive");
         }
         if config.provisioning_token_expiration_minutes < 0 {
             bail!("provisioning_token_expiration_minutes must be 0 (never) or positive");
@@ -174,6 +203,39 @@ mod tests {
             let f = file(zero);
             let err = Config::load(Some(f.path()), None, None, None).unwrap_err();
             assert!(err.to_string().contains("must be positive"), "{err}");
+        }
+    }
+
+    #[test]
+    fn proxies_and_public_url_parts_are_read_and_checked() {
+        let c = Config::load(None, None, None, None).unwrap();
+        assert!(c.trusted_proxies.is_empty());
+        assert_eq!((c.public_scheme, c.public_port), (None, None));
+        let f = file(
+            "trusted_proxies = [\"127.0.0.2\", \"10.0.0.0/8\", \"2001:db8::/32\"]\n\
+             public_scheme = \"https\"\npublic_port = 8443\n",
+        );
+        let c = Config::load(Some(f.path()), None, None, None).unwrap();
+        assert!(c.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        assert!(c.trusted_proxies.contains("127.0.0.2".parse().unwrap()));
+        assert!(!c.trusted_proxies.contains("127.0.0.1".parse().unwrap()));
+        assert_eq!(
+            (c.public_scheme, c.public_port),
+            (Some(PublicScheme::Https), Some(8443))
+        );
+        for (bad, says) in [
+            (
+                "trusted_proxies = [\"proxy.example.org\"]",
+                "proxy.example.org",
+            ),
+            ("trusted_proxies = [\"10.0.0.0/40\"]", "10.0.0.0/40"),
+            ("public_scheme = \"ftp\"", "public_scheme"),
+            ("public_port = 0", "public_port"),
+            ("public_port = 70000", "70000"),
+        ] {
+            let f = file(bad);
+            let err = Config::load(Some(f.path()), None, None, None).unwrap_err();
+            assert!(err.to_string().contains(says), "{bad}: {err}");
         }
     }
 

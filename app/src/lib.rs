@@ -192,6 +192,9 @@ impl Application {
             settings: HttpSettings {
                 languages,
                 max_body_bytes: config.max_body_bytes,
+                trusted_proxies: config.trusted_proxies.clone(),
+                public_scheme: config.public_scheme,
+                public_port: config.public_port,
             },
         };
         let acceptor = TcpListener::bind(config.bind.clone())

@@ -5,6 +5,7 @@
 //! - `api`: operations and JSON shapes, one module per resource.
 //! - `auth`: the security-scheme extractors (`UserCaller`, `AdminCaller`, `SuperAdminCaller`).
 //! - `error`: `ApiError` and every domain error's status and message id.
+//! - `forwarded`: the client's address and scheme behind trusted reverse proxies.
 //! - `i18n`: Fluent catalogues and `Accept-Language` negotiation.
 //! - `middleware`: space resolution, JSON checks, error rendering, logging.
 //! - `state`: what requests share.
@@ -16,6 +17,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod forwarded;
 pub mod i18n;
 pub mod metrics;
 pub mod middleware;
@@ -24,7 +26,8 @@ pub mod state;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Route};
 use poem_openapi::OpenApiService;
 
-pub use state::{AppState, HttpSettings};
+pub use forwarded::TrustedProxies;
+pub use state::{AppState, HttpSettings, PublicScheme};
 
 type Apis = (
     api::ping::PingApi,

@@ -1,6 +1,7 @@
-//! The root middleware: resolves the space from `Host`, negotiates the language, checks JSON
-//! bodies, renders every error as localized JSON, fixes the JSON content type, and logs one line
-//! per request.
+//! The root middleware: resolves the space from `Host`, works out the client's address and
+//! scheme (believing forwarding headers from trusted proxies only), negotiates the language,
+//! checks JSON bodies, renders every error as localized JSON, fixes the JSON content type, and
+//! logs one line per request.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,7 +12,11 @@ use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
 use crate::error::ApiError;
-use crate::state::{AppState, AuditActor, ClientIp, RequestSpace, ResponseHeaders};
+use crate::forwarded;
+use crate::state::{
+    AppState, AuditActor, ClientIp, HttpSettings, PublicScheme, RequestScheme, RequestSpace,
+    ResponseHeaders,
+};
 
 /// Host name of the request, lower-case, without port.
 fn request_host(req: &Request) -> Option<String> {
@@ -29,11 +34,23 @@ fn request_host(req: &Request) -> Option<String> {
     normalize_host(&without_port)
 }
 
-fn client_ip(req: &Request) -> String {
-    match req.remote_addr().as_socket_addr() {
-        Some(addr) => addr.ip().to_canonical().to_string(),
-        None => "unknown".into(),
-    }
+/// The client's address and scheme: the socket's, or what a trusted proxy says.
+fn client_origin(req: &Request, settings: &HttpSettings) -> (String, PublicScheme) {
+    let origin = forwarded::origin(
+        req.remote_addr().as_socket_addr().map(|a| a.ip()),
+        req.scheme() == &poem::http::uri::Scheme::HTTPS || req.uri().scheme_str() == Some("https"),
+        req.headers(),
+        &settings.trusted_proxies,
+    );
+    let ip = origin
+        .ip
+        .map_or_else(|| "unknown".into(), |ip| ip.to_string());
+    let scheme = settings.public_scheme.unwrap_or(if origin.https {
+        PublicScheme::Https
+    } else {
+        PublicScheme::Http
+    });
+    (ip, scheme)
 }
 
 fn is_json(req: &Request) -> bool {
@@ -111,9 +128,16 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
 
     let response_headers = ResponseHeaders::default();
     let audit_actor = AuditActor::default();
-    let ip = client_ip(&req);
+    let (ip, scheme) = client_origin(&req, &state.settings);
     let caller_ip = ip.clone();
     let outcome: Result<Response, ApiError> = async {
+        // Two `Host` headers: which one picked the space is anyone's guess (RFC 9112 §3.2).
+        if req.headers().get_all(HOST).iter().nth(1).is_some() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "duplicate-host-header",
+            ));
+        }
         // Probes and scrapers come by IP: no space to resolve.
         if path.starts_with("/health/") || path == "/metrics" {
             return ep
@@ -131,6 +155,7 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "host-not-configured"))?;
         req.extensions_mut().insert(RequestSpace(space));
         req.extensions_mut().insert(ClientIp(caller_ip));
+        req.extensions_mut().insert(RequestScheme(scheme));
         req.extensions_mut().insert(response_headers.clone());
         req.extensions_mut().insert(audit_actor.clone());
 

@@ -14,6 +14,37 @@ pub struct HttpSettings {
     pub languages: Languages,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Peers whose `Forwarded` / `X-Forwarded-*` headers are believed.
+    pub trusted_proxies: crate::forwarded::TrustedProxies,
+    /// The scheme of the URLs we hand out; `None`: HTTPS when the connection is TLS or a trusted
+    /// proxy says so, else HTTP.
+    pub public_scheme: Option<PublicScheme>,
+    /// The port of the URLs we hand out; `None`: the scheme's default (no port in the URL).
+    pub public_port: Option<u16>,
+}
+
+/// The scheme clients reach us by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicScheme {
+    Http,
+    Https,
+}
+
+impl PublicScheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Https => "https",
+        }
+    }
+
+    /// The port a URL of this scheme leaves out.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Self::Http => 80,
+            Self::Https => 443,
+        }
+    }
 }
 
 /// Shared state, reachable from extractors as `req.data::<AppState>()`.
@@ -29,9 +60,14 @@ pub struct AppState {
 #[derive(Debug, Clone)]
 pub struct RequestSpace(pub Arc<Space>);
 
-/// The client's IP address as a string (set by the root middleware).
+/// The client's IP address as a string (set by the root middleware): the socket's peer, or
+/// what a trusted proxy says.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
+
+/// The scheme of the URLs given to this request's client (set by the root middleware).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestScheme(pub PublicScheme);
 
 /// Headers that extractors want on the response, appended by the root middleware; Digest puts
 /// its challenges here on success.

@@ -739,7 +739,7 @@ impl AccountsApi {
             .list_accounts(&space.domain, page_number, per_page, search.0.clone())
             .await?;
         let data = account_objects(req, &page.items).await?;
-        let path = format!("{}/api/accounts", base_url(req));
+        let path = format!("{}/api/accounts", base_url(req)?);
         let url = |n: u64| format!("{path}?page={n}");
         let last_page = page.last_page();
         let from = (page.page - 1) * page.per_page + 1;

@@ -23,7 +23,7 @@ use poem::Request;
 use poem_openapi::{Object, Tags};
 
 use crate::error::ApiError;
-use crate::state::{AppState, ClientIp, RequestSpace};
+use crate::state::{AppState, ClientIp, PublicScheme, RequestScheme, RequestSpace};
 
 #[derive(Tags)]
 pub enum ApiTags {
@@ -55,25 +55,30 @@ pub(crate) fn request_space(req: &Request) -> Result<&Space, ApiError> {
         .ok_or_else(ApiError::internal)
 }
 
-/// Whether the client reached us over HTTPS (directly, or through a proxy that says so).
-pub(crate) fn is_https(req: &Request) -> bool {
-    req.uri().scheme_str() == Some("https")
-        || req
-            .headers()
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+/// The scheme the client reaches us by: the configured `public_scheme`, else HTTPS when the
+/// connection is TLS or a trusted proxy says so (set by the root middleware).
+fn request_scheme(req: &Request) -> PublicScheme {
+    req.extensions()
+        .get::<RequestScheme>()
+        .map_or(PublicScheme::Http, |s| s.0)
 }
 
-/// `<scheme>://<host[:port]>` as the client addressed us.
-pub(crate) fn base_url(req: &Request) -> String {
-    let scheme = if is_https(req) { "https" } else { "http" };
-    let host = req
-        .headers()
-        .get("host")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    format!("{scheme}://{host}")
+/// Whether the client reached us over HTTPS (see [`request_scheme`]).
+pub(crate) fn is_https(req: &Request) -> bool {
+    request_scheme(req) == PublicScheme::Https
+}
+
+/// `<scheme>://<host>[:<port>]` of the request's space: its stored host, the public scheme and
+/// the configured `public_port`. Never the `Host` header as the client wrote it.
+pub(crate) fn base_url(req: &Request) -> Result<String, ApiError> {
+    let scheme = request_scheme(req);
+    let host = &request_space(req)?.host;
+    Ok(match state(req)?.settings.public_port {
+        Some(port) if port != scheme.default_port() => {
+            format!("{}://{host}:{port}", scheme.as_str())
+        }
+        _ => format!("{}://{host}", scheme.as_str()),
+    })
 }
 
 pub(crate) fn client_ip(req: &Request) -> String {

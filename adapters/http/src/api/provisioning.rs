@@ -198,8 +198,9 @@ impl ProvisioningApi {
     /// QR code of a provisioning token
     ///
     /// Access: Public. A PNG QR code of `<scheme>://<host>/provisioning/<token>`, for a Linphone
-    /// app to scan; the token is not spent. 404 for an unknown or used token, 410 for an expired
-    /// one.
+    /// app to scan; the token is not spent. The host is the space's stored one, the scheme and
+    /// port the configured public ones (never taken from the request's `Host`). 404 for an
+    /// unknown or used token, 410 for an expired one.
     #[oai(
         path = "/provisioning/qrcode/:provisioning_token",
         method = "get",
@@ -217,7 +218,7 @@ impl ProvisioningApi {
             .await?;
         let url = format!(
             "{}/provisioning/{}",
-            base_url(req),
+            base_url(req)?,
             percent_encoding::utf8_percent_encode(&token.token, percent_encoding::NON_ALPHANUMERIC)
         );
         Ok(QrCodePng::Ok(Binary(qr_png(&url)?), url))
