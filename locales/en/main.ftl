@@ -130,3 +130,6 @@ validation-incorrect-old-password = The { $attribute } is incorrect.
 validation-alpha-dash = The { $attribute } may only contain lower-case letters, digits, dashes and underscores.
 validation-valid-token = Please provide a valid { $attribute }
 validation-token-expired = The provided token is expired
+
+# budgets
+too-many-requests = Too many requests from this address. Try again in { $seconds } seconds.
