@@ -10,6 +10,7 @@ mod api_keys;
 mod audit;
 mod basics;
 mod brute_force;
+mod budgets;
 mod cli;
 mod contacts;
 mod creation_tokens;

@@ -21,11 +21,22 @@ pub struct FileConfig {
     pub api_key_expiration_minutes: Option<i64>,
     pub nonce_expiration_seconds: Option<i64>,
     pub nonce_max_uses: Option<i64>,
-    /// Failed authentications allowed per account within the window (0: no limit).
+    /// Failed authentications (Digest answers, wrong old passwords) allowed per account from one
+    /// client address within the window, the lockout that address then meets (0: no limit).
     pub auth_failures_per_account: Option<u64>,
+    /// Failed authentications allowed per account from all addresses together within the window,
+    /// the ceiling of distributed guessing (0: no limit).
+    pub auth_failures_per_account_total: Option<u64>,
     /// Failed authentications allowed per client address within the window (0: no limit).
     pub auth_failures_per_ip: Option<u64>,
     pub auth_failure_window_seconds: Option<i64>,
+    /// Fresh Digest challenges (each stores a nonce) per client address within
+    /// `unauthenticated_window_seconds` (0: no limit).
+    pub digest_challenges_per_ip: Option<u64>,
+    /// Auth tokens created per client address within `unauthenticated_window_seconds` (0: no
+    /// limit).
+    pub auth_tokens_per_ip: Option<u64>,
+    pub unauthenticated_window_seconds: Option<i64>,
     /// A connection with no traffic for this long is closed.
     pub idle_timeout_seconds: Option<u64>,
     /// A request head (request line and headers) must arrive within this, from the connection's
@@ -58,9 +69,15 @@ pub struct Config {
     pub api_key_expiration_minutes: i64,
     pub nonce_expiration_seconds: i64,
     pub nonce_max_uses: i64,
+    /// Per account and client address.
     pub auth_failures_per_account: u64,
+    /// Per account, all addresses together.
+    pub auth_failures_per_account_total: u64,
     pub auth_failures_per_ip: u64,
     pub auth_failure_window_seconds: i64,
+    pub digest_challenges_per_ip: u64,
+    pub auth_tokens_per_ip: u64,
+    pub unauthenticated_window_seconds: i64,
     pub idle_timeout_seconds: u64,
     pub header_read_timeout_seconds: u64,
     pub max_connections: usize,
@@ -110,8 +127,16 @@ impl Config {
             nonce_expiration_seconds: file_config.nonce_expiration_seconds.unwrap_or(3600),
             nonce_max_uses: file_config.nonce_max_uses.unwrap_or(10_000),
             auth_failures_per_account: file_config.auth_failures_per_account.unwrap_or(10),
+            auth_failures_per_account_total: file_config
+                .auth_failures_per_account_total
+                .unwrap_or(1000),
             auth_failures_per_ip: file_config.auth_failures_per_ip.unwrap_or(100),
             auth_failure_window_seconds: file_config.auth_failure_window_seconds.unwrap_or(300),
+            digest_challenges_per_ip: file_config.digest_challenges_per_ip.unwrap_or(600),
+            auth_tokens_per_ip: file_config.auth_tokens_per_ip.unwrap_or(30),
+            unauthenticated_window_seconds: file_config
+                .unauthenticated_window_seconds
+                .unwrap_or(300),
             idle_timeout_seconds: file_config.idle_timeout_seconds.unwrap_or(30),
             header_read_timeout_seconds: file_config.header_read_timeout_seconds.unwrap_or(10),
             max_connections: file_config.max_connections.unwrap_or(10_000),
@@ -159,6 +184,9 @@ impl Config {
         }
         if config.public_port == Some(0) {
             bail!("public_port must be positive");
+        }
+        if config.unauthenticated_window_seconds <= 0 {
+            bail!("unauthenticated_window_seconds must be positive");
         }
         if config.provisioning_token_expiration_minutes < 0 {
             bail!("provisioning_token_expiration_minutes must be 0 (never) or positive");
@@ -237,6 +265,46 @@ mod tests {
             let err = Config::load(Some(f.path()), None, None, None).unwrap_err();
             assert!(err.to_string().contains(says), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn budgets_default_and_read_from_the_file() {
+        let c = Config::load(None, None, None, None).unwrap();
+        assert_eq!(
+            (
+                c.auth_failures_per_account,
+                c.auth_failures_per_account_total,
+                c.auth_failures_per_ip,
+                c.auth_failure_window_seconds,
+            ),
+            (10, 1000, 100, 300)
+        );
+        assert_eq!(
+            (
+                c.digest_challenges_per_ip,
+                c.auth_tokens_per_ip,
+                c.unauthenticated_window_seconds,
+            ),
+            (600, 30, 300)
+        );
+        let f = file(
+            "auth_failures_per_account = 5\nauth_failures_per_account_total = 50\n\
+             digest_challenges_per_ip = 0\nauth_tokens_per_ip = 3\n\
+             unauthenticated_window_seconds = 60\n",
+        );
+        let c = Config::load(Some(f.path()), None, None, None).unwrap();
+        assert_eq!(
+            (
+                c.auth_failures_per_account,
+                c.auth_failures_per_account_total,
+                c.digest_challenges_per_ip,
+                c.auth_tokens_per_ip,
+                c.unauthenticated_window_seconds,
+            ),
+            (5, 50, 0, 3, 60)
+        );
+        let f = file("unauthenticated_window_seconds = 0\n");
+        assert!(Config::load(Some(f.path()), None, None, None).is_err());
     }
 
     #[test]

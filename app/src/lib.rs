@@ -19,7 +19,7 @@ use flexiapi_adapters_http::{AppState, HttpSettings};
 use flexiapi_adapters_memory::MemoryStorage;
 use flexiapi_adapters_redis::RedisRegistry;
 use flexiapi_adapters_sql::SqlDatabase;
-use flexiapi_domain::auth::{AuthSettings, Authenticator, FailureBudget};
+use flexiapi_domain::auth::{AuthSettings, Authenticator, FailureBudget, RequestBudget};
 use flexiapi_domain::ports::{Clock, Storage, TokenSource};
 use flexiapi_domain::service::{BootstrapCredentials, ServiceSettings, Services};
 use poem::Server;
@@ -180,11 +180,19 @@ impl Application {
                 nonce_max_uses: config.nonce_max_uses,
                 failures: FailureBudget {
                     per_account: config.auth_failures_per_account,
+                    per_account_total: config.auth_failures_per_account_total,
                     per_ip: config.auth_failures_per_ip,
                     window: chrono::Duration::seconds(config.auth_failure_window_seconds),
                 },
+                requests: RequestBudget {
+                    digest_challenges_per_ip: config.digest_challenges_per_ip,
+                    auth_tokens_per_ip: config.auth_tokens_per_ip,
+                    window: chrono::Duration::seconds(config.unauthenticated_window_seconds),
+                },
             },
         );
+        // One budget for Digest, wrong old passwords and auth tokens.
+        let services = services.with_budgets(authenticator.budgets().clone());
         let state = AppState {
             metrics: Arc::new(flexiapi_adapters_http::api_metrics()),
             services,
@@ -240,7 +248,10 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let authenticator = self.state.authenticator.clone();
-        let maintenance = tokio::spawn(maintenance(authenticator.clone()));
+        let maintenance = tokio::spawn(maintenance(
+            authenticator.clone(),
+            self.state.services.clone(),
+        ));
         let app = flexiapi_adapters_http::app(self.state);
         let result = Server::new_with_acceptor(self.acceptor)
             .idle_timeout(self.idle_timeout)
@@ -256,7 +267,7 @@ impl Application {
 }
 
 /// Coalesced writes and purges, off the request path.
-async fn maintenance(authenticator: Authenticator) {
+async fn maintenance(authenticator: Authenticator, services: Services) {
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     let mut ticks: u64 = 0;
     loop {
@@ -275,6 +286,11 @@ async fn maintenance(authenticator: Authenticator) {
             }
             if let Err(e) = authenticator.purge_failures().await {
                 tracing::warn!(error = %e, "could not purge old authentication failures");
+            }
+            match services.purge_expired_auth_tokens().await {
+                Ok(tokens) if tokens > 0 => tracing::info!(tokens, "purged expired auth tokens"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not purge expired auth tokens"),
             }
         }
     }

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::auth::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget};
 use crate::devices::NoDeviceRegistry;
 use crate::error::{Conflict, RegistrarError, StoreError};
 use crate::model::{
     Account, AccountChanges, AccountId, AccountQuery, ApiKey, ApiKeyId, ApiKeyKind, AuthToken,
-    Domain, NewAccount, NewApiKey, Page, Password, PasswordAlgorithm, Space, Username,
+    Domain, NewAccount, NewApiKey, Page, Password, PasswordAlgorithm, SipIdentity, Space, Username,
     hash_api_key,
 };
 use crate::ports::{Clock, DeviceRegistry, Storage, TokenSource};
@@ -55,10 +56,35 @@ pub enum ServiceError {
     ProvisioningTokenNotFound,
     #[error("the provisioning token has expired")]
     ProvisioningTokenExpired,
+    /// Too many wrong old passwords for this account or from this address within the window.
+    #[error("too many failed attempts; retry in {retry_after_seconds} s")]
+    TooManyFailures { retry_after_seconds: u64 },
+    /// This address made too many unauthenticated writes (auth tokens) within the window.
+    #[error("too many requests; retry in {retry_after_seconds} s")]
+    TooManyRequests { retry_after_seconds: u64 },
     #[error(transparent)]
     Storage(StoreError),
     #[error(transparent)]
     Registrar(RegistrarError),
+}
+
+impl ServiceError {
+    /// A spent budget: `failures` tells which variant it becomes.
+    fn from_budget(e: BudgetError, failures: bool) -> Self {
+        match e {
+            BudgetError::Exhausted(Exhausted {
+                retry_after_seconds,
+            }) if failures => Self::TooManyFailures {
+                retry_after_seconds,
+            },
+            BudgetError::Exhausted(Exhausted {
+                retry_after_seconds,
+            }) => Self::TooManyRequests {
+                retry_after_seconds,
+            },
+            BudgetError::Storage(s) => s.into(),
+        }
+    }
 }
 
 impl From<RegistrarError> for ServiceError {
@@ -124,6 +150,8 @@ pub struct Services {
     pub provisioning_token_ttl: Option<Duration>,
     /// Shared by every clone: see [`Services::space_by_host`].
     spaces: Arc<space_cache::SpaceCache>,
+    /// Wrong old passwords and auth token creations spend these (the Authenticator's).
+    budgets: Budgets,
 }
 
 impl Services {
@@ -133,10 +161,17 @@ impl Services {
         clock: Arc<dyn Clock>,
         tokens: Arc<dyn TokenSource>,
     ) -> Self {
+        let budgets = Budgets::new(
+            storage.clone(),
+            clock.clone(),
+            FailureBudget::default(),
+            RequestBudget::default(),
+        );
         Self {
             storage,
             clock,
             tokens,
+            budgets,
             settings: ServiceSettings::default(),
             registrar: Arc::new(NoDeviceRegistry),
             provisioning_token_ttl: None,
@@ -147,6 +182,14 @@ impl Services {
     #[must_use]
     pub fn with_settings(mut self, settings: ServiceSettings) -> Self {
         self.settings = settings;
+        self
+    }
+
+    /// The budgets to spend (share the Authenticator's, so Digest and password changes count
+    /// into one failure budget).
+    #[must_use]
+    pub fn with_budgets(mut self, budgets: Budgets) -> Self {
+        self.budgets = budgets;
         self
     }
 
@@ -413,10 +456,14 @@ impl Services {
     }
 
     /// Sets a new password for `algorithm` (default: the space's), removing the other
-    /// algorithm's hash. When the account has passwords, `old_password` must match one of them.
+    /// algorithm's hash. When the account has passwords, `old_password` must match one of them;
+    /// wrong ones, made from `ip`, spend the failure budget Digest spends (this account from this
+    /// address, this account in all, this address), and once it is spent even the right one is
+    /// refused until the window frees it: the endpoint is no unlimited password oracle.
     ///
     /// # Errors
-    /// `Validation` (`password` too short, `old_password` missing or incorrect).
+    /// `TooManyFailures`; `Validation` (`password` too short, `old_password` missing or
+    /// incorrect).
     pub async fn change_password(
         &self,
         account: &Account,
@@ -424,6 +471,7 @@ impl Services {
         old_password: Option<&str>,
         new_password: Option<&str>,
         algorithm: Option<PasswordAlgorithm>,
+        ip: &str,
     ) -> ServiceResult<Account> {
         let mut errors = ValidationErrors::new();
         match new_password {
@@ -437,11 +485,18 @@ impl Services {
             match old_password {
                 None | Some("") => errors.add("old_password", Rule::Required),
                 Some(old) => {
+                    let identity =
+                        SipIdentity::new(account.username.clone(), account.domain.clone());
+                    self.budgets
+                        .check_failures(Some(&identity), ip)
+                        .await
+                        .map_err(|e| ServiceError::from_budget(e, true))?;
                     let matches = account
                         .passwords
                         .iter()
                         .any(|p| p.matches_clear(account.username.as_str(), space.realm(), old));
                     if !matches {
+                        self.budgets.record_failure(Some(&identity), ip).await?;
                         errors.add("old_password", Rule::IncorrectOldPassword);
                     }
                 }
@@ -494,15 +549,20 @@ impl Services {
         Ok(self.storage.list_accounts(&query).await?)
     }
 
-    /// A new unattached auth token (32 alphanumerics, valid five minutes).
+    /// A new unattached auth token (32 alphanumerics, valid five minutes), spending one of
+    /// `ip`'s auth token budget: anyone may call this, and each call stores a row.
     ///
     /// # Errors
-    /// Storage failures.
+    /// `TooManyRequests`; storage failures.
     pub async fn create_auth_token(
         &self,
         ip: &str,
         user_agent: Option<String>,
     ) -> ServiceResult<(AuthToken, DateTime<Utc>)> {
+        self.budgets
+            .spend_auth_token(ip)
+            .await
+            .map_err(|e| ServiceError::from_budget(e, false))?;
         let token = AuthToken {
             token: self.tokens.alphanumeric(32),
             account_id: None,
@@ -513,6 +573,17 @@ impl Services {
         self.storage.create_auth_token(token.clone()).await?;
         let expire_at = token.created_at + Duration::minutes(AUTH_TOKEN_TTL_MINUTES);
         Ok((token, expire_at))
+    }
+
+    /// Deletes auth tokens past their lifetime (the periodic purge); returns how many.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn purge_expired_auth_tokens(&self) -> ServiceResult<u64> {
+        Ok(self
+            .storage
+            .purge_auth_tokens(self.now() - Duration::minutes(AUTH_TOKEN_TTL_MINUTES))
+            .await?)
     }
 
     fn auth_token_alive(&self, token: &AuthToken) -> bool {

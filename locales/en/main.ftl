@@ -133,3 +133,5 @@ validation-token-expired = The provided token is expired
 
 # proxy
 duplicate-host-header = The request has more than one Host header.
+# budgets
+too-many-requests = Too many requests from this address. Try again in { $seconds } seconds.

@@ -133,3 +133,5 @@ validation-token-expired = Le jeton fourni a expiré.
 
 # proxy
 duplicate-host-header = La requête a plus d'un en-tête Host.
+# budgets
+too-many-requests = Trop de requêtes depuis cette adresse. Réessayez dans { $seconds } secondes.

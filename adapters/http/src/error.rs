@@ -187,7 +187,7 @@ impl ApiResponse for ApiError {
                 ),
                 described(
                     429,
-                    "Too many failed authentications for this account or address; `Retry-After` says when to try again.",
+                    "Too many failed authentications (or wrong old passwords) for this account or address, or too many unauthenticated requests (Digest challenges, auth tokens) from this address; `Retry-After` says when to try again.",
                 ),
                 described(503, "The database or the device registry is unavailable."),
             ],
@@ -308,6 +308,16 @@ fn conflict(c: Conflict) -> ApiError {
     ApiError::field(field, Rule::Unique)
 }
 
+/// 429 with `Retry-After` and the seconds in the message.
+fn too_many(id: &'static str, retry_after_seconds: u64) -> ApiError {
+    let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, id).with_arg(
+        "seconds",
+        Arg::Number(i64::try_from(retry_after_seconds).unwrap_or(i64::MAX)),
+    );
+    e.retry_after = Some(retry_after_seconds);
+    e
+}
+
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         let c = e.challenges().to_vec();
@@ -341,14 +351,10 @@ impl From<AuthError> for ApiError {
             AuthError::JwtUnknownAccount => Self::new(StatusCode::FORBIDDEN, "jwt-unknown-account"),
             AuthError::TooManyFailures {
                 retry_after_seconds,
-            } => {
-                let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "too-many-failures").with_arg(
-                    "seconds",
-                    Arg::Number(i64::try_from(retry_after_seconds).unwrap_or(i64::MAX)),
-                );
-                e.retry_after = Some(retry_after_seconds);
-                e
-            }
+            } => too_many("too-many-failures", retry_after_seconds),
+            AuthError::TooManyRequests {
+                retry_after_seconds,
+            } => too_many("too-many-requests", retry_after_seconds),
             AuthError::Storage(s) => s.into(),
         }
     }
@@ -396,6 +402,12 @@ impl From<ServiceError> for ApiError {
             ServiceError::ProvisioningTokenExpired => {
                 Self::new(StatusCode::GONE, "provisioning-token-expired")
             }
+            ServiceError::TooManyFailures {
+                retry_after_seconds,
+            } => too_many("too-many-failures", retry_after_seconds),
+            ServiceError::TooManyRequests {
+                retry_after_seconds,
+            } => too_many("too-many-requests", retry_after_seconds),
             ServiceError::Storage(s) => s.into(),
             ServiceError::Registrar(RegistrarError::Unavailable(reason)) => {
                 tracing::warn!(%reason, "registrar unavailable");
@@ -456,6 +468,7 @@ pub const MESSAGE_IDS: &[&str] = &[
     "dtmf-protocol-required",
     "type-not-attached",
     "too-many-failures",
+    "too-many-requests",
     "contacts-list-not-found",
     "contact-not-found",
     "not-in-contacts-list",

@@ -3,6 +3,7 @@
 //!
 //! The HTTP adapter only turns headers into [`Credentials`] and [`AuthError`]s into statuses.
 
+pub mod budget;
 pub mod digest;
 pub mod jwt;
 mod usage;
@@ -17,6 +18,7 @@ use crate::model::{
     Account, ApiKeyId, ApiKeyKind, DigestNonce, PasswordAlgorithm, SipIdentity, Space, hash_api_key,
 };
 use crate::ports::{Clock, Storage, TokenSource};
+pub use budget::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget};
 use digest::{DigestChallenge, DigestParseError};
 pub use jwt::JwtFailure;
 pub use usage::ApiKeyUsageBuffer;
@@ -117,8 +119,25 @@ pub enum AuthError {
     /// Too many failed attempts for this account or from this address within the window.
     #[error("too many failed authentications; retry in {retry_after_seconds} s")]
     TooManyFailures { retry_after_seconds: u64 },
+    /// This address asked for too many fresh Digest challenges within the window.
+    #[error("too many challenges requested; retry in {retry_after_seconds} s")]
+    TooManyRequests { retry_after_seconds: u64 },
     #[error(transparent)]
     Storage(#[from] StoreError),
+}
+
+impl From<BudgetError> for AuthError {
+    /// A spent failure budget.
+    fn from(e: BudgetError) -> Self {
+        match e {
+            BudgetError::Exhausted(Exhausted {
+                retry_after_seconds,
+            }) => Self::TooManyFailures {
+                retry_after_seconds,
+            },
+            BudgetError::Storage(s) => Self::Storage(s),
+        }
+    }
 }
 
 impl AuthError {
@@ -148,6 +167,8 @@ pub struct AuthSettings {
     pub nonce_max_uses: i64,
     /// The brute-force budget.
     pub failures: FailureBudget,
+    /// The budget of fresh Digest challenges (and auth tokens, spent by the use cases).
+    pub requests: RequestBudget,
 }
 
 impl Default for AuthSettings {
@@ -157,26 +178,7 @@ impl Default for AuthSettings {
             nonce_ttl: Duration::hours(1),
             nonce_max_uses: 10_000,
             failures: FailureBudget::default(),
-        }
-    }
-}
-
-/// How many failed authentications an account, or an IP address, may have within `window`
-/// before further attempts answer "too many" (0: no limit). Counted in storage, so every process
-/// sharing the database enforces one budget.
-#[derive(Debug, Clone, Copy)]
-pub struct FailureBudget {
-    pub per_account: u64,
-    pub per_ip: u64,
-    pub window: Duration,
-}
-
-impl Default for FailureBudget {
-    fn default() -> Self {
-        Self {
-            per_account: 10,
-            per_ip: 100,
-            window: Duration::minutes(5),
+            requests: RequestBudget::default(),
         }
     }
 }
@@ -188,6 +190,7 @@ pub struct Authenticator {
     clock: Arc<dyn Clock>,
     tokens: Arc<dyn TokenSource>,
     settings: AuthSettings,
+    budgets: Budgets,
     usage: Arc<ApiKeyUsageBuffer>,
     jwt_cache: Arc<jwt::JwtCache>,
 }
@@ -207,11 +210,18 @@ impl Authenticator {
         tokens: Arc<dyn TokenSource>,
         settings: AuthSettings,
     ) -> Self {
+        let budgets = Budgets::new(
+            storage.clone(),
+            clock.clone(),
+            settings.failures,
+            settings.requests,
+        );
         Self {
             storage,
             clock,
             tokens,
             settings,
+            budgets,
             usage: Arc::new(ApiKeyUsageBuffer::default()),
             jwt_cache: Arc::new(jwt::JwtCache::default()),
         }
@@ -219,6 +229,11 @@ impl Authenticator {
 
     pub fn settings(&self) -> &AuthSettings {
         &self.settings
+    }
+
+    /// The budgets this authenticator spends, to share with the use cases.
+    pub fn budgets(&self) -> &Budgets {
+        &self.budgets
     }
 
     /// The pending API key usage, to be flushed to storage now and then.
@@ -281,65 +296,20 @@ impl Authenticator {
     ) -> Result<Authenticated, AuthError> {
         match outcome {
             Err(e @ (AuthError::InvalidApiKey | AuthError::InvalidToken(_))) => {
-                let keys = [(format!("ip:{}", ctx.ip), self.settings.failures.per_ip)];
-                self.check_budget(&keys).await?;
-                self.record_failure(&keys).await?;
+                self.budgets.check_failures(None, ctx.ip).await?;
+                self.budgets.record_failure(None, ctx.ip).await?;
                 Err(e)
             }
             other => other,
         }
     }
 
-    /// `TooManyFailures` when any key has used its budget within the window.
-    async fn check_budget(&self, keys: &[(String, u64)]) -> Result<(), AuthError> {
-        let limited: Vec<&(String, u64)> = keys.iter().filter(|(_, max)| *max > 0).collect();
-        if limited.is_empty() {
-            return Ok(());
-        }
-        let now = self.clock.now();
-        let window = self.settings.failures.window;
-        let names: Vec<&str> = limited.iter().map(|(k, _)| k.as_str()).collect();
-        let counts = self
-            .storage
-            .auth_failures_since(&names, now - window)
-            .await?;
-        let retry_after = limited
-            .iter()
-            .zip(counts)
-            .filter(|((_, max), (count, _))| count >= max)
-            .map(|(_, (_, oldest))| {
-                let free_at = oldest.unwrap_or(now) + window;
-                ((free_at - now).num_milliseconds().max(0) as u64)
-                    .div_ceil(1000)
-                    .max(1)
-            })
-            .max();
-        match retry_after {
-            Some(retry_after_seconds) => Err(AuthError::TooManyFailures {
-                retry_after_seconds,
-            }),
-            None => Ok(()),
-        }
-    }
-
-    async fn record_failure(&self, keys: &[(String, u64)]) -> Result<(), AuthError> {
-        let now = self.clock.now();
-        for (key, max) in keys {
-            if *max > 0 {
-                self.storage.record_auth_failure(key, now).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Purges failures older than the window; returns how many.
+    /// Purges budget spendings older than the longest window; returns how many.
     ///
     /// # Errors
     /// The storage failure.
     pub async fn purge_failures(&self) -> Result<u64, StoreError> {
-        self.storage
-            .purge_auth_failures(self.clock.now() - self.settings.failures.window)
-            .await
+        self.budgets.purge().await
     }
 
     /// The account with its space. Most callers belong to the request's space, which the HTTP
@@ -477,6 +447,17 @@ impl Authenticator {
         ip: &str,
         stale: bool,
     ) -> Result<Vec<DigestChallenge>, AuthError> {
+        self.budgets
+            .spend_challenge(ip)
+            .await
+            .map_err(|e| match e {
+                BudgetError::Exhausted(Exhausted {
+                    retry_after_seconds,
+                }) => AuthError::TooManyRequests {
+                    retry_after_seconds,
+                },
+                BudgetError::Storage(s) => AuthError::Storage(s),
+            })?;
         let nonce = DigestNonce {
             opaque: self.tokens.hex(32),
             nonce: self.tokens.hex(32),
@@ -520,16 +501,12 @@ impl Authenticator {
                 return Err(AuthError::MalformedAuthorization { challenges });
             }
         };
-        // Passwords can be guessed: every answer is checked against the budget, known account
-        // or not, so a guess never learns more than "too many".
-        let budget = [
-            (
-                format!("account:{}", target.identity),
-                self.settings.failures.per_account,
-            ),
-            (format!("ip:{}", ctx.ip), self.settings.failures.per_ip),
-        ];
-        self.check_budget(&budget).await?;
+        // Passwords can be guessed: every answer is checked against the budget (this account
+        // from this address, this account in all, this address), known account or not, so a
+        // guess never learns more than "too many".
+        self.budgets
+            .check_failures(Some(&target.identity), ctx.ip)
+            .await?;
 
         let stored = self.storage.nonce_by_opaque(&response.opaque).await?;
         let stored = match stored {
@@ -571,7 +548,9 @@ impl Authenticator {
             && nc.is_some();
 
         let Some(password) = password else {
-            self.record_failure(&budget).await?;
+            self.budgets
+                .record_failure(Some(&target.identity), ctx.ip)
+                .await?;
             let challenges = self.issue_challenges(&target, ctx.ip, false).await?;
             // An unknown account must look like a known one with a wrong password.
             return Err(match algorithm {
@@ -582,7 +561,9 @@ impl Authenticator {
         let expected =
             digest::expected_response(password.algorithm, &password.hash, ctx.method, &response);
         if !fields_ok || !constant_time_eq(expected.as_bytes(), response.response.as_bytes()) {
-            self.record_failure(&budget).await?;
+            self.budgets
+                .record_failure(Some(&target.identity), ctx.ip)
+                .await?;
             let challenges = self.issue_challenges(&target, ctx.ip, false).await?;
             return Err(AuthError::InvalidCredentials { challenges });
         }

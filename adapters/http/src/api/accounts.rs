@@ -298,6 +298,7 @@ impl AccountsApi {
     ///
     /// Access: User. `old_password` is required when a password is set. The new password is
     /// stored for `algorithm` (default: the space's), and the other algorithm's hash is removed.
+    /// Wrong old passwords count into the Digest failure budget; once it is spent, 429.
     #[oai(
         path = "/accounts/me/password",
         method = "post",
@@ -333,6 +334,7 @@ impl AccountsApi {
                 body.old_password.as_deref(),
                 body.password.as_deref(),
                 algorithm,
+                &client_ip(req),
             )
             .await?;
         Ok(Json(account_object(req, &account).await?))
@@ -361,6 +363,7 @@ impl AccountsApi {
     /// Create an auth token
     ///
     /// Access: Public. A token another, logged-in device attaches; it is valid five minutes.
+    /// Each address may create `auth_tokens_per_ip` of them per window; past it, 429.
     #[oai(
         path = "/accounts/auth_token",
         method = "post",
