@@ -130,3 +130,7 @@ validation-incorrect-old-password = The { $attribute } is incorrect.
 validation-alpha-dash = The { $attribute } may only contain lower-case letters, digits, dashes and underscores.
 validation-valid-token = Please provide a valid { $attribute }
 validation-token-expired = The provided token is expired
+
+# state
+account-deactivated = Account deactivated by an administrator: only an administrator can activate it again.
+validation-forbidden-characters = The { $attribute } contains characters that cannot be provisioned (control characters, line breaks, U+FFFE or U+FFFF).

@@ -130,3 +130,7 @@ validation-incorrect-old-password = Le champ { $attribute } est incorrect.
 validation-alpha-dash = Le champ { $attribute } ne peut contenir que des lettres minuscules, des chiffres, des tirets et des tirets bas.
 validation-valid-token = Veuillez fournir un { $attribute } valide.
 validation-token-expired = Le jeton fourni a expiré.
+
+# state
+account-deactivated = Compte désactivé par un administrateur : seul un administrateur peut le réactiver.
+validation-forbidden-characters = Le champ { $attribute } contient des caractères qui ne peuvent pas être provisionnés (caractères de contrôle, retours à la ligne, U+FFFE ou U+FFFF).

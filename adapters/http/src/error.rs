@@ -242,6 +242,7 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::AlphaDash => m("validation-alpha-dash"),
         Rule::ValidToken => m("validation-valid-token"),
         Rule::TokenExpired => m("validation-token-expired"),
+        Rule::ForbiddenCharacters => m("validation-forbidden-characters"),
     }
 }
 
@@ -396,6 +397,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::ProvisioningTokenExpired => {
                 Self::new(StatusCode::GONE, "provisioning-token-expired")
             }
+            ServiceError::AccountBlocked => Self::new(StatusCode::FORBIDDEN, "account-blocked"),
+            ServiceError::AccountDeactivated => {
+                Self::new(StatusCode::FORBIDDEN, "account-deactivated")
+            }
             ServiceError::Storage(s) => s.into(),
             ServiceError::Registrar(RegistrarError::Unavailable(reason)) => {
                 tracing::warn!(%reason, "registrar unavailable");
@@ -442,6 +447,7 @@ pub const MESSAGE_IDS: &[&str] = &[
     "jwt-required",
     "jwt-unknown-account",
     "account-blocked",
+    "account-deactivated",
     "space-expired",
     "unauthorized-area",
     "not-super-admin",
