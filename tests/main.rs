@@ -5,6 +5,7 @@ mod helpers;
 mod process;
 
 mod access;
+mod account_state;
 mod accounts;
 mod api_keys;
 mod audit;

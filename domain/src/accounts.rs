@@ -7,7 +7,7 @@ use crate::model::{
     PasswordAlgorithm, ProvisioningToken, Space, Username,
 };
 use crate::service::{MIN_PASSWORD_LENGTH, ServiceError, ServiceResult, Services};
-use crate::validation::{Rule, ValidationErrors};
+use crate::validation::{Rule, ValidationErrors, is_config_line};
 
 /// Length of provisioning tokens (the original's 13 alphanumerics).
 pub const PROVISIONING_TOKEN_LENGTH: usize = 13;
@@ -66,7 +66,8 @@ pub(crate) fn required_password(
 /// Longest text column the database keeps for an account's texts and dictionary entries.
 pub const MAX_TEXT_LENGTH: usize = 255;
 
-/// Refuses texts the database would not keep (a clear 422 rather than a storage failure).
+/// Refuses texts the database would not keep (a clear 422 rather than a storage failure), and
+/// display names provisioning could not carry.
 fn check_lengths(
     display_name: Option<&str>,
     dictionary: Option<&BTreeMap<String, String>>,
@@ -75,6 +76,9 @@ fn check_lengths(
     let max = MAX_TEXT_LENGTH as u32;
     if display_name.is_some_and(|d| d.chars().count() > MAX_TEXT_LENGTH) {
         errors.add("display_name", Rule::MaxLength(max));
+    } else if display_name.is_some_and(|d| !is_config_line(d)) {
+        // It goes into the provisioning's `reg_identity`.
+        errors.add("display_name", Rule::ForbiddenCharacters);
     }
     if let Some(entries) = dictionary {
         for (key, value) in entries {
@@ -354,11 +358,22 @@ impl Services {
         };
         let passwords =
             password.map(|p| vec![Self::hash_password(space, &username, &p, checked.algorithm)]);
+        let activated = input.activated.unwrap_or(account.activated);
+        // Turning an activated account off is an admin's deactivation (only an admin undoes
+        // it); `activated: false` sent again for a registration never activated is not.
+        let deactivated_at = if activated {
+            None
+        } else if account.activated {
+            Some(self.now())
+        } else {
+            account.deactivated_at
+        };
         let changes = AccountChanges {
             username,
             email: checked.email,
             display_name: present(input.display_name),
-            activated: input.activated.unwrap_or(account.activated),
+            activated,
+            deactivated_at,
             blocked: input.blocked.unwrap_or(account.blocked),
             admin: input.admin.unwrap_or(account.admin),
             dtmf_protocol: checked.dtmf_protocol,

@@ -16,7 +16,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::model::{Account, AccountChanges, ProvisioningToken, Space};
-use crate::service::{ServiceError, ServiceResult, Services};
+use crate::service::{ServiceError, ServiceResult, Services, check_may_get_credentials};
+use crate::validation::is_config_char;
 
 /// One `name = value` of a section.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +44,9 @@ pub struct LinphoneConfig {
 impl LinphoneConfig {
     /// Sets `section.name` to `value`, replacing an entry of that name or appending one (and
     /// the section, when new).
+    /// The value is kept to what the XML and Linphone's INI can carry ([`config_text`]).
     pub fn set(&mut self, section: &str, name: &str, value: impl Into<String>) {
-        let value = value.into();
+        let value = config_text(&value.into());
         let index = match self.sections.iter().position(|s| s.name == section) {
             Some(i) => i,
             None => {
@@ -162,13 +164,25 @@ impl LinphoneConfig {
 /// `"Display Name" <sip:user@domain>`, or `<sip:user@domain>` without a display name.
 fn reg_identity(account: &Account) -> String {
     let uri = format!("<{}>", account.identity());
-    match account.display_name.as_deref().map(str::trim) {
+    let name = account.display_name.as_deref().map(config_text);
+    match name.as_deref().map(str::trim) {
         Some(name) if !name.is_empty() => {
             let escaped = name.replace('\\', "\\\\").replace('"', "\\\"");
             format!("\"{escaped}\" {uri}")
         }
         _ => uri,
     }
+}
+
+/// Whether provisioning keeps `c` in a name or value: an XML 1.0 character, no line break or
+/// other control character but the tab (a stored or imported row may hold anything).
+pub fn is_kept_in_config(c: char) -> bool {
+    c == '\t' || is_config_char(c)
+}
+
+/// `text` without the characters provisioning cannot carry ([`is_kept_in_config`]).
+pub fn config_text(text: &str) -> String {
+    text.chars().filter(|c| is_kept_in_config(*c)).collect()
 }
 
 /// One parsed INI section: its name and its `(name, value)` entries in order.
@@ -242,7 +256,8 @@ impl Services {
     ///
     /// # Errors
     /// `ProvisioningTokenNotFound` for an unknown or used token, or one of another space's
-    /// account; `ProvisioningTokenExpired`.
+    /// account; `ProvisioningTokenExpired`; `AccountBlocked` and `AccountDeactivated` (see
+    /// [`check_may_get_credentials`]): the token stays unspent.
     pub async fn usable_provisioning_token(
         &self,
         token: &str,
@@ -266,11 +281,13 @@ impl Services {
         {
             return Err(ServiceError::ProvisioningTokenExpired);
         }
+        check_may_get_credentials(&account)?;
         Ok((stored, account))
     }
 
     /// Spends a provisioning token of an account of `space` (once: of concurrent uses, one
-    /// wins) and activates the account. Returns the account as it is now.
+    /// wins) and activates the account, unless an admin deactivated it (then nothing is
+    /// spent). Returns the account as it is now.
     ///
     /// # Errors
     /// As [`Services::usable_provisioning_token`], also when another use won.
@@ -293,6 +310,14 @@ impl Services {
                 _ => ServiceError::ProvisioningTokenNotFound,
             });
         }
+        // As stored now: a block or a deactivation made since the check above wins, and the
+        // flags written back are the current ones.
+        let account = self
+            .storage
+            .account_by_id(account.id)
+            .await?
+            .ok_or(ServiceError::ProvisioningTokenNotFound)?;
+        check_may_get_credentials(&account)?;
         if account.activated {
             return Ok(account);
         }
@@ -366,6 +391,7 @@ mod tests {
             ],
             created_at: at,
             updated_at: at,
+            deactivated_at: None,
         }
     }
 
@@ -454,6 +480,30 @@ mod tests {
         assert_eq!(
             plain.get("proxy_0", "reg_proxy"),
             Some("<sip:proxy.example.org;transport=tcp>")
+        );
+    }
+
+    #[test]
+    fn characters_xml_and_ini_cannot_carry_never_reach_the_configuration() {
+        let c = LinphoneConfig::build(
+            &space(SpaceSettings {
+                custom_provisioning_entries: Some("[sip]\nx = a\u{FFFE}b\u{1}c\n".into()),
+                ..SpaceSettings::default()
+            }),
+            Some(&account(Some("Eve\r\n[sip]\u{FFFF}\u{2028}"))),
+        );
+        assert_eq!(
+            c.get("proxy_0", "reg_identity"),
+            Some("\"Eve[sip]\" <sip:alice@sip.example.org>")
+        );
+        assert_eq!(c.get("sip", "x"), Some("abc"));
+        let blank = LinphoneConfig::build(
+            &space(SpaceSettings::default()),
+            Some(&account(Some("\u{FFFE}\n"))),
+        );
+        assert_eq!(
+            blank.get("proxy_0", "reg_identity"),
+            Some("<sip:alice@sip.example.org>")
         );
     }
 

@@ -62,6 +62,12 @@ pub enum ServiceError {
     /// This address made too many unauthenticated writes (auth tokens) within the window.
     #[error("too many requests; retry in {retry_after_seconds} s")]
     TooManyRequests { retry_after_seconds: u64 },
+    /// The account is blocked: it gets nothing, credentials least of all.
+    #[error("account blocked")]
+    AccountBlocked,
+    /// An admin deactivated the account: only an admin activates it again.
+    #[error("account deactivated")]
+    AccountDeactivated,
     #[error(transparent)]
     Storage(StoreError),
     #[error(transparent)]
@@ -121,6 +127,21 @@ mod spaces;
 
 pub use space_cache::SPACE_CACHE_TTL_SECONDS;
 pub use spaces::{CreateSpace, MAX_SPACE_NAME_LENGTH, is_valid_ini, parse_expiry};
+
+/// Refuses credentials (provisioning, HA1, API keys handed out by token, password changes) to a
+/// blocked account and to one an admin deactivated.
+///
+/// # Errors
+/// `AccountBlocked`, then `AccountDeactivated`.
+pub fn check_may_get_credentials(account: &Account) -> ServiceResult<()> {
+    if account.blocked {
+        return Err(ServiceError::AccountBlocked);
+    }
+    if account.deactivated_at.is_some() {
+        return Err(ServiceError::AccountDeactivated);
+    }
+    Ok(())
+}
 
 /// What `bootstrap` created, to be shown once to the operator.
 #[derive(Debug, Clone)]
@@ -298,6 +319,7 @@ impl Services {
             Some(existing) => {
                 let changes = AccountChanges {
                     activated: true,
+                    deactivated_at: None,
                     admin: true,
                     passwords: Some(vec![hashed]),
                     ..AccountChanges::unchanged(&existing)
@@ -473,6 +495,14 @@ impl Services {
         algorithm: Option<PasswordAlgorithm>,
         ip: &str,
     ) -> ServiceResult<Account> {
+        // As stored now, not as the caller's authentication saw it: the flags written back
+        // below must not undo a block or a deactivation made in the meantime.
+        let account = &self
+            .storage
+            .account_by_id(account.id)
+            .await?
+            .ok_or(ServiceError::AccountNotFound)?;
+        check_may_get_credentials(account)?;
         let mut errors = ValidationErrors::new();
         match new_password {
             None | Some("") => errors.add("password", Rule::Required),
@@ -519,6 +549,45 @@ impl Services {
             .storage
             .update_account(account.id, changes, self.now())
             .await?)
+    }
+
+    /// Activates (`true`) or deactivates an account as an admin does: a deactivation is
+    /// remembered (`deactivated_at`) so that only an admin activates the account again.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn set_activated_by_admin(
+        &self,
+        account: &Account,
+        activated: bool,
+    ) -> ServiceResult<Account> {
+        let changes = AccountChanges {
+            activated,
+            deactivated_at: if activated {
+                None
+            } else {
+                account.deactivated_at.or(Some(self.now()))
+            },
+            ..AccountChanges::unchanged(account)
+        };
+        Ok(self
+            .storage
+            .update_account(account.id, changes, self.now())
+            .await?)
+    }
+
+    /// A fresh provisioning token for the caller's own account (`/accounts/me/provision`).
+    ///
+    /// # Errors
+    /// `AccountBlocked`, `AccountDeactivated` (see [`check_may_get_credentials`]).
+    pub async fn renew_own_provisioning_token(
+        &self,
+        account: &Account,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> ServiceResult<crate::model::ProvisioningToken> {
+        check_may_get_credentials(account)?;
+        self.new_provisioning_token(account, ip, user_agent).await
     }
 
     /// # Errors
@@ -630,6 +699,7 @@ impl Services {
             .account_by_id(account_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
+        check_may_get_credentials(&account)?;
         self.create_user_api_key(&account, ip).await
     }
 }

@@ -40,6 +40,9 @@ pub enum Rule {
     ValidToken,
     /// A token past its expiry.
     TokenExpired,
+    /// Characters the provisioning XML (XML 1.0) or Linphone's INI configuration cannot carry:
+    /// control characters, line breaks where one line is expected, U+FFFE and U+FFFF.
+    ForbiddenCharacters,
 }
 
 /// One broken rule on one field, named as the client sent it.
@@ -95,4 +98,53 @@ pub fn is_alpha_dash(value: &str) -> bool {
         && value
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// Whether XML 1.0 can carry `c` (its `Char` production; Rust `char`s are never surrogates).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Whether `c` may appear in one line of text that ends up in a provisioning document (an XML
+/// entry Linphone writes to its INI configuration): an XML character that is no control
+/// character (line breaks and tabs included) and no Unicode line or paragraph separator.
+pub fn is_config_char(c: char) -> bool {
+    is_xml_char(c) && !c.is_control() && !matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// One line of text fit for provisioning (see [`is_config_char`]).
+pub fn is_config_line(value: &str) -> bool {
+    value.chars().all(is_config_char)
+}
+
+/// A multi-line document fit for provisioning: lines of [`is_config_char`]s, with tabs.
+pub fn is_config_document(value: &str) -> bool {
+    value
+        .chars()
+        .all(|c| matches!(c, '\t' | '\n' | '\r') || is_config_char(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provisioning_text_keeps_to_what_xml_and_ini_carry() {
+        assert!(is_config_line("Alice Liddell, caf\u{e9} \u{1F600}"));
+        for bad in [
+            "a\u{FFFE}",
+            "a\u{FFFF}",
+            "a\nb",
+            "a\rb",
+            "a\u{0}",
+            "a\u{1b}",
+            "a\u{85}",
+            "a\u{2028}",
+        ] {
+            assert!(!is_config_line(bad), "{bad:?}");
+        }
+        assert!(is_config_document("[sip]\r\nx = 1\n\ty = 2\n"));
+        assert!(!is_config_document("[sip]\nx = \u{FFFE}\n"));
+        assert!(!is_config_document("[sip]\nx = \u{7}\n"));
+    }
 }

@@ -135,3 +135,6 @@ validation-token-expired = The provided token is expired
 duplicate-host-header = The request has more than one Host header.
 # budgets
 too-many-requests = Too many requests from this address. Try again in { $seconds } seconds.
+# state
+account-deactivated = Account deactivated by an administrator: only an administrator can activate it again.
+validation-forbidden-characters = The { $attribute } contains characters that cannot be provisioned (control characters, line breaks, U+FFFE or U+FFFF).

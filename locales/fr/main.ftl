@@ -135,3 +135,6 @@ validation-token-expired = Le jeton fourni a expiré.
 duplicate-host-header = La requête a plus d'un en-tête Host.
 # budgets
 too-many-requests = Trop de requêtes depuis cette adresse. Réessayez dans { $seconds } secondes.
+# state
+account-deactivated = Compte désactivé par un administrateur : seul un administrateur peut le réactiver.
+validation-forbidden-characters = Le champ { $attribute } contient des caractères qui ne peuvent pas être provisionnés (caractères de contrôle, retours à la ligne, U+FFFE ou U+FFFF).

@@ -533,6 +533,7 @@ pub async fn an_update_replaces_fields_and_passwords_in_one_go(s: Arc<dyn Storag
         user_agent: Some("agent 2".into()),
         passwords: Some(new_passwords.clone()),
         dictionary: None,
+        deactivated_at: None,
     };
 
     let updated = s.update_account(created.id, changes, later).await.unwrap();
@@ -1182,6 +1183,82 @@ pub async fn create_and_update_write_the_dictionary_with_the_account(s: Arc<dyn 
         .unwrap();
     assert!(s.delete_account(created.id, t0()).await.unwrap());
     assert!(s.dictionary_of(created.id).await.unwrap().is_empty());
+}
+
+/// An admin's deactivation (`deactivated_at`) is stored with the flags, read back by every
+/// account read, and cleared by an update that sends `None`; a new account has none.
+pub async fn a_deactivation_is_stored_read_back_and_cleared(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let created = s
+        .create_account(full_account("alice", "example.org"), 0, t0())
+        .await
+        .unwrap();
+    assert_eq!(created.deactivated_at, None);
+    assert_eq!(
+        s.account_by_id(created.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .deactivated_at,
+        None
+    );
+    let at = t0() + secs(5) + chrono::Duration::microseconds(123_456);
+    let deactivated = AccountChanges {
+        activated: false,
+        deactivated_at: Some(at),
+        ..AccountChanges::unchanged(&created)
+    };
+    let updated = s
+        .update_account(created.id, deactivated, t0() + secs(6))
+        .await
+        .unwrap();
+    assert_eq!(updated.deactivated_at.map(ms), Some(ms(at)));
+    assert!(!updated.activated);
+    let by_id = s.account_by_id(created.id).await.unwrap().unwrap();
+    let by_identity = s
+        .account_by_identity(&username("alice"), &domain("example.org"))
+        .await
+        .unwrap()
+        .unwrap();
+    let by_email = s
+        .account_by_email(&domain("example.org"), "alice@mail.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let listed = s
+        .list_accounts(&AccountQuery {
+            domain: domain("example.org"),
+            search: None,
+            page: 1,
+            per_page: 10,
+        })
+        .await
+        .unwrap()
+        .items;
+    for read in [&by_id, &by_identity, &by_email, &listed[0]] {
+        assert_eq!(read.deactivated_at.map(ms), Some(ms(at)), "{read:?}");
+    }
+    // Unchanged keeps it; `None` clears it.
+    let kept = s
+        .update_account(
+            created.id,
+            AccountChanges::unchanged(&by_id),
+            t0() + secs(7),
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept.deactivated_at.map(ms), Some(ms(at)));
+    let activated = AccountChanges {
+        activated: true,
+        deactivated_at: None,
+        ..AccountChanges::unchanged(&by_id)
+    };
+    s.update_account(created.id, activated, t0() + secs(8))
+        .await
+        .unwrap();
+    let read = s.account_by_id(created.id).await.unwrap().unwrap();
+    assert!(read.activated);
+    assert_eq!(read.deactivated_at, None);
 }
 
 pub async fn concurrent_sets_of_one_key_leave_one_entry(s: Arc<dyn Storage>) {

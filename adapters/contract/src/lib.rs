@@ -83,6 +83,7 @@ macro_rules! storage_contract_tests {
             count_accounts_counts_one_domain,
             account_details_are_read_for_many_accounts_at_once,
             an_update_replaces_fields_and_passwords_in_one_go,
+            a_deactivation_is_stored_read_back_and_cleared,
             updating_to_a_taken_username_is_a_conflict_and_unknown_is_not_found,
             a_deleted_account_leaves_a_tombstone_until_purged,
             deleting_an_account_deletes_its_keys_and_tokens,

@@ -129,6 +129,7 @@ pub fn expected(new: &NewAccount, id: AccountId, now: DateTime<Utc>) -> Account 
         passwords: new.passwords.clone(),
         created_at: now,
         updated_at: now,
+        deactivated_at: None,
     }
 }
 
@@ -136,6 +137,7 @@ pub fn expected(new: &NewAccount, id: AccountId, now: DateTime<Utc>) -> Account 
 pub fn norm(mut a: Account) -> Account {
     a.created_at = ms(a.created_at);
     a.updated_at = ms(a.updated_at);
+    a.deactivated_at = a.deactivated_at.map(ms);
     a.passwords.sort_by_key(|p| p.algorithm);
     a
 }

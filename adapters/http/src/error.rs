@@ -242,6 +242,7 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::AlphaDash => m("validation-alpha-dash"),
         Rule::ValidToken => m("validation-valid-token"),
         Rule::TokenExpired => m("validation-token-expired"),
+        Rule::ForbiddenCharacters => m("validation-forbidden-characters"),
     }
 }
 
@@ -408,6 +409,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::TooManyRequests {
                 retry_after_seconds,
             } => too_many("too-many-requests", retry_after_seconds),
+            ServiceError::AccountBlocked => Self::new(StatusCode::FORBIDDEN, "account-blocked"),
+            ServiceError::AccountDeactivated => {
+                Self::new(StatusCode::FORBIDDEN, "account-deactivated")
+            }
             ServiceError::Storage(s) => s.into(),
             ServiceError::Registrar(RegistrarError::Unavailable(reason)) => {
                 tracing::warn!(%reason, "registrar unavailable");
@@ -454,6 +459,7 @@ pub const MESSAGE_IDS: &[&str] = &[
     "jwt-required",
     "jwt-unknown-account",
     "account-blocked",
+    "account-deactivated",
     "space-expired",
     "unauthorized-area",
     "not-super-admin",

@@ -547,6 +547,7 @@ impl AccountRepository for MemoryStorage {
             phone: changes.phone,
             user_agent: changes.user_agent,
             passwords: changes.passwords.unwrap_or(existing.passwords.clone()),
+            deactivated_at: changes.deactivated_at,
             updated_at: now,
             ..existing
         };

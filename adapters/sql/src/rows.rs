@@ -87,7 +87,8 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreErr
 macro_rules! account_columns {
     () => {
         "id, username, domain, email, display_name, activated, \
-     blocked, admin, dtmf_protocol, phone, ip_address, user_agent, created_at, updated_at"
+     blocked, admin, dtmf_protocol, phone, ip_address, user_agent, created_at, updated_at, \
+     deactivated_at"
     };
 }
 pub(crate) use account_columns;
@@ -108,6 +109,7 @@ pub(crate) struct AccountRow {
     user_agent: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    deactivated_at: Option<DateTime<Utc>>,
 }
 
 impl AccountRow {
@@ -129,6 +131,7 @@ impl AccountRow {
             passwords,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            deactivated_at: self.deactivated_at,
         })
     }
 }
@@ -169,7 +172,8 @@ macro_rules! account_password_columns {
          a.display_name AS display_name, a.activated AS activated, a.blocked AS blocked, \
          a.admin AS admin, a.dtmf_protocol AS dtmf_protocol, a.phone AS phone, \
          a.ip_address AS ip_address, a.user_agent AS user_agent, a.created_at AS created_at, \
-         a.updated_at AS updated_at, p.password AS password, p.algorithm AS algorithm"
+         a.updated_at AS updated_at, a.deactivated_at AS deactivated_at, \
+         p.password AS password, p.algorithm AS algorithm"
     };
 }
 pub(crate) use account_password_columns;
@@ -544,6 +548,9 @@ mod from_sqlite {
                 user_agent: get(row, 11)?,
                 created_at: time(row, 12, "accounts.created_at")?,
                 updated_at: time(row, 13, "accounts.updated_at")?,
+                deactivated_at: get::<Option<String>>(row, 14)?
+                    .map(|t| decode_ts("accounts.deactivated_at", &t))
+                    .transpose()?,
             })
         }
     }
@@ -552,8 +559,8 @@ mod from_sqlite {
         pub(crate) fn from_sqlite(row: &Row<'_>) -> Result<Self, StoreError> {
             Ok(Self {
                 account: AccountRow::from_sqlite(row)?,
-                password: get(row, 14)?,
-                algorithm: get(row, 15)?,
+                password: get(row, 15)?,
+                algorithm: get(row, 16)?,
             })
         }
     }

@@ -837,7 +837,7 @@ macro_rules! impl_storage {
                     sqlx::query(Self::sql(
                         "UPDATE accounts SET username = ?, email = ?, display_name = ?, \
                          activated = ?, blocked = ?, admin = ?, dtmf_protocol = ?, phone = ?, \
-                         user_agent = ?, updated_at = ? WHERE id = ?",
+                         user_agent = ?, deactivated_at = ?, updated_at = ? WHERE id = ?",
                     ))
                     .bind(changes.username.as_str())
                     .bind(&changes.email)
@@ -848,6 +848,7 @@ macro_rules! impl_storage {
                     .bind(&changes.dtmf_protocol)
                     .bind(&changes.phone)
                     .bind(&changes.user_agent)
+                    .bind(changes.deactivated_at.map(ts))
                     .bind(ts(now))
                     .bind(id.0)
                     .execute(&mut *tx)

@@ -28,6 +28,10 @@ pub struct Account {
     pub passwords: Vec<Password>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When an admin deactivated the account (`None`: never, or activated again since). Only an
+    /// admin activates such an account again: provisioning and password changes activate an
+    /// account that was never activated (a registration), not this one.
+    pub deactivated_at: Option<DateTime<Utc>>,
 }
 
 impl Account {
@@ -110,6 +114,7 @@ impl NewAccount {
             passwords: self.passwords,
             created_at: now,
             updated_at: now,
+            deactivated_at: None,
         }
     }
 }
@@ -130,6 +135,8 @@ pub struct AccountChanges {
     pub passwords: Option<Vec<Password>>,
     /// `Some` replaces every dictionary entry with these (`Some(empty)` clears them).
     pub dictionary: Option<BTreeMap<String, String>>,
+    /// See [`Account::deactivated_at`].
+    pub deactivated_at: Option<DateTime<Utc>>,
 }
 
 impl AccountChanges {
@@ -147,6 +154,7 @@ impl AccountChanges {
             user_agent: account.user_agent.clone(),
             passwords: None,
             dictionary: None,
+            deactivated_at: account.deactivated_at,
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::model::{
     DigestConfig, Domain, JwtAlgorithm, JwtConfig, NewSpace, PasswordAlgorithm, Space,
     SpaceSettings, default_jwt_algorithms, default_leeway, normalize_host,
 };
-use crate::validation::{Rule, ValidationErrors};
+use crate::validation::{Rule, ValidationErrors, is_config_document, is_config_line};
 
 /// Longest space name (the column's size).
 pub const MAX_SPACE_NAME_LENGTH: u32 = 255;
@@ -583,11 +583,22 @@ impl Services {
         if s.theme_hue.is_some_and(|h| !(0..=360).contains(&h)) {
             errors.add("theme_hue", Rule::IntegerBetween(0, 360));
         }
-        if s.custom_provisioning_entries
+        if let Some(t) = s.custom_provisioning_entries.as_deref() {
+            if !is_config_document(t) {
+                errors.add("custom_provisioning_entries", Rule::ForbiddenCharacters);
+            } else if !is_valid_ini(t) {
+                errors.add("custom_provisioning_entries", Rule::Ini);
+            }
+        }
+        // Both go into every account's provisioning, on one line.
+        if s.account_proxy_registrar_address
             .as_deref()
-            .is_some_and(|t| !is_valid_ini(t))
+            .is_some_and(|t| !is_config_line(t))
         {
-            errors.add("custom_provisioning_entries", Rule::Ini);
+            errors.add("account_proxy_registrar_address", Rule::ForbiddenCharacters);
+        }
+        if input.realm.as_deref().is_some_and(|t| !is_config_line(t)) {
+            errors.add(format!("{DIGEST}.realm"), Rule::ForbiddenCharacters);
         }
         if let Some(jwt) = &input.jwt {
             let field = format!("{JWT}.public_key");

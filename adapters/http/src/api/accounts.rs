@@ -223,6 +223,16 @@ async fn set_flag(
     Ok(Json(account_object(req, &updated).await?))
 }
 
+/// Activates or deactivates an account of the request's space, as an admin.
+async fn set_activated(req: &Request, id: i64, activated: bool) -> ApiResult<Json<AccountObject>> {
+    let services = &state(req)?.services;
+    let account = services
+        .account_in_space(AccountId(id), request_space(req)?)
+        .await?;
+    let updated = services.set_activated_by_admin(&account, activated).await?;
+    Ok(Json(account_object(req, &updated).await?))
+}
+
 fn api_key_cookie(req: &Request, key: &str) -> ApiResult<String> {
     let ttl = state(req)?
         .authenticator
@@ -252,7 +262,8 @@ impl AccountsApi {
 
     /// Renew my provisioning token
     ///
-    /// Access: User. A new single-use provisioning token replaces the unused one.
+    /// Access: User. A new single-use provisioning token replaces the unused one. 403 for an
+    /// account an admin deactivated (only an admin activates it again).
     #[oai(
         path = "/accounts/me/provision",
         method = "get",
@@ -267,7 +278,7 @@ impl AccountsApi {
         let account = &caller.0.auth.account;
         state(req)?
             .services
-            .new_provisioning_token(account, Some(client_ip(req)), user_agent(req))
+            .renew_own_provisioning_token(account, Some(client_ip(req)), user_agent(req))
             .await?;
         Ok(Json(account_object(req, account).await?))
     }
@@ -299,6 +310,7 @@ impl AccountsApi {
     /// Access: User. `old_password` is required when a password is set. The new password is
     /// stored for `algorithm` (default: the space's), and the other algorithm's hash is removed.
     /// Wrong old passwords count into the Digest failure budget; once it is spent, 429.
+    /// Activates an account never activated; 403 for an account an admin deactivated.
     #[oai(
         path = "/accounts/me/password",
         method = "post",
@@ -659,12 +671,13 @@ impl AccountsApi {
         _caller: AdminCaller,
         id: Path<i64>,
     ) -> ApiResult<Json<AccountObject>> {
-        set_flag(req, id.0, |c| c.activated = true).await
+        set_activated(req, id.0, true).await
     }
 
     /// Deactivate an account
     ///
-    /// Access: Admin. The SIP server stops authenticating it.
+    /// Access: Admin. The SIP server stops authenticating it, and until an admin activates it
+    /// again the account gets no provisioning (403) and cannot activate itself.
     #[oai(
         path = "/accounts/:id/deactivate",
         method = "post",
@@ -677,7 +690,7 @@ impl AccountsApi {
         _caller: AdminCaller,
         id: Path<i64>,
     ) -> ApiResult<Json<AccountObject>> {
-        set_flag(req, id.0, |c| c.activated = false).await
+        set_activated(req, id.0, false).await
     }
 
     /// Block an account

@@ -2,7 +2,8 @@
 //! caller, or of the account a single-use token names, and a QR code of that token's URL.
 
 use flexiapi_domain::model::{Account, Space};
-use flexiapi_domain::provisioning::LinphoneConfig;
+use flexiapi_domain::provisioning::{LinphoneConfig, is_kept_in_config};
+use flexiapi_domain::service::check_may_get_credentials;
 use image::{ExtendedColorType, ImageEncoder, Luma};
 use poem::Request;
 use poem::http::StatusCode;
@@ -63,8 +64,9 @@ fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // Control characters have no place in XML 1.0 text: drop them.
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => {}
+            // What XML 1.0 cannot carry (U+FFFE, most control characters), and line breaks that
+            // would reach Linphone's INI configuration: dropped.
+            c if !is_kept_in_config(c) => {}
             c => out.push(c),
         }
     }
@@ -153,7 +155,8 @@ impl ProvisioningApi {
     ///
     /// Access: User. The space's configuration with my account: `proxy_0` and one `auth_info_N`
     /// per stored password (HA1), the space's default algorithm last. 400 without the
-    /// `x-linphone-provisioning` header when the space requires it.
+    /// `x-linphone-provisioning` header when the space requires it; 403 for a blocked account or
+    /// one an admin deactivated.
     #[oai(
         path = "/provisioning/me",
         method = "get",
@@ -166,6 +169,7 @@ impl ProvisioningApi {
     ) -> ApiResult<XmlConfig> {
         let auth = &caller.0.auth;
         check_header(&auth.account_space, &header.0)?;
+        check_may_get_credentials(&auth.account)?;
         Ok(xml(&auth.account_space, Some(&auth.account)))
     }
 
@@ -174,7 +178,8 @@ impl ProvisioningApi {
     /// Access: Public. Spends the token (single use: a second use answers 404), activates its
     /// account and answers the account's configuration. 404 for an unknown or used token, 410
     /// for an expired one (`provisioning_token_expiration_minutes`), 400 without the
-    /// `x-linphone-provisioning` header when the space requires it.
+    /// `x-linphone-provisioning` header when the space requires it; 403 (the token unspent) when
+    /// the account is blocked or an admin deactivated it.
     #[oai(
         path = "/provisioning/:provisioning_token",
         method = "get",
@@ -200,7 +205,8 @@ impl ProvisioningApi {
     /// Access: Public. A PNG QR code of `<scheme>://<host>/provisioning/<token>`, for a Linphone
     /// app to scan; the token is not spent. The host is the space's stored one, the scheme and
     /// port the configured public ones (never taken from the request's `Host`). 404 for an
-    /// unknown or used token, 410 for an expired one.
+    /// unknown or used token, 410 for an expired one, 403 when the account is blocked or an admin
+    /// deactivated it.
     #[oai(
         path = "/provisioning/qrcode/:provisioning_token",
         method = "get",
