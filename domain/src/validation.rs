@@ -40,6 +40,8 @@ pub enum Rule {
     ValidToken,
     /// A token past its expiry.
     TokenExpired,
+    /// Deleting or demoting the last super space (on `super`).
+    LastSuperSpace,
 }
 
 /// One broken rule on one field, named as the client sent it.

@@ -130,3 +130,6 @@ validation-incorrect-old-password = The { $attribute } is incorrect.
 validation-alpha-dash = The { $attribute } may only contain lower-case letters, digits, dashes and underscores.
 validation-valid-token = Please provide a valid { $attribute }
 validation-token-expired = The provided token is expired
+
+# types
+validation-last-super-space = The last super space can be neither deleted nor made an ordinary space: at least one super space must remain.

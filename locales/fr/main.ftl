@@ -130,3 +130,6 @@ validation-incorrect-old-password = Le champ { $attribute } est incorrect.
 validation-alpha-dash = Le champ { $attribute } ne peut contenir que des lettres minuscules, des chiffres, des tirets et des tirets bas.
 validation-valid-token = Veuillez fournir un { $attribute } valide.
 validation-token-expired = Le jeton fourni a expiré.
+
+# types
+validation-last-super-space = Le dernier espace super ne peut être ni supprimé ni rendu ordinaire : il doit rester au moins un espace super.

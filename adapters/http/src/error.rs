@@ -242,6 +242,7 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::AlphaDash => m("validation-alpha-dash"),
         Rule::ValidToken => m("validation-valid-token"),
         Rule::TokenExpired => m("validation-token-expired"),
+        Rule::LastSuperSpace => m("validation-last-super-space"),
     }
 }
 
@@ -279,6 +280,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => Self::not_found(),
             StoreError::SpaceFull => Self::new(StatusCode::FORBIDDEN, "space-full"),
             StoreError::TokenSpent => Self::not_found(),
+            StoreError::LastSuperSpace => Self::field("super", Rule::LastSuperSpace),
             StoreError::Conflict(c) => conflict(c),
             StoreError::Backend(reason) => {
                 tracing::error!(%reason, "storage failure");
