@@ -88,7 +88,15 @@ async fn an_admin_cannot_see_rename_delete_or_attach_another_spaces_type(store: 
     let path = format!("/api/account_types/{theirs}");
     let shown = call(&app, &key_a, A, Method::GET, &path, None).await;
     assert_eq!(shown.status(), 404);
-    let unknown = call(&app, &key_a, A, Method::GET, "/api/account_types/999999", None).await;
+    let unknown = call(
+        &app,
+        &key_a,
+        A,
+        Method::GET,
+        "/api/account_types/999999",
+        None,
+    )
+    .await;
     assert_eq!(json(shown).await, json(unknown).await, "as an unknown id");
     let renamed = call(
         &app,
@@ -150,7 +158,15 @@ async fn an_admin_cannot_see_rename_delete_or_attach_another_spaces_type(store: 
         .await
         .unwrap();
     assert_eq!(json(listed).await, json!([]));
-    let listed = call(&app, &app.admin_key, B, Method::GET, "/api/account_types", None).await;
+    let listed = call(
+        &app,
+        &app.admin_key,
+        B,
+        Method::GET,
+        "/api/account_types",
+        None,
+    )
+    .await;
     assert_eq!(json(listed).await, json!([{"id": theirs, "key": "door"}]));
     app.stop().await;
 }
@@ -263,11 +279,18 @@ async fn an_admin_attaches_and_detaches_the_types_of_its_space(store: Store) {
         "not attached"
     );
     assert_eq!(
-        call(&app, &key_a, A, Method::DELETE, &format!("/api/account_types/{id}"), None)
-            .await
-            .text()
-            .await
-            .unwrap(),
+        call(
+            &app,
+            &key_a,
+            A,
+            Method::DELETE,
+            &format!("/api/account_types/{id}"),
+            None
+        )
+        .await
+        .text()
+        .await
+        .unwrap(),
         "1"
     );
     app.stop().await;
@@ -379,13 +402,26 @@ fn the_command_line_refuses_to_remove_the_last_super_space() {
     let created = flexiapi(
         &db,
         &[
-            "spaces", "create", "--domain", "sip.example.org", "--host", "api.example.org", "--super",
+            "spaces",
+            "create",
+            "--domain",
+            "sip.example.org",
+            "--host",
+            "api.example.org",
+            "--super",
         ],
     );
     assert!(created.status.success(), "{created:?}");
     for args in [
         &["spaces", "delete", "--domain", "sip.example.org"][..],
-        &["spaces", "update", "--domain", "sip.example.org", "--super", "false"][..],
+        &[
+            "spaces",
+            "update",
+            "--domain",
+            "sip.example.org",
+            "--super",
+            "false",
+        ][..],
     ] {
         let out = flexiapi(&db, args);
         assert!(!out.status.success(), "{args:?}");
@@ -395,6 +431,9 @@ fn the_command_line_refuses_to_remove_the_last_super_space() {
     }
     let listed = flexiapi(&db, &["spaces", "list"]);
     let text = String::from_utf8_lossy(&listed.stdout);
-    assert!(text.contains("sip.example.org\tapi.example.org\t"), "{text}");
+    assert!(
+        text.contains("sip.example.org\tapi.example.org\t"),
+        "{text}"
+    );
     assert!(text.contains("\ttrue\t"), "{text}");
 }

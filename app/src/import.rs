@@ -312,10 +312,7 @@ impl Importer {
                     self.summary.account_types.present += 1;
                     *existing
                 } else {
-                    let created = self
-                        .storage
-                        .create_account_type(domain, key, now)
-                        .await?;
+                    let created = self.storage.create_account_type(domain, key, now).await?;
                     by_key.insert(key.clone(), created.id);
                     self.summary.account_types.imported += 1;
                     created.id

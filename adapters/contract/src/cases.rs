@@ -1737,9 +1737,21 @@ pub async fn account_types_are_attached_once_and_detached(s: Arc<dyn Storage>) {
     let phone = s.create_account_type(&d, "phone", t0()).await.unwrap();
     let door = s.create_account_type(&d, "door", t0()).await.unwrap();
 
-    assert!(s.attach_account_type(&d, alice, door.id, t0()).await.unwrap());
-    assert!(s.attach_account_type(&d, alice, phone.id, t0()).await.unwrap());
-    assert!(!s.attach_account_type(&d, alice, door.id, t0()).await.unwrap());
+    assert!(
+        s.attach_account_type(&d, alice, door.id, t0())
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.attach_account_type(&d, alice, phone.id, t0())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.attach_account_type(&d, alice, door.id, t0())
+            .await
+            .unwrap()
+    );
     assert!(s.attach_account_type(&d, bob, door.id, t0()).await.unwrap());
     assert_eq!(
         s.types_of(alice).await.unwrap(),
@@ -1766,10 +1778,18 @@ pub async fn account_types_are_attached_once_and_detached(s: Arc<dyn Storage>) {
     // Deleting a type detaches it; deleting an account removes its attachments.
     assert!(s.delete_account_type(&d, door.id).await.unwrap());
     assert!(s.types_of(alice).await.unwrap().is_empty());
-    assert!(s.attach_account_type(&d, bob, phone.id, t0()).await.unwrap());
+    assert!(
+        s.attach_account_type(&d, bob, phone.id, t0())
+            .await
+            .unwrap()
+    );
     assert!(s.delete_account(bob, t0()).await.unwrap());
     assert!(s.types_of(bob).await.unwrap().is_empty());
-    assert!(s.attach_account_type(&d, alice, phone.id, t0()).await.unwrap());
+    assert!(
+        s.attach_account_type(&d, alice, phone.id, t0())
+            .await
+            .unwrap()
+    );
 }
 
 pub async fn concurrent_attachments_of_a_type_let_one_win(s: Arc<dyn Storage>) {
@@ -1840,7 +1860,11 @@ pub async fn account_types_belong_to_their_space(s: Arc<dyn Storage>) {
         );
     }
     assert!(s.types_of(alice).await.unwrap().is_empty());
-    assert!(s.attach_account_type(&b, bob, theirs.id, t0()).await.unwrap());
+    assert!(
+        s.attach_account_type(&b, bob, theirs.id, t0())
+            .await
+            .unwrap()
+    );
     assert!(!s.detach_account_type(&a, bob, theirs.id).await.unwrap());
     assert_eq!(
         s.types_of(bob).await.unwrap(),

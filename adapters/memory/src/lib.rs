@@ -109,6 +109,13 @@ impl Tables {
         self.next_id
     }
 
+    /// Whether the type `id` exists and belongs to the space of `domain`.
+    fn type_in(&self, domain: &Domain, id: AccountTypeId) -> bool {
+        self.account_types
+            .get(&id.0)
+            .is_some_and(|(d, _)| d == domain)
+    }
+
     /// Whether the space of `domain` is super and no other space is.
     fn is_last_super_space(&self, domain: &Domain) -> bool {
         let mut supers = self.spaces.values().filter(|s| s.super_space);
@@ -1054,8 +1061,7 @@ impl AccountTypeRepository for MemoryStorage {
         if !t.spaces.values().any(|s| &s.domain == domain) {
             return Err(StoreError::NotFound);
         }
-        if t
-            .account_types
+        if t.account_types
             .values()
             .any(|(d, a)| d == domain && a.key == key)
         {
@@ -1102,11 +1108,10 @@ impl AccountTypeRepository for MemoryStorage {
         _now: DateTime<Utc>,
     ) -> StoreResult<AccountType> {
         let mut t = self.lock();
-        if !t.account_types.get(&id.0).is_some_and(|(d, _)| d == domain) {
+        if !t.type_in(domain, id) {
             return Err(StoreError::NotFound);
         }
-        if t
-            .account_types
+        if t.account_types
             .values()
             .any(|(d, a)| d == domain && a.id != id && a.key == key)
         {
@@ -1123,7 +1128,7 @@ impl AccountTypeRepository for MemoryStorage {
 
     async fn delete_account_type(&self, domain: &Domain, id: AccountTypeId) -> StoreResult<bool> {
         let mut t = self.lock();
-        if !t.account_types.get(&id.0).is_some_and(|(d, _)| d == domain) {
+        if !t.type_in(domain, id) {
             return Ok(false);
         }
         t.account_type_links.retain(|(_, type_id)| *type_id != id.0);
@@ -1142,10 +1147,7 @@ impl AccountTypeRepository for MemoryStorage {
             .accounts
             .get(&account_id.0)
             .is_some_and(|a| &a.domain == domain);
-        let type_there = t
-            .account_types
-            .get(&type_id.0)
-            .is_some_and(|(d, _)| d == domain);
+        let type_there = t.type_in(domain, type_id);
         if !account_there || !type_there {
             return Err(StoreError::NotFound);
         }
@@ -1159,11 +1161,7 @@ impl AccountTypeRepository for MemoryStorage {
         type_id: AccountTypeId,
     ) -> StoreResult<bool> {
         let mut t = self.lock();
-        if !t
-            .account_types
-            .get(&type_id.0)
-            .is_some_and(|(d, _)| d == domain)
-        {
+        if !t.type_in(domain, type_id) {
             return Ok(false);
         }
         Ok(t.account_type_links.remove(&(account_id.0, type_id.0)))

@@ -47,7 +47,11 @@ impl Services {
     ///
     /// # Errors
     /// `NotFound` for an unknown id, and for a type of another space.
-    pub async fn account_type(&self, space: &Space, id: AccountTypeId) -> ServiceResult<AccountType> {
+    pub async fn account_type(
+        &self,
+        space: &Space,
+        id: AccountTypeId,
+    ) -> ServiceResult<AccountType> {
         self.storage
             .account_type(&space.domain, id)
             .await?
@@ -75,7 +79,11 @@ impl Services {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn delete_account_type(&self, space: &Space, id: AccountTypeId) -> ServiceResult<bool> {
+    pub async fn delete_account_type(
+        &self,
+        space: &Space,
+        id: AccountTypeId,
+    ) -> ServiceResult<bool> {
         Ok(self.storage.delete_account_type(&space.domain, id).await?)
     }
 
@@ -122,7 +130,12 @@ mod tests {
     #[test]
     fn keys_are_trimmed_and_checked() {
         assert_eq!(valid_key(Some(" door_1 ".into())).unwrap(), "door_1");
-        for bad in [None, Some("  ".into()), Some("Door".into()), Some("a".repeat(65))] {
+        for bad in [
+            None,
+            Some("  ".into()),
+            Some("Door".into()),
+            Some("a".repeat(65)),
+        ] {
             assert!(matches!(valid_key(bad), Err(ServiceError::Validation(_))));
         }
     }
