@@ -131,6 +131,18 @@ async fn an_original_database_is_imported_once(source: Backend, target: Backend)
         .map(|t| t.key)
         .collect();
     assert_eq!(types, ["phone"]);
+    // The original's global types go to the spaces whose accounts carry them.
+    let team = Domain::parse("team.example.net").unwrap();
+    for (space, want) in [(&example, "phone"), (&team, "door-bell")] {
+        let keys: Vec<String> = storage
+            .list_account_types(space)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.key)
+            .collect();
+        assert_eq!(keys, [want], "{space}");
+    }
     let dictionary = storage.dictionary_of(alice.id).await.unwrap();
     assert_eq!(dictionary.get("color").map(String::as_str), Some("blue"));
     let contacts: Vec<_> = storage

@@ -35,3 +35,4 @@ mod shared_database;
 mod shutdown;
 mod spaces;
 mod tooling;
+mod type_scope;

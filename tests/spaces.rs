@@ -740,8 +740,7 @@ fn spaces_are_listed_updated_and_deleted_from_the_command_line() {
             "api.b.example.org",
             "--name",
             "Bees",
-            "--super",
-            "false",
+            // b is the only super space: it stays one (see type_scope.rs for `--super false`).
             "--expire-at",
             "none",
             "--max-accounts",
@@ -772,7 +771,7 @@ fn spaces_are_listed_updated_and_deleted_from_the_command_line() {
     assert_eq!(
         ok(&flexiapi(&db, &["spaces", "list"])),
         "a.example.org\tapi.a.example.org\ta.example.org\tfalse\t-\n\
-         b.example.org\tapi.b.example.org\tBees\tfalse\t-\n"
+         b.example.org\tapi.b.example.org\tBees\ttrue\t-\n"
     );
 
     // Mistakes are one line on stderr.
@@ -866,7 +865,7 @@ fn spaces_are_listed_updated_and_deleted_from_the_command_line() {
     ));
     assert_eq!(
         ok(&flexiapi(&db, &["spaces", "list"])),
-        "b.example.org\tapi.b.example.org\tBees\tfalse\t-\n"
+        "b.example.org\tapi.b.example.org\tBees\ttrue\t-\n"
     );
 }
 

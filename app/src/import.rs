@@ -1,8 +1,8 @@
 //! `flexiapi import`: copies a database of the original account manager into ours, through the
 //! repositories. Idempotent: what is already here (same space domain, same username@domain,
-//! same type key, same pair) is kept as it is and counted, so a second run changes nothing.
+//! same type key in a space, same pair) is kept as it is and counted, so a second run changes nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
@@ -262,31 +262,70 @@ impl Importer {
         Ok(())
     }
 
+    /// The original's types are global; ours belong to a space. Each type goes to the spaces
+    /// whose imported accounts carry it (one copy per space, each attachment to its account's
+    /// copy), and a type no account carries goes to every space of the original database.
     async fn types(&mut self, data: &LegacyData) -> anyhow::Result<()> {
         let now = Utc::now();
-        let mut by_key: HashMap<String, AccountTypeId> = self
-            .storage
-            .list_account_types()
-            .await?
-            .into_iter()
-            .map(|t| (t.key, t.id))
+        // Original account id → the domain of its imported account.
+        let domains: HashMap<i64, Domain> = data
+            .accounts
+            .iter()
+            .filter(|a| self.accounts.contains_key(&a.id))
+            .filter_map(|a| Domain::parse(&a.domain).ok().map(|d| (a.id, d)))
             .collect();
-        let mut ids: HashMap<i64, AccountTypeId> = HashMap::new();
+        let mut placed: HashMap<i64, BTreeSet<Domain>> = HashMap::new();
+        for (account_id, type_id) in &data.account_account_types {
+            if let Some(d) = domains.get(account_id) {
+                placed.entry(*type_id).or_default().insert(d.clone());
+            }
+        }
+        let mut spaces = BTreeSet::new();
+        for space in &data.spaces {
+            if let Ok(d) = Domain::parse(&space.domain)
+                && self.storage.space_by_domain(&d).await?.is_some()
+            {
+                spaces.insert(d);
+            }
+        }
+        // Per space: our types by key.
+        let mut ours: HashMap<Domain, HashMap<String, AccountTypeId>> = HashMap::new();
+        // (original type id, space) → ours.
+        let mut ids: HashMap<(i64, Domain), AccountTypeId> = HashMap::new();
         for (id, key) in &data.account_types {
-            if let Some(ours) = by_key.get(key) {
-                ids.insert(*id, *ours);
-                self.summary.account_types.present += 1;
+            let targets = placed.get(id).unwrap_or(&spaces);
+            if targets.is_empty() {
+                self.summary.account_types.skipped += 1;
+                skip(&format!("account type {key}"), "no space was imported");
                 continue;
             }
-            let created = self.storage.create_account_type(key, now).await?;
-            by_key.insert(key.clone(), created.id);
-            ids.insert(*id, created.id);
-            self.summary.account_types.imported += 1;
+            for domain in targets {
+                if !ours.contains_key(domain) {
+                    let listed = self.storage.list_account_types(domain).await?;
+                    ours.insert(
+                        domain.clone(),
+                        listed.into_iter().map(|t| (t.key, t.id)).collect(),
+                    );
+                }
+                let by_key = ours.entry(domain.clone()).or_default();
+                let type_id = if let Some(existing) = by_key.get(key) {
+                    self.summary.account_types.present += 1;
+                    *existing
+                } else {
+                    let created = self.storage.create_account_type(domain, key, now).await?;
+                    by_key.insert(key.clone(), created.id);
+                    self.summary.account_types.imported += 1;
+                    created.id
+                };
+                ids.insert((*id, domain.clone()), type_id);
+            }
         }
         for (account_id, type_id) in &data.account_account_types {
-            match (self.accounts.get(account_id), ids.get(type_id)) {
-                (Some(a), Some(t)) => {
-                    if self.storage.attach_account_type(*a, *t, now).await? {
+            let target = self.accounts.get(account_id).zip(domains.get(account_id));
+            let kind = target.and_then(|(_, d)| ids.get(&(*type_id, d.clone())));
+            match (target, kind) {
+                (Some((a, d)), Some(t)) => {
+                    if self.storage.attach_account_type(d, *a, *t, now).await? {
                         self.summary.type_attachments.imported += 1;
                     } else {
                         self.summary.type_attachments.present += 1;

@@ -16,7 +16,7 @@ pub enum Conflict {
     Nonce,
     ProvisioningToken,
     AccountCreationToken,
-    /// `key` of an account type.
+    /// `key` of an account type (unique within its space).
     AccountTypeKey,
     /// `title` of a contacts list (unique across spaces).
     ContactsListTitle,
@@ -37,6 +37,9 @@ pub enum StoreError {
     /// The single-use token the write spends is unknown, already used or expired.
     #[error("the token is no longer usable")]
     TokenSpent,
+    /// The write would delete or demote the last super space.
+    #[error("the last super space cannot be deleted or demoted")]
+    LastSuperSpace,
     /// The database cannot be reached right now (answered as 503).
     #[error("storage unavailable: {0}")]
     Unavailable(String),

@@ -43,11 +43,17 @@ pub trait SpaceRepository: Send + Sync + 'static {
     /// `created_at`; sets `updated_at = now`.
     ///
     /// # Errors
-    /// `NotFound` for an unknown id; the `Conflict`s of `create_space` for host and name.
+    /// `NotFound` for an unknown id; the `Conflict`s of `create_space` for host and name;
+    /// `LastSuperSpace` when it would demote the only super space. The check and the write MUST
+    /// be atomic: of concurrent demotions or deletions of the last two super spaces, one fails.
     async fn update_space(&self, space: Space, now: DateTime<Utc>) -> StoreResult<Space>;
 
     /// Deletes the space and, in the same transaction, all its accounts (with their passwords
-    /// and keys) and its contacts lists. Returns whether the space existed.
+    /// and keys), its contacts lists and its account types. Returns whether the space existed.
+    ///
+    /// # Errors
+    /// `LastSuperSpace` when it is the only super space, checked atomically with the deletion
+    /// (as `update_space`).
     async fn delete_space(&self, domain: &Domain) -> StoreResult<bool>;
 }
 
@@ -320,44 +326,63 @@ pub trait AccountCreationTokenRepository: Send + Sync + 'static {
     ) -> StoreResult<Option<AccountCreationToken>>;
 }
 
+/// Account types belong to one space (`domain`): every method takes the space it acts in, and a
+/// type of another space is, to it, an unknown id. So no caller can read, change or attach another
+/// space's type by construction.
 #[async_trait]
 pub trait AccountTypeRepository: Send + Sync + 'static {
     /// # Errors
-    /// `Conflict(AccountTypeKey)` when a type has that key.
-    async fn create_account_type(&self, key: &str, now: DateTime<Utc>) -> StoreResult<AccountType>;
+    /// `Conflict(AccountTypeKey)` when a type of that space has that key (the same key in two
+    /// spaces is allowed); `NotFound` when no space has that domain.
+    async fn create_account_type(
+        &self,
+        domain: &Domain,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AccountType>;
 
-    /// All types, ordered by id.
-    async fn list_account_types(&self) -> StoreResult<Vec<AccountType>>;
+    /// The space's types, ordered by id.
+    async fn list_account_types(&self, domain: &Domain) -> StoreResult<Vec<AccountType>>;
 
-    async fn account_type(&self, id: AccountTypeId) -> StoreResult<Option<AccountType>>;
+    /// `None` for an unknown id and for a type of another space.
+    async fn account_type(
+        &self,
+        domain: &Domain,
+        id: AccountTypeId,
+    ) -> StoreResult<Option<AccountType>>;
 
     /// # Errors
-    /// `NotFound`; `Conflict(AccountTypeKey)` when another type has that key.
+    /// `NotFound` (also for a type of another space); `Conflict(AccountTypeKey)` when another type
+    /// of the space has that key.
     async fn update_account_type(
         &self,
+        domain: &Domain,
         id: AccountTypeId,
         key: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<AccountType>;
 
-    /// Deletes the type and its attachments; returns whether it existed.
-    async fn delete_account_type(&self, id: AccountTypeId) -> StoreResult<bool>;
+    /// Deletes the type and its attachments; returns whether it existed in that space (a type of
+    /// another space is left alone).
+    async fn delete_account_type(&self, domain: &Domain, id: AccountTypeId) -> StoreResult<bool>;
 
     /// Returns false when the type is already attached to the account. MUST be atomic: of
     /// concurrent attachments of one pair, one returns true.
     ///
     /// # Errors
-    /// `NotFound` when the account or the type does not exist.
+    /// `NotFound` when the account or the type does not exist in that space.
     async fn attach_account_type(
         &self,
+        domain: &Domain,
         account_id: AccountId,
         type_id: AccountTypeId,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
 
-    /// Returns false when the type was not attached.
+    /// Returns false when the type was not attached, or is not a type of that space.
     async fn detach_account_type(
         &self,
+        domain: &Domain,
         account_id: AccountId,
         type_id: AccountTypeId,
     ) -> StoreResult<bool>;

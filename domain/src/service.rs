@@ -109,6 +109,9 @@ impl From<StoreError> for ServiceError {
                 "account_creation_token",
                 Rule::ValidToken,
             )),
+            StoreError::LastSuperSpace => {
+                Self::Validation(ValidationErrors::single("super", Rule::LastSuperSpace))
+            }
             other => Self::Storage(other),
         }
     }
@@ -122,6 +125,7 @@ impl From<ValidationErrors> for ServiceError {
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
+mod account_types;
 mod space_cache;
 mod spaces;
 

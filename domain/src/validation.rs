@@ -43,6 +43,8 @@ pub enum Rule {
     /// Characters the provisioning XML (XML 1.0) or Linphone's INI configuration cannot carry:
     /// control characters, line breaks where one line is expected, U+FFFE and U+FFFF.
     ForbiddenCharacters,
+    /// Deleting or demoting the last super space (on `super`).
+    LastSuperSpace,
 }
 
 /// One broken rule on one field, named as the client sent it.

@@ -138,3 +138,5 @@ too-many-requests = Too many requests from this address. Try again in { $seconds
 # state
 account-deactivated = Account deactivated by an administrator: only an administrator can activate it again.
 validation-forbidden-characters = The { $attribute } contains characters that cannot be provisioned (control characters, line breaks, U+FFFE or U+FFFF).
+# types
+validation-last-super-space = The last super space can be neither deleted nor made an ordinary space: at least one super space must remain.

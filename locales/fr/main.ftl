@@ -138,3 +138,5 @@ too-many-requests = Trop de requêtes depuis cette adresse. Réessayez dans { $s
 # state
 account-deactivated = Compte désactivé par un administrateur : seul un administrateur peut le réactiver.
 validation-forbidden-characters = Le champ { $attribute } contient des caractères qui ne peuvent pas être provisionnés (caractères de contrôle, retours à la ligne, U+FFFE ou U+FFFF).
+# types
+validation-last-super-space = Le dernier espace super ne peut être ni supprimé ni rendu ordinaire : il doit rester au moins un espace super.

@@ -451,14 +451,19 @@ pub async fn account_details_are_read_for_many_accounts_at_once(s: Arc<dyn Stora
     let alice = account(&s, "alice", "example.org").await;
     let bob = account(&s, "bob", "example.org").await;
     let carol = account(&s, "carol", "example.org").await;
+    let d = domain("example.org");
     let kinds = [
-        s.create_account_type("phone", t0()).await.unwrap(),
-        s.create_account_type("door", t0()).await.unwrap(),
+        s.create_account_type(&d, "phone", t0()).await.unwrap(),
+        s.create_account_type(&d, "door", t0()).await.unwrap(),
     ];
     for kind in &kinds {
-        s.attach_account_type(alice, kind.id, t0()).await.unwrap();
+        s.attach_account_type(&d, alice, kind.id, t0())
+            .await
+            .unwrap();
     }
-    s.attach_account_type(bob, kinds[1].id, t0()).await.unwrap();
+    s.attach_account_type(&d, bob, kinds[1].id, t0())
+        .await
+        .unwrap();
     s.create_account_action(alice, "1", "open", t0())
         .await
         .unwrap();
@@ -1747,95 +1752,133 @@ pub async fn concurrent_consumes_of_a_creation_token_let_one_win(s: Arc<dyn Stor
 }
 
 pub async fn account_types_are_created_listed_updated_and_deleted(s: Arc<dyn Storage>) {
-    let phone = s.create_account_type("phone", t0()).await.unwrap();
-    let door = s.create_account_type("door", t0()).await.unwrap();
+    space(&s, "example.org").await;
+    let d = domain("example.org");
+    let phone = s.create_account_type(&d, "phone", t0()).await.unwrap();
+    let door = s.create_account_type(&d, "door", t0()).await.unwrap();
     assert_eq!(phone.key, "phone");
     assert_conflict(
-        s.create_account_type("phone", t0()).await,
+        s.create_account_type(&d, "phone", t0()).await,
         Conflict::AccountTypeKey,
     );
+    assert!(matches!(
+        s.create_account_type(&domain("nowhere.org"), "phone", t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(
-        s.list_account_types().await.unwrap(),
+        s.list_account_types(&d).await.unwrap(),
         [phone.clone(), door.clone()]
     );
-    assert_eq!(s.account_type(door.id).await.unwrap(), Some(door.clone()));
+    assert_eq!(
+        s.account_type(&d, door.id).await.unwrap(),
+        Some(door.clone())
+    );
     assert!(
-        s.account_type(AccountTypeId(door.id.0 + 1000))
+        s.account_type(&d, AccountTypeId(door.id.0 + 1000))
             .await
             .unwrap()
             .is_none()
     );
 
-    let renamed = s.update_account_type(door.id, "gate", t0()).await.unwrap();
+    let renamed = s
+        .update_account_type(&d, door.id, "gate", t0())
+        .await
+        .unwrap();
     assert_eq!(renamed.key, "gate");
     assert_eq!(renamed.id, door.id);
     // Same key again: no change, no conflict with itself.
-    s.update_account_type(door.id, "gate", t0()).await.unwrap();
+    s.update_account_type(&d, door.id, "gate", t0())
+        .await
+        .unwrap();
     assert_conflict(
-        s.update_account_type(door.id, "phone", t0()).await,
+        s.update_account_type(&d, door.id, "phone", t0()).await,
         Conflict::AccountTypeKey,
     );
     assert!(matches!(
-        s.update_account_type(AccountTypeId(door.id.0 + 1000), "x", t0())
+        s.update_account_type(&d, AccountTypeId(door.id.0 + 1000), "x", t0())
             .await,
         Err(StoreError::NotFound)
     ));
 
-    assert!(s.delete_account_type(phone.id).await.unwrap());
-    assert!(!s.delete_account_type(phone.id).await.unwrap());
-    assert_eq!(s.list_account_types().await.unwrap(), [renamed]);
+    assert!(s.delete_account_type(&d, phone.id).await.unwrap());
+    assert!(!s.delete_account_type(&d, phone.id).await.unwrap());
+    assert_eq!(s.list_account_types(&d).await.unwrap(), [renamed]);
 }
 
 pub async fn account_types_are_attached_once_and_detached(s: Arc<dyn Storage>) {
     space(&s, "example.org").await;
+    let d = domain("example.org");
     let alice = account(&s, "alice", "example.org").await;
     let bob = account(&s, "bob", "example.org").await;
-    let phone = s.create_account_type("phone", t0()).await.unwrap();
-    let door = s.create_account_type("door", t0()).await.unwrap();
+    let phone = s.create_account_type(&d, "phone", t0()).await.unwrap();
+    let door = s.create_account_type(&d, "door", t0()).await.unwrap();
 
-    assert!(s.attach_account_type(alice, door.id, t0()).await.unwrap());
-    assert!(s.attach_account_type(alice, phone.id, t0()).await.unwrap());
-    assert!(!s.attach_account_type(alice, door.id, t0()).await.unwrap());
-    assert!(s.attach_account_type(bob, door.id, t0()).await.unwrap());
+    assert!(
+        s.attach_account_type(&d, alice, door.id, t0())
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.attach_account_type(&d, alice, phone.id, t0())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.attach_account_type(&d, alice, door.id, t0())
+            .await
+            .unwrap()
+    );
+    assert!(s.attach_account_type(&d, bob, door.id, t0()).await.unwrap());
     assert_eq!(
         s.types_of(alice).await.unwrap(),
         [phone.clone(), door.clone()]
     );
     assert!(matches!(
-        s.attach_account_type(alice, AccountTypeId(door.id.0 + 1000), t0())
+        s.attach_account_type(&d, alice, AccountTypeId(door.id.0 + 1000), t0())
             .await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        s.attach_account_type(AccountId(bob.0 + 1000), door.id, t0())
+        s.attach_account_type(&d, AccountId(bob.0 + 1000), door.id, t0())
             .await,
         Err(StoreError::NotFound)
     ));
 
-    assert!(s.detach_account_type(alice, phone.id).await.unwrap());
-    assert!(!s.detach_account_type(alice, phone.id).await.unwrap());
+    assert!(s.detach_account_type(&d, alice, phone.id).await.unwrap());
+    assert!(!s.detach_account_type(&d, alice, phone.id).await.unwrap());
     assert_eq!(
         s.types_of(alice).await.unwrap(),
         std::slice::from_ref(&door)
     );
 
     // Deleting a type detaches it; deleting an account removes its attachments.
-    assert!(s.delete_account_type(door.id).await.unwrap());
+    assert!(s.delete_account_type(&d, door.id).await.unwrap());
     assert!(s.types_of(alice).await.unwrap().is_empty());
-    assert!(s.attach_account_type(bob, phone.id, t0()).await.unwrap());
+    assert!(
+        s.attach_account_type(&d, bob, phone.id, t0())
+            .await
+            .unwrap()
+    );
     assert!(s.delete_account(bob, t0()).await.unwrap());
     assert!(s.types_of(bob).await.unwrap().is_empty());
-    assert!(s.attach_account_type(alice, phone.id, t0()).await.unwrap());
+    assert!(
+        s.attach_account_type(&d, alice, phone.id, t0())
+            .await
+            .unwrap()
+    );
 }
 
 pub async fn concurrent_attachments_of_a_type_let_one_win(s: Arc<dyn Storage>) {
     space(&s, "example.org").await;
+    let d = domain("example.org");
     let alice = account(&s, "alice", "example.org").await;
-    let phone = s.create_account_type("phone", t0()).await.unwrap();
+    let phone = s.create_account_type(&d, "phone", t0()).await.unwrap();
     let mut tasks = JoinSet::new();
     for _ in 0..10 {
         let s = s.clone();
-        tasks.spawn(async move { s.attach_account_type(alice, phone.id, t0()).await });
+        let d = d.clone();
+        tasks.spawn(async move { s.attach_account_type(&d, alice, phone.id, t0()).await });
     }
     let mut wins = 0;
     while let Some(outcome) = tasks.join_next().await {
@@ -1845,6 +1888,156 @@ pub async fn concurrent_attachments_of_a_type_let_one_win(s: Arc<dyn Storage>) {
     }
     assert_eq!(wins, 1);
     assert_eq!(s.types_of(alice).await.unwrap().len(), 1);
+}
+
+pub async fn account_types_belong_to_their_space(s: Arc<dyn Storage>) {
+    space(&s, "a.org").await;
+    space(&s, "b.org").await;
+    let (a, b) = (domain("a.org"), domain("b.org"));
+    let alice = account(&s, "alice", "a.org").await;
+    let bob = account(&s, "bob", "b.org").await;
+    // The same key in two spaces: two types.
+    let ours = s.create_account_type(&a, "phone", t0()).await.unwrap();
+    let theirs = s.create_account_type(&b, "phone", t0()).await.unwrap();
+    assert_ne!(ours.id, theirs.id);
+    assert_eq!(
+        s.list_account_types(&a).await.unwrap(),
+        std::slice::from_ref(&ours)
+    );
+    assert_eq!(
+        s.list_account_types(&b).await.unwrap(),
+        std::slice::from_ref(&theirs)
+    );
+
+    // Another space's type is an unknown id.
+    assert!(s.account_type(&a, theirs.id).await.unwrap().is_none());
+    assert!(matches!(
+        s.update_account_type(&a, theirs.id, "door", t0()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(!s.delete_account_type(&a, theirs.id).await.unwrap());
+    assert_eq!(
+        s.account_type(&b, theirs.id).await.unwrap(),
+        Some(theirs.clone()),
+        "untouched"
+    );
+    // Neither a type nor an account of another space can be attached.
+    for (d, account, kind) in [
+        (&a, alice, theirs.id),
+        (&a, bob, ours.id),
+        (&b, alice, ours.id),
+        (&b, alice, theirs.id),
+    ] {
+        assert!(
+            matches!(
+                s.attach_account_type(d, account, kind, t0()).await,
+                Err(StoreError::NotFound)
+            ),
+            "{d} {account:?} {kind:?}"
+        );
+    }
+    assert!(s.types_of(alice).await.unwrap().is_empty());
+    assert!(
+        s.attach_account_type(&b, bob, theirs.id, t0())
+            .await
+            .unwrap()
+    );
+    assert!(!s.detach_account_type(&a, bob, theirs.id).await.unwrap());
+    assert_eq!(
+        s.types_of(bob).await.unwrap(),
+        std::slice::from_ref(&theirs)
+    );
+
+    // A space's types go with it.
+    assert!(s.delete_space(&b).await.unwrap());
+    space(&s, "b.org").await;
+    assert!(s.list_account_types(&b).await.unwrap().is_empty());
+    assert_eq!(
+        s.list_account_types(&a).await.unwrap(),
+        std::slice::from_ref(&ours)
+    );
+}
+
+async fn super_space(s: &Arc<dyn Storage>, d: &str) -> Space {
+    let mut new = new_space(d);
+    new.super_space = true;
+    s.create_space(new, t0()).await.expect("create super space")
+}
+
+pub async fn the_last_super_space_is_neither_deleted_nor_demoted(s: Arc<dyn Storage>) {
+    let first = super_space(&s, "first.org").await;
+    space(&s, "plain.org").await;
+    assert!(matches!(
+        s.delete_space(&first.domain).await,
+        Err(StoreError::LastSuperSpace)
+    ));
+    let mut demoted = first.clone();
+    demoted.super_space = false;
+    assert!(matches!(
+        s.update_space(demoted.clone(), t0()).await,
+        Err(StoreError::LastSuperSpace)
+    ));
+    // Other changes of the last super space, and ordinary spaces, are fine.
+    let mut renamed = first.clone();
+    renamed.name = "Renamed".into();
+    assert!(s.update_space(renamed, t0()).await.unwrap().super_space);
+    assert!(s.delete_space(&domain("plain.org")).await.unwrap());
+    assert!(!s.delete_space(&domain("nowhere.org")).await.unwrap());
+
+    // With a second super space, either can go.
+    let second = super_space(&s, "second.org").await;
+    assert!(!s.update_space(demoted, t0()).await.unwrap().super_space);
+    let mut promoted = s.space_by_domain(&first.domain).await.unwrap().unwrap();
+    promoted.super_space = true;
+    s.update_space(promoted, t0()).await.unwrap();
+    assert!(s.delete_space(&first.domain).await.unwrap());
+    assert!(matches!(
+        s.delete_space(&second.domain).await,
+        Err(StoreError::LastSuperSpace)
+    ));
+    assert!(s.space_by_domain(&second.domain).await.unwrap().is_some());
+}
+
+pub async fn concurrent_removals_of_the_last_two_super_spaces_let_one_win(s: Arc<dyn Storage>) {
+    let mut survivor: Option<Space> = None;
+    for round in 0..6 {
+        let one = super_space(&s, &format!("one{round}.org")).await;
+        let two = super_space(&s, &format!("two{round}.org")).await;
+        // The previous round's survivor goes: `one` and `two` are the last two super spaces.
+        if let Some(previous) = survivor.take() {
+            assert!(s.delete_space(&previous.domain).await.unwrap());
+        }
+        let mut tasks = JoinSet::new();
+        for (i, space) in [one, two].into_iter().enumerate() {
+            let s = s.clone();
+            // Deletions race each other, or a deletion races a demotion.
+            if i == 1 && round % 2 == 1 {
+                let mut demoted = space;
+                demoted.super_space = false;
+                tasks.spawn(async move { s.update_space(demoted, t0()).await.map(|_| ()) });
+            } else {
+                tasks.spawn(async move { s.delete_space(&space.domain).await.map(|_| ()) });
+            }
+        }
+        let mut wins = 0;
+        while let Some(outcome) = tasks.join_next().await {
+            match outcome.expect("task") {
+                Ok(()) => wins += 1,
+                Err(StoreError::LastSuperSpace) => {}
+                Err(e) => panic!("round {round}: {e:?}"),
+            }
+        }
+        assert_eq!(wins, 1, "round {round}");
+        let supers: Vec<Space> = s
+            .list_spaces()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.super_space)
+            .collect();
+        assert_eq!(supers.len(), 1, "round {round}");
+        survivor = supers.into_iter().next();
+    }
 }
 
 pub async fn account_actions_are_scoped_to_their_account(s: Arc<dyn Storage>) {

@@ -243,6 +243,7 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::ValidToken => m("validation-valid-token"),
         Rule::TokenExpired => m("validation-token-expired"),
         Rule::ForbiddenCharacters => m("validation-forbidden-characters"),
+        Rule::LastSuperSpace => m("validation-last-super-space"),
     }
 }
 
@@ -280,6 +281,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => Self::not_found(),
             StoreError::SpaceFull => Self::new(StatusCode::FORBIDDEN, "space-full"),
             StoreError::TokenSpent => Self::not_found(),
+            StoreError::LastSuperSpace => Self::field("super", Rule::LastSuperSpace),
             StoreError::Conflict(c) => conflict(c),
             StoreError::Backend(reason) => {
                 tracing::error!(%reason, "storage failure");

@@ -103,6 +103,7 @@ fn every_message_id_the_code_uses_exists_in_every_language() {
         Rule::AlphaDash,
         Rule::ValidToken,
         Rule::TokenExpired,
+        Rule::LastSuperSpace,
     ];
     let ids: Vec<&str> = MESSAGE_IDS
         .iter()

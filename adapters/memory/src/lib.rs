@@ -44,7 +44,8 @@ struct Tables {
     dictionary: BTreeMap<i64, BTreeMap<String, String>>,
     provisioning_tokens: BTreeMap<i64, ProvisioningToken>,
     creation_tokens: BTreeMap<i64, AccountCreationToken>,
-    account_types: BTreeMap<i64, AccountType>,
+    /// By id, with the domain of the space each belongs to.
+    account_types: BTreeMap<i64, (Domain, AccountType)>,
     /// (account id, type id).
     account_type_links: BTreeSet<(i64, i64)>,
     account_actions: BTreeMap<i64, AccountAction>,
@@ -106,6 +107,19 @@ impl Tables {
     fn next_id(&mut self) -> i64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Whether the type `id` exists and belongs to the space of `domain`.
+    fn type_in(&self, domain: &Domain, id: AccountTypeId) -> bool {
+        self.account_types
+            .get(&id.0)
+            .is_some_and(|(d, _)| d == domain)
+    }
+
+    /// Whether the space of `domain` is super and no other space is.
+    fn is_last_super_space(&self, domain: &Domain) -> bool {
+        let mut supers = self.spaces.values().filter(|s| s.super_space);
+        supers.next().is_some_and(|s| &s.domain == domain) && supers.next().is_none()
     }
 
     fn space_conflict(
@@ -282,6 +296,9 @@ impl SpaceRepository for MemoryStorage {
         {
             return Err(StoreError::Conflict(c));
         }
+        if existing.super_space && !space.super_space && t.is_last_super_space(&existing.domain) {
+            return Err(StoreError::LastSuperSpace);
+        }
         let updated = Space {
             domain: existing.domain,
             created_at: existing.created_at,
@@ -302,6 +319,9 @@ impl SpaceRepository for MemoryStorage {
         else {
             return Ok(false);
         };
+        if t.is_last_super_space(domain) {
+            return Err(StoreError::LastSuperSpace);
+        }
         let account_ids: Vec<i64> = t
             .by_domain
             .remove(domain.as_str())
@@ -319,6 +339,16 @@ impl SpaceRepository for MemoryStorage {
             .collect();
         for list_id in list_ids {
             t.delete_contacts_list_rows(list_id);
+        }
+        let type_ids: Vec<i64> = t
+            .account_types
+            .iter()
+            .filter(|(_, (d, _))| d == domain)
+            .map(|(id, _)| *id)
+            .collect();
+        for type_id in type_ids {
+            t.account_types.remove(&type_id);
+            t.account_type_links.retain(|(_, k)| *k != type_id);
         }
         t.spaces.remove(&id);
         Ok(true)
@@ -504,7 +534,7 @@ impl AccountRepository for MemoryStorage {
             d.types = t
                 .account_type_links
                 .range((id.0, i64::MIN)..=(id.0, i64::MAX))
-                .filter_map(|(_, type_id)| t.account_types.get(type_id).cloned())
+                .filter_map(|(_, type_id)| t.account_types.get(type_id).map(|(_, k)| k.clone()))
                 .collect();
         }
         for action in t.account_actions.values() {
@@ -1024,11 +1054,18 @@ impl AccountCreationTokenRepository for MemoryStorage {
 impl AccountTypeRepository for MemoryStorage {
     async fn create_account_type(
         &self,
+        domain: &Domain,
         key: &str,
         _now: DateTime<Utc>,
     ) -> StoreResult<AccountType> {
         let mut t = self.lock();
-        if t.account_types.values().any(|a| a.key == key) {
+        if !t.spaces.values().any(|s| &s.domain == domain) {
+            return Err(StoreError::NotFound);
+        }
+        if t.account_types
+            .values()
+            .any(|(d, a)| d == domain && a.key == key)
+        {
             return Err(StoreError::Conflict(Conflict::AccountTypeKey));
         }
         let id = t.next_id();
@@ -1036,53 +1073,83 @@ impl AccountTypeRepository for MemoryStorage {
             id: AccountTypeId(id),
             key: key.to_owned(),
         };
-        t.account_types.insert(id, account_type.clone());
+        t.account_types
+            .insert(id, (domain.clone(), account_type.clone()));
         Ok(account_type)
     }
 
-    async fn list_account_types(&self) -> StoreResult<Vec<AccountType>> {
-        Ok(self.lock().account_types.values().cloned().collect())
+    async fn list_account_types(&self, domain: &Domain) -> StoreResult<Vec<AccountType>> {
+        Ok(self
+            .lock()
+            .account_types
+            .values()
+            .filter(|(d, _)| d == domain)
+            .map(|(_, a)| a.clone())
+            .collect())
     }
 
-    async fn account_type(&self, id: AccountTypeId) -> StoreResult<Option<AccountType>> {
-        Ok(self.lock().account_types.get(&id.0).cloned())
+    async fn account_type(
+        &self,
+        domain: &Domain,
+        id: AccountTypeId,
+    ) -> StoreResult<Option<AccountType>> {
+        Ok(self
+            .lock()
+            .account_types
+            .get(&id.0)
+            .filter(|(d, _)| d == domain)
+            .map(|(_, a)| a.clone()))
     }
 
     async fn update_account_type(
         &self,
+        domain: &Domain,
         id: AccountTypeId,
         key: &str,
         _now: DateTime<Utc>,
     ) -> StoreResult<AccountType> {
         let mut t = self.lock();
-        if !t.account_types.contains_key(&id.0) {
+        if !t.type_in(domain, id) {
             return Err(StoreError::NotFound);
         }
-        if t.account_types.values().any(|a| a.id != id && a.key == key) {
+        if t.account_types
+            .values()
+            .any(|(d, a)| d == domain && a.id != id && a.key == key)
+        {
             return Err(StoreError::Conflict(Conflict::AccountTypeKey));
         }
         let updated = AccountType {
             id,
             key: key.to_owned(),
         };
-        t.account_types.insert(id.0, updated.clone());
+        t.account_types
+            .insert(id.0, (domain.clone(), updated.clone()));
         Ok(updated)
     }
 
-    async fn delete_account_type(&self, id: AccountTypeId) -> StoreResult<bool> {
+    async fn delete_account_type(&self, domain: &Domain, id: AccountTypeId) -> StoreResult<bool> {
         let mut t = self.lock();
+        if !t.type_in(domain, id) {
+            return Ok(false);
+        }
         t.account_type_links.retain(|(_, type_id)| *type_id != id.0);
         Ok(t.account_types.remove(&id.0).is_some())
     }
 
     async fn attach_account_type(
         &self,
+        domain: &Domain,
         account_id: AccountId,
         type_id: AccountTypeId,
         _now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let mut t = self.lock();
-        if !t.accounts.contains_key(&account_id.0) || !t.account_types.contains_key(&type_id.0) {
+        let account_there = t
+            .accounts
+            .get(&account_id.0)
+            .is_some_and(|a| &a.domain == domain);
+        let type_there = t.type_in(domain, type_id);
+        if !account_there || !type_there {
             return Err(StoreError::NotFound);
         }
         Ok(t.account_type_links.insert((account_id.0, type_id.0)))
@@ -1090,20 +1157,22 @@ impl AccountTypeRepository for MemoryStorage {
 
     async fn detach_account_type(
         &self,
+        domain: &Domain,
         account_id: AccountId,
         type_id: AccountTypeId,
     ) -> StoreResult<bool> {
-        Ok(self
-            .lock()
-            .account_type_links
-            .remove(&(account_id.0, type_id.0)))
+        let mut t = self.lock();
+        if !t.type_in(domain, type_id) {
+            return Ok(false);
+        }
+        Ok(t.account_type_links.remove(&(account_id.0, type_id.0)))
     }
 
     async fn types_of(&self, account_id: AccountId) -> StoreResult<Vec<AccountType>> {
         let t = self.lock();
         Ok(t.account_type_links
             .range((account_id.0, i64::MIN)..=(account_id.0, i64::MAX))
-            .filter_map(|(_, type_id)| t.account_types.get(type_id).cloned())
+            .filter_map(|(_, type_id)| t.account_types.get(type_id).map(|(_, a)| a.clone()))
             .collect())
     }
 }

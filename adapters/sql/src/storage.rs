@@ -13,7 +13,8 @@ use crate::sqlite_reader::SqliteReader;
 
 /// Every port on one backend. Expects on `$storage` the inherent items `sql`, `insert_sql`,
 /// `identifiers`, `insert_id`, `begin_write`, `writer` (the pool of statements that write),
-/// `RETURNING`, `ANALYZE_ACCOUNTS`, `LOCK_SPACE` and `UPSERT_DICTIONARY_ENTRY`. Identifiers that
+/// `RETURNING`, `ANALYZE_ACCOUNTS`, `LOCK_SPACE`, `LOCK_SUPER_SPACES` and
+/// `UPSERT_DICTIONARY_ENTRY`. Identifiers that
 /// are reserved words (`key`) are double-quoted; `sql` and `identifiers` turn them into backticks
 /// for MySQL.
 macro_rules! impl_storage {
@@ -58,6 +59,17 @@ macro_rules! impl_storage {
 
                 async fn write(&self) -> StoreResult<sqlx::Transaction<'static, $db>> {
                     self.begin_write().await.map_err(store_error)
+                }
+
+                /// Locks the super spaces until the end of the transaction (SQLite: its
+                /// `BEGIN IMMEDIATE` already did) and says whether the space with id `id` is the
+                /// only one: of racing deletions or demotions, the later one sees the earlier.
+                async fn is_last_super_space(conn: &mut Conn, id: i64) -> StoreResult<bool> {
+                    let supers: Vec<i64> = sqlx::query_scalar(Self::sql(Self::LOCK_SUPER_SPACES))
+                        .fetch_all(&mut *conn)
+                        .await
+                        .map_err(store_error)?;
+                    Ok(supers == [id])
                 }
 
                 async fn space_by_id(conn: &mut Conn, id: i64) -> StoreResult<Option<Space>> {
@@ -365,7 +377,10 @@ macro_rules! impl_storage {
                 async fn update_space(&self, space: Space, now: DateTime<Utc>) -> StoreResult<Space> {
                     let settings = to_json(&space.settings)?;
                     let jwt = space.jwt.as_ref().map(to_json).transpose()?;
-                    let mut conn = self.write_conn().await?;
+                    let mut tx = self.write().await?;
+                    if !space.super_space && Self::is_last_super_space(&mut tx, space.id.0).await? {
+                        return Err(StoreError::LastSuperSpace);
+                    }
                     let result = sqlx::query(Self::sql(
                         "UPDATE spaces SET host = ?, name = ?, super = ?, max_accounts = ?, \
                          expire_at = ?, digest_realm = ?, digest_default_password_algorithm = ?, \
@@ -382,12 +397,12 @@ macro_rules! impl_storage {
                     .bind(jwt)
                     .bind(ts(now))
                     .bind(space.id.0)
-                    .execute(&mut *conn)
+                    .execute(&mut *tx)
                     .await;
                     match result {
                         Ok(_) => {}
                         Err(e) if is_unique_violation(&e) => {
-                            drop(conn);
+                            tx.rollback().await.map_err(store_error)?;
                             return Err(self
                                 .space_conflict(space.id.0, "", &space.host, &space.name)
                                 .await);
@@ -396,20 +411,34 @@ macro_rules! impl_storage {
                     }
                     // Read back rather than trusting rows-affected, which MySQL reports as 0 for
                     // an update that changed nothing.
-                    Self::space_by_id(&mut conn, space.id.0)
+                    let updated = Self::space_by_id(&mut tx, space.id.0)
                         .await?
-                        .ok_or(StoreError::NotFound)
+                        .ok_or(StoreError::NotFound)?;
+                    tx.commit().await.map_err(store_error)?;
+                    Ok(updated)
                 }
 
                 async fn delete_space(&self, domain: &Domain) -> StoreResult<bool> {
                     let mut tx = self.write().await?;
+                    let id: Option<i64> =
+                        sqlx::query_scalar(Self::sql("SELECT id FROM spaces WHERE domain = ?"))
+                            .bind(domain.as_str())
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(store_error)?;
+                    let Some(id) = id else {
+                        return Ok(false);
+                    };
+                    if Self::is_last_super_space(&mut tx, id).await? {
+                        return Err(StoreError::LastSuperSpace);
+                    }
                     // Accounts first, explicitly: their passwords, keys and tokens go by cascade.
                     sqlx::query(Self::sql("DELETE FROM accounts WHERE domain = ?"))
                         .bind(domain.as_str())
                         .execute(&mut *tx)
                         .await
                         .map_err(store_error)?;
-                    // Contacts lists go by cascade with the space.
+                    // Contacts lists and account types go by cascade with the space.
                     let deleted = sqlx::query(Self::sql("DELETE FROM spaces WHERE domain = ?"))
                         .bind(domain.as_str())
                         .execute(&mut *tx)
@@ -1665,41 +1694,55 @@ macro_rules! impl_storage {
             impl AccountTypeRepository for $storage {
                 async fn create_account_type(
                     &self,
+                    domain: &Domain,
                     key: &str,
                     now: DateTime<Utc>,
                 ) -> StoreResult<AccountType> {
                     let now = ts(now);
                     let mut conn = self.write_conn().await?;
                     let query = sqlx::query(Self::insert_sql(
-                        "INSERT INTO account_types (\"key\", created_at, updated_at) VALUES (?, ?, ?)",
+                        "INSERT INTO account_types (domain, \"key\", created_at, updated_at) \
+                         VALUES (?, ?, ?, ?)",
                     ))
+                    .bind(domain.as_str())
                     .bind(key)
                     .bind(now)
                     .bind(now);
-                    let id = Self::insert_id(&mut *conn, query)
-                        .await
-                        .map_err(unique_as(Conflict::AccountTypeKey))?;
+                    let id = Self::insert_id(&mut *conn, query).await.map_err(|e| {
+                        if is_unique_violation(&e) {
+                            StoreError::Conflict(Conflict::AccountTypeKey)
+                        } else {
+                            // No space with that domain.
+                            not_found_on_foreign_key(e)
+                        }
+                    })?;
                     Ok(AccountType {
                         id: AccountTypeId(id),
                         key: key.to_owned(),
                     })
                 }
 
-                async fn list_account_types(&self) -> StoreResult<Vec<AccountType>> {
+                async fn list_account_types(&self, domain: &Domain) -> StoreResult<Vec<AccountType>> {
                     let rows: Vec<AccountTypeRow> = sqlx::query_as(Self::sql(
-                        "SELECT id, \"key\" FROM account_types ORDER BY id",
+                        "SELECT id, \"key\" FROM account_types WHERE domain = ? ORDER BY id",
                     ))
+                    .bind(domain.as_str())
                     .fetch_all(&self.pool)
                     .await
                     .map_err(store_error)?;
                     Ok(rows.into_iter().map(AccountType::from).collect())
                 }
 
-                async fn account_type(&self, id: AccountTypeId) -> StoreResult<Option<AccountType>> {
+                async fn account_type(
+                    &self,
+                    domain: &Domain,
+                    id: AccountTypeId,
+                ) -> StoreResult<Option<AccountType>> {
                     let row: Option<AccountTypeRow> = sqlx::query_as(Self::sql(
-                        "SELECT id, \"key\" FROM account_types WHERE id = ?",
+                        "SELECT id, \"key\" FROM account_types WHERE id = ? AND domain = ?",
                     ))
                     .bind(id.0)
+                    .bind(domain.as_str())
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(store_error)?;
@@ -1708,61 +1751,94 @@ macro_rules! impl_storage {
 
                 async fn update_account_type(
                     &self,
+                    domain: &Domain,
                     id: AccountTypeId,
                     key: &str,
                     now: DateTime<Utc>,
                 ) -> StoreResult<AccountType> {
                     sqlx::query(Self::sql(
-                        "UPDATE account_types SET \"key\" = ?, updated_at = ? WHERE id = ?",
+                        "UPDATE account_types SET \"key\" = ?, updated_at = ? \
+                         WHERE id = ? AND domain = ?",
                     ))
                     .bind(key)
                     .bind(ts(now))
                     .bind(id.0)
+                    .bind(domain.as_str())
                     .execute(self.writer())
                     .await
                     .map_err(unique_as(Conflict::AccountTypeKey))?;
                     // Read back: MySQL reports 0 rows for an update that changed nothing.
-                    self.account_type(id).await?.ok_or(StoreError::NotFound)
+                    self.account_type(domain, id).await?.ok_or(StoreError::NotFound)
                 }
 
-                async fn delete_account_type(&self, id: AccountTypeId) -> StoreResult<bool> {
+                async fn delete_account_type(
+                    &self,
+                    domain: &Domain,
+                    id: AccountTypeId,
+                ) -> StoreResult<bool> {
                     // Attachments go by cascade.
-                    Ok(sqlx::query(Self::sql("DELETE FROM account_types WHERE id = ?"))
-                        .bind(id.0)
-                        .execute(self.writer())
-                        .await
-                        .map_err(store_error)?
-                        .rows_affected()
+                    Ok(sqlx::query(Self::sql(
+                        "DELETE FROM account_types WHERE id = ? AND domain = ?",
+                    ))
+                    .bind(id.0)
+                    .bind(domain.as_str())
+                    .execute(self.writer())
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected()
                         > 0)
                 }
 
                 async fn attach_account_type(
                     &self,
+                    domain: &Domain,
                     account_id: AccountId,
                     type_id: AccountTypeId,
                     now: DateTime<Utc>,
                 ) -> StoreResult<bool> {
-                    self.insert_pair(
+                    let now = ts(now);
+                    // Inserts nothing unless the account and the type are both of the space.
+                    let result = sqlx::query(Self::sql(
                         "INSERT INTO account_account_type \
-                         (account_id, account_type_id, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                        account_id.0,
-                        type_id.0,
-                        now,
-                    )
-                    .await
+                         (account_id, account_type_id, created_at, updated_at) \
+                         SELECT a.id, t.id, ?, ? FROM accounts a \
+                         JOIN account_types t ON t.domain = a.domain \
+                         WHERE a.id = ? AND t.id = ? AND a.domain = ?",
+                    ))
+                    .bind(now)
+                    .bind(now)
+                    .bind(account_id.0)
+                    .bind(type_id.0)
+                    .bind(domain.as_str())
+                    .execute(self.writer())
+                    .await;
+                    match result {
+                        Ok(done) if done.rows_affected() > 0 => Ok(true),
+                        Ok(_) => Err(StoreError::NotFound),
+                        Err(e) if is_unique_violation(&e) => Ok(false),
+                        Err(e) => Err(not_found_on_foreign_key(e)),
+                    }
                 }
 
                 async fn detach_account_type(
                     &self,
+                    domain: &Domain,
                     account_id: AccountId,
                     type_id: AccountTypeId,
                 ) -> StoreResult<bool> {
-                    self.delete_pair(
-                        "DELETE FROM account_account_type WHERE account_id = ? AND account_type_id = ?",
-                        account_id.0,
-                        type_id.0,
-                    )
+                    Ok(sqlx::query(Self::sql(
+                        "DELETE FROM account_account_type WHERE account_id = ? \
+                         AND account_type_id = ? \
+                         AND account_type_id IN (SELECT id FROM account_types WHERE domain = ?)",
+                    ))
+                    .bind(account_id.0)
+                    .bind(type_id.0)
+                    .bind(domain.as_str())
+                    .execute(self.writer())
                     .await
+                    .map_err(store_error)?
+                    .rows_affected()
+                        > 0)
                 }
 
                 async fn types_of(&self, account_id: AccountId) -> StoreResult<Vec<AccountType>> {
@@ -2294,6 +2370,9 @@ impl SqliteStorage {
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ?";
 
+    /// The super spaces' ids; the `BEGIN IMMEDIATE` transaction already holds the write lock.
+    const LOCK_SUPER_SPACES: &'static str = "SELECT id FROM spaces WHERE super = TRUE ORDER BY id";
+
     /// Whether an `INSERT` can answer its rows (`RETURNING`).
     const RETURNING: bool = true;
 
@@ -2354,6 +2433,10 @@ impl PostgresStorage {
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
 
+    /// The super spaces' ids, locked in id order (no deadlock between two such transactions).
+    const LOCK_SUPER_SPACES: &'static str =
+        "SELECT id FROM spaces WHERE super = TRUE ORDER BY id FOR UPDATE";
+
     const RETURNING: bool = true;
 
     const ANALYZE_ACCOUNTS: Option<&'static str> = Some("ANALYZE accounts, passwords");
@@ -2411,6 +2494,10 @@ impl MySqlStorage {
     }
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
+
+    /// The super spaces' ids, locked in id order (no deadlock between two such transactions).
+    const LOCK_SUPER_SPACES: &'static str =
+        "SELECT id FROM spaces WHERE super = TRUE ORDER BY id FOR UPDATE";
 
     /// MySQL has no `RETURNING`: the ids are read back by identity.
     const RETURNING: bool = false;

@@ -1,4 +1,4 @@
-//! What hangs off an account besides its passwords: types (global labels) and DTMF actions.
+//! What hangs off an account besides its passwords: types (labels of its space) and DTMF actions.
 
 use super::AccountId;
 
@@ -6,7 +6,8 @@ use super::AccountId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccountTypeId(pub i64);
 
-/// A global label accounts can carry (e.g. `phone`, `door`); `key` is unique.
+/// A label the accounts of one space can carry (e.g. `phone`, `door`); `key` is unique within
+/// the space, which the storage knows (types of other spaces are invisible).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountType {
     pub id: AccountTypeId,

@@ -1,7 +1,7 @@
-//! Account types: global labels admins attach to accounts (Admin).
+//! Account types: labels the admins of a space attach to its accounts (Admin). Each space has
+//! its own types; another space's type answers as an unknown id.
 
 use flexiapi_domain::model::{AccountId, AccountType, AccountTypeId};
-use flexiapi_domain::validation::{Rule, is_alpha_dash};
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
@@ -50,34 +50,11 @@ pub enum Attached {
     Ok,
 }
 
-fn valid_key(input: AccountTypeInput) -> Result<String, ApiError> {
-    match input
-        .key
-        .map(|k| k.trim().to_owned())
-        .filter(|k| !k.is_empty())
-    {
-        None => Err(ApiError::field("key", Rule::Required)),
-        Some(k) if !is_alpha_dash(&k) || k.len() > 64 => {
-            Err(ApiError::field("key", Rule::AlphaDash))
-        }
-        Some(k) => Ok(k),
-    }
-}
-
-async fn find(req: &Request, id: i64) -> Result<AccountType, ApiError> {
-    state(req)?
-        .services
-        .storage
-        .account_type(AccountTypeId(id))
-        .await?
-        .ok_or_else(ApiError::not_found)
-}
-
 #[OpenApi]
 impl AccountTypesApi {
     /// List account types
     ///
-    /// Access: Admin. Types are shared by every space.
+    /// Access: Admin. The types of the request's space.
     #[oai(
         path = "/account_types",
         method = "get",
@@ -89,13 +66,17 @@ impl AccountTypesApi {
         req: &Request,
         _caller: AdminCaller,
     ) -> Result<Json<Vec<AccountTypeObject>>, ApiError> {
-        let types = state(req)?.services.storage.list_account_types().await?;
+        let types = state(req)?
+            .services
+            .list_account_types(request_space(req)?)
+            .await?;
         Ok(Json(types.into_iter().map(Into::into).collect()))
     }
 
     /// Create an account type
     ///
-    /// Access: Admin. `key` is required, unique, lower-case letters, digits, `-` and `_`.
+    /// Access: Admin. `key` is required, unique in the space, lower-case letters, digits, `-` and
+    /// `_`.
     #[oai(
         path = "/account_types",
         method = "post",
@@ -108,18 +89,16 @@ impl AccountTypesApi {
         _caller: AdminCaller,
         body: Json<AccountTypeInput>,
     ) -> Result<TypeCreated, ApiError> {
-        let key = valid_key(body.0)?;
-        let services = &state(req)?.services;
-        let created = services
-            .storage
-            .create_account_type(&key, services.now())
+        let created = state(req)?
+            .services
+            .create_account_type(request_space(req)?, body.0.key)
             .await?;
         Ok(TypeCreated::Created(Json(created.into())))
     }
 
     /// Show an account type
     ///
-    /// Access: Admin.
+    /// Access: Admin. 404 for a type of another space.
     #[oai(
         path = "/account_types/:id",
         method = "get",
@@ -132,12 +111,16 @@ impl AccountTypesApi {
         _caller: AdminCaller,
         id: Path<i64>,
     ) -> Result<Json<AccountTypeObject>, ApiError> {
-        Ok(Json(find(req, id.0).await?.into()))
+        let kind = state(req)?
+            .services
+            .account_type(request_space(req)?, AccountTypeId(id.0))
+            .await?;
+        Ok(Json(kind.into()))
     }
 
     /// Rename an account type
     ///
-    /// Access: Admin.
+    /// Access: Admin. 404 for a type of another space.
     #[oai(
         path = "/account_types/:id",
         method = "put",
@@ -151,19 +134,16 @@ impl AccountTypesApi {
         id: Path<i64>,
         body: Json<AccountTypeInput>,
     ) -> Result<Json<AccountTypeObject>, ApiError> {
-        let key = valid_key(body.0)?;
-        let existing = find(req, id.0).await?;
-        let services = &state(req)?.services;
-        let updated = services
-            .storage
-            .update_account_type(existing.id, &key, services.now())
+        let updated = state(req)?
+            .services
+            .update_account_type(request_space(req)?, AccountTypeId(id.0), body.0.key)
             .await?;
         Ok(Json(updated.into()))
     }
 
     /// Delete an account type
     ///
-    /// Access: Admin. Answers `1`, or `0` when it did not exist.
+    /// Access: Admin. Answers `1`, or `0` when it did not exist in the space.
     #[oai(
         path = "/account_types/:id",
         method = "delete",
@@ -178,16 +158,15 @@ impl AccountTypesApi {
     ) -> Result<PlainText<&'static str>, ApiError> {
         let deleted = state(req)?
             .services
-            .storage
-            .delete_account_type(AccountTypeId(id.0))
+            .delete_account_type(request_space(req)?, AccountTypeId(id.0))
             .await?;
         Ok(PlainText(if deleted { "1" } else { "0" }))
     }
 
     /// Attach a type to an account
     ///
-    /// Access: Admin. 403 when already attached (as the original), 404 for an unknown type or an
-    /// account of another space.
+    /// Access: Admin. 403 when already attached (as the original), 404 for an unknown type, a type
+    /// or an account of another space.
     #[oai(
         path = "/accounts/:id/types/:type_id",
         method = "post",
@@ -201,14 +180,13 @@ impl AccountTypesApi {
         id: Path<i64>,
         type_id: Path<i64>,
     ) -> Result<Attached, ApiError> {
-        let services = &state(req)?.services;
-        let account = services
-            .account_in_space(AccountId(id.0), request_space(req)?)
-            .await?;
-        let kind = find(req, type_id.0).await?;
-        if services
-            .storage
-            .attach_account_type(account.id, kind.id, services.now())
+        if state(req)?
+            .services
+            .attach_account_type(
+                request_space(req)?,
+                AccountId(id.0),
+                AccountTypeId(type_id.0),
+            )
             .await?
         {
             Ok(Attached::Ok)
@@ -222,7 +200,8 @@ impl AccountTypesApi {
 
     /// Detach a type from an account
     ///
-    /// Access: Admin. 403 when it was not attached (as the original). Answers `1`.
+    /// Access: Admin. 403 when it was not attached (as the original), 404 for an unknown type, a
+    /// type or an account of another space. Answers `1`.
     #[oai(
         path = "/accounts/:id/types/:type_id",
         method = "delete",
@@ -236,13 +215,13 @@ impl AccountTypesApi {
         id: Path<i64>,
         type_id: Path<i64>,
     ) -> Result<PlainText<&'static str>, ApiError> {
-        let services = &state(req)?.services;
-        let account = services
-            .account_in_space(AccountId(id.0), request_space(req)?)
-            .await?;
-        if services
-            .storage
-            .detach_account_type(account.id, AccountTypeId(type_id.0))
+        if state(req)?
+            .services
+            .detach_account_type(
+                request_space(req)?,
+                AccountId(id.0),
+                AccountTypeId(type_id.0),
+            )
             .await?
         {
             Ok(PlainText("1"))

@@ -416,6 +416,7 @@ impl SpacesApi {
     /// (`GET`, change, `PUT`). The domain never changes. Omitted texts, `theme_hue` and
     /// `expire_at` become null; omitted flags, counts and authentication configurations keep
     /// their value; `oidc_authentication_configuration: null` removes JWT authentication.
+    /// `super: false` on the last super space answers 422 (on `super`).
     #[oai(
         path = "/spaces/:domain",
         method = "put",
@@ -439,7 +440,8 @@ impl SpacesApi {
     /// Delete a space
     ///
     /// Access: Super Admin. Deletes the space and all its accounts, with their passwords and
-    /// keys, in one transaction. Answers `1`.
+    /// keys, in one transaction. Answers `1`; 422 (on `super`) for the last super space, which
+    /// would leave no super admin.
     #[oai(
         path = "/spaces/:domain",
         method = "delete",
