@@ -130,3 +130,6 @@ validation-incorrect-old-password = The { $attribute } is incorrect.
 validation-alpha-dash = The { $attribute } may only contain lower-case letters, digits, dashes and underscores.
 validation-valid-token = Please provide a valid { $attribute }
 validation-token-expired = The provided token is expired
+
+# tokens
+registration-closed = Public registration is closed on this space: ask an administrator for an invitation.

@@ -130,3 +130,6 @@ validation-incorrect-old-password = Le champ { $attribute } est incorrect.
 validation-alpha-dash = Le champ { $attribute } ne peut contenir que des lettres minuscules, des chiffres, des tirets et des tirets bas.
 validation-valid-token = Veuillez fournir un { $attribute } valide.
 validation-token-expired = Le jeton fourni a expiré.
+
+# tokens
+registration-closed = L'inscription publique est fermée sur cet espace : demandez une invitation à un administrateur.
