@@ -30,4 +30,5 @@ mod real_clients;
 mod shared_database;
 mod shutdown;
 mod spaces;
+mod token_scope;
 mod tooling;
