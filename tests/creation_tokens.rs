@@ -62,7 +62,10 @@ async fn a_token_creates_one_deactivated_account(store: Store) {
     let stored = app
         .services
         .storage
-        .creation_token(&token)
+        .creation_token(
+            &token,
+            &flexiapi_domain::model::Domain::parse("localhost").unwrap(),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -223,7 +226,10 @@ async fn every_broken_rule_of_the_public_route_is_reported(store: Store) {
     let stored = app
         .services
         .storage
-        .creation_token(&token)
+        .creation_token(
+            &token,
+            &flexiapi_domain::model::Domain::parse("localhost").unwrap(),
+        )
         .await
         .unwrap()
         .unwrap();

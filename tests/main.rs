@@ -34,5 +34,6 @@ mod real_clients;
 mod shared_database;
 mod shutdown;
 mod spaces;
+mod token_scope;
 mod tooling;
 mod type_scope;

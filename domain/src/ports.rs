@@ -62,8 +62,8 @@ pub trait AccountRepository: Send + Sync + 'static {
     /// Inserts the account, its passwords and its dictionary in one transaction. When `max_accounts > 0`, the
     /// insert MUST be refused with `SpaceFull` if the domain already holds that many accounts,
     /// also when several creations race. When `new.creation_token` is set, the same transaction
-    /// spends it (unused, unexpired at `now`, then used and linked to the account): of racing
-    /// creations with one token, exactly one succeeds.
+    /// spends it (a token of the account's domain, unused, unexpired at `now`, then used and
+    /// linked to the account): of racing creations with one token, exactly one succeeds.
     ///
     /// # Errors
     /// `Conflict(AccountIdentity)` when username@domain exists; `SpaceFull`; `TokenSpent`.
@@ -212,21 +212,34 @@ pub trait AuditRepository: Send + Sync + 'static {
     async fn list_audit_events(&self, page: u64, per_page: u64) -> StoreResult<Page<AuditEvent>>;
 }
 
+/// Auth tokens belong to the space (domain) they were created in: every lookup names it, and a
+/// token of another space is answered as an unknown one.
 #[async_trait]
 pub trait AuthTokenRepository: Send + Sync + 'static {
     /// # Errors
-    /// `Conflict(AuthToken)` when the token exists.
+    /// `Conflict(AuthToken)` when the token exists; `NotFound` when no space has its domain.
     async fn create_auth_token(&self, token: AuthToken) -> StoreResult<()>;
 
-    async fn auth_token(&self, token: &str) -> StoreResult<Option<AuthToken>>;
+    /// The token if it belongs to `domain`.
+    async fn auth_token(&self, token: &str, domain: &Domain) -> StoreResult<Option<AuthToken>>;
 
-    /// Attaches an unattached token to the account. Returns false when the token is unknown or
-    /// already attached. MUST be atomic.
-    async fn attach_auth_token(&self, token: &str, account_id: AccountId) -> StoreResult<bool>;
+    /// Attaches an unattached token of `domain` to the account. Returns false when the token is
+    /// unknown, of another domain or already attached. MUST be atomic.
+    async fn attach_auth_token(
+        &self,
+        token: &str,
+        domain: &Domain,
+        account_id: AccountId,
+    ) -> StoreResult<bool>;
 
-    /// Deletes and returns the token if it is attached. MUST be atomic: of two concurrent calls,
-    /// one gets the token.
-    async fn take_attached_auth_token(&self, token: &str) -> StoreResult<Option<AuthToken>>;
+    /// Deletes and returns the token if it belongs to `domain` and is attached; a token of
+    /// another domain is left as it is. MUST be atomic: of two concurrent calls, one gets the
+    /// token.
+    async fn take_attached_auth_token(
+        &self,
+        token: &str,
+        domain: &Domain,
+    ) -> StoreResult<Option<AuthToken>>;
 
     /// Deletes tokens created before `before`; returns how many.
     async fn purge_auth_tokens(&self, before: DateTime<Utc>) -> StoreResult<u64>;
@@ -290,38 +303,49 @@ pub trait ProvisioningTokenRepository: Send + Sync + 'static {
     ) -> StoreResult<Option<ProvisioningToken>>;
 }
 
+/// Account creation tokens belong to the space (domain) they were minted in: every lookup names
+/// it, and a token of another space (or of none: rows older than the column) is answered as an
+/// unknown one.
 #[async_trait]
 pub trait AccountCreationTokenRepository: Send + Sync + 'static {
-    /// Inserts an unused, unattached token.
+    /// Inserts an unused, unattached token of `new.domain`.
     ///
     /// # Errors
-    /// `Conflict(AccountCreationToken)` when the token exists.
+    /// `Conflict(AccountCreationToken)` when the token exists (in any space); `NotFound` when no
+    /// space has the domain.
     async fn create_creation_token(
         &self,
         new: NewAccountCreationToken,
         now: DateTime<Utc>,
     ) -> StoreResult<AccountCreationToken>;
 
-    async fn creation_token(&self, token: &str) -> StoreResult<Option<AccountCreationToken>>;
+    /// The token if it belongs to `domain`, used or not.
+    async fn creation_token(
+        &self,
+        token: &str,
+        domain: &Domain,
+    ) -> StoreResult<Option<AccountCreationToken>>;
 
-    /// Marks the token used and returns it (with `used = true`) only if it was unused and not
-    /// expired at `now` (`expire_at` unset or after `now`). MUST be atomic: of several concurrent
-    /// calls, exactly one gets the token, across processes.
+    /// Marks the token used and returns it (with `used = true`) only if it belongs to `domain`,
+    /// was unused and is not expired at `now` (`expire_at` unset or after `now`). MUST be atomic:
+    /// of several concurrent calls, exactly one gets the token, across processes.
     async fn spend_creation_token(
         &self,
         token: &str,
+        domain: &Domain,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<AccountCreationToken>>;
 
-    /// Attaches an unused, unattached token to the account and marks it used; returns it updated,
-    /// or `None` when the token is unknown, used or attached. MUST be atomic like
-    /// `spend_creation_token`.
+    /// Attaches an unused, unattached token of `domain` to the account and marks it used;
+    /// returns it updated, or `None` when the token is unknown, of another domain, used or
+    /// attached. MUST be atomic like `spend_creation_token`.
     ///
     /// # Errors
     /// `NotFound` when the account does not exist.
     async fn consume_creation_token(
         &self,
         token: &str,
+        domain: &Domain,
         account_id: AccountId,
     ) -> StoreResult<Option<AccountCreationToken>>;
 }

@@ -1,5 +1,8 @@
 //! Account creation tokens: admins mint them, logged-in users consume them, and the public
 //! registration route spends one to create an account.
+//!
+//! A token belongs to the space it was minted in: every lookup here takes the request's space,
+//! and a token of another space is answered exactly as an unknown one.
 
 use crate::accounts::{OptionalFields, present, required_password};
 use crate::model::{
@@ -37,12 +40,27 @@ pub struct Origin {
 }
 
 impl Services {
-    /// A new unused token, expiring after the configured lifetime (if any).
+    /// Refuses strangers' sign-ups on a space whose `public_registration` is off. Every route
+    /// that hands a creation token or an account to anyone who asks calls it first; an
+    /// admin-minted token (an invitation) registers whatever the flag.
+    ///
+    /// # Errors
+    /// `RegistrationClosed`.
+    pub fn ensure_public_registration(&self, space: &Space) -> ServiceResult<()> {
+        if space.settings.public_registration {
+            Ok(())
+        } else {
+            Err(ServiceError::RegistrationClosed)
+        }
+    }
+
+    /// A new unused token of `space`, expiring after the configured lifetime (if any).
     ///
     /// # Errors
     /// Storage failures.
     pub async fn create_creation_token(
         &self,
+        space: &Space,
         origin: Origin,
     ) -> ServiceResult<AccountCreationToken> {
         let now = self.now();
@@ -51,6 +69,7 @@ impl Services {
             .create_creation_token(
                 NewAccountCreationToken {
                     token: self.tokens.alphanumeric(CREATION_TOKEN_LENGTH),
+                    domain: space.domain.clone(),
                     ip: origin.ip,
                     user_agent: origin.user_agent,
                     expire_at: self
@@ -63,17 +82,23 @@ impl Services {
             .await?)
     }
 
-    /// Links an unused, unlinked token to `account` and marks it used.
+    /// Links an unused, unlinked token of `space` (the request's) to `account`, an account of
+    /// that space, and marks it used.
     ///
     /// # Errors
-    /// `NotFound` for an unknown, used or linked token.
+    /// `NotFound` for an unknown, used or linked token, a token of another space, or an account
+    /// of another space: all alike.
     pub async fn consume_creation_token(
         &self,
         token: &str,
+        space: &Space,
         account: &Account,
     ) -> ServiceResult<AccountCreationToken> {
+        if account.domain != space.domain {
+            return Err(ServiceError::NotFound);
+        }
         self.storage
-            .consume_creation_token(token, account.id)
+            .consume_creation_token(token, &space.domain, account.id)
             .await?
             .ok_or(ServiceError::NotFound)
     }
@@ -83,7 +108,9 @@ impl Services {
     /// on the Linphone SDK's route).
     ///
     /// # Errors
-    /// `SpaceFull` before anything else; `Validation` with every broken rule.
+    /// `SpaceFull` before anything else; then `Validation` on the token alone when it is
+    /// missing, unknown, of another space, used or expired; then `Validation` with every broken
+    /// rule.
     pub async fn register_with_creation_token(
         &self,
         input: Registration,
@@ -97,6 +124,21 @@ impl Services {
             && self.storage.count_accounts(&space.domain).await? >= max_accounts as u64
         {
             return Err(ServiceError::SpaceFull);
+        }
+        // The token first, alone: without a usable token of this space, a caller learns nothing
+        // else (not whether a username is taken, nor which domains exist).
+        let token = present(input.token);
+        let token_error = match &token {
+            None => Some(Rule::Required),
+            Some(t) => match self.storage.creation_token(t, &space.domain).await? {
+                Some(found) if t.len() == CREATION_TOKEN_LENGTH && !found.used => {
+                    found.is_expired(self.now()).then_some(Rule::TokenExpired)
+                }
+                _ => Some(Rule::ValidToken),
+            },
+        };
+        if let Some(rule) = token_error {
+            return Err(ValidationErrors::single(token_field, rule).into());
         }
         let mut errors = ValidationErrors::new();
         let username = self
@@ -130,18 +172,6 @@ impl Services {
         }
         if input.activated_sent {
             errors.add("activated", Rule::Missing);
-        }
-        let token = present(input.token);
-        match &token {
-            None => errors.add(token_field, Rule::Required),
-            Some(t) => match self.storage.creation_token(t).await? {
-                Some(found) if t.len() == CREATION_TOKEN_LENGTH && !found.used => {
-                    if found.is_expired(self.now()) {
-                        errors.add(token_field, Rule::TokenExpired);
-                    }
-                }
-                _ => errors.add(token_field, Rule::ValidToken),
-            },
         }
         errors.clone().into_result()?;
         let (Some(username), Some(password)) = (username, password) else {

@@ -50,6 +50,10 @@ pub enum ServiceError {
     Conflict(Conflict),
     #[error("the space has reached its maximum number of accounts")]
     SpaceFull,
+    /// The space's `public_registration` is off: strangers may not sign up (an admin's
+    /// invitation, a creation token it minted, still registers).
+    #[error("public registration is closed on this space")]
+    RegistrationClosed,
     #[error("no such device")]
     DeviceNotFound,
     #[error("unknown or used provisioning token")]
@@ -622,13 +626,15 @@ impl Services {
         Ok(self.storage.list_accounts(&query).await?)
     }
 
-    /// A new unattached auth token (32 alphanumerics, valid five minutes), spending one of
-    /// `ip`'s auth token budget: anyone may call this, and each call stores a row.
+    /// A new unattached auth token (32 alphanumerics, valid five minutes) of `space`, the space
+    /// of the host it is created on, spending one of `ip`'s auth token budget: anyone may call
+    /// this, and each call stores a row.
     ///
     /// # Errors
     /// `TooManyRequests`; storage failures.
     pub async fn create_auth_token(
         &self,
+        space: &Space,
         ip: &str,
         user_agent: Option<String>,
     ) -> ServiceResult<(AuthToken, DateTime<Utc>)> {
@@ -638,6 +644,7 @@ impl Services {
             .map_err(|e| ServiceError::from_budget(e, false))?;
         let token = AuthToken {
             token: self.tokens.alphanumeric(32),
+            domain: space.domain.clone(),
             account_id: None,
             ip: Some(ip.to_owned()),
             user_agent,
@@ -663,20 +670,30 @@ impl Services {
         token.created_at + Duration::minutes(AUTH_TOKEN_TTL_MINUTES) > self.now()
     }
 
-    /// Attaches a live, unattached token to `account`.
+    /// Attaches a live, unattached token of `space` (the request's) to `account`, an account of
+    /// that space.
     ///
     /// # Errors
-    /// `NotFound` for an unknown, expired or already attached token.
-    pub async fn attach_auth_token(&self, token: &str, account: &Account) -> ServiceResult<()> {
+    /// `NotFound` for an unknown, expired or already attached token, for a token of another
+    /// space, and for an account of another space (a super admin's included): all alike.
+    pub async fn attach_auth_token(
+        &self,
+        token: &str,
+        space: &Space,
+        account: &Account,
+    ) -> ServiceResult<()> {
+        if account.domain != space.domain {
+            return Err(ServiceError::NotFound);
+        }
         let stored = self
             .storage
-            .auth_token(token)
+            .auth_token(token, &space.domain)
             .await?
             .filter(|t| self.auth_token_alive(t))
             .ok_or(ServiceError::NotFound)?;
         if self
             .storage
-            .attach_auth_token(&stored.token, account.id)
+            .attach_auth_token(&stored.token, &space.domain, account.id)
             .await?
         {
             Ok(())
@@ -685,15 +702,20 @@ impl Services {
         }
     }
 
-    /// Consumes an attached, live token and returns a fresh user API key for its account, bound
-    /// to the caller's IP.
+    /// Consumes an attached, live token of `space` (the request's) and returns a fresh user API
+    /// key for its account, bound to the caller's IP. A token of another space is left intact.
     ///
     /// # Errors
-    /// `NotFound` for an unknown, expired, unattached or already used token.
-    pub async fn redeem_auth_token(&self, token: &str, ip: &str) -> ServiceResult<String> {
+    /// `NotFound` for an unknown, expired, unattached, already used or foreign token.
+    pub async fn redeem_auth_token(
+        &self,
+        token: &str,
+        space: &Space,
+        ip: &str,
+    ) -> ServiceResult<String> {
         let taken = self
             .storage
-            .take_attached_auth_token(token)
+            .take_attached_auth_token(token, &space.domain)
             .await?
             .filter(|t| self.auth_token_alive(t))
             .ok_or(ServiceError::NotFound)?;
@@ -702,6 +724,8 @@ impl Services {
             .storage
             .account_by_id(account_id)
             .await?
+            // Attached by an account of the space; checked again in case it moved or went.
+            .filter(|a| a.domain == space.domain)
             .ok_or(ServiceError::NotFound)?;
         check_may_get_credentials(&account)?;
         self.create_user_api_key(&account, ip).await

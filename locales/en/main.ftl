@@ -140,3 +140,5 @@ account-deactivated = Account deactivated by an administrator: only an administr
 validation-forbidden-characters = The { $attribute } contains characters that cannot be provisioned (control characters, line breaks, U+FFFE or U+FFFF).
 # types
 validation-last-super-space = The last super space can be neither deleted nor made an ordinary space: at least one super space must remain.
+# tokens
+registration-closed = Public registration is closed on this space: ask an administrator for an invitation.

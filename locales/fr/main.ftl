@@ -140,3 +140,5 @@ account-deactivated = Compte désactivé par un administrateur : seul un adminis
 validation-forbidden-characters = Le champ { $attribute } contient des caractères qui ne peuvent pas être provisionnés (caractères de contrôle, retours à la ligne, U+FFFE ou U+FFFF).
 # types
 validation-last-super-space = Le dernier espace super ne peut être ni supprimé ni rendu ordinaire : il doit rester au moins un espace super.
+# tokens
+registration-closed = L'inscription publique est fermée sur cet espace : demandez une invitation à un administrateur.

@@ -665,13 +665,22 @@ pub async fn deleting_an_account_deletes_its_keys_and_tokens(s: Arc<dyn Storage>
     s.create_auth_token(auth_token("tok-a", t0()))
         .await
         .unwrap();
-    assert!(s.attach_auth_token("tok-a", alice).await.unwrap());
+    assert!(
+        s.attach_auth_token("tok-a", &domain("example.org"), alice)
+            .await
+            .unwrap()
+    );
 
     assert!(s.delete_account(alice, t0()).await.unwrap());
 
     assert!(s.api_key_by_hash("ka").await.unwrap().is_none());
     assert!(s.api_keys_of(alice).await.unwrap().is_empty());
-    assert!(s.auth_token("tok-a").await.unwrap().is_none());
+    assert!(
+        s.auth_token("tok-a", &domain("example.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(s.api_key_by_hash("kb").await.unwrap().is_some());
 }
 
@@ -1040,7 +1049,11 @@ pub async fn auth_tokens_are_attached_once_and_taken_once(s: Arc<dyn Storage>) {
         Conflict::AuthToken,
     );
 
-    let mut read = s.auth_token("tok").await.unwrap().unwrap();
+    let mut read = s
+        .auth_token("tok", &domain("example.org"))
+        .await
+        .unwrap()
+        .unwrap();
     read.created_at = ms(read.created_at);
     assert_eq!(
         read,
@@ -1049,34 +1062,81 @@ pub async fn auth_tokens_are_attached_once_and_taken_once(s: Arc<dyn Storage>) {
             ..token.clone()
         }
     );
-    assert!(s.auth_token("missing").await.unwrap().is_none());
+    assert!(
+        s.auth_token("missing", &domain("example.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Not attached yet: nothing to take.
-    assert!(s.take_attached_auth_token("tok").await.unwrap().is_none());
+    assert!(
+        s.take_attached_auth_token("tok", &domain("example.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 
-    assert!(s.attach_auth_token("tok", alice).await.unwrap());
-    assert!(!s.attach_auth_token("tok", bob).await.unwrap());
-    assert!(!s.attach_auth_token("missing", bob).await.unwrap());
+    assert!(
+        s.attach_auth_token("tok", &domain("example.org"), alice)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.attach_auth_token("tok", &domain("example.org"), bob)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.attach_auth_token("missing", &domain("example.org"), bob)
+            .await
+            .unwrap()
+    );
     assert_eq!(
-        s.auth_token("tok").await.unwrap().unwrap().account_id,
+        s.auth_token("tok", &domain("example.org"))
+            .await
+            .unwrap()
+            .unwrap()
+            .account_id,
         Some(alice)
     );
 
-    let taken = s.take_attached_auth_token("tok").await.unwrap().unwrap();
+    let taken = s
+        .take_attached_auth_token("tok", &domain("example.org"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(taken.account_id, Some(alice));
     assert_eq!(taken.token, "tok");
-    assert!(s.take_attached_auth_token("tok").await.unwrap().is_none());
-    assert!(s.auth_token("tok").await.unwrap().is_none());
+    assert!(
+        s.take_attached_auth_token("tok", &domain("example.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.auth_token("tok", &domain("example.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 pub async fn concurrent_takes_of_a_token_let_one_win(s: Arc<dyn Storage>) {
     space(&s, "example.org").await;
     let alice = account(&s, "alice", "example.org").await;
     s.create_auth_token(auth_token("tok", t0())).await.unwrap();
-    assert!(s.attach_auth_token("tok", alice).await.unwrap());
+    assert!(
+        s.attach_auth_token("tok", &domain("example.org"), alice)
+            .await
+            .unwrap()
+    );
     let mut tasks = JoinSet::new();
     for _ in 0..10 {
         let s = s.clone();
-        tasks.spawn(async move { s.take_attached_auth_token("tok").await });
+        tasks.spawn(async move {
+            s.take_attached_auth_token("tok", &domain("example.org"))
+                .await
+        });
     }
     let mut wins = 0;
     while let Some(outcome) = tasks.join_next().await {
@@ -1089,13 +1149,24 @@ pub async fn concurrent_takes_of_a_token_let_one_win(s: Arc<dyn Storage>) {
 }
 
 pub async fn purging_auth_tokens_removes_old_ones(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
     s.create_auth_token(auth_token("old", t0())).await.unwrap();
     s.create_auth_token(auth_token("new", t0() + secs(300)))
         .await
         .unwrap();
     assert_eq!(s.purge_auth_tokens(t0() + secs(60)).await.unwrap(), 1);
-    assert!(s.auth_token("old").await.unwrap().is_none());
-    assert!(s.auth_token("new").await.unwrap().is_some());
+    assert!(
+        s.auth_token("old", &domain("example.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.auth_token("new", &domain("example.org"))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 pub async fn dictionary_entries_are_upserted_deleted_and_cleared(s: Arc<dyn Storage>) {
@@ -1486,6 +1557,7 @@ fn creation_token(
 ) -> NewAccountCreationToken {
     NewAccountCreationToken {
         token: token.into(),
+        domain: domain("example.org"),
         ip: Some("203.0.113.12".into()),
         user_agent: Some("creation agent".into()),
         expire_at,
@@ -1499,6 +1571,7 @@ fn norm_creation(mut t: AccountCreationToken) -> AccountCreationToken {
 }
 
 pub async fn creation_tokens_are_read_back_and_spent_once_before_expiry(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
     let created = s
         .create_creation_token(creation_token("tok", Some(t0() + secs(60))), t0())
         .await
@@ -1511,20 +1584,28 @@ pub async fn creation_tokens_are_read_back_and_spent_once_before_expiry(s: Arc<d
         Conflict::AccountCreationToken,
     );
     assert_eq!(
-        s.creation_token("tok").await.unwrap().map(norm_creation),
+        s.creation_token("tok", &domain("example.org"))
+            .await
+            .unwrap()
+            .map(norm_creation),
         Some(norm_creation(created.clone()))
     );
-    assert!(s.creation_token("missing").await.unwrap().is_none());
+    assert!(
+        s.creation_token("missing", &domain("example.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Expired at `now` exactly, and later: not spendable.
     assert!(
-        s.spend_creation_token("tok", t0() + secs(60))
+        s.spend_creation_token("tok", &domain("example.org"), t0() + secs(60))
             .await
             .unwrap()
             .is_none()
     );
     let spent = s
-        .spend_creation_token("tok", t0() + secs(59))
+        .spend_creation_token("tok", &domain("example.org"), t0() + secs(59))
         .await
         .unwrap()
         .unwrap();
@@ -1535,20 +1616,35 @@ pub async fn creation_tokens_are_read_back_and_spent_once_before_expiry(s: Arc<d
             ..created
         })
     );
-    assert!(s.spend_creation_token("tok", t0()).await.unwrap().is_none());
-    assert!(s.creation_token("tok").await.unwrap().unwrap().used);
+    assert!(
+        s.spend_creation_token("tok", &domain("example.org"), t0())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.creation_token("tok", &domain("example.org"))
+            .await
+            .unwrap()
+            .unwrap()
+            .used
+    );
 
     s.create_creation_token(creation_token("forever", None), t0())
         .await
         .unwrap();
     assert!(
-        s.spend_creation_token("forever", t0() + secs(86_400 * 3650))
-            .await
-            .unwrap()
-            .is_some()
+        s.spend_creation_token(
+            "forever",
+            &domain("example.org"),
+            t0() + secs(86_400 * 3650)
+        )
+        .await
+        .unwrap()
+        .is_some()
     );
     assert!(
-        s.spend_creation_token("missing", t0())
+        s.spend_creation_token("missing", &domain("example.org"), t0())
             .await
             .unwrap()
             .is_none()
@@ -1556,13 +1652,17 @@ pub async fn creation_tokens_are_read_back_and_spent_once_before_expiry(s: Arc<d
 }
 
 pub async fn concurrent_spends_of_a_creation_token_let_one_win(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
     s.create_creation_token(creation_token("tok", None), t0())
         .await
         .unwrap();
     let mut tasks = JoinSet::new();
     for _ in 0..20 {
         let s = s.clone();
-        tasks.spawn(async move { s.spend_creation_token("tok", t0()).await });
+        tasks.spawn(async move {
+            s.spend_creation_token("tok", &domain("example.org"), t0())
+                .await
+        });
     }
     let mut wins = 0;
     while let Some(outcome) = tasks.join_next().await {
@@ -1618,12 +1718,22 @@ pub async fn an_account_created_with_a_creation_token_spends_it_in_its_transacti
             .unwrap()
             .is_none()
     );
-    assert!(!s.creation_token("tok").await.unwrap().unwrap().used);
+    assert!(
+        !s.creation_token("tok", &domain("example.org"))
+            .await
+            .unwrap()
+            .unwrap()
+            .used
+    );
 
     let mut first = full_account("first", "example.org");
     first.creation_token = Some("tok".into());
     let first = s.create_account(first, 0, t0()).await.unwrap();
-    let spent = s.creation_token("tok").await.unwrap().unwrap();
+    let spent = s
+        .creation_token("tok", &domain("example.org"))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(spent.used);
     assert_eq!(spent.account_id, Some(first.id));
 
@@ -1678,50 +1788,64 @@ pub async fn a_creation_token_is_consumed_once_by_an_account(s: Arc<dyn Storage>
     s.create_creation_token(creation_token("spent", None), t0())
         .await
         .unwrap();
-    s.spend_creation_token("spent", t0())
+    s.spend_creation_token("spent", &domain("example.org"), t0())
         .await
         .unwrap()
         .unwrap();
 
     assert!(matches!(
-        s.consume_creation_token("tok", AccountId(bob.0 + 1000))
+        s.consume_creation_token("tok", &domain("example.org"), AccountId(bob.0 + 1000))
             .await,
         Err(StoreError::NotFound)
     ));
     let consumed = s
-        .consume_creation_token("tok", alice)
+        .consume_creation_token("tok", &domain("example.org"), alice)
         .await
         .unwrap()
         .unwrap();
     assert!(consumed.used);
     assert_eq!(consumed.account_id, Some(alice));
     assert!(
-        s.consume_creation_token("tok", bob)
+        s.consume_creation_token("tok", &domain("example.org"), bob)
             .await
             .unwrap()
             .is_none()
     );
     assert!(
-        s.consume_creation_token("spent", bob)
+        s.consume_creation_token("spent", &domain("example.org"), bob)
             .await
             .unwrap()
             .is_none()
     );
     assert!(
-        s.consume_creation_token("missing", bob)
+        s.consume_creation_token("missing", &domain("example.org"), bob)
             .await
             .unwrap()
             .is_none()
     );
     assert_eq!(
-        s.creation_token("tok").await.unwrap().unwrap().account_id,
+        s.creation_token("tok", &domain("example.org"))
+            .await
+            .unwrap()
+            .unwrap()
+            .account_id,
         Some(alice)
     );
 
     // Consumed tokens go with their account.
     assert!(s.delete_account(alice, t0()).await.unwrap());
-    assert!(s.creation_token("tok").await.unwrap().is_none());
-    assert!(s.creation_token("spent").await.unwrap().is_some());
+    assert!(
+        s.creation_token("tok", &domain("example.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.creation_token("spent", &domain("example.org"))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 pub async fn concurrent_consumes_of_a_creation_token_let_one_win(s: Arc<dyn Storage>) {
@@ -1736,7 +1860,10 @@ pub async fn concurrent_consumes_of_a_creation_token_let_one_win(s: Arc<dyn Stor
     let mut tasks = JoinSet::new();
     for id in accounts {
         let s = s.clone();
-        tasks.spawn(async move { s.consume_creation_token("tok", id).await });
+        tasks.spawn(async move {
+            s.consume_creation_token("tok", &domain("example.org"), id)
+                .await
+        });
     }
     let mut winners = Vec::new();
     while let Some(outcome) = tasks.join_next().await {
@@ -1746,9 +1873,126 @@ pub async fn concurrent_consumes_of_a_creation_token_let_one_win(s: Arc<dyn Stor
     }
     assert_eq!(winners.len(), 1);
     assert_eq!(
-        s.creation_token("tok").await.unwrap().unwrap().account_id,
+        s.creation_token("tok", &domain("example.org"))
+            .await
+            .unwrap()
+            .unwrap()
+            .account_id,
         winners[0]
     );
+}
+
+pub async fn creation_tokens_belong_to_their_space(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    let (ex, other) = (domain("example.org"), domain("other.org"));
+    let bob = account(&s, "bob", "other.org").await;
+    let created = s
+        .create_creation_token(creation_token("tok", None), t0())
+        .await
+        .unwrap();
+    assert_eq!(created.domain, ex);
+    assert_eq!(
+        s.creation_token("tok", &ex).await.unwrap().unwrap().domain,
+        ex
+    );
+    // Another space sees nothing, and nothing it tries spends the token.
+    assert!(s.creation_token("tok", &other).await.unwrap().is_none());
+    assert!(
+        s.spend_creation_token("tok", &other, t0())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.consume_creation_token("tok", &other, bob)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut foreign = full_account("stranger", "other.org");
+    foreign.creation_token = Some("tok".into());
+    assert!(matches!(
+        s.create_account(foreign, 0, t0()).await,
+        Err(StoreError::TokenSpent)
+    ));
+    assert_eq!(s.count_accounts(&other).await.unwrap(), 1);
+    let untouched = s.creation_token("tok", &ex).await.unwrap().unwrap();
+    assert!(!untouched.used);
+    assert_eq!(untouched.account_id, None);
+    // Its own space spends it.
+    let mut own = full_account("invited", "example.org");
+    own.creation_token = Some("tok".into());
+    let invited = s.create_account(own, 0, t0()).await.unwrap();
+    assert_eq!(
+        s.creation_token("tok", &ex)
+            .await
+            .unwrap()
+            .unwrap()
+            .account_id,
+        Some(invited.id)
+    );
+
+    // No token for a space that does not exist.
+    let mut nowhere = creation_token("nowhere", None);
+    nowhere.domain = domain("nowhere.org");
+    assert!(matches!(
+        s.create_creation_token(nowhere, t0()).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // A space's tokens go with it: the same string can be minted again elsewhere.
+    s.create_creation_token(creation_token("left", None), t0())
+        .await
+        .unwrap();
+    assert!(s.delete_space(&ex).await.unwrap());
+    let mut again = creation_token("left", None);
+    again.domain = other.clone();
+    s.create_creation_token(again, t0()).await.unwrap();
+    assert!(s.creation_token("left", &ex).await.unwrap().is_none());
+    assert!(s.creation_token("left", &other).await.unwrap().is_some());
+}
+
+pub async fn auth_tokens_belong_to_their_space(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    let (ex, other) = (domain("example.org"), domain("other.org"));
+    let alice = account(&s, "alice", "example.org").await;
+    s.create_auth_token(auth_token("tok", t0())).await.unwrap();
+    assert!(s.auth_token("tok", &other).await.unwrap().is_none());
+    assert!(!s.attach_auth_token("tok", &other, alice).await.unwrap());
+    assert_eq!(
+        s.auth_token("tok", &ex).await.unwrap().unwrap().account_id,
+        None
+    );
+    assert!(s.attach_auth_token("tok", &ex, alice).await.unwrap());
+    // Taking it on another space fails and leaves it for its own.
+    assert!(
+        s.take_attached_auth_token("tok", &other)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let taken = s
+        .take_attached_auth_token("tok", &ex)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((taken.domain, taken.account_id), (ex.clone(), Some(alice)));
+
+    let mut nowhere = auth_token("nowhere", t0());
+    nowhere.domain = domain("nowhere.org");
+    assert!(matches!(
+        s.create_auth_token(nowhere).await,
+        Err(StoreError::NotFound)
+    ));
+
+    s.create_auth_token(auth_token("left", t0())).await.unwrap();
+    assert!(s.delete_space(&ex).await.unwrap());
+    let mut again = auth_token("left", t0());
+    again.domain = other.clone();
+    s.create_auth_token(again).await.unwrap();
+    assert!(s.auth_token("left", &other).await.unwrap().is_some());
 }
 
 pub async fn account_types_are_created_listed_updated_and_deleted(s: Arc<dyn Storage>) {

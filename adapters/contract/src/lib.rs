@@ -117,6 +117,8 @@ macro_rules! storage_contract_tests {
             concurrent_creations_with_one_creation_token_make_one_account,
             a_creation_token_is_consumed_once_by_an_account,
             concurrent_consumes_of_a_creation_token_let_one_win,
+            creation_tokens_belong_to_their_space,
+            auth_tokens_belong_to_their_space,
             account_types_are_created_listed_updated_and_deleted,
             account_types_are_attached_once_and_detached,
             concurrent_attachments_of_a_type_let_one_win,

@@ -177,9 +177,11 @@ pub fn nonce(opaque: &str, at: DateTime<Utc>) -> DigestNonce {
     }
 }
 
+/// An unattached auth token of `example.org`.
 pub fn auth_token(token: &str, at: DateTime<Utc>) -> AuthToken {
     AuthToken {
         token: token.into(),
+        domain: domain("example.org"),
         account_id: None,
         ip: Some("203.0.113.10".into()),
         user_agent: Some("phone".into()),

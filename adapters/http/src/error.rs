@@ -398,6 +398,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound => Self::not_found(),
             ServiceError::Conflict(c) => conflict(c),
             ServiceError::SpaceFull => Self::new(StatusCode::FORBIDDEN, "space-full"),
+            ServiceError::RegistrationClosed => {
+                Self::new(StatusCode::FORBIDDEN, "registration-closed")
+            }
             ServiceError::DeviceNotFound => Self::new(StatusCode::NOT_FOUND, "device-not-found"),
             ServiceError::ProvisioningTokenNotFound => {
                 Self::new(StatusCode::NOT_FOUND, "provisioning-token-not-found")
@@ -489,6 +492,7 @@ pub const MESSAGE_IDS: &[&str] = &[
     "provisioning-header-required",
     "validation-failed",
     "validation-more-errors",
+    "registration-closed",
 ];
 
 impl poem_openapi::types::Example for ErrorBody {

@@ -1,11 +1,12 @@
-//! The root middleware: resolves the space from `Host`, works out the client's address and
-//! scheme (believing forwarding headers from trusted proxies only), negotiates the language,
-//! checks JSON bodies, renders every error as localized JSON, fixes the JSON content type, and
-//! logs one line per request.
+//! The root middleware: resolves the space from `Host` (an expired one answers 403 on every
+//! route but `/api/ping`), works out the client's address and scheme (believing forwarding
+//! headers from trusted proxies only), negotiates the language, checks JSON bodies, renders every
+//! error as localized JSON, fixes the JSON content type, and logs one line per request.
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use flexiapi_domain::access::AccessError;
 use flexiapi_domain::model::{NewAuditEvent, normalize_host};
 use poem::http::header::{CONTENT_LANGUAGE, CONTENT_TYPE, HOST};
 use poem::http::{HeaderValue, Method, StatusCode};
@@ -17,6 +18,9 @@ use crate::state::{
     AppState, AuditActor, ClientIp, HttpSettings, PublicScheme, RequestScheme, RequestSpace,
     ResponseHeaders,
 };
+
+/// The one route an expired space still answers (liveness of the host, no data).
+const PING_PATH: &str = "/api/ping";
 
 /// Host name of the request, lower-case, without port.
 fn request_host(req: &Request) -> Option<String> {
@@ -153,6 +157,11 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
             .space_by_host(&host)
             .await?
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "host-not-configured"))?;
+        // An expired space serves nothing but `ping`: public routes (registration,
+        // provisioning, auth tokens…) included, as the original does for its whole host.
+        if space.is_expired(state.services.now()) && path != PING_PATH {
+            return Err(AccessError::SpaceExpired.into());
+        }
         req.extensions_mut().insert(RequestSpace(space));
         req.extensions_mut().insert(ClientIp(caller_ip));
         req.extensions_mut().insert(RequestScheme(scheme));

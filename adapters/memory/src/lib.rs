@@ -350,6 +350,9 @@ impl SpaceRepository for MemoryStorage {
             t.account_types.remove(&type_id);
             t.account_type_links.retain(|(_, k)| *k != type_id);
         }
+        // Tokens belong to their space, as the SQL foreign keys say.
+        t.auth_tokens.retain(|_, tok| &tok.domain != domain);
+        t.creation_tokens.retain(|_, tok| &tok.domain != domain);
         t.spaces.remove(&id);
         Ok(true)
     }
@@ -386,7 +389,9 @@ impl AccountRepository for MemoryStorage {
             Some(token) => Some(
                 t.creation_tokens
                     .iter()
-                    .find(|(_, c)| c.token == *token && !c.used && !c.is_expired(now))
+                    .find(|(_, c)| {
+                        c.token == *token && c.domain == new.domain && !c.used && !c.is_expired(now)
+                    })
                     .map(|(id, _)| *id)
                     .ok_or(StoreError::TokenSpent)?,
             ),
@@ -822,18 +827,31 @@ impl AuthTokenRepository for MemoryStorage {
         if t.auth_tokens.contains_key(&token.token) {
             return Err(StoreError::Conflict(Conflict::AuthToken));
         }
+        if !t.spaces.values().any(|s| s.domain == token.domain) {
+            return Err(StoreError::NotFound);
+        }
         t.auth_tokens.insert(token.token.clone(), token);
         Ok(())
     }
 
-    async fn auth_token(&self, token: &str) -> StoreResult<Option<AuthToken>> {
-        Ok(self.lock().auth_tokens.get(token).cloned())
+    async fn auth_token(&self, token: &str, domain: &Domain) -> StoreResult<Option<AuthToken>> {
+        Ok(self
+            .lock()
+            .auth_tokens
+            .get(token)
+            .filter(|tok| &tok.domain == domain)
+            .cloned())
     }
 
-    async fn attach_auth_token(&self, token: &str, account_id: AccountId) -> StoreResult<bool> {
+    async fn attach_auth_token(
+        &self,
+        token: &str,
+        domain: &Domain,
+        account_id: AccountId,
+    ) -> StoreResult<bool> {
         let mut t = self.lock();
         match t.auth_tokens.get_mut(token) {
-            Some(tok) if tok.account_id.is_none() => {
+            Some(tok) if &tok.domain == domain && tok.account_id.is_none() => {
                 tok.account_id = Some(account_id);
                 Ok(true)
             }
@@ -841,11 +859,15 @@ impl AuthTokenRepository for MemoryStorage {
         }
     }
 
-    async fn take_attached_auth_token(&self, token: &str) -> StoreResult<Option<AuthToken>> {
+    async fn take_attached_auth_token(
+        &self,
+        token: &str,
+        domain: &Domain,
+    ) -> StoreResult<Option<AuthToken>> {
         let mut t = self.lock();
         if t.auth_tokens
             .get(token)
-            .is_some_and(|tok| tok.account_id.is_some())
+            .is_some_and(|tok| &tok.domain == domain && tok.account_id.is_some())
         {
             Ok(t.auth_tokens.remove(token))
         } else {
@@ -991,10 +1013,14 @@ impl AccountCreationTokenRepository for MemoryStorage {
         if t.creation_tokens.values().any(|c| c.token == new.token) {
             return Err(StoreError::Conflict(Conflict::AccountCreationToken));
         }
+        if !t.spaces.values().any(|s| s.domain == new.domain) {
+            return Err(StoreError::NotFound);
+        }
         let id = t.next_id();
         let token = AccountCreationToken {
             id: AccountCreationTokenId(id),
             token: new.token,
+            domain: new.domain,
             used: false,
             account_id: None,
             ip: new.ip,
@@ -1006,24 +1032,29 @@ impl AccountCreationTokenRepository for MemoryStorage {
         Ok(token)
     }
 
-    async fn creation_token(&self, token: &str) -> StoreResult<Option<AccountCreationToken>> {
+    async fn creation_token(
+        &self,
+        token: &str,
+        domain: &Domain,
+    ) -> StoreResult<Option<AccountCreationToken>> {
         Ok(self
             .lock()
             .creation_tokens
             .values()
-            .find(|c| c.token == token)
+            .find(|c| c.token == token && &c.domain == domain)
             .cloned())
     }
 
     async fn spend_creation_token(
         &self,
         token: &str,
+        domain: &Domain,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<AccountCreationToken>> {
         let mut t = self.lock();
         Ok(t.creation_tokens
             .values_mut()
-            .find(|c| c.token == token && !c.used && !c.is_expired(now))
+            .find(|c| c.token == token && &c.domain == domain && !c.used && !c.is_expired(now))
             .map(|c| {
                 c.used = true;
                 c.clone()
@@ -1033,6 +1064,7 @@ impl AccountCreationTokenRepository for MemoryStorage {
     async fn consume_creation_token(
         &self,
         token: &str,
+        domain: &Domain,
         account_id: AccountId,
     ) -> StoreResult<Option<AccountCreationToken>> {
         let mut t = self.lock();
@@ -1041,7 +1073,7 @@ impl AccountCreationTokenRepository for MemoryStorage {
         }
         Ok(t.creation_tokens
             .values_mut()
-            .find(|c| c.token == token && !c.used && c.account_id.is_none())
+            .find(|c| c.token == token && &c.domain == domain && !c.used && c.account_id.is_none())
             .map(|c| {
                 c.used = true;
                 c.account_id = Some(account_id);

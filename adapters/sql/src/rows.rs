@@ -332,7 +332,7 @@ impl From<NonceRow> for DigestNonce {
 /// Column list of `SELECT`s, as a literal for `concat!`.
 macro_rules! auth_token_columns {
     () => {
-        "token, account_id, ip, user_agent, created_at"
+        "token, domain, account_id, ip, user_agent, created_at"
     };
 }
 pub(crate) use auth_token_columns;
@@ -340,22 +340,33 @@ pub(crate) use auth_token_columns;
 #[derive(sqlx::FromRow)]
 pub(crate) struct AuthTokenRow {
     token: String,
+    /// NULL on rows older than the column: no lookup matches them.
+    domain: Option<String>,
     account_id: Option<i64>,
     ip: Option<String>,
     user_agent: Option<String>,
     created_at: DateTime<Utc>,
 }
 
-impl From<AuthTokenRow> for AuthToken {
-    fn from(r: AuthTokenRow) -> Self {
-        AuthToken {
+impl TryFrom<AuthTokenRow> for AuthToken {
+    type Error = StoreError;
+
+    fn try_from(r: AuthTokenRow) -> Result<Self, StoreError> {
+        Ok(AuthToken {
             token: r.token,
+            domain: token_domain("auth_tokens.domain", r.domain)?,
             account_id: r.account_id.map(AccountId),
             ip: r.ip,
             user_agent: r.user_agent,
             created_at: r.created_at,
-        }
+        })
     }
+}
+
+/// The domain of a token row; NULL (a row older than the column) is a bad row, though lookups,
+/// which all name a domain, never return one.
+fn token_domain(column: &'static str, domain: Option<String>) -> Result<Domain, StoreError> {
+    Domain::parse(domain.as_deref().unwrap_or_default()).map_err(|e| bad_row(column, e))
 }
 
 /// Column list of `SELECT`s, as a literal for `concat!`.
@@ -394,7 +405,7 @@ impl From<ProvisioningTokenRow> for ProvisioningToken {
 /// Column list of `SELECT`s, as a literal for `concat!`.
 macro_rules! creation_token_columns {
     () => {
-        "id, token, used, account_id, ip, user_agent, created_at, expire_at"
+        "id, token, domain, used, account_id, ip, user_agent, created_at, expire_at"
     };
 }
 pub(crate) use creation_token_columns;
@@ -403,6 +414,8 @@ pub(crate) use creation_token_columns;
 pub(crate) struct CreationTokenRow {
     id: i64,
     token: String,
+    /// NULL on unattached rows older than the column: no lookup matches them.
+    domain: Option<String>,
     used: bool,
     account_id: Option<i64>,
     ip: Option<String>,
@@ -411,18 +424,21 @@ pub(crate) struct CreationTokenRow {
     expire_at: Option<DateTime<Utc>>,
 }
 
-impl From<CreationTokenRow> for AccountCreationToken {
-    fn from(r: CreationTokenRow) -> Self {
-        AccountCreationToken {
+impl TryFrom<CreationTokenRow> for AccountCreationToken {
+    type Error = StoreError;
+
+    fn try_from(r: CreationTokenRow) -> Result<Self, StoreError> {
+        Ok(AccountCreationToken {
             id: AccountCreationTokenId(r.id),
             token: r.token,
+            domain: token_domain("account_creation_tokens.domain", r.domain)?,
             used: r.used,
             account_id: r.account_id.map(AccountId),
             ip: r.ip,
             user_agent: r.user_agent,
             created_at: r.created_at,
             expire_at: r.expire_at,
-        }
+        })
     }
 }
 

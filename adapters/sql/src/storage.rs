@@ -515,13 +515,14 @@ macro_rules! impl_storage {
                         // Spent in the account's transaction: if it is gone, so is the account.
                         let spent = sqlx::query(Self::sql(
                             "UPDATE account_creation_tokens SET used = ?, account_id = ?, \
-                             updated_at = ? WHERE token = ? AND used = ? \
+                             updated_at = ? WHERE token = ? AND domain = ? AND used = ? \
                              AND (expire_at IS NULL OR expire_at > ?)",
                         ))
                         .bind(true)
                         .bind(id)
                         .bind(now)
                         .bind(token)
+                        .bind(new.domain.as_str())
                         .bind(false)
                         .bind(now)
                         .execute(&mut *tx)
@@ -1281,47 +1282,70 @@ macro_rules! impl_storage {
             impl AuthTokenRepository for $storage {
                 async fn create_auth_token(&self, token: AuthToken) -> StoreResult<()> {
                     sqlx::query(Self::sql(
-                        "INSERT INTO auth_tokens (token, account_id, ip, user_agent, created_at) \
-                         VALUES (?, ?, ?, ?, ?)",
+                        "INSERT INTO auth_tokens (token, domain, account_id, ip, user_agent, \
+                         created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     ))
                     .bind(&token.token)
+                    .bind(token.domain.as_str())
                     .bind(token.account_id.map(|a| a.0))
                     .bind(&token.ip)
                     .bind(&token.user_agent)
                     .bind(ts(token.created_at))
                     .execute(self.writer())
                     .await
-                    .map_err(unique_as(Conflict::AuthToken))?;
+                    .map_err(|e| match &e {
+                        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                            // No space has this domain.
+                            StoreError::NotFound
+                        }
+                        _ => unique_as(Conflict::AuthToken)(e),
+                    })?;
                     Ok(())
                 }
 
-                async fn auth_token(&self, token: &str) -> StoreResult<Option<AuthToken>> {
+                async fn auth_token(
+                    &self,
+                    token: &str,
+                    domain: &Domain,
+                ) -> StoreResult<Option<AuthToken>> {
                     let row: Option<AuthTokenRow> = sqlx::query_as(Self::sql(concat!(
                         "SELECT ",
                         auth_token_columns!(),
-                        " FROM auth_tokens WHERE token = ?"
+                        " FROM auth_tokens WHERE token = ? AND domain = ?"
                     )))
                     .bind(token)
+                    .bind(domain.as_str())
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(store_error)?;
-                    Ok(row.map(AuthToken::from))
+                    row.map(AuthToken::try_from).transpose()
                 }
 
-                async fn attach_auth_token(&self, token: &str, account_id: AccountId) -> StoreResult<bool> {
+                async fn attach_auth_token(
+                    &self,
+                    token: &str,
+                    domain: &Domain,
+                    account_id: AccountId,
+                ) -> StoreResult<bool> {
                     let result = sqlx::query(Self::sql(
-                        "UPDATE auth_tokens SET account_id = ? WHERE token = ? AND account_id IS NULL",
+                        "UPDATE auth_tokens SET account_id = ? \
+                         WHERE token = ? AND domain = ? AND account_id IS NULL",
                     ))
                     .bind(account_id.0)
                     .bind(token)
+                    .bind(domain.as_str())
                     .execute(self.writer())
                     .await
                     .map_err(store_error)?;
                     Ok(result.rows_affected() == 1)
                 }
 
-                async fn take_attached_auth_token(&self, token: &str) -> StoreResult<Option<AuthToken>> {
-                    let Some(found) = self.auth_token(token).await? else {
+                async fn take_attached_auth_token(
+                    &self,
+                    token: &str,
+                    domain: &Domain,
+                ) -> StoreResult<Option<AuthToken>> {
+                    let Some(found) = self.auth_token(token, domain).await? else {
                         return Ok(None);
                     };
                     if found.account_id.is_none() {
@@ -1329,9 +1353,11 @@ macro_rules! impl_storage {
                     }
                     // Whoever deletes the row took the token; the others see 0 rows.
                     let result = sqlx::query(Self::sql(
-                        "DELETE FROM auth_tokens WHERE token = ? AND account_id IS NOT NULL",
+                        "DELETE FROM auth_tokens \
+                         WHERE token = ? AND domain = ? AND account_id IS NOT NULL",
                     ))
                     .bind(token)
+                    .bind(domain.as_str())
                     .execute(self.writer())
                     .await
                     .map_err(store_error)?;
@@ -1571,17 +1597,19 @@ macro_rules! impl_storage {
                 async fn creation_token_in(
                     conn: &mut Conn,
                     token: &str,
+                    domain: &Domain,
                 ) -> StoreResult<Option<AccountCreationToken>> {
                     let row: Option<CreationTokenRow> = sqlx::query_as(Self::sql(concat!(
                         "SELECT ",
                         creation_token_columns!(),
-                        " FROM account_creation_tokens WHERE token = ?"
+                        " FROM account_creation_tokens WHERE token = ? AND domain = ?"
                     )))
                     .bind(token)
+                    .bind(domain.as_str())
                     .fetch_optional(&mut *conn)
                     .await
                     .map_err(store_error)?;
-                    Ok(row.map(AccountCreationToken::from))
+                    row.map(AccountCreationToken::try_from).transpose()
                 }
             }
 
@@ -1597,10 +1625,11 @@ macro_rules! impl_storage {
                     let mut conn = self.write_conn().await?;
                     let query = sqlx::query(Self::insert_sql(
                         "INSERT INTO account_creation_tokens \
-                         (token, used, ip, user_agent, created_at, updated_at, expire_at) \
-                         VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (token, domain, used, ip, user_agent, created_at, updated_at, expire_at) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     ))
                     .bind(&new.token)
+                    .bind(new.domain.as_str())
                     .bind(false)
                     .bind(&new.ip)
                     .bind(&new.user_agent)
@@ -1609,10 +1638,17 @@ macro_rules! impl_storage {
                     .bind(expire_at);
                     let id = Self::insert_id(&mut *conn, query)
                         .await
-                        .map_err(unique_as(Conflict::AccountCreationToken))?;
+                        .map_err(|e| match &e {
+                            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                                // No space has this domain.
+                                StoreError::NotFound
+                            }
+                            _ => unique_as(Conflict::AccountCreationToken)(e),
+                        })?;
                     Ok(AccountCreationToken {
                         id: flexiapi_domain::model::AccountCreationTokenId(id),
                         token: new.token,
+                        domain: new.domain,
                         used: false,
                         account_id: None,
                         ip: new.ip,
@@ -1625,14 +1661,16 @@ macro_rules! impl_storage {
                 async fn creation_token(
                     &self,
                     token: &str,
+                    domain: &Domain,
                 ) -> StoreResult<Option<AccountCreationToken>> {
                     let mut conn = self.conn().await?;
-                    Self::creation_token_in(&mut conn, token).await
+                    Self::creation_token_in(&mut conn, token, domain).await
                 }
 
                 async fn spend_creation_token(
                     &self,
                     token: &str,
+                    domain: &Domain,
                     now: DateTime<Utc>,
                 ) -> StoreResult<Option<AccountCreationToken>> {
                     let now = ts(now);
@@ -1641,11 +1679,13 @@ macro_rules! impl_storage {
                     // so reading it back afterwards is safe.
                     let result = sqlx::query(Self::sql(
                         "UPDATE account_creation_tokens SET used = ?, updated_at = ? \
-                         WHERE token = ? AND used = ? AND (expire_at IS NULL OR expire_at > ?)",
+                         WHERE token = ? AND domain = ? AND used = ? \
+                         AND (expire_at IS NULL OR expire_at > ?)",
                     ))
                     .bind(true)
                     .bind(now)
                     .bind(token)
+                    .bind(domain.as_str())
                     .bind(false)
                     .bind(now)
                     .execute(&mut *conn)
@@ -1654,12 +1694,13 @@ macro_rules! impl_storage {
                     if result.rows_affected() != 1 {
                         return Ok(None);
                     }
-                    Self::creation_token_in(&mut conn, token).await
+                    Self::creation_token_in(&mut conn, token, domain).await
                 }
 
                 async fn consume_creation_token(
                     &self,
                     token: &str,
+                    domain: &Domain,
                     account_id: AccountId,
                 ) -> StoreResult<Option<AccountCreationToken>> {
                     let mut conn = self.conn().await?;
@@ -1674,11 +1715,12 @@ macro_rules! impl_storage {
                     }
                     let result = sqlx::query(Self::sql(
                         "UPDATE account_creation_tokens SET used = ?, account_id = ? \
-                         WHERE token = ? AND used = ? AND account_id IS NULL",
+                         WHERE token = ? AND domain = ? AND used = ? AND account_id IS NULL",
                     ))
                     .bind(true)
                     .bind(account_id.0)
                     .bind(token)
+                    .bind(domain.as_str())
                     .bind(false)
                     .execute(&mut *conn)
                     .await
@@ -1686,7 +1728,7 @@ macro_rules! impl_storage {
                     if result.rows_affected() != 1 {
                         return Ok(None);
                     }
-                    Self::creation_token_in(&mut conn, token).await
+                    Self::creation_token_in(&mut conn, token, domain).await
                 }
             }
 

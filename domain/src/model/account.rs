@@ -69,8 +69,8 @@ pub struct NewAccount {
     pub passwords: Vec<Password>,
     /// Dictionary entries, written in the account's transaction.
     pub dictionary: BTreeMap<String, String>,
-    /// An account creation token spent in the account's transaction (marked used and linked to
-    /// the new account); the creation fails with `TokenSpent` when it is no longer spendable.
+    /// An account creation token of the account's domain, spent in the account's transaction
+    /// (marked used and linked to the new account); the creation fails with `TokenSpent` when it is no longer spendable.
     pub creation_token: Option<String>,
 }
 

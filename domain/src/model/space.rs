@@ -185,6 +185,7 @@ pub struct SpaceSettings {
     pub custom_provisioning_overwrite_all: bool,
     pub provisioning_use_linphone_provisioning_header: bool,
     pub web_panel: bool,
+    /// Strangers may sign up: see [`crate::service::Services::ensure_public_registration`].
     pub public_registration: bool,
     pub phone_registration: bool,
     pub intercom_features: bool,

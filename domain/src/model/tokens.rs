@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::AccountId;
+use super::{AccountId, Domain};
 
 /// Database identifier of a provisioning token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,6 +37,8 @@ pub struct AccountCreationTokenId(pub i64);
 pub struct AccountCreationToken {
     pub id: AccountCreationTokenId,
     pub token: String,
+    /// The space it was minted in: it registers or is consumed there only.
+    pub domain: Domain,
     pub used: bool,
     /// Set when a logged-in account consumes the token, or when a registration spends it.
     pub account_id: Option<AccountId>,
@@ -58,6 +60,8 @@ impl AccountCreationToken {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAccountCreationToken {
     pub token: String,
+    /// The space it is minted in.
+    pub domain: Domain,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub expire_at: Option<DateTime<Utc>>,

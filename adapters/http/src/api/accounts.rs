@@ -374,8 +374,9 @@ impl AccountsApi {
 
     /// Create an auth token
     ///
-    /// Access: Public. A token another, logged-in device attaches; it is valid five minutes.
-    /// Each address may create `auth_tokens_per_ip` of them per window; past it, 429.
+    /// Access: Public. A token another, logged-in device of this space attaches; it is valid five
+    /// minutes, and only on this host. Each address may create `auth_tokens_per_ip` of them per
+    /// window; past it, 429.
     #[oai(
         path = "/accounts/auth_token",
         method = "post",
@@ -390,7 +391,7 @@ impl AccountsApi {
             .map(str::to_owned);
         let (token, expire_at) = state(req)?
             .services
-            .create_auth_token(&client_ip(req), user_agent)
+            .create_auth_token(request_space(req)?, &client_ip(req), user_agent)
             .await?;
         Ok(AuthTokenCreated::Created(Json(AuthTokenObject {
             token: token.token,
@@ -400,7 +401,8 @@ impl AccountsApi {
 
     /// Attach an auth token to me
     ///
-    /// Access: User. 404 for an unknown, expired or already attached token.
+    /// Access: User. 404 for an unknown, expired or already attached token, and for a token
+    /// created on another space's host or a caller of another space.
     #[oai(
         path = "/accounts/auth_token/:token/attach",
         method = "get",
@@ -415,7 +417,7 @@ impl AccountsApi {
     ) -> ApiResult<Empty> {
         state(req)?
             .services
-            .attach_auth_token(&token.0, &caller.0.auth.account)
+            .attach_auth_token(&token.0, request_space(req)?, &caller.0.auth.account)
             .await?;
         Ok(Empty::Ok)
     }
@@ -423,7 +425,8 @@ impl AccountsApi {
     /// Get an API key with an attached auth token
     ///
     /// Access: Public. Consumes the token (a second call answers 404) and answers a fresh user
-    /// API key for the account that attached it, bound to the caller's IP.
+    /// API key for the account that attached it, bound to the caller's IP. Only on the host the
+    /// token was created on (404 elsewhere, and the token stays usable).
     #[oai(
         path = "/accounts/me/api_key/:token",
         method = "get",
@@ -437,7 +440,7 @@ impl AccountsApi {
     ) -> ApiResult<RedeemedKeyResponse> {
         let key = state(req)?
             .services
-            .redeem_auth_token(&token.0, &client_ip(req))
+            .redeem_auth_token(&token.0, request_space(req)?, &client_ip(req))
             .await?;
         let cookie = api_key_cookie(req, &key)?;
         Ok(RedeemedKeyResponse::Ok(

@@ -170,8 +170,9 @@ async fn register(
 impl CreationTokensApi {
     /// Mint an account creation token
     ///
-    /// Access: Admin. A single-use token for `POST /accounts/with-account-creation-token`; it
-    /// expires after `account_creation_token_expiration_minutes` (never when 0).
+    /// Access: Admin. A single-use token for `POST /accounts/with-account-creation-token` on this
+    /// space (refused on every other); it expires after
+    /// `account_creation_token_expiration_minutes` (never when 0).
     #[oai(
         path = "/account_creation_tokens",
         method = "post",
@@ -181,15 +182,15 @@ impl CreationTokensApi {
     async fn create(&self, req: &Request, _caller: AdminCaller) -> ApiResult<TokenCreated> {
         let token = state(req)?
             .services
-            .create_creation_token(origin(req))
+            .create_creation_token(request_space(req)?, origin(req))
             .await?;
         Ok(TokenCreated::Created(Json(token.into())))
     }
 
     /// Consume an account creation token
     ///
-    /// Access: User. Links an unused, unlinked token to my account and marks it used (what makes
-    /// an account "validated" in the original); 404 otherwise.
+    /// Access: User. Links an unused, unlinked token of this space to my account (of this space)
+    /// and marks it used (what makes an account "validated" in the original); 404 otherwise.
     #[oai(
         path = "/account_creation_tokens/consume",
         method = "post",
@@ -211,7 +212,7 @@ impl CreationTokensApi {
         };
         let token = state(req)?
             .services
-            .consume_creation_token(token.trim(), &caller.0.auth.account)
+            .consume_creation_token(token.trim(), request_space(req)?, &caller.0.auth.account)
             .await?;
         Ok(Json(token.into()))
     }
@@ -219,9 +220,11 @@ impl CreationTokensApi {
     /// Create an account with a creation token
     ///
     /// Access: Public. Creates a deactivated account in the request's space and spends the token
-    /// in the same transaction: of two concurrent uses of one token, one creates an account. 403
-    /// when the space is full (checked before validation, as the original); 422 with every
-    /// broken rule. Answers 200 with the account. Unlike the original, the password needs 6
+    /// in the same transaction: of two concurrent uses of one token, one creates an account. The
+    /// token must have been minted on this space. 403 when the space is full (checked before
+    /// validation, as the original); 422 on the token alone when it is missing, unknown, used or
+    /// expired (nothing else is checked then); 422 with every broken rule otherwise. Works
+    /// whatever `public_registration` says: the token is an admin's invitation. Answers 200 with the account. Unlike the original, the password needs 6
     /// characters, as everywhere else.
     #[oai(
         path = "/accounts/with-account-creation-token",

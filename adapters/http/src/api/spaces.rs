@@ -104,6 +104,8 @@ pub struct SpaceObject {
     pub custom_provisioning_overwrite_all: bool,
     pub provisioning_use_linphone_provisioning_header: bool,
     pub web_panel: bool,
+    /// Strangers may sign up. When false, routes that hand an account or a creation token to
+    /// anyone who asks answer 403; an admin-minted creation token still registers.
     pub public_registration: bool,
     pub phone_registration: bool,
     pub intercom_features: bool,
