@@ -278,6 +278,7 @@ async fn expired_auth_tokens_are_purged(store: Store) {
         assert_eq!(resp.status(), 201);
         json(resp).await["token"].as_str().unwrap().to_owned()
     };
+    let localhost = flexiapi_domain::model::Domain::parse("localhost").unwrap();
     let old = [create().await, create().await];
     clock.advance(Duration::minutes(5) + Duration::seconds(1));
     let fresh = create().await;
@@ -287,7 +288,7 @@ async fn expired_auth_tokens_are_purged(store: Store) {
         assert!(
             app.services
                 .storage
-                .auth_token(token)
+                .auth_token(token, &localhost)
                 .await
                 .unwrap()
                 .is_none()
@@ -296,7 +297,7 @@ async fn expired_auth_tokens_are_purged(store: Store) {
     assert!(
         app.services
             .storage
-            .auth_token(&fresh)
+            .auth_token(&fresh, &localhost)
             .await
             .unwrap()
             .is_some()
