@@ -134,7 +134,7 @@ async fn an_auth_token_expires_after_five_minutes(store: Store) {
     app.stop().await;
 }
 
-async fn an_expired_space_refuses_authenticated_calls_but_not_public_ones(store: Store) {
+async fn an_expired_space_refuses_calls_once_its_date_has_passed_but_ping(store: Store) {
     let clock = clock();
     let app = TestApp::spawn_with_clock(store, clock.clone()).await;
     let tomorrow = app.services.now() + Duration::days(1);
@@ -168,5 +168,5 @@ crate::on_memory_and_sqlite!(
     a_user_key_unused_for_the_configured_time_is_dead_and_purged,
     a_nonce_older_than_its_lifetime_is_stale,
     an_auth_token_expires_after_five_minutes,
-    an_expired_space_refuses_authenticated_calls_but_not_public_ones,
+    an_expired_space_refuses_calls_once_its_date_has_passed_but_ping,
 );
