@@ -2,15 +2,13 @@
 //! another space, the super space and an expired space. Nothing of one space reaches another.
 
 use chrono::{Duration, Utc};
-use flexiapi_domain::model::{
-    JwtAlgorithm, JwtConfig, PasswordAlgorithm::Md5, PasswordAlgorithm::Sha256,
-};
+use flexiapi_domain::model::{JwtAlgorithm, PasswordAlgorithm::Md5, PasswordAlgorithm::Sha256};
 use jsonwebtoken::Algorithm;
 use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{Challenge, Store, TestApp, challenges, digest_authorization, json};
-use crate::jwt::{keys, token};
+use crate::jwt::{jwt_config, keys, token};
 
 const OWN: &str = "a.example.org";
 const OTHER: &str = "b.example.org";
@@ -24,18 +22,7 @@ const ACCOUNTS: &str = "/api/accounts";
 /// A JWT issuer trusted by `domain` only.
 async fn trust_issuer(app: &TestApp, domain: &str, public_key: &str) {
     app.edit_space(domain, |space| {
-        space.jwt = Some(JwtConfig {
-            public_key: public_key.into(),
-            sip_identifier: None,
-            algorithms: vec![JwtAlgorithm::RS256],
-            issuer: None,
-            audience: None,
-            leeway_seconds: 5,
-            jwt_only: false,
-            server_url: None,
-            realm: None,
-            client_id: None,
-        });
+        space.jwt = Some(jwt_config(public_key, vec![JwtAlgorithm::RS256]));
     })
     .await;
 }

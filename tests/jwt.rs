@@ -34,13 +34,9 @@ async fn configure(app: &TestApp, public_key: &str, algorithms: Vec<JwtAlgorithm
     configure_with(app, public_key, algorithms, |_| {}).await;
 }
 
-async fn configure_with(
-    app: &TestApp,
-    public_key: &str,
-    algorithms: Vec<JwtAlgorithm>,
-    tweak: impl FnOnce(&mut JwtConfig),
-) {
-    let config = JwtConfig {
+/// An issuer with `public_key` for `algorithms`, nothing else required of its tokens.
+pub(crate) fn jwt_config(public_key: &str, algorithms: Vec<JwtAlgorithm>) -> JwtConfig {
+    JwtConfig {
         public_key: public_key.into(),
         sip_identifier: None,
         algorithms,
@@ -51,7 +47,16 @@ async fn configure_with(
         server_url: None,
         realm: None,
         client_id: None,
-    };
+    }
+}
+
+async fn configure_with(
+    app: &TestApp,
+    public_key: &str,
+    algorithms: Vec<JwtAlgorithm>,
+    tweak: impl FnOnce(&mut JwtConfig),
+) {
+    let config = jwt_config(public_key, algorithms);
     app.edit_space("localhost", |space| {
         let mut config = config;
         tweak(&mut config);
