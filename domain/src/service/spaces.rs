@@ -104,9 +104,9 @@ pub fn parse_expiry(raw: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Whether `text` is an INI document as Linphone reads provisioning (see
-/// [`crate::provisioning::parse_ini`]).
+/// [`super::provisioning::parse_ini`]).
 pub fn is_valid_ini(text: &str) -> bool {
-    crate::provisioning::parse_ini(text).is_some()
+    super::provisioning::parse_ini(text).is_some()
 }
 
 /// A space domain or host: `localhost`, or at least two labels (the original refuses single

@@ -2,8 +2,8 @@
 //! sees as its contacts (both together). Admin use cases act within one space: an account or a
 //! list of another space is not found, whoever calls.
 
+use super::{ServiceError, ServiceResult, Services};
 use crate::model::{Account, AccountId, ContactsList, ContactsListId, SipIdentity, Space};
-use crate::service::{ServiceError, ServiceResult, Services};
 use crate::validation::{Rule, ValidationErrors};
 
 /// Longest contacts list title (the original's `VARCHAR(255)`).

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use super::{MIN_PASSWORD_LENGTH, ServiceError, ServiceResult, Services};
 use crate::model::{
-    Account, AccountChanges, AccountId, Domain, NewAccount, NewProvisioningToken,
-    PasswordAlgorithm, ProvisioningToken, Space, Username,
+    Account, AccountChanges, AccountId, AccountQuery, Domain, NewAccount, NewProvisioningToken,
+    Page, PasswordAlgorithm, ProvisioningToken, Space, Username,
 };
-use crate::service::{MIN_PASSWORD_LENGTH, ServiceError, ServiceResult, Services};
 use crate::validation::{Rule, ValidationErrors, is_config_line};
 
 /// Length of provisioning tokens (the original's 13 alphanumerics).
@@ -510,6 +510,131 @@ impl Services {
                 self.now(),
             )
             .await?)
+    }
+
+    /// Creates an activated admin account in `domain`'s space, or promotes the existing one,
+    /// storing the password for `algorithm` only.
+    ///
+    /// # Errors
+    /// `UnknownSpace`; `Validation` for a bad username or a short password.
+    pub async fn create_admin(
+        &self,
+        username: &str,
+        domain: &str,
+        password: &str,
+        algorithm: PasswordAlgorithm,
+    ) -> ServiceResult<Account> {
+        let space = self.space(domain).await?;
+        let mut errors = ValidationErrors::new();
+        let username = Username::parse(username)
+            .map_err(|_| errors.add("username", Rule::SipUsername))
+            .ok();
+        if password.chars().count() < MIN_PASSWORD_LENGTH {
+            errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
+        }
+        errors.clone().into_result()?;
+        let Some(username) = username else {
+            return Err(errors.into());
+        };
+        let hashed = Self::hash_password(&space, &username, password, algorithm);
+        let now = self.now();
+        match self
+            .storage
+            .account_by_identity(&username, &space.domain)
+            .await?
+        {
+            Some(existing) => {
+                let changes = AccountChanges {
+                    activated: true,
+                    deactivated_at: None,
+                    admin: true,
+                    passwords: Some(vec![hashed]),
+                    ..AccountChanges::unchanged(&existing)
+                };
+                Ok(self
+                    .storage
+                    .update_account(existing.id, changes, now)
+                    .await?)
+            }
+            None => {
+                let new = NewAccount {
+                    activated: true,
+                    admin: true,
+                    passwords: vec![hashed],
+                    user_agent: Some("flexiapi".into()),
+                    ..NewAccount::new(username, space.domain.clone())
+                };
+                Ok(self
+                    .storage
+                    .create_account(new, space.max_accounts, now)
+                    .await?)
+            }
+        }
+    }
+
+    /// The account with that id if it belongs to `space`.
+    ///
+    /// # Errors
+    /// `AccountNotFound` otherwise.
+    pub async fn account_in_space(&self, id: AccountId, space: &Space) -> ServiceResult<Account> {
+        self.storage
+            .account_by_id(id)
+            .await?
+            .filter(|a| a.domain == space.domain)
+            .ok_or(ServiceError::AccountNotFound)
+    }
+
+    /// Activates (`true`) or deactivates an account as an admin does: a deactivation is
+    /// remembered (`deactivated_at`) so that only an admin activates the account again.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn set_activated_by_admin(
+        &self,
+        account: &Account,
+        activated: bool,
+    ) -> ServiceResult<Account> {
+        let changes = AccountChanges {
+            activated,
+            deactivated_at: if activated {
+                None
+            } else {
+                account.deactivated_at.or(Some(self.now()))
+            },
+            ..AccountChanges::unchanged(account)
+        };
+        Ok(self
+            .storage
+            .update_account(account.id, changes, self.now())
+            .await?)
+    }
+
+    /// # Errors
+    /// `AccountNotFound`.
+    pub async fn delete_account(&self, id: AccountId) -> ServiceResult<()> {
+        if self.storage.delete_account(id, self.now()).await? {
+            Ok(())
+        } else {
+            Err(ServiceError::AccountNotFound)
+        }
+    }
+
+    /// # Errors
+    /// Storage failures.
+    pub async fn list_accounts(
+        &self,
+        domain: &Domain,
+        page: u64,
+        per_page: u64,
+        search: Option<String>,
+    ) -> ServiceResult<Page<Account>> {
+        let query = AccountQuery {
+            domain: domain.clone(),
+            search: search.filter(|s| !s.is_empty()),
+            page: page.max(1),
+            per_page: per_page.clamp(1, 100),
+        };
+        Ok(self.storage.list_accounts(&query).await?)
     }
 }
 

@@ -15,8 +15,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::{ServiceError, ServiceResult, Services, check_may_get_credentials};
 use crate::model::{Account, AccountChanges, ProvisioningToken, Space};
-use crate::service::{ServiceError, ServiceResult, Services, check_may_get_credentials};
 use crate::validation::is_config_char;
 
 /// One `name = value` of a section.
@@ -329,6 +329,20 @@ impl Services {
             .storage
             .update_account(account.id, changes, self.now())
             .await?)
+    }
+
+    /// A fresh provisioning token for the caller's own account (`/accounts/me/provision`).
+    ///
+    /// # Errors
+    /// `AccountBlocked`, `AccountDeactivated` (see [`check_may_get_credentials`]).
+    pub async fn renew_own_provisioning_token(
+        &self,
+        account: &Account,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> ServiceResult<crate::model::ProvisioningToken> {
+        check_may_get_credentials(account)?;
+        self.new_provisioning_token(account, ip, user_agent).await
     }
 }
 

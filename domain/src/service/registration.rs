@@ -4,11 +4,11 @@
 //! A token belongs to the space it was minted in: every lookup here takes the request's space,
 //! and a token of another space is answered exactly as an unknown one.
 
-use crate::accounts::{OptionalFields, present, required_password};
+use super::accounts::{OptionalFields, present, required_password};
+use super::{ServiceError, ServiceResult, Services};
 use crate::model::{
     Account, AccountCreationToken, Domain, NewAccount, NewAccountCreationToken, Space,
 };
-use crate::service::{ServiceError, ServiceResult, Services};
 use crate::validation::{Rule, ValidationErrors};
 
 /// Length of creation tokens (the original's 13 alphanumerics).

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 
+use super::{ServiceError, ServiceResult, Services};
 use crate::error::RegistrarError;
 use crate::model::{Account, Device, SipIdentity};
 use crate::ports::DeviceRegistry;
-use crate::service::{ServiceError, ServiceResult, Services};
 
 /// The registry of a deployment without a registrar store: no device is ever registered.
 #[derive(Debug, Default, Clone, Copy)]

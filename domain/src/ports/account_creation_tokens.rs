@@ -1,0 +1,54 @@
+//! Account creation tokens.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::StoreResult;
+use crate::model::{AccountCreationToken, AccountId, Domain, NewAccountCreationToken};
+
+/// Account creation tokens belong to the space (domain) they were minted in: every lookup names
+/// it, and a token of another space (or of none: rows older than the column) is answered as an
+/// unknown one.
+#[async_trait]
+pub trait AccountCreationTokenRepository: Send + Sync + 'static {
+    /// Inserts an unused, unattached token of `new.domain`.
+    ///
+    /// # Errors
+    /// `Conflict(AccountCreationToken)` when the token exists (in any space); `NotFound` when no
+    /// space has the domain.
+    async fn create_creation_token(
+        &self,
+        new: NewAccountCreationToken,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AccountCreationToken>;
+
+    /// The token if it belongs to `domain`, used or not.
+    async fn creation_token(
+        &self,
+        token: &str,
+        domain: &Domain,
+    ) -> StoreResult<Option<AccountCreationToken>>;
+
+    /// Marks the token used and returns it (with `used = true`) only if it belongs to `domain`,
+    /// was unused and is not expired at `now` (`expire_at` unset or after `now`). MUST be atomic:
+    /// of several concurrent calls, exactly one gets the token, across processes.
+    async fn spend_creation_token(
+        &self,
+        token: &str,
+        domain: &Domain,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountCreationToken>>;
+
+    /// Attaches an unused, unattached token of `domain` to the account and marks it used;
+    /// returns it updated, or `None` when the token is unknown, of another domain, used or
+    /// attached. MUST be atomic like `spend_creation_token`.
+    ///
+    /// # Errors
+    /// `NotFound` when the account does not exist.
+    async fn consume_creation_token(
+        &self,
+        token: &str,
+        domain: &Domain,
+        account_id: AccountId,
+    ) -> StoreResult<Option<AccountCreationToken>>;
+}

@@ -1,0 +1,98 @@
+//! Accounts with their passwords, and the tombstones of deleted ones.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::StoreResult;
+use crate::model::{
+    Account, AccountChanges, AccountDetails, AccountId, AccountQuery, Domain, NewAccount, Page,
+    Username,
+};
+
+#[async_trait]
+pub trait AccountRepository: Send + Sync + 'static {
+    /// Inserts the account, its passwords and its dictionary in one transaction. When `max_accounts > 0`, the
+    /// insert MUST be refused with `SpaceFull` if the domain already holds that many accounts,
+    /// also when several creations race. When `new.creation_token` is set, the same transaction
+    /// spends it (a token of the account's domain, unused, unexpired at `now`, then used and
+    /// linked to the account): of racing creations with one token, exactly one succeeds.
+    ///
+    /// # Errors
+    /// `Conflict(AccountIdentity)` when username@domain exists; `SpaceFull`; `TokenSpent`.
+    async fn create_account(
+        &self,
+        new: NewAccount,
+        max_accounts: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Account>;
+
+    /// Inserts many accounts with their passwords and dictionaries, all or nothing, in one
+    /// transaction (imports, load tests). No `max_accounts` check: the caller decides. Returns
+    /// how many were inserted. Adapters whose query planner needs it refresh its statistics, so
+    /// that queries right after a large import are planned for the new size.
+    ///
+    /// # Errors
+    /// `Conflict(AccountIdentity)` when any username@domain exists or repeats in `accounts`
+    /// (nothing is inserted); `NotFound` when a domain has no space.
+    async fn insert_accounts(
+        &self,
+        accounts: Vec<NewAccount>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>>;
+
+    async fn account_by_identity(
+        &self,
+        username: &Username,
+        domain: &Domain,
+    ) -> StoreResult<Option<Account>>;
+
+    /// The first account (lowest id) of `domain` with that email.
+    async fn account_by_email(&self, domain: &Domain, email: &str) -> StoreResult<Option<Account>>;
+
+    /// The first account (lowest id) of `domain` whose phone or username is `phone`.
+    async fn account_by_phone(&self, domain: &Domain, phone: &str) -> StoreResult<Option<Account>>;
+
+    /// Accounts of a domain ordered by id; `search` matches username, email or phone as a
+    /// case-insensitive substring. Without a search, `total` MUST cost what
+    /// [`AccountRepository::count_accounts`] costs.
+    async fn list_accounts(&self, query: &AccountQuery) -> StoreResult<Page<Account>>;
+
+    /// The number of accounts of `domain`. MUST NOT grow in cost with that number: listings
+    /// show it as their total on every page.
+    async fn count_accounts(&self, domain: &Domain) -> StoreResult<u64>;
+
+    /// The dictionary, types, actions and current provisioning token of each account, in as
+    /// many queries as there are relations whatever the number of accounts (a listing page
+    /// asks for twenty at once). Every id is in the answer; unknown ones have empty details.
+    async fn account_details(
+        &self,
+        ids: &[AccountId],
+    ) -> StoreResult<BTreeMap<AccountId, AccountDetails>>;
+
+    /// Applies `changes` (and replaces the passwords, and the dictionary, when given) in one
+    /// transaction; sets `updated_at = now`.
+    ///
+    /// # Errors
+    /// `NotFound`; `Conflict(AccountIdentity)` when the new username is taken in the domain.
+    async fn update_account(
+        &self,
+        id: AccountId,
+        changes: AccountChanges,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Account>;
+
+    /// Deletes the account with everything that belongs to it (passwords, keys, tokens,
+    /// dictionary, types, actions, contacts, contacts list memberships and attachments), and leaves a tombstone for its
+    /// username@domain. Returns whether it existed.
+    async fn delete_account(&self, id: AccountId, now: DateTime<Utc>) -> StoreResult<bool>;
+
+    /// Whether a deleted account left a tombstone for this username@domain.
+    async fn is_tombstoned(&self, username: &Username, domain: &Domain) -> StoreResult<bool>;
+
+    /// Removes tombstones created before `before`; returns how many.
+    async fn purge_tombstones(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}

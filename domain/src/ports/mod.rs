@@ -1,0 +1,97 @@
+//! Ports: what the domain needs from the outside world.
+//!
+//! Every trait is `Send + Sync + 'static` and uses `async_trait`, so `app/` can pick a backend
+//! from `--database` at run time and share it as `Arc<dyn Storage>`. Each method states the
+//! contract every adapter MUST honour; `flexiapi-contract` turns those sentences into tests.
+//!
+//! Time is always passed in (`now`) rather than read by adapters, so tests control it.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::StoreError;
+
+mod account_creation_tokens;
+mod account_types;
+mod accounts;
+mod actions;
+mod api_keys;
+mod audit;
+mod auth_failures;
+mod auth_tokens;
+mod contacts;
+mod contacts_lists;
+mod devices;
+mod dictionary;
+mod nonces;
+mod phone_countries;
+mod provisioning_tokens;
+mod spaces;
+
+pub use account_creation_tokens::AccountCreationTokenRepository;
+pub use account_types::AccountTypeRepository;
+pub use accounts::AccountRepository;
+pub use actions::AccountActionRepository;
+pub use api_keys::ApiKeyRepository;
+pub use audit::AuditRepository;
+pub use auth_failures::AuthFailureStore;
+pub use auth_tokens::AuthTokenRepository;
+pub use contacts::ContactRepository;
+pub use contacts_lists::ContactsListRepository;
+pub use devices::DeviceRegistry;
+pub use dictionary::DictionaryRepository;
+pub use nonces::NonceStore;
+pub use phone_countries::PhoneCountryRepository;
+pub use provisioning_tokens::ProvisioningTokenRepository;
+pub use spaces::SpaceRepository;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything a storage backend provides; each adapter implements it on one struct.
+#[async_trait]
+pub trait Storage:
+    SpaceRepository
+    + AccountRepository
+    + ApiKeyRepository
+    + NonceStore
+    + AuthFailureStore
+    + AuditRepository
+    + AuthTokenRepository
+    + DictionaryRepository
+    + ProvisioningTokenRepository
+    + AccountCreationTokenRepository
+    + AccountTypeRepository
+    + AccountActionRepository
+    + PhoneCountryRepository
+    + ContactRepository
+    + ContactsListRepository
+{
+    /// Cheap round trip to the backend (readiness checks).
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Connections of the backend's pool, open and idle (`None` when there is no pool).
+    fn pool_usage(&self) -> Option<PoolUsage> {
+        None
+    }
+}
+
+/// A connection pool's state, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// The time, as a port so that expiry is testable.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// Secrets and identifiers, as a port so that tests can be deterministic.
+pub trait TokenSource: Send + Sync + 'static {
+    /// `len` characters from `[A-Za-z0-9]`.
+    fn alphanumeric(&self, len: usize) -> String;
+    /// `bytes` random bytes, lower-case hex (twice as many characters).
+    fn hex(&self, bytes: usize) -> String;
+}

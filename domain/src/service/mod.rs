@@ -1,0 +1,314 @@
+//! Use cases shared by the CLI and the HTTP API, as methods of [`Services`], one submodule per
+//! aggregate (spaces, accounts, passwords, API keys, auth tokens, account types, contacts,
+//! devices, provisioning, registration). Validation happens here, once, whoever calls.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::auth::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget};
+use crate::error::{Conflict, RegistrarError, StoreError};
+use crate::model::{Account, Domain, PasswordAlgorithm, Space};
+use crate::ports::{Clock, DeviceRegistry, Storage, TokenSource};
+use crate::validation::{Rule, ValidationErrors};
+
+/// What can go wrong in a use case.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("invalid input: {0:?}")]
+    Validation(ValidationErrors),
+    #[error("no space for domain {0}")]
+    UnknownSpace(String),
+    #[error("account not found")]
+    AccountNotFound,
+    #[error("contacts list not found")]
+    ContactsListNotFound,
+    /// The account is not a contact of the one asked about.
+    #[error("not a contact")]
+    ContactNotFound,
+    /// The account is not a member of the contacts list.
+    #[error("not in the contacts list")]
+    NotInContactsList,
+    #[error("the contacts list is already attached to the account")]
+    ContactsListAlreadyAttached,
+    #[error("the contacts list is not attached to the account")]
+    ContactsListNotAttached,
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0:?}")]
+    Conflict(Conflict),
+    #[error("the space has reached its maximum number of accounts")]
+    SpaceFull,
+    /// The space's `public_registration` is off: strangers may not sign up (an admin's
+    /// invitation, a creation token it minted, still registers).
+    #[error("public registration is closed on this space")]
+    RegistrationClosed,
+    #[error("no such device")]
+    DeviceNotFound,
+    #[error("unknown or used provisioning token")]
+    ProvisioningTokenNotFound,
+    #[error("the provisioning token has expired")]
+    ProvisioningTokenExpired,
+    /// Too many wrong old passwords for this account or from this address within the window.
+    #[error("too many failed attempts; retry in {retry_after_seconds} s")]
+    TooManyFailures { retry_after_seconds: u64 },
+    /// This address made too many unauthenticated writes (auth tokens) within the window.
+    #[error("too many requests; retry in {retry_after_seconds} s")]
+    TooManyRequests { retry_after_seconds: u64 },
+    /// The account is blocked: it gets nothing, credentials least of all.
+    #[error("account blocked")]
+    AccountBlocked,
+    /// An admin deactivated the account: only an admin activates it again.
+    #[error("account deactivated")]
+    AccountDeactivated,
+    #[error(transparent)]
+    Storage(StoreError),
+    #[error(transparent)]
+    Registrar(RegistrarError),
+}
+
+impl ServiceError {
+    /// A spent budget: `failures` tells which variant it becomes.
+    fn from_budget(e: BudgetError, failures: bool) -> Self {
+        match e {
+            BudgetError::Exhausted(Exhausted {
+                retry_after_seconds,
+            }) if failures => Self::TooManyFailures {
+                retry_after_seconds,
+            },
+            BudgetError::Exhausted(Exhausted {
+                retry_after_seconds,
+            }) => Self::TooManyRequests {
+                retry_after_seconds,
+            },
+            BudgetError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<RegistrarError> for ServiceError {
+    fn from(e: RegistrarError) -> Self {
+        Self::Registrar(e)
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(c) => Self::Conflict(c),
+            StoreError::SpaceFull => Self::SpaceFull,
+            StoreError::NotFound => Self::NotFound,
+            StoreError::TokenSpent => Self::Validation(ValidationErrors::single(
+                "account_creation_token",
+                Rule::ValidToken,
+            )),
+            StoreError::LastSuperSpace => {
+                Self::Validation(ValidationErrors::single("super", Rule::LastSuperSpace))
+            }
+            other => Self::Storage(other),
+        }
+    }
+}
+
+impl From<ValidationErrors> for ServiceError {
+    fn from(e: ValidationErrors) -> Self {
+        Self::Validation(e)
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+mod account_types;
+pub mod accounts;
+mod api_keys;
+mod auth_tokens;
+pub mod contacts;
+pub mod devices;
+mod passwords;
+pub mod provisioning;
+pub mod registration;
+mod space_cache;
+mod spaces;
+
+pub use api_keys::API_KEY_LENGTH;
+pub use auth_tokens::AUTH_TOKEN_TTL_MINUTES;
+use devices::NoDeviceRegistry;
+pub use passwords::MIN_PASSWORD_LENGTH;
+pub use space_cache::SPACE_CACHE_TTL_SECONDS;
+pub use spaces::{CreateSpace, MAX_SPACE_NAME_LENGTH, is_valid_ini, parse_expiry};
+
+/// Refuses credentials (provisioning, HA1, API keys handed out by token, password changes) to a
+/// blocked account and to one an admin deactivated.
+///
+/// # Errors
+/// `AccountBlocked`, then `AccountDeactivated`.
+pub fn check_may_get_credentials(account: &Account) -> ServiceResult<()> {
+    if account.blocked {
+        return Err(ServiceError::AccountBlocked);
+    }
+    if account.deactivated_at.is_some() {
+        return Err(ServiceError::AccountDeactivated);
+    }
+    Ok(())
+}
+
+/// What `bootstrap` created, to be shown once to the operator.
+#[derive(Debug, Clone)]
+pub struct BootstrapCredentials {
+    pub identity: String,
+    pub password: String,
+    pub api_key: String,
+}
+
+/// Tunables of the use cases, from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceSettings {
+    /// Lifetime of account creation tokens; `None` (the original's 0): they never expire.
+    pub account_creation_token_ttl: Option<Duration>,
+}
+
+/// The use cases, over the ports.
+#[derive(Clone)]
+pub struct Services {
+    pub storage: Arc<dyn Storage>,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: Arc<dyn TokenSource>,
+    pub settings: ServiceSettings,
+    /// The SIP registrar's devices; [`NoDeviceRegistry`] when the deployment has none.
+    pub registrar: Arc<dyn DeviceRegistry>,
+    /// How long a provisioning token stays usable after its creation; `None`: forever.
+    pub provisioning_token_ttl: Option<Duration>,
+    /// Shared by every clone: see [`Services::space_by_host`].
+    spaces: Arc<space_cache::SpaceCache>,
+    /// Wrong old passwords and auth token creations spend these (the Authenticator's).
+    budgets: Budgets,
+}
+
+impl Services {
+    /// Services without a registrar and with provisioning tokens that never expire.
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        clock: Arc<dyn Clock>,
+        tokens: Arc<dyn TokenSource>,
+    ) -> Self {
+        let budgets = Budgets::new(
+            storage.clone(),
+            clock.clone(),
+            FailureBudget::default(),
+            RequestBudget::default(),
+        );
+        Self {
+            storage,
+            clock,
+            tokens,
+            budgets,
+            settings: ServiceSettings::default(),
+            registrar: Arc::new(NoDeviceRegistry),
+            provisioning_token_ttl: None,
+            spaces: Arc::default(),
+        }
+    }
+
+    #[must_use]
+    pub fn with_settings(mut self, settings: ServiceSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The budgets to spend (share the Authenticator's, so Digest and password changes count
+    /// into one failure budget).
+    #[must_use]
+    pub fn with_budgets(mut self, budgets: Budgets) -> Self {
+        self.budgets = budgets;
+        self
+    }
+
+    pub fn with_registrar(mut self, registrar: Arc<dyn DeviceRegistry>) -> Self {
+        self.registrar = registrar;
+        self
+    }
+
+    /// `None` (or a duration of zero or less): tokens never expire.
+    pub fn with_provisioning_token_ttl(mut self, ttl: Option<Duration>) -> Self {
+        self.provisioning_token_ttl = ttl.filter(|d| *d > Duration::zero());
+        self
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The space served on `host` (lower-case, without port), from a per-process cache: changes
+    /// made through these services are seen at once, changes made by another process within
+    /// [`SPACE_CACHE_TTL_SECONDS`].
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn space_by_host(&self, host: &str) -> ServiceResult<Option<Arc<Space>>> {
+        let now = self.now();
+        if let Some(space) = self.spaces.get(host, now) {
+            return Ok(Some(space));
+        }
+        let Some(space) = self.storage.space_by_host(host).await? else {
+            return Ok(None);
+        };
+        let space = Arc::new(space);
+        self.spaces.put(host, space.clone(), now);
+        Ok(Some(space))
+    }
+
+    /// The space's account limit as stored now: the request's space may come from the cache, and
+    /// another process may have changed the limit since.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub(crate) async fn current_max_accounts(&self, space: &Space) -> ServiceResult<i64> {
+        Ok(self
+            .storage
+            .space_by_domain(&space.domain)
+            .await?
+            .map_or(space.max_accounts, |stored| stored.max_accounts))
+    }
+
+    /// Drops the cached spaces, for callers that changed one directly in storage.
+    pub fn forget_cached_spaces(&self) {
+        self.spaces.clear();
+    }
+
+    async fn space(&self, domain: &str) -> ServiceResult<Space> {
+        let parsed =
+            Domain::parse(domain).map_err(|_| ServiceError::UnknownSpace(domain.into()))?;
+        self.storage
+            .space_by_domain(&parsed)
+            .await?
+            .ok_or_else(|| ServiceError::UnknownSpace(domain.into()))
+    }
+
+    /// On an empty database, creates the `localhost` super space, `admin@localhost` with a random
+    /// password, and an admin API key. Returns `None` when any space exists.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn bootstrap(&self) -> ServiceResult<Option<BootstrapCredentials>> {
+        if !self.storage.list_spaces().await?.is_empty() {
+            return Ok(None);
+        }
+        self.create_space(CreateSpace {
+            domain: "localhost".into(),
+            host: "localhost".into(),
+            name: Some("localhost".into()),
+            super_space: true,
+            ..CreateSpace::default()
+        })
+        .await?;
+        let password = self.tokens.alphanumeric(16);
+        self.create_admin("admin", "localhost", &password, PasswordAlgorithm::Sha256)
+            .await?;
+        let api_key = self.create_admin_api_key("admin", "localhost").await?;
+        Ok(Some(BootstrapCredentials {
+            identity: "sip:admin@localhost".into(),
+            password,
+            api_key,
+        }))
+    }
+}
