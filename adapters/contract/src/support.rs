@@ -1,13 +1,16 @@
 //! Builders and comparisons shared by the contract cases.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound, TimeZone, Utc};
+use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
     Account, AccountId, ApiKeyKind, AuthToken, DigestConfig, DigestNonce, Domain, JwtAlgorithm,
     JwtConfig, NewAccount, NewApiKey, NewProvisioningToken, NewSpace, Password, PasswordAlgorithm,
-    SpaceSettings, Username,
+    Space, SpaceSettings, Username,
 };
+use flexiapi_domain::ports::Storage;
 
 /// A fixed instant with sub-millisecond digits, so precision loss shows.
 pub fn t0() -> DateTime<Utc> {
@@ -186,5 +189,28 @@ pub fn auth_token(token: &str, at: DateTime<Utc>) -> AuthToken {
         ip: Some("203.0.113.10".into()),
         user_agent: Some("phone".into()),
         created_at: at,
+    }
+}
+
+/// Creates the space of domain `d`.
+pub async fn space(s: &Arc<dyn Storage>, d: &str) -> Space {
+    s.create_space(new_space(d), t0())
+        .await
+        .expect("create space")
+}
+
+/// Creates the full account `user@d` and returns its id.
+pub async fn account(s: &Arc<dyn Storage>, user: &str, d: &str) -> AccountId {
+    s.create_account(full_account(user, d), 0, t0())
+        .await
+        .expect("create account")
+        .id
+}
+
+/// Asserts that `result` is the conflict `which`.
+pub fn assert_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, which: Conflict) {
+    match result {
+        Err(StoreError::Conflict(c)) => assert_eq!(c, which),
+        other => panic!("expected Conflict({which:?}), got {other:?}"),
     }
 }
