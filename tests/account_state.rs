@@ -69,7 +69,7 @@ async fn admin(app: &TestApp, method: Method, path: String, payload: Option<Valu
 
 async fn stored(app: &TestApp, account: &Account) -> Account {
     app.services
-        .storage
+        .storage_for_tests()
         .account_by_id(account.id)
         .await
         .unwrap()

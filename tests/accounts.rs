@@ -264,7 +264,7 @@ async fn concurrent_creations_never_exceed_max_accounts(store: Store) {
     );
     let count = app
         .services
-        .storage
+        .storage_for_tests()
         .count_accounts(&flexiapi_domain::model::Domain::parse("localhost").unwrap())
         .await
         .unwrap();

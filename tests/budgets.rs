@@ -287,7 +287,7 @@ async fn expired_auth_tokens_are_purged(store: Store) {
     for token in &old {
         assert!(
             app.services
-                .storage
+                .storage_for_tests()
                 .auth_token(token, &localhost)
                 .await
                 .unwrap()
@@ -296,7 +296,7 @@ async fn expired_auth_tokens_are_purged(store: Store) {
     }
     assert!(
         app.services
-            .storage
+            .storage_for_tests()
             .auth_token(&fresh, &localhost)
             .await
             .unwrap()

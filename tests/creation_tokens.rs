@@ -61,7 +61,7 @@ async fn a_token_creates_one_deactivated_account(store: Store) {
 
     let stored = app
         .services
-        .storage
+        .storage_for_tests()
         .creation_token(
             &token,
             &flexiapi_domain::model::Domain::parse("localhost").unwrap(),
@@ -225,7 +225,7 @@ async fn every_broken_rule_of_the_public_route_is_reported(store: Store) {
     // None of the refusals spent the token.
     let stored = app
         .services
-        .storage
+        .storage_for_tests()
         .creation_token(
             &token,
             &flexiapi_domain::model::Domain::parse("localhost").unwrap(),
@@ -241,7 +241,7 @@ async fn a_full_space_refuses_before_validating(store: Store) {
     let app = TestApp::spawn_on(store).await;
     let count = app
         .services
-        .storage
+        .storage_for_tests()
         .count_accounts(&flexiapi_domain::model::Domain::parse("localhost").unwrap())
         .await
         .unwrap();
@@ -298,7 +298,6 @@ async fn a_user_consumes_an_unused_token_once(store: Store) {
         .services
         .create_user_api_key(
             &app.services
-                .storage
                 .account_by_identity(
                     &flexiapi_domain::model::Username::parse("carol").unwrap(),
                     &flexiapi_domain::model::Domain::parse("localhost").unwrap(),

@@ -305,7 +305,7 @@ impl TestApp {
             .unwrap();
         let space = self
             .services
-            .storage
+            .storage_for_tests()
             .space_by_domain(&account.domain)
             .await
             .unwrap()
@@ -320,7 +320,7 @@ impl TestApp {
             ..flexiapi_domain::model::AccountChanges::unchanged(&account)
         };
         self.services
-            .storage
+            .storage_for_tests()
             .update_account(account.id, changes, self.services.now())
             .await
             .unwrap()
@@ -328,7 +328,7 @@ impl TestApp {
 
     /// Changes a space in storage (what a super admin would do through the API).
     pub async fn edit_space(&self, domain: &str, edit: impl FnOnce(&mut Space)) -> Space {
-        let storage = &self.services.storage;
+        let storage = self.services.storage_for_tests();
         let mut space = storage
             .space_by_domain(&flexiapi_domain::model::Domain::parse(domain).unwrap())
             .await
@@ -353,7 +353,7 @@ impl TestApp {
         let mut changes = flexiapi_domain::model::AccountChanges::unchanged(account);
         edit(&mut changes);
         self.services
-            .storage
+            .storage_for_tests()
             .update_account(account.id, changes, self.services.now())
             .await
             .unwrap()

@@ -390,7 +390,7 @@ async fn an_unknown_user_costs_no_extra_space_read(store: Store) {
         .await;
     // Warm the space cache, then change the stored realm behind its back.
     let (_, before, _) = challenge(&app, "sip:known@localhost").await;
-    let storage = app.services.storage.clone();
+    let storage = app.services.storage_for_tests().clone();
     let mut space = storage
         .space_by_domain(&flexiapi_domain::model::Domain::parse(SUPER).unwrap())
         .await

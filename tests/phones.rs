@@ -121,7 +121,7 @@ async fn a_number_is_used_once_per_space_as_phone_or_username(store: Store) {
     // Updating an account with its own number is fine.
     let first = app
         .services
-        .storage
+        .storage_for_tests()
         .account_by_phone(
             &flexiapi_domain::model::Domain::parse("localhost").unwrap(),
             "+33612345678",

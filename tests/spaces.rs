@@ -363,7 +363,7 @@ async fn max_accounts_never_goes_below_the_current_count_and_expiry_not_in_the_p
 
     // An expired space (expired to the nanosecond) can be put back unchanged, but not moved
     // to another past date.
-    let storage = &app.services.storage;
+    let storage = app.services.storage_for_tests();
     let mut full = storage
         .space_by_domain(&Domain::parse("full.example.org").unwrap())
         .await
@@ -581,7 +581,7 @@ async fn deleting_a_space_deletes_its_accounts() {
     assert_eq!(status, 200);
     assert_eq!(body, 1);
     let domain = Domain::parse("gone.example.org").unwrap();
-    let storage = &app.services.storage;
+    let storage = app.services.storage_for_tests();
     let alice = Username::parse("alice").unwrap();
     assert!(
         storage

@@ -238,7 +238,7 @@ async fn closed_registration_still_takes_an_admins_invitation(store: Store) {
     ));
     let open = app
         .services
-        .storage
+        .storage_for_tests()
         .space_by_domain(&flexiapi_domain::model::Domain::parse(A).unwrap())
         .await
         .unwrap()
@@ -338,7 +338,7 @@ async fn an_expired_space_answers_403_everywhere_but_ping(store: Store) {
     // Nothing was spent while refused, and the other spaces are untouched.
     let stored = app
         .services
-        .storage
+        .storage_for_tests()
         .creation_token(
             &creation,
             &flexiapi_domain::model::Domain::parse(B).unwrap(),

@@ -47,7 +47,6 @@ async fn two_spaces(app: &TestApp) -> (String, String) {
 
 async fn user_id(app: &TestApp, domain: &str) -> i64 {
     app.services
-        .storage
         .account_by_identity(
             &flexiapi_domain::model::Username::parse("user").unwrap(),
             &Domain::parse(domain).unwrap(),
@@ -366,7 +365,7 @@ async fn a_super_admin_deletes_its_own_space_when_another_super_space_remains(st
         .await
         .unwrap();
     assert_eq!(deleted.text().await.unwrap(), "1");
-    let storage = &app.services.storage;
+    let storage = app.services.storage_for_tests();
     let localhost = Domain::parse("localhost").unwrap();
     assert!(storage.space_by_domain(&localhost).await.unwrap().is_none());
     // The remaining one is now the last.

@@ -171,7 +171,7 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot create the first space and admin: {e}"))?;
         let authenticator = Authenticator::new(
-            services.storage.clone(),
+            database.storage.clone(),
             services.clock.clone(),
             services.tokens.clone(),
             AuthSettings {

@@ -42,7 +42,7 @@ pub async fn run(
             ))
         }
         SpacesCommand::List => {
-            let spaces = services.storage.list_spaces().await?;
+            let spaces = services.list_spaces().await?;
             Ok(spaces
                 .iter()
                 .map(|s| {

@@ -83,7 +83,7 @@ async fn space(services: &Services, domain: &str, jwt: Option<JwtConfig>) -> any
 
 /// An activated, non-admin account with a SHA-256 password, created when missing.
 async fn user(services: &Services, name: &str, domain: &str) -> anyhow::Result<Account> {
-    let storage = &services.storage;
+    let storage = services.storage_for_tests();
     let space = services.find_space(domain).await.map_err(err)?;
     let username = Username::parse(name).map_err(err)?;
     if let Some(existing) = storage
@@ -146,7 +146,7 @@ pub async fn seed(services: &Services, args: &ChildArgs) -> anyhow::Result<Seede
 
 /// Adds fillers until the bench space holds `target` accounts; returns how many it holds.
 async fn fill(services: &Services, target: u64) -> anyhow::Result<u64> {
-    let storage = &services.storage;
+    let storage = services.storage_for_tests();
     let space = services.find_space(DOMAIN).await.map_err(err)?;
     let domain = Domain::parse(DOMAIN).map_err(err)?;
     let mut count = storage.count_accounts(&domain).await.map_err(err)?;

@@ -191,12 +191,7 @@ impl<E: Endpoint> Endpoint for ApiWithDocs<E> {
 /// Ready when the database answers.
 #[poem::handler]
 async fn ready(state: poem::web::Data<&AppState>) -> poem::Result<&'static str> {
-    state
-        .services
-        .storage
-        .ping()
-        .await
-        .map_err(error::ApiError::from)?;
+    state.services.ping().await.map_err(error::ApiError::from)?;
     Ok("ok")
 }
 
@@ -205,7 +200,7 @@ async fn ready(state: poem::web::Data<&AppState>) -> poem::Result<&'static str> 
 fn metrics_text(state: poem::web::Data<&AppState>) -> poem::Response {
     poem::Response::builder()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render(state.services.storage.as_ref()))
+        .body(state.metrics.render(state.services.pool_usage()))
 }
 
 /// Every route, wrapped in the root middleware, with `state` attached.

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use flexiapi_domain::ports::Storage;
+use flexiapi_domain::ports::PoolUsage;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
@@ -147,9 +147,9 @@ impl Metrics {
         self.auth_failures.with_label_values(&[mechanism]).inc();
     }
 
-    /// The text exposition of every metric, the pool read now.
-    pub fn render(&self, storage: &dyn Storage) -> String {
-        if let Some(usage) = storage.pool_usage() {
+    /// The text exposition of every metric, with `pool` (the pool's usage read now).
+    pub fn render(&self, pool: Option<PoolUsage>) -> String {
+        if let Some(usage) = pool {
             self.pool
                 .with_label_values(&["open"])
                 .set(i64::from(usage.open));

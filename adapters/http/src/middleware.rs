@@ -225,7 +225,7 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
             created_at: state.services.now(),
         };
         // The change is made: a failure to record it is logged, not answered.
-        if let Err(e) = state.services.storage.record_audit_event(event).await {
+        if let Err(e) = state.services.record_audit_event(event).await {
             tracing::error!(error = %e, "could not record an audit event");
         }
     }

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use super::{MIN_PASSWORD_LENGTH, ServiceError, ServiceResult, Services};
 use crate::model::{
-    Account, AccountChanges, AccountId, AccountQuery, Domain, NewAccount, NewProvisioningToken,
-    Page, PasswordAlgorithm, ProvisioningToken, Space, Username,
+    Account, AccountChanges, AccountDetails, AccountId, AccountQuery, Domain, NewAccount,
+    NewProvisioningToken, Page, PasswordAlgorithm, ProvisioningToken, Space, Username,
 };
 use crate::validation::{Rule, ValidationErrors, is_config_line};
 
@@ -582,6 +582,56 @@ impl Services {
             .await?
             .filter(|a| a.domain == space.domain)
             .ok_or(ServiceError::AccountNotFound)
+    }
+
+    /// The account `username@domain`, if any.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn account_by_identity(
+        &self,
+        username: &Username,
+        domain: &Domain,
+    ) -> ServiceResult<Option<Account>> {
+        Ok(self.storage.account_by_identity(username, domain).await?)
+    }
+
+    /// The account of `space` with that email, if any.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn account_by_email(
+        &self,
+        space: &Space,
+        email: &str,
+    ) -> ServiceResult<Option<Account>> {
+        Ok(self.storage.account_by_email(&space.domain, email).await?)
+    }
+
+    /// What lives beside each account row (dictionary, types, actions, provisioning token).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn account_details(
+        &self,
+        ids: &[AccountId],
+    ) -> ServiceResult<BTreeMap<AccountId, AccountDetails>> {
+        Ok(self.storage.account_details(ids).await?)
+    }
+
+    /// Blocks (`true`) or unblocks an account.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn set_blocked(&self, account: &Account, blocked: bool) -> ServiceResult<Account> {
+        let changes = AccountChanges {
+            blocked,
+            ..AccountChanges::unchanged(account)
+        };
+        Ok(self
+            .storage
+            .update_account(account.id, changes, self.now())
+            .await?)
     }
 
     /// Activates (`true`) or deactivates an account as an admin does: a deactivation is

@@ -9,6 +9,14 @@ use crate::model::{
 pub const API_KEY_LENGTH: usize = 40;
 
 impl Services {
+    /// The account's keys.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn api_keys_of(&self, account: &Account) -> ServiceResult<Vec<ApiKey>> {
+        Ok(self.storage.api_keys_of(account.id).await?)
+    }
+
     /// Creates a stable admin API key for an existing account and returns the key (shown once).
     ///
     /// # Errors

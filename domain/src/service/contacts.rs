@@ -78,6 +78,14 @@ fn title_conflict(e: crate::error::StoreError) -> ServiceError {
 }
 
 impl Services {
+    /// The contacts lists of `space`, each with its `contacts_count`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn contacts_lists_of(&self, space: &Space) -> ServiceResult<Vec<ContactsList>> {
+        Ok(self.storage.contacts_lists_of(space.id).await?)
+    }
+
     /// The list with that id if it belongs to `space`.
     ///
     /// # Errors

@@ -1,6 +1,6 @@
 //! Use cases shared by the CLI and the HTTP API, as methods of [`Services`], one submodule per
-//! aggregate (spaces, accounts, passwords, API keys, auth tokens, account types, contacts,
-//! devices, provisioning, registration). Validation happens here, once, whoever calls.
+//! aggregate (spaces, accounts, passwords, API keys, auth tokens, account types, actions,
+//! dictionary, phone countries, audit, contacts, devices, provisioning, registration). Validation happens here, once, whoever calls.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::auth::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget};
 use crate::error::{Conflict, RegistrarError, StoreError};
 use crate::model::{Account, Domain, PasswordAlgorithm, Space};
-use crate::ports::{Clock, DeviceRegistry, Storage, TokenSource};
+use crate::ports::{Clock, DeviceRegistry, PoolUsage, Storage, TokenSource};
 use crate::validation::{Rule, ValidationErrors};
 
 /// What can go wrong in a use case.
@@ -120,11 +120,15 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 
 mod account_types;
 pub mod accounts;
+mod actions;
 mod api_keys;
+mod audit;
 mod auth_tokens;
 pub mod contacts;
 pub mod devices;
+mod dictionary;
 mod passwords;
+mod phone_countries;
 pub mod provisioning;
 pub mod registration;
 mod space_cache;
@@ -170,7 +174,8 @@ pub struct ServiceSettings {
 /// The use cases, over the ports.
 #[derive(Clone)]
 pub struct Services {
-    pub storage: Arc<dyn Storage>,
+    /// Reached only through the use cases (tests and tools: [`Services::storage_for_tests`]).
+    storage: Arc<dyn Storage>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<dyn TokenSource>,
     pub settings: ServiceSettings,
@@ -236,6 +241,26 @@ impl Services {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The storage itself, for black-box tests and tools (seeding, checks behind the API's
+    /// back); the server reaches it only through the use cases.
+    #[doc(hidden)]
+    pub fn storage_for_tests(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    /// Whether the database answers.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn ping(&self) -> ServiceResult<()> {
+        Ok(self.storage.ping().await?)
+    }
+
+    /// Connections of the database pool, open and idle (`None` when there is no pool).
+    pub fn pool_usage(&self) -> Option<PoolUsage> {
+        self.storage.pool_usage()
     }
 
     /// The space served on `host` (lower-case, without port), from a per-process cache: changes

@@ -411,6 +411,14 @@ impl Services {
         self.space(domain).await
     }
 
+    /// Every space.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn list_spaces(&self) -> ServiceResult<Vec<Space>> {
+        Ok(self.storage.list_spaces().await?)
+    }
+
     /// # Errors
     /// `Validation` for any broken rule (uniqueness included); `Conflict` when a concurrent
     /// creation took the domain, host or name first.

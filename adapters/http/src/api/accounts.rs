@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use flexiapi_domain::accounts::{CreateAccount, Creator, UpdateAccount};
-use flexiapi_domain::model::{AccountChanges, AccountId, PasswordAlgorithm, SipIdentity};
+use flexiapi_domain::model::{AccountId, PasswordAlgorithm, SipIdentity};
 use flexiapi_domain::validation::Rule;
 use poem::Request;
 use poem::http::StatusCode;
@@ -198,28 +198,18 @@ async fn find_by_sip(req: &Request, sip: &str) -> ApiResult<flexiapi_domain::mod
     }
     state(req)?
         .services
-        .storage
         .account_by_identity(&identity.username, &identity.domain)
         .await?
         .ok_or_else(not_found)
 }
 
-/// Changes one flag of an account of the request's space.
-async fn set_flag(
-    req: &Request,
-    id: i64,
-    change: impl FnOnce(&mut AccountChanges),
-) -> ApiResult<Json<AccountObject>> {
+/// Blocks or unblocks an account of the request's space.
+async fn set_blocked(req: &Request, id: i64, blocked: bool) -> ApiResult<Json<AccountObject>> {
     let services = &state(req)?.services;
     let account = services
         .account_in_space(AccountId(id), request_space(req)?)
         .await?;
-    let mut changes = AccountChanges::unchanged(&account);
-    change(&mut changes);
-    let updated = services
-        .storage
-        .update_account(account.id, changes, services.now())
-        .await?;
+    let updated = services.set_blocked(&account, blocked).await?;
     Ok(Json(account_object(req, &updated).await?))
 }
 
@@ -604,8 +594,7 @@ impl AccountsApi {
         let space = request_space(req)?;
         let account = state(req)?
             .services
-            .storage
-            .account_by_email(&space.domain, &email.0)
+            .account_by_email(space, &email.0)
             .await?
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "email-not-found"))?;
         Ok(Json(account_object(req, &account).await?))
@@ -711,7 +700,7 @@ impl AccountsApi {
         _caller: AdminCaller,
         id: Path<i64>,
     ) -> ApiResult<Json<AccountObject>> {
-        set_flag(req, id.0, |c| c.blocked = true).await
+        set_blocked(req, id.0, true).await
     }
 
     /// Unblock an account
@@ -729,7 +718,7 @@ impl AccountsApi {
         _caller: AdminCaller,
         id: Path<i64>,
     ) -> ApiResult<Json<AccountObject>> {
-        set_flag(req, id.0, |c| c.blocked = false).await
+        set_blocked(req, id.0, false).await
     }
 
     /// List accounts

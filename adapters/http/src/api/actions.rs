@@ -1,7 +1,6 @@
 //! DTMF actions of an account (Admin): only for accounts with a `dtmf_protocol`.
 
 use flexiapi_domain::model::{Account, AccountAction, AccountActionId, AccountId};
-use flexiapi_domain::validation::{Rule, ValidationErrors, is_alpha_dash};
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
@@ -64,30 +63,6 @@ async fn dtmf_account(req: &Request, id: i64) -> Result<Account, ApiError> {
     Ok(account)
 }
 
-fn valid(input: ActionInput) -> Result<(String, String), ApiError> {
-    let mut errors = ValidationErrors::new();
-    let key = input.key.map(|k| k.trim().to_owned()).unwrap_or_default();
-    let code = input.code.map(|c| c.trim().to_owned()).unwrap_or_default();
-    if key.is_empty() {
-        errors.add("key", Rule::Required);
-    } else if !is_alpha_dash(&key) || key.len() > 255 {
-        errors.add("key", Rule::AlphaDash);
-    }
-    if code.is_empty() {
-        errors.add("code", Rule::Required);
-    } else if !code
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        || code.len() > 255
-    {
-        errors.add("code", Rule::AlphaDash);
-    }
-    errors
-        .into_result()
-        .map(|()| (key, code))
-        .map_err(|e| ApiError::validation(&e))
-}
-
 #[OpenApi]
 impl ActionsApi {
     /// List an account's DTMF actions
@@ -106,11 +81,7 @@ impl ActionsApi {
         id: Path<i64>,
     ) -> Result<Json<Vec<ActionObject>>, ApiError> {
         let account = dtmf_account(req, id.0).await?;
-        let actions = state(req)?
-            .services
-            .storage
-            .account_actions(account.id)
-            .await?;
+        let actions = state(req)?.services.account_actions(account.id).await?;
         Ok(Json(actions.into_iter().map(Into::into).collect()))
     }
 
@@ -131,11 +102,9 @@ impl ActionsApi {
         body: Json<ActionInput>,
     ) -> Result<ActionCreated, ApiError> {
         let account = dtmf_account(req, id.0).await?;
-        let (key, code) = valid(body.0)?;
-        let services = &state(req)?.services;
-        let action = services
-            .storage
-            .create_account_action(account.id, &key, &code, services.now())
+        let action = state(req)?
+            .services
+            .save_account_action(account.id, None, body.0.key, body.0.code)
             .await?;
         Ok(ActionCreated::Created(Json(action.into())))
     }
@@ -159,10 +128,8 @@ impl ActionsApi {
         let account = dtmf_account(req, id.0).await?;
         let action = state(req)?
             .services
-            .storage
             .account_action(account.id, AccountActionId(action_id.0))
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+            .await?;
         Ok(Json(action.into()))
     }
 
@@ -184,16 +151,13 @@ impl ActionsApi {
         body: Json<ActionInput>,
     ) -> Result<Json<ActionObject>, ApiError> {
         let account = dtmf_account(req, id.0).await?;
-        let (key, code) = valid(body.0)?;
-        let services = &state(req)?.services;
-        let action = services
-            .storage
-            .update_account_action(
+        let action = state(req)?
+            .services
+            .save_account_action(
                 account.id,
-                AccountActionId(action_id.0),
-                &key,
-                &code,
-                services.now(),
+                Some(AccountActionId(action_id.0)),
+                body.0.key,
+                body.0.code,
             )
             .await?;
         Ok(Json(action.into()))
@@ -218,7 +182,6 @@ impl ActionsApi {
         let account = dtmf_account(req, id.0).await?;
         let deleted = state(req)?
             .services
-            .storage
             .delete_account_action(account.id, AccountActionId(action_id.0))
             .await?;
         Ok(PlainText(if deleted { "1" } else { "0" }))

@@ -97,7 +97,7 @@ impl ApiKeysApi {
         let account = services
             .account_in_space(AccountId(id.0), request_space(req)?)
             .await?;
-        let keys = services.storage.api_keys_of(account.id).await?;
+        let keys = services.api_keys_of(&account).await?;
         Ok(Json(
             keys.iter()
                 .map(|k| info(req, k))

@@ -78,7 +78,6 @@ impl AuditApi {
         let page = page.0.unwrap_or(1).clamp(1, u64::from(u32::MAX));
         let found = state(req)?
             .services
-            .storage
             .list_audit_events(page, per_page)
             .await?;
         Ok(Json(AuditPage {

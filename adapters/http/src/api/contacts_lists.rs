@@ -121,8 +121,7 @@ impl ContactsListsApi {
     ) -> Result<Json<Vec<ContactsListObject>>, ApiError> {
         let lists = state(req)?
             .services
-            .storage
-            .contacts_lists_of(request_space(req)?.id)
+            .contacts_lists_of(request_space(req)?)
             .await?;
         Ok(Json(lists.into_iter().map(Into::into).collect()))
     }

@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use flexiapi_domain::accounts::MAX_TEXT_LENGTH;
 use flexiapi_domain::model::AccountId;
-use flexiapi_domain::validation::Rule;
 use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Json, PlainText};
@@ -55,13 +53,7 @@ impl DictionaryApi {
         id: Path<i64>,
     ) -> Result<Json<BTreeMap<String, String>>, ApiError> {
         let account = account(req, id.0).await?;
-        Ok(Json(
-            state(req)?
-                .services
-                .storage
-                .dictionary_of(account.id)
-                .await?,
-        ))
+        Ok(Json(state(req)?.services.dictionary_of(account.id).await?))
     }
 
     /// Clear an account's dictionary
@@ -80,11 +72,7 @@ impl DictionaryApi {
         id: Path<i64>,
     ) -> Result<PlainText<String>, ApiError> {
         let account = account(req, id.0).await?;
-        let removed = state(req)?
-            .services
-            .storage
-            .clear_dictionary(account.id)
-            .await?;
+        let removed = state(req)?.services.clear_dictionary(account.id).await?;
         Ok(PlainText(removed.to_string()))
     }
 
@@ -105,14 +93,11 @@ impl DictionaryApi {
         key: Path<String>,
     ) -> Result<Json<DictionaryValue>, ApiError> {
         let account = account(req, id.0).await?;
-        let mut entries = state(req)?
+        let value = state(req)?
             .services
-            .storage
-            .dictionary_of(account.id)
+            .dictionary_entry(account.id, &key.0)
             .await?;
-        Ok(Json(DictionaryValue {
-            value: entries.remove(&key.0),
-        }))
+        Ok(Json(DictionaryValue { value }))
     }
 
     /// Set a dictionary entry
@@ -133,26 +118,9 @@ impl DictionaryApi {
         body: Json<DictionaryValue>,
     ) -> Result<EntrySet, ApiError> {
         let account = account(req, id.0).await?;
-        let value = match body.0.value {
-            None => return Err(ApiError::field("value", Rule::Required)),
-            Some(v) if v.chars().count() > MAX_TEXT_LENGTH => {
-                return Err(ApiError::field(
-                    "value",
-                    Rule::MaxLength(MAX_TEXT_LENGTH as u32),
-                ));
-            }
-            Some(v) => v,
-        };
-        if key.0.chars().count() > MAX_TEXT_LENGTH {
-            return Err(ApiError::field(
-                "key",
-                Rule::MaxLength(MAX_TEXT_LENGTH as u32),
-            ));
-        }
-        let services = &state(req)?.services;
-        services
-            .storage
-            .set_dictionary_entry(account.id, &key.0, &value, services.now())
+        let value = state(req)?
+            .services
+            .set_dictionary_entry(account.id, &key.0, body.0.value)
             .await?;
         Ok(EntrySet::Created(Json(DictionaryValue {
             value: Some(value),
@@ -178,7 +146,6 @@ impl DictionaryApi {
         let account = account(req, id.0).await?;
         let removed = state(req)?
             .services
-            .storage
             .delete_dictionary_entry(account.id, &key.0)
             .await?;
         Ok(PlainText(if removed { "1" } else { "0" }))

@@ -104,7 +104,7 @@ pub(crate) async fn account_objects(
 ) -> Result<Vec<AccountObject>, ApiError> {
     let services = &state(req)?.services;
     let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
-    let mut details = services.storage.account_details(&ids).await?;
+    let mut details = services.account_details(&ids).await?;
     Ok(accounts
         .iter()
         .map(|account| {

@@ -35,13 +35,9 @@ impl From<PhoneCountry> for PhoneCountryObject {
 
 /// Switches every country sharing the dialling code of `code`; answers how many rows.
 async fn switch(req: &Request, code: &str, activated: bool) -> Result<PlainText<String>, ApiError> {
-    let storage = &state(req)?.services.storage;
-    let country = storage
-        .phone_country(&code.to_ascii_uppercase())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let changed = storage
-        .set_phone_countries_activated(&country.country_code, activated)
+    let changed = state(req)?
+        .services
+        .set_phone_country_activated(code, activated)
         .await?;
     Ok(PlainText(changed.to_string()))
 }
@@ -59,7 +55,7 @@ impl PhoneCountriesApi {
         operation_id = "listPhoneCountries"
     )]
     async fn list(&self, req: &Request) -> Result<Json<Vec<PhoneCountryObject>>, ApiError> {
-        let countries = state(req)?.services.storage.list_phone_countries().await?;
+        let countries = state(req)?.services.list_phone_countries().await?;
         Ok(Json(countries.into_iter().map(Into::into).collect()))
     }
 

@@ -368,7 +368,7 @@ impl SpacesApi {
         req: &Request,
         _caller: SuperAdminCaller,
     ) -> Result<Json<Vec<SpaceObject>>, ApiError> {
-        let spaces = state(req)?.services.storage.list_spaces().await?;
+        let spaces = state(req)?.services.list_spaces().await?;
         Ok(Json(spaces.iter().map(SpaceObject::from).collect()))
     }
 
