@@ -9,6 +9,8 @@
 //! - [`SqlDatabase`], [`Backend`], [`SqlError`]: connecting, migrating, handing out the storage.
 //! - `storage`: the backend structs, their dialect hooks and the shared helpers; one macro that
 //!   expands every aggregate's port implementation per backend.
+//! - `dialect`: the `Dialect` trait every backend implements (placeholders, ids of inserts, write
+//!   transactions, row locking) and the rewrites of the shared SQL, PostgreSQL's cached.
 //! - `spaces`, `accounts`, `api_keys`, … (one module per aggregate): each port implementation,
 //!   written once as a macro over the backend type.
 //! - `rows`: row structs and their conversion into domain entities.
@@ -37,6 +39,7 @@ mod auth_tokens;
 mod contacts;
 mod contacts_lists;
 mod creation_tokens;
+mod dialect;
 mod dictionary;
 mod error;
 pub mod legacy;

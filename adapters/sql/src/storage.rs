@@ -1,24 +1,20 @@
-//! The backends and what their dialects do differently (placeholder syntax, how an insert returns
-//! its id, how a write transaction starts, row locking), the helpers the aggregates share, and
-//! [`impl_storage!`], which expands every aggregate's port implementation (one module each,
-//! `crate::spaces`, `crate::accounts`, …, written once with `?` placeholders) per backend.
+//! The backends and what their dialects do differently (each one's [`Dialect`]: placeholder
+//! syntax, how an insert returns its id, how a write transaction starts, row locking), the helpers
+//! the aggregates share, and [`impl_storage!`], which expands every aggregate's port
+//! implementation (one module each, `crate::spaces`, `crate::accounts`, …, written once with `?`
+//! placeholders) per backend.
 
 use sqlx::mysql::{MySql, MySqlConnection, MySqlPool};
 use sqlx::postgres::{PgConnection, PgPool, Postgres};
-use sqlx::query::Query;
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
-use sqlx::{AssertSqlSafe, Database, Row, SqlSafeStr, SqlStr, Transaction};
+use sqlx::{AssertSqlSafe, Row, SqlSafeStr, SqlStr, Transaction};
 use std::sync::Arc;
 
+use crate::dialect::{Dialect, QueryOf, StatementCache, backtick_identifiers, dollar_placeholders};
 use crate::sqlite_reader::SqliteReader;
 
 /// Every port on one backend: the imports and shared helpers, then each aggregate's macro.
-/// Expects on `$storage` the inherent items `sql`, `insert_sql`,
-/// `identifiers`, `insert_id`, `begin_write`, `writer` (the pool of statements that write),
-/// `RETURNING`, `ANALYZE_ACCOUNTS`, `LOCK_SPACE`, `LOCK_SUPER_SPACES` and
-/// `UPSERT_DICTIONARY_ENTRY`. Identifiers that
-/// are reserved words (`key`) are double-quoted; `sql` and `identifiers` turn them into backticks
-/// for MySQL.
+/// `$storage` implements [`Dialect`] with `Db = $db`.
 macro_rules! impl_storage {
     ($storage:ident, $db:ty) => {
         const _: () = {
@@ -44,6 +40,7 @@ macro_rules! impl_storage {
             use flexiapi_domain::ports::{AuditRepository, AuthFailureStore};
             use std::collections::BTreeMap;
 
+            use crate::dialect::Dialect as _;
             use crate::error::{is_unique_violation, not_found_on_foreign_key, store_error, unique_as};
             use crate::rows::*;
 
@@ -351,42 +348,6 @@ fn like_pattern(search: Option<&str>) -> String {
     pattern
 }
 
-/// PostgreSQL wants `$1, $2, …` where the shared SQL says `?`.
-fn dollar_placeholders(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let (mut n, mut quoted) = (0, false);
-    for c in sql.chars() {
-        match c {
-            '\'' => {
-                quoted = !quoted;
-                out.push(c);
-            }
-            '?' if !quoted => {
-                n += 1;
-                out.push('$');
-                out.push_str(&n.to_string());
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// MySQL quotes identifiers with backticks where the shared SQL (standard) uses double quotes.
-fn backtick_identifiers(sql: &str) -> String {
-    let mut quoted = false;
-    sql.chars()
-        .map(|c| match c {
-            '\'' => {
-                quoted = !quoted;
-                c
-            }
-            '"' if !quoted => '`',
-            _ => c,
-        })
-        .collect()
-}
-
 /// SQLite's and PostgreSQL's upsert of one dictionary entry.
 const UPSERT_DICTIONARY_ENTRY_ON_CONFLICT: &str = "INSERT INTO account_dictionary_entries \
      (account_id, \"key\", value, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
@@ -396,8 +357,6 @@ const UPSERT_DICTIONARY_ENTRY_ON_CONFLICT: &str = "INSERT INTO account_dictionar
 /// Rows per multi-row statement of `insert_accounts`: 13 parameters each,
 /// well under SQLite's 32766 and PostgreSQL's and MySQL's 65535.
 const BULK_ROWS: usize = 500;
-
-type QueryOf<'q, DB> = Query<'q, DB, <DB as Database>::Arguments>;
 
 /// SQLite. Write transactions start with `BEGIN IMMEDIATE`: taking the write lock up front means
 /// a transaction never fails half-way trying to upgrade a read lock, and it serializes the
@@ -429,6 +388,10 @@ impl SqliteStorage {
         self.reader = Some(reader);
         self
     }
+}
+
+impl Dialect for SqliteStorage {
+    type Db = Sqlite;
 
     fn writer(&self) -> &SqlitePool {
         &self.writer
@@ -491,6 +454,15 @@ impl PostgresStorage {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
+}
+
+/// The PostgreSQL text of each statement, rewritten once.
+static POSTGRES_SQL: StatementCache = StatementCache::new();
+/// The PostgreSQL text of each insert answering its id, rewritten once.
+static POSTGRES_INSERT_SQL: StatementCache = StatementCache::new();
+
+impl Dialect for PostgresStorage {
+    type Db = Postgres;
 
     fn writer(&self) -> &PgPool {
         &self.pool
@@ -515,7 +487,7 @@ impl PostgresStorage {
 
     fn sql(sql: &'static str) -> SqlStr {
         // The rewrite only renumbers placeholders of constant SQL.
-        AssertSqlSafe(dollar_placeholders(sql)).into_sql_str()
+        POSTGRES_SQL.get(sql, dollar_placeholders)
     }
 
     /// The start of a `QueryBuilder` statement (which writes its own placeholders).
@@ -524,7 +496,9 @@ impl PostgresStorage {
     }
 
     fn insert_sql(sql: &'static str) -> SqlStr {
-        AssertSqlSafe(format!("{} RETURNING id", dollar_placeholders(sql))).into_sql_str()
+        POSTGRES_INSERT_SQL.get(sql, |sql| {
+            format!("{} RETURNING id", dollar_placeholders(sql))
+        })
     }
 
     async fn insert_id(
@@ -553,6 +527,10 @@ impl MySqlStorage {
     pub fn new(pool: MySqlPool) -> Self {
         Self { pool }
     }
+}
+
+impl Dialect for MySqlStorage {
+    type Db = MySql;
 
     fn writer(&self) -> &MySqlPool {
         &self.pool
@@ -615,22 +593,6 @@ impl_storage!(MySqlStorage, MySql);
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn postgres_placeholders_are_numbered_outside_quotes() {
-        assert_eq!(
-            dollar_placeholders("a = ? AND b LIKE ? ESCAPE '?' OR c = ?"),
-            "a = $1 AND b LIKE $2 ESCAPE '?' OR c = $3"
-        );
-    }
-
-    #[test]
-    fn mysql_quotes_identifiers_with_backticks_outside_literals() {
-        assert_eq!(
-            backtick_identifiers(r#"SELECT "key" FROM t WHERE v = '"x"'"#),
-            r#"SELECT `key` FROM t WHERE v = '"x"'"#
-        );
-    }
 
     #[test]
     fn search_terms_match_wildcards_literally() {
