@@ -7,7 +7,12 @@
 //!
 //! # Layout
 //! - [`SqlDatabase`], [`Backend`], [`SqlError`]: connecting, migrating, handing out the storage.
-//! - `storage`: the port implementations, written once as a macro and expanded per backend.
+//! - `storage`: the backend structs, their dialect hooks and the shared helpers; one macro that
+//!   expands every aggregate's port implementation per backend.
+//! - `dialect`: the `Dialect` trait every backend implements (placeholders, ids of inserts, write
+//!   transactions, row locking) and the rewrites of the shared SQL, PostgreSQL's cached.
+//! - `spaces`, `accounts`, `api_keys`, … (one module per aggregate): each port implementation,
+//!   written once as a macro over the backend type.
 //! - `rows`: row structs and their conversion into domain entities.
 //! - `error`: the one translation from `sqlx::Error` to `StoreError`.
 //! - [`testing`] (feature `testing`): fresh, dropped databases for tests.
@@ -24,9 +29,25 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+mod account_actions;
+mod account_types;
+mod accounts;
+mod api_keys;
+mod audit;
+mod auth_failures;
+mod auth_tokens;
+mod contacts;
+mod contacts_lists;
+mod creation_tokens;
+mod dialect;
+mod dictionary;
 mod error;
 pub mod legacy;
+mod nonces;
+mod phone_countries;
+mod provisioning_tokens;
 mod rows;
+mod spaces;
 mod sqlite_reader;
 mod storage;
 #[cfg(feature = "testing")]

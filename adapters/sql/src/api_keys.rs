@@ -1,0 +1,103 @@
+//! API keys: the port implementation, written once over the backend type.
+//! Expanded per backend by `storage`'s `impl_storage!`, which supplies imports and dialect hooks.
+
+macro_rules! impl_api_keys {
+    ($storage:ident, $db:ty) => {
+        #[async_trait]
+        impl ApiKeyRepository for $storage {
+            async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey> {
+                let mut conn = self.write_conn().await?;
+                Self::insert_api_key(&mut conn, new).await
+            }
+
+            async fn replace_user_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey> {
+                let mut tx = self.write().await?;
+                sqlx::query(Self::sql("DELETE FROM api_keys WHERE account_id = ? AND kind = ?"))
+                    .bind(new.account_id.0)
+                    .bind(KIND_USER)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                let key = Self::insert_api_key(&mut tx, new).await?;
+                tx.commit().await.map_err(store_error)?;
+                Ok(key)
+            }
+
+            async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
+                if let Some(fast) = self.fast() {
+                    return fast.api_key_by_hash(key_hash);
+                }
+                let row: Option<ApiKeyRow> = sqlx::query_as(Self::sql(concat!(
+                    "SELECT ",
+                    api_key_columns!(),
+                    " FROM api_keys WHERE key_hash = ?"
+                )))
+                .bind(key_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error)?;
+                row.map(ApiKey::try_from).transpose()
+            }
+
+            async fn api_keys_of(&self, account_id: AccountId) -> StoreResult<Vec<ApiKey>> {
+                let rows: Vec<ApiKeyRow> = sqlx::query_as(Self::sql(concat!(
+                    "SELECT ",
+                    api_key_columns!(),
+                    " FROM api_keys WHERE account_id = ? ORDER BY id"
+                )))
+                .bind(account_id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+                rows.into_iter().map(ApiKey::try_from).collect()
+            }
+
+            async fn delete_api_key(&self, id: ApiKeyId) -> StoreResult<bool> {
+                Ok(sqlx::query(Self::sql("DELETE FROM api_keys WHERE id = ?"))
+                    .bind(id.0)
+                    .execute(self.writer())
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected()
+                    > 0)
+            }
+
+            async fn record_api_key_usage(&self, usage: &[ApiKeyUsage]) -> StoreResult<()> {
+                if usage.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.write().await?;
+                for u in usage {
+                    let at = ts(u.last_used_at);
+                    // A key deleted meanwhile matches no row: skipped, as the port says.
+                    sqlx::query(Self::sql(
+                        "UPDATE api_keys SET requests = requests + ?, last_used_at = \
+                         CASE WHEN last_used_at < ? THEN ? ELSE last_used_at END WHERE id = ?",
+                    ))
+                    .bind(u.requests)
+                    .bind(at)
+                    .bind(at)
+                    .bind(u.id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                }
+                tx.commit().await.map_err(store_error)
+            }
+
+            async fn purge_idle_user_api_keys(&self, idle_since: DateTime<Utc>) -> StoreResult<u64> {
+                Ok(sqlx::query(Self::sql(
+                    "DELETE FROM api_keys WHERE kind = ? AND last_used_at < ?",
+                ))
+                .bind(KIND_USER)
+                .bind(ts(idle_since))
+                .execute(self.writer())
+                .await
+                .map_err(store_error)?
+                .rows_affected())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_api_keys;
