@@ -31,6 +31,7 @@ pub use state::{AppState, HttpSettings, PublicScheme};
 
 type Apis = (
     api::ping::PingApi,
+    api::me::MeApi,
     api::accounts::AccountsApi,
     api::api_keys::ApiKeysApi,
     api::devices::DevicesApi,
@@ -49,6 +50,7 @@ fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             api::ping::PingApi,
+            api::me::MeApi,
             api::accounts::AccountsApi,
             api::api_keys::ApiKeysApi,
             api::devices::DevicesApi,

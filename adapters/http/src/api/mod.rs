@@ -10,6 +10,7 @@ pub mod contacts_lists;
 pub mod creation_tokens;
 pub mod devices;
 pub mod dictionary;
+pub mod me;
 pub mod phone_countries;
 pub mod ping;
 pub mod provisioning;
