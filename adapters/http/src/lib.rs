@@ -29,7 +29,19 @@ use poem_openapi::OpenApiService;
 pub use forwarded::TrustedProxies;
 pub use state::{AppState, HttpSettings, PublicScheme};
 
-type Apis = (
+/// The API's resources, in the order of the document: written once, as the service's type and
+/// its value.
+macro_rules! apis {
+    ($($api:path),* $(,)?) => {
+        type Apis = ($($api,)*);
+
+        fn apis() -> Apis {
+            ($($api,)*)
+        }
+    };
+}
+
+apis!(
     api::ping::PingApi,
     api::me::MeApi,
     api::accounts::AccountsApi,
@@ -47,32 +59,13 @@ type Apis = (
 );
 
 fn service() -> OpenApiService<Apis, ()> {
-    OpenApiService::new(
-        (
-            api::ping::PingApi,
-            api::me::MeApi,
-            api::accounts::AccountsApi,
-            api::api_keys::ApiKeysApi,
-            api::devices::DevicesApi,
-            api::dictionary::DictionaryApi,
-            api::account_types::AccountTypesApi,
-            api::actions::ActionsApi,
-            api::contacts::ContactsApi,
-            api::contacts_lists::ContactsListsApi,
-            api::phone_countries::PhoneCountriesApi,
-            api::spaces::SpacesApi,
-            api::creation_tokens::CreationTokensApi,
-            api::audit::AuditApi,
-        ),
-        "flexiapi",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .description(
-        "A Flexisip Account Manager REST API. Send `Accept: application/json` and \
+    OpenApiService::new(apis(), "flexiapi", env!("CARGO_PKG_VERSION"))
+        .description(
+            "A Flexisip Account Manager REST API. Send `Accept: application/json` and \
          `Content-Type: application/json`; errors are JSON `{\"message\"}` (422 adds `errors`), \
          localized from `Accept-Language` (en, fr).",
-    )
-    .server("/api")
+        )
+        .server("/api")
 }
 
 /// Metrics labelled by the API's route templates.
