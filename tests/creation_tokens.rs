@@ -298,6 +298,7 @@ async fn a_user_consumes_an_unused_token_once(store: Store) {
         .services
         .create_user_api_key(
             &app.services
+                .storage_for_tests()
                 .account_by_identity(
                     &flexiapi_domain::model::Username::parse("carol").unwrap(),
                     &flexiapi_domain::model::Domain::parse("localhost").unwrap(),

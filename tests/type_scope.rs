@@ -47,6 +47,7 @@ async fn two_spaces(app: &TestApp) -> (String, String) {
 
 async fn user_id(app: &TestApp, domain: &str) -> i64 {
     app.services
+        .storage_for_tests()
         .account_by_identity(
             &flexiapi_domain::model::Username::parse("user").unwrap(),
             &Domain::parse(domain).unwrap(),

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{MIN_PASSWORD_LENGTH, ServiceError, ServiceResult, Services};
+use crate::model::SipIdentity;
 use crate::model::{
     Account, AccountChanges, AccountDetails, AccountId, AccountQuery, Domain, NewAccount,
     NewProvisioningToken, Page, PasswordAlgorithm, ProvisioningToken, Space, Username,
@@ -584,16 +585,23 @@ impl Services {
             .ok_or(ServiceError::AccountNotFound)
     }
 
-    /// The account `username@domain`, if any.
+    /// The account of `space` named by `identity`; `None` for an identity of another domain, as
+    /// for an unknown one.
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn account_by_identity(
+    pub async fn account_in_space_by_identity(
         &self,
-        username: &Username,
-        domain: &Domain,
+        space: &Space,
+        identity: &SipIdentity,
     ) -> ServiceResult<Option<Account>> {
-        Ok(self.storage.account_by_identity(username, domain).await?)
+        if identity.domain != space.domain {
+            return Ok(None);
+        }
+        Ok(self
+            .storage
+            .account_by_identity(&identity.username, &space.domain)
+            .await?)
     }
 
     /// The account of `space` with that email, if any.

@@ -140,13 +140,9 @@ async fn find_by_sip(req: &Request, sip: &str) -> ApiResult<flexiapi_domain::mod
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "sip-address-not-found");
     let raw = sip.strip_prefix("sip:").unwrap_or(sip);
     let identity = SipIdentity::parse_user_at_domain(raw).map_err(|_| not_found())?;
-    let space = request_space(req)?;
-    if identity.domain != space.domain {
-        return Err(not_found());
-    }
     state(req)?
         .services
-        .account_by_identity(&identity.username, &identity.domain)
+        .account_in_space_by_identity(request_space(req)?, &identity)
         .await?
         .ok_or_else(not_found)
 }
