@@ -12,6 +12,7 @@ use poem_openapi::registry::{MetaSecurityScheme, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 
 use crate::error::ApiError;
+use crate::i18n::MessageId;
 use crate::state::{AppState, AuditActor, ClientIp, RequestSpace, ResponseHeaders};
 
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -188,7 +189,10 @@ pub async fn authenticate(
         && !safe
         && !is_json_request(req)
     {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf-json-required"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            MessageId::CsrfJsonRequired,
+        ));
     }
 
     if let Some(response_headers) = req.extensions().get::<ResponseHeaders>() {

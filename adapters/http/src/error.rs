@@ -7,7 +7,7 @@
 use flexiapi_domain::access::AccessError;
 use flexiapi_domain::auth::{AuthError, JwtFailure};
 use flexiapi_domain::error::{Conflict, RegistrarError, StoreError};
-use flexiapi_domain::service::ServiceError;
+use flexiapi_domain::service::{Entity, ServiceError};
 use flexiapi_domain::validation::{Rule, ValidationErrors};
 use fluent_templates::LanguageIdentifier;
 use poem::http::StatusCode;
@@ -17,7 +17,7 @@ use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registr
 use poem_openapi::{ApiResponse, Object};
 use serde_json::{Map, Value};
 
-use crate::i18n::{Arg, Message};
+use crate::i18n::{Arg, Message, MessageId};
 
 /// An error answer, not yet rendered.
 #[derive(Debug, Clone)]
@@ -35,7 +35,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, id: &'static str) -> Self {
+    pub fn new(status: StatusCode, id: MessageId) -> Self {
         Self {
             status,
             message: Message::new(id),
@@ -52,15 +52,18 @@ impl ApiError {
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found")
+        Self::new(StatusCode::NOT_FOUND, MessageId::NotFound)
     }
 
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal-error")
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, MessageId::InternalError)
     }
 
     pub fn validation(errors: &ValidationErrors) -> Self {
-        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-failed");
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            MessageId::ValidationFailed,
+        );
         e.field_errors = errors
             .0
             .iter()
@@ -91,7 +94,7 @@ impl ApiError {
             let first = self.field_errors[0].1.render(lang);
             let more = self.field_errors.len() as i64 - 1;
             let summary = if more > 0 {
-                Message::new("validation-more-errors")
+                Message::new(MessageId::ValidationMoreErrors)
                     .with("message", Arg::Text(first))
                     .with("count", Arg::Number(more))
                     .render(lang)
@@ -208,47 +211,53 @@ impl IntoResponse for ApiError {
 /// Localized message of one broken rule on `field`.
 pub fn rule_message(field: &str, rule: &Rule) -> Message {
     let attr = Arg::Field(field.to_owned());
-    let m = |id: &'static str| Message::new(id).with("attribute", attr.clone());
+    let m = |id: MessageId| Message::new(id).with("attribute", attr.clone());
     match rule {
-        Rule::Required => m("validation-required"),
-        Rule::Missing => m("validation-missing"),
-        Rule::Email => m("validation-email"),
-        Rule::Unique => m("validation-unique"),
-        Rule::MinLength(n) => m("validation-min-length").with("min", Arg::Number(i64::from(*n))),
-        Rule::MaxLength(n) => m("validation-max-length").with("max", Arg::Number(i64::from(*n))),
-        Rule::OneOf(values) => m("validation-one-of").with("values", Arg::Text(values.join(", "))),
-        Rule::Boolean => m("validation-boolean"),
-        Rule::Integer => m("validation-integer"),
-        Rule::IntegerBetween(min, max) => m("validation-integer-between")
+        Rule::Required => m(MessageId::ValidationRequired),
+        Rule::Missing => m(MessageId::ValidationMissing),
+        Rule::Email => m(MessageId::ValidationEmail),
+        Rule::Unique => m(MessageId::ValidationUnique),
+        Rule::MinLength(n) => {
+            m(MessageId::ValidationMinLength).with("min", Arg::Number(i64::from(*n)))
+        }
+        Rule::MaxLength(n) => {
+            m(MessageId::ValidationMaxLength).with("max", Arg::Number(i64::from(*n)))
+        }
+        Rule::OneOf(values) => {
+            m(MessageId::ValidationOneOf).with("values", Arg::Text(values.join(", ")))
+        }
+        Rule::Boolean => m(MessageId::ValidationBoolean),
+        Rule::Integer => m(MessageId::ValidationInteger),
+        Rule::IntegerBetween(min, max) => m(MessageId::ValidationIntegerBetween)
             .with("min", Arg::Number(*min))
             .with("max", Arg::Number(*max)),
-        Rule::IntegerMin(min) => m("validation-integer-min").with("min", Arg::Number(*min)),
-        Rule::Text => m("validation-text"),
-        Rule::Object => m("validation-object"),
-        Rule::Date => m("validation-date"),
-        Rule::DateNotPast => m("validation-date-not-past"),
-        Rule::NoUppercase => m("validation-no-uppercase"),
-        Rule::NotPhoneNumber => m("validation-not-phone-number"),
-        Rule::SipUsername => m("validation-sip-username"),
-        Rule::SipUri => m("validation-sip-uri"),
-        Rule::Domain => m("validation-domain"),
-        Rule::Phone => m("validation-phone"),
-        Rule::PhoneCountry => m("validation-phone-country"),
-        Rule::Ini => m("validation-ini"),
-        Rule::JwtConfig => m("validation-jwt-config"),
-        Rule::PublicKey => m("validation-public-key"),
-        Rule::AtLeastCurrentCount => m("validation-at-least-current-count"),
-        Rule::IncorrectOldPassword => m("validation-incorrect-old-password"),
-        Rule::AlphaDash => m("validation-alpha-dash"),
-        Rule::ValidToken => m("validation-valid-token"),
-        Rule::TokenExpired => m("validation-token-expired"),
-        Rule::ForbiddenCharacters => m("validation-forbidden-characters"),
-        Rule::LastSuperSpace => m("validation-last-super-space"),
+        Rule::IntegerMin(min) => m(MessageId::ValidationIntegerMin).with("min", Arg::Number(*min)),
+        Rule::Text => m(MessageId::ValidationText),
+        Rule::Object => m(MessageId::ValidationObject),
+        Rule::Date => m(MessageId::ValidationDate),
+        Rule::DateNotPast => m(MessageId::ValidationDateNotPast),
+        Rule::NoUppercase => m(MessageId::ValidationNoUppercase),
+        Rule::NotPhoneNumber => m(MessageId::ValidationNotPhoneNumber),
+        Rule::SipUsername => m(MessageId::ValidationSipUsername),
+        Rule::SipUri => m(MessageId::ValidationSipUri),
+        Rule::Domain => m(MessageId::ValidationDomain),
+        Rule::Phone => m(MessageId::ValidationPhone),
+        Rule::PhoneCountry => m(MessageId::ValidationPhoneCountry),
+        Rule::Ini => m(MessageId::ValidationIni),
+        Rule::JwtConfig => m(MessageId::ValidationJwtConfig),
+        Rule::PublicKey => m(MessageId::ValidationPublicKey),
+        Rule::AtLeastCurrentCount => m(MessageId::ValidationAtLeastCurrentCount),
+        Rule::IncorrectOldPassword => m(MessageId::ValidationIncorrectOldPassword),
+        Rule::AlphaDash => m(MessageId::ValidationAlphaDash),
+        Rule::ValidToken => m(MessageId::ValidationValidToken),
+        Rule::TokenExpired => m(MessageId::ValidationTokenExpired),
+        Rule::ForbiddenCharacters => m(MessageId::ValidationForbiddenCharacters),
+        Rule::LastSuperSpace => m(MessageId::ValidationLastSuperSpace),
     }
 }
 
 fn unauthorized(
-    id: &'static str,
+    id: MessageId,
     challenges: &[flexiapi_domain::auth::digest::DigestChallenge],
 ) -> ApiError {
     let mut e = ApiError::new(StatusCode::UNAUTHORIZED, id);
@@ -256,38 +265,62 @@ fn unauthorized(
     e
 }
 
-fn jwt_message(failure: JwtFailure) -> &'static str {
+fn jwt_message(failure: JwtFailure) -> MessageId {
     match failure {
-        JwtFailure::Malformed => "jwt-malformed",
-        JwtFailure::UnsupportedAlgorithm => "jwt-unsupported-algorithm",
-        JwtFailure::InvalidSignature => "jwt-invalid-signature",
-        JwtFailure::Expired => "jwt-expired",
-        JwtFailure::NotYetValid => "jwt-not-yet-valid",
-        JwtFailure::InvalidIssuer => "jwt-invalid-issuer",
-        JwtFailure::InvalidAudience => "jwt-invalid-audience",
-        JwtFailure::MissingExpiry => "jwt-missing-expiry",
-        JwtFailure::UnusableKey => "jwt-unusable-key",
-        JwtFailure::InvalidSipIdentity => "jwt-invalid-sip-identity",
+        JwtFailure::Malformed => MessageId::JwtMalformed,
+        JwtFailure::UnsupportedAlgorithm => MessageId::JwtUnsupportedAlgorithm,
+        JwtFailure::InvalidSignature => MessageId::JwtInvalidSignature,
+        JwtFailure::Expired => MessageId::JwtExpired,
+        JwtFailure::NotYetValid => MessageId::JwtNotYetValid,
+        JwtFailure::InvalidIssuer => MessageId::JwtInvalidIssuer,
+        JwtFailure::InvalidAudience => MessageId::JwtInvalidAudience,
+        JwtFailure::MissingExpiry => MessageId::JwtMissingExpiry,
+        JwtFailure::UnusableKey => MessageId::JwtUnusableKey,
+        JwtFailure::InvalidSipIdentity => MessageId::JwtInvalidSipIdentity,
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Unavailable(reason) => {
-                tracing::warn!(%reason, "storage unavailable");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "service-unavailable")
-            }
-            StoreError::NotFound => Self::not_found(),
-            StoreError::SpaceFull => Self::new(StatusCode::FORBIDDEN, "space-full"),
-            StoreError::TokenSpent => Self::not_found(),
-            StoreError::LastSuperSpace => Self::field("super", Rule::LastSuperSpace),
-            StoreError::Conflict(c) => conflict(c),
-            StoreError::Backend(reason) => {
-                tracing::error!(%reason, "storage failure");
-                Self::internal()
-            }
+/// What the domain passes on as [`ServiceError::Storage`]: the database failed. Every other store
+/// error is a fact the domain turns into its own `ServiceError` variant, so store errors reach
+/// this adapter only through `ServiceError` (and a handler cannot `?` one into an answer).
+fn storage_failure(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Unavailable(reason) => {
+            tracing::warn!(%reason, "storage unavailable");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                MessageId::ServiceUnavailable,
+            )
         }
+        StoreError::Backend(reason) => {
+            tracing::error!(%reason, "storage failure");
+            ApiError::internal()
+        }
+        // `From<StoreError> for ServiceError` never wraps these.
+        other => {
+            tracing::error!(error = %other, "store error passed on unmapped");
+            ApiError::internal()
+        }
+    }
+}
+
+/// The message of a 404: what the use case did not find.
+fn not_found_message(entity: Entity) -> MessageId {
+    match entity {
+        Entity::Account => MessageId::AccountNotFound,
+        Entity::ContactsList => MessageId::ContactsListNotFound,
+        Entity::Contact => MessageId::ContactNotFound,
+        Entity::ContactsListMember => MessageId::NotInContactsList,
+        Entity::Device => MessageId::DeviceNotFound,
+        Entity::ProvisioningToken => MessageId::ProvisioningTokenNotFound,
+        // As the original: no message of their own.
+        Entity::AccountType
+        | Entity::AccountAction
+        | Entity::AccountCreationToken
+        | Entity::ApiKey
+        | Entity::AuthToken
+        | Entity::PhoneCountry
+        | Entity::Unnamed => MessageId::NotFound,
     }
 }
 
@@ -305,14 +338,17 @@ fn conflict(c: Conflict) -> ApiError {
         | Conflict::ProvisioningToken
         | Conflict::AccountCreationToken => {
             // Random tokens colliding: astronomically rare, and retrying is the fix.
-            return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service-unavailable");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                MessageId::ServiceUnavailable,
+            );
         }
     };
     ApiError::field(field, Rule::Unique)
 }
 
 /// 429 with `Retry-After` and the seconds in the message.
-fn too_many(id: &'static str, retry_after_seconds: u64) -> ApiError {
+fn too_many(id: MessageId, retry_after_seconds: u64) -> ApiError {
     let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, id).with_arg(
         "seconds",
         Arg::Number(i64::try_from(retry_after_seconds).unwrap_or(i64::MAX)),
@@ -325,40 +361,48 @@ impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         let c = e.challenges().to_vec();
         match e {
-            AuthError::MissingFrom => Self::new(StatusCode::UNAUTHORIZED, "from-required"),
-            AuthError::InvalidFrom => Self::new(StatusCode::UNAUTHORIZED, "from-invalid"),
-            AuthError::Unauthenticated { .. } => unauthorized("unauthenticated", &c),
-            AuthError::MalformedAuthorization { .. } => unauthorized("digest-malformed", &c),
-            AuthError::InvalidOpaque { .. } => unauthorized("invalid-opaque", &c),
-            AuthError::NonceReplayed { .. } => unauthorized("nonce-replayed", &c),
-            AuthError::WrongAlgorithm { .. } => unauthorized("wrong-algorithm", &c),
-            AuthError::InvalidCredentials { .. } => unauthorized("invalid-credentials", &c),
-            AuthError::StaleNonce { .. } => unauthorized("stale-nonce", &c),
-            AuthError::InvalidApiKey => Self::new(StatusCode::UNAUTHORIZED, "invalid-api-key"),
-            AuthError::ApiKeyRequired => Self::new(StatusCode::UNAUTHORIZED, "api-key-required"),
+            AuthError::MissingFrom => Self::new(StatusCode::UNAUTHORIZED, MessageId::FromRequired),
+            AuthError::InvalidFrom => Self::new(StatusCode::UNAUTHORIZED, MessageId::FromInvalid),
+            AuthError::Unauthenticated { .. } => unauthorized(MessageId::Unauthenticated, &c),
+            AuthError::MalformedAuthorization { .. } => {
+                unauthorized(MessageId::DigestMalformed, &c)
+            }
+            AuthError::InvalidOpaque { .. } => unauthorized(MessageId::InvalidOpaque, &c),
+            AuthError::NonceReplayed { .. } => unauthorized(MessageId::NonceReplayed, &c),
+            AuthError::WrongAlgorithm { .. } => unauthorized(MessageId::WrongAlgorithm, &c),
+            AuthError::InvalidCredentials { .. } => unauthorized(MessageId::InvalidCredentials, &c),
+            AuthError::StaleNonce { .. } => unauthorized(MessageId::StaleNonce, &c),
+            AuthError::InvalidApiKey => {
+                Self::new(StatusCode::UNAUTHORIZED, MessageId::InvalidApiKey)
+            }
+            AuthError::ApiKeyRequired => {
+                Self::new(StatusCode::UNAUTHORIZED, MessageId::ApiKeyRequired)
+            }
             AuthError::InvalidToken(failure) => {
                 let mut e = Self::new(StatusCode::UNAUTHORIZED, jwt_message(failure));
                 e.bearer_error = Some(Message::new(jwt_message(failure)));
                 e
             }
             AuthError::JwtNotConfigured => {
-                let mut e = Self::new(StatusCode::UNAUTHORIZED, "jwt-not-configured");
-                e.bearer_error = Some(Message::new("jwt-not-configured"));
+                let mut e = Self::new(StatusCode::UNAUTHORIZED, MessageId::JwtNotConfigured);
+                e.bearer_error = Some(Message::new(MessageId::JwtNotConfigured));
                 e
             }
             AuthError::JwtRequired => {
-                let mut e = Self::new(StatusCode::UNAUTHORIZED, "jwt-required");
+                let mut e = Self::new(StatusCode::UNAUTHORIZED, MessageId::JwtRequired);
                 e.challenges = vec!["Bearer".into()];
                 e
             }
-            AuthError::JwtUnknownAccount => Self::new(StatusCode::FORBIDDEN, "jwt-unknown-account"),
+            AuthError::JwtUnknownAccount => {
+                Self::new(StatusCode::FORBIDDEN, MessageId::JwtUnknownAccount)
+            }
             AuthError::TooManyFailures {
                 retry_after_seconds,
-            } => too_many("too-many-failures", retry_after_seconds),
+            } => too_many(MessageId::TooManyFailures, retry_after_seconds),
             AuthError::TooManyRequests {
                 retry_after_seconds,
-            } => too_many("too-many-requests", retry_after_seconds),
-            AuthError::Storage(s) => s.into(),
+            } => too_many(MessageId::TooManyRequests, retry_after_seconds),
+            AuthError::Storage(s) => ServiceError::from(s).into(),
         }
     }
 }
@@ -366,11 +410,11 @@ impl From<AuthError> for ApiError {
 impl From<AccessError> for ApiError {
     fn from(e: AccessError) -> Self {
         let id = match e {
-            AccessError::Blocked => "account-blocked",
-            AccessError::SpaceExpired => "space-expired",
-            AccessError::NotAdmin => "unauthorized-area",
-            AccessError::NotSuperAdmin => "not-super-admin",
-            AccessError::ForeignSpace => "foreign-space",
+            AccessError::Blocked => MessageId::AccountBlocked,
+            AccessError::SpaceExpired => MessageId::SpaceExpired,
+            AccessError::NotAdmin => MessageId::UnauthorizedArea,
+            AccessError::NotSuperAdmin => MessageId::NotSuperAdmin,
+            AccessError::ForeignSpace => MessageId::ForeignSpace,
         };
         Self::new(StatusCode::FORBIDDEN, id)
     }
@@ -380,120 +424,50 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Validation(errors) => Self::validation(&errors),
-            ServiceError::UnknownSpace(_) => Self::new(StatusCode::NOT_FOUND, "space-not-found"),
-            ServiceError::AccountNotFound => Self::new(StatusCode::NOT_FOUND, "account-not-found"),
-            ServiceError::ContactsListNotFound => {
-                Self::new(StatusCode::NOT_FOUND, "contacts-list-not-found")
+            ServiceError::UnknownSpace(_) => {
+                Self::new(StatusCode::NOT_FOUND, MessageId::SpaceNotFound)
             }
-            ServiceError::ContactNotFound => Self::new(StatusCode::NOT_FOUND, "contact-not-found"),
-            ServiceError::NotInContactsList => {
-                Self::new(StatusCode::NOT_FOUND, "not-in-contacts-list")
+            ServiceError::NotFound(entity) => {
+                Self::new(StatusCode::NOT_FOUND, not_found_message(entity))
             }
-            ServiceError::ContactsListAlreadyAttached => {
-                Self::new(StatusCode::FORBIDDEN, "contacts-list-already-attached")
-            }
+            ServiceError::ContactsListAlreadyAttached => Self::new(
+                StatusCode::FORBIDDEN,
+                MessageId::ContactsListAlreadyAttached,
+            ),
             ServiceError::ContactsListNotAttached => {
-                Self::new(StatusCode::FORBIDDEN, "contacts-list-not-attached")
+                Self::new(StatusCode::FORBIDDEN, MessageId::ContactsListNotAttached)
             }
-            ServiceError::NotFound => Self::not_found(),
             ServiceError::Conflict(c) => conflict(c),
-            ServiceError::SpaceFull => Self::new(StatusCode::FORBIDDEN, "space-full"),
+            ServiceError::SpaceFull => Self::new(StatusCode::FORBIDDEN, MessageId::SpaceFull),
             ServiceError::RegistrationClosed => {
-                Self::new(StatusCode::FORBIDDEN, "registration-closed")
-            }
-            ServiceError::DeviceNotFound => Self::new(StatusCode::NOT_FOUND, "device-not-found"),
-            ServiceError::ProvisioningTokenNotFound => {
-                Self::new(StatusCode::NOT_FOUND, "provisioning-token-not-found")
+                Self::new(StatusCode::FORBIDDEN, MessageId::RegistrationClosed)
             }
             ServiceError::ProvisioningTokenExpired => {
-                Self::new(StatusCode::GONE, "provisioning-token-expired")
+                Self::new(StatusCode::GONE, MessageId::ProvisioningTokenExpired)
             }
             ServiceError::TooManyFailures {
                 retry_after_seconds,
-            } => too_many("too-many-failures", retry_after_seconds),
+            } => too_many(MessageId::TooManyFailures, retry_after_seconds),
             ServiceError::TooManyRequests {
                 retry_after_seconds,
-            } => too_many("too-many-requests", retry_after_seconds),
-            ServiceError::AccountBlocked => Self::new(StatusCode::FORBIDDEN, "account-blocked"),
-            ServiceError::AccountDeactivated => {
-                Self::new(StatusCode::FORBIDDEN, "account-deactivated")
+            } => too_many(MessageId::TooManyRequests, retry_after_seconds),
+            ServiceError::AccountBlocked => {
+                Self::new(StatusCode::FORBIDDEN, MessageId::AccountBlocked)
             }
-            ServiceError::Storage(s) => s.into(),
+            ServiceError::AccountDeactivated => {
+                Self::new(StatusCode::FORBIDDEN, MessageId::AccountDeactivated)
+            }
+            ServiceError::Storage(s) => storage_failure(s),
             ServiceError::Registrar(RegistrarError::Unavailable(reason)) => {
                 tracing::warn!(%reason, "registrar unavailable");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "registrar-unavailable")
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    MessageId::RegistrarUnavailable,
+                )
             }
         }
     }
 }
-
-/// Every message id the code can produce outside `rule_message` (the catalogue test checks that
-/// each exists in every language).
-pub const MESSAGE_IDS: &[&str] = &[
-    "not-found",
-    "method-not-allowed",
-    "host-not-configured",
-    "invalid-json",
-    "unsupported-media-type",
-    "payload-too-large",
-    "bad-request",
-    "internal-error",
-    "service-unavailable",
-    "from-required",
-    "from-invalid",
-    "unauthenticated",
-    "digest-malformed",
-    "invalid-opaque",
-    "nonce-replayed",
-    "wrong-algorithm",
-    "invalid-credentials",
-    "stale-nonce",
-    "invalid-api-key",
-    "api-key-required",
-    "jwt-malformed",
-    "jwt-unsupported-algorithm",
-    "jwt-invalid-signature",
-    "jwt-expired",
-    "jwt-not-yet-valid",
-    "jwt-invalid-issuer",
-    "jwt-invalid-audience",
-    "jwt-missing-expiry",
-    "jwt-unusable-key",
-    "jwt-invalid-sip-identity",
-    "jwt-not-configured",
-    "jwt-required",
-    "jwt-unknown-account",
-    "account-blocked",
-    "account-deactivated",
-    "space-expired",
-    "unauthorized-area",
-    "not-super-admin",
-    "foreign-space",
-    "csrf-json-required",
-    "space-full",
-    "space-not-found",
-    "account-not-found",
-    "sip-address-not-found",
-    "email-not-found",
-    "type-already-attached",
-    "dtmf-protocol-required",
-    "type-not-attached",
-    "too-many-failures",
-    "too-many-requests",
-    "contacts-list-not-found",
-    "contact-not-found",
-    "not-in-contacts-list",
-    "contacts-list-already-attached",
-    "contacts-list-not-attached",
-    "device-not-found",
-    "registrar-unavailable",
-    "provisioning-token-not-found",
-    "provisioning-token-expired",
-    "provisioning-header-required",
-    "validation-failed",
-    "validation-more-errors",
-    "registration-closed",
-];
 
 impl poem_openapi::types::Example for ErrorBody {
     fn example() -> Self {

@@ -26,15 +26,150 @@ pub enum Arg {
     Field(String),
 }
 
+/// Declares [`MessageId`]: one variant per message, its Fluent id, and `ALL`, so the ids the
+/// code can produce and the list the catalogue test checks are the same list.
+macro_rules! message_ids {
+    ($($variant:ident = $id:literal,)*) => {
+        /// A message of the catalogues (`locales/<lang>/main.ftl`); the field glossary
+        /// (`field-<name>`, see [`field_name`]) is the only other kind of entry there.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum MessageId {
+            $($variant,)*
+        }
+
+        impl MessageId {
+            /// Every message id, each once.
+            pub const ALL: &[Self] = &[$(Self::$variant,)*];
+
+            /// The Fluent id.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $id,)*
+                }
+            }
+        }
+    };
+}
+
+message_ids! {
+    // The request itself.
+    NotFound = "not-found",
+    MethodNotAllowed = "method-not-allowed",
+    HostNotConfigured = "host-not-configured",
+    DuplicateHostHeader = "duplicate-host-header",
+    InvalidJson = "invalid-json",
+    UnsupportedMediaType = "unsupported-media-type",
+    PayloadTooLarge = "payload-too-large",
+    BadRequest = "bad-request",
+    CsrfJsonRequired = "csrf-json-required",
+    InternalError = "internal-error",
+    ServiceUnavailable = "service-unavailable",
+    RegistrarUnavailable = "registrar-unavailable",
+    TooManyFailures = "too-many-failures",
+    TooManyRequests = "too-many-requests",
+    // Authentication.
+    FromRequired = "from-required",
+    FromInvalid = "from-invalid",
+    Unauthenticated = "unauthenticated",
+    DigestMalformed = "digest-malformed",
+    InvalidOpaque = "invalid-opaque",
+    NonceReplayed = "nonce-replayed",
+    WrongAlgorithm = "wrong-algorithm",
+    InvalidCredentials = "invalid-credentials",
+    StaleNonce = "stale-nonce",
+    InvalidApiKey = "invalid-api-key",
+    ApiKeyRequired = "api-key-required",
+    JwtMalformed = "jwt-malformed",
+    JwtUnsupportedAlgorithm = "jwt-unsupported-algorithm",
+    JwtInvalidSignature = "jwt-invalid-signature",
+    JwtExpired = "jwt-expired",
+    JwtNotYetValid = "jwt-not-yet-valid",
+    JwtInvalidIssuer = "jwt-invalid-issuer",
+    JwtInvalidAudience = "jwt-invalid-audience",
+    JwtMissingExpiry = "jwt-missing-expiry",
+    JwtUnusableKey = "jwt-unusable-key",
+    JwtInvalidSipIdentity = "jwt-invalid-sip-identity",
+    JwtNotConfigured = "jwt-not-configured",
+    JwtRequired = "jwt-required",
+    JwtUnknownAccount = "jwt-unknown-account",
+    // Access.
+    AccountBlocked = "account-blocked",
+    AccountDeactivated = "account-deactivated",
+    SpaceExpired = "space-expired",
+    UnauthorizedArea = "unauthorized-area",
+    NotSuperAdmin = "not-super-admin",
+    ForeignSpace = "foreign-space",
+    // Resources.
+    SpaceFull = "space-full",
+    SpaceNotFound = "space-not-found",
+    RegistrationClosed = "registration-closed",
+    AccountNotFound = "account-not-found",
+    SipAddressNotFound = "sip-address-not-found",
+    EmailNotFound = "email-not-found",
+    TypeAlreadyAttached = "type-already-attached",
+    TypeNotAttached = "type-not-attached",
+    DtmfProtocolRequired = "dtmf-protocol-required",
+    ContactsListNotFound = "contacts-list-not-found",
+    ContactNotFound = "contact-not-found",
+    NotInContactsList = "not-in-contacts-list",
+    ContactsListAlreadyAttached = "contacts-list-already-attached",
+    ContactsListNotAttached = "contacts-list-not-attached",
+    DeviceNotFound = "device-not-found",
+    ProvisioningTokenNotFound = "provisioning-token-not-found",
+    ProvisioningTokenExpired = "provisioning-token-expired",
+    ProvisioningHeaderRequired = "provisioning-header-required",
+    // Validation: the summary, then one per broken rule (`error::rule_message`).
+    ValidationFailed = "validation-failed",
+    ValidationMoreErrors = "validation-more-errors",
+    ValidationRequired = "validation-required",
+    ValidationMissing = "validation-missing",
+    ValidationEmail = "validation-email",
+    ValidationUnique = "validation-unique",
+    ValidationMinLength = "validation-min-length",
+    ValidationMaxLength = "validation-max-length",
+    ValidationOneOf = "validation-one-of",
+    ValidationBoolean = "validation-boolean",
+    ValidationInteger = "validation-integer",
+    ValidationIntegerBetween = "validation-integer-between",
+    ValidationIntegerMin = "validation-integer-min",
+    ValidationText = "validation-text",
+    ValidationObject = "validation-object",
+    ValidationDate = "validation-date",
+    ValidationDateNotPast = "validation-date-not-past",
+    ValidationNoUppercase = "validation-no-uppercase",
+    ValidationNotPhoneNumber = "validation-not-phone-number",
+    ValidationSipUsername = "validation-sip-username",
+    ValidationSipUri = "validation-sip-uri",
+    ValidationDomain = "validation-domain",
+    ValidationPhone = "validation-phone",
+    ValidationPhoneCountry = "validation-phone-country",
+    ValidationIni = "validation-ini",
+    ValidationJwtConfig = "validation-jwt-config",
+    ValidationPublicKey = "validation-public-key",
+    ValidationAtLeastCurrentCount = "validation-at-least-current-count",
+    ValidationIncorrectOldPassword = "validation-incorrect-old-password",
+    ValidationAlphaDash = "validation-alpha-dash",
+    ValidationValidToken = "validation-valid-token",
+    ValidationTokenExpired = "validation-token-expired",
+    ValidationForbiddenCharacters = "validation-forbidden-characters",
+    ValidationLastSuperSpace = "validation-last-super-space",
+}
+
+impl std::fmt::Display for MessageId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A message id with its arguments, rendered in the request's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    pub id: &'static str,
+    pub id: MessageId,
     pub args: Vec<(&'static str, Arg)>,
 }
 
 impl Message {
-    pub fn new(id: &'static str) -> Self {
+    pub fn new(id: MessageId) -> Self {
         Self {
             id,
             args: Vec::new(),
@@ -59,7 +194,7 @@ impl Message {
                 (Cow::Borrowed(*name), value)
             })
             .collect();
-        LOCALES.lookup_with_args(lang, self.id, &args)
+        LOCALES.lookup_with_args(lang, self.id.as_str(), &args)
     }
 }
 

@@ -14,6 +14,7 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 
 use crate::error::ApiError;
 use crate::forwarded;
+use crate::i18n::MessageId;
 use crate::state::{
     AppState, AuditActor, ClientIp, HttpSettings, PublicScheme, RequestScheme, RequestSpace,
     ResponseHeaders,
@@ -93,20 +94,20 @@ fn to_api_error(err: poem::Error) -> ApiError {
     }
     let status = err.status();
     let id = match status {
-        StatusCode::NOT_FOUND => "not-found",
-        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
+        StatusCode::NOT_FOUND => MessageId::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => MessageId::MethodNotAllowed,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => MessageId::UnsupportedMediaType,
+        StatusCode::PAYLOAD_TOO_LARGE => MessageId::PayloadTooLarge,
         StatusCode::BAD_REQUEST if err.is::<poem_openapi::error::ParseRequestPayloadError>() => {
-            "invalid-json"
+            MessageId::InvalidJson
         }
-        StatusCode::BAD_REQUEST => "bad-request",
-        StatusCode::UNAUTHORIZED => "api-key-required",
+        StatusCode::BAD_REQUEST => MessageId::BadRequest,
+        StatusCode::UNAUTHORIZED => MessageId::ApiKeyRequired,
         s if s.is_server_error() => {
             tracing::error!(error = %err, "unhandled server error");
-            "internal-error"
+            MessageId::InternalError
         }
-        _ => "bad-request",
+        _ => MessageId::BadRequest,
     };
     ApiError::new(status, id)
 }
@@ -139,7 +140,7 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
         if req.headers().get_all(HOST).iter().nth(1).is_some() {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "duplicate-host-header",
+                MessageId::DuplicateHostHeader,
             ));
         }
         // Probes and scrapers come by IP: no space to resolve.
@@ -151,12 +152,11 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
                 .map_err(to_api_error);
         }
         let host = request_host(&req)
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "host-not-configured"))?;
-        let space = state
-            .services
-            .space_by_host(&host)
-            .await?
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "host-not-configured"))?;
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, MessageId::HostNotConfigured))?;
+        let space =
+            state.services.space_by_host(&host).await?.ok_or_else(|| {
+                ApiError::new(StatusCode::NOT_FOUND, MessageId::HostNotConfigured)
+            })?;
         // An expired space serves nothing but `ping`: public routes (registration,
         // provisioning, auth tokens…) included, as the original does for its whole host.
         if space.is_expired(state.services.now()) && path != PING_PATH {
@@ -173,12 +173,17 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
                 .take_body()
                 .into_bytes_limit(state.settings.max_body_bytes)
                 .await
-                .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"))?;
+                .map_err(|_| {
+                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, MessageId::PayloadTooLarge)
+                })?;
             if is_json(&req)
                 && !body.iter().all(u8::is_ascii_whitespace)
                 && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
             {
-                return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid-json"));
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    MessageId::InvalidJson,
+                ));
             }
             req.set_body(body);
         }

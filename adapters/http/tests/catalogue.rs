@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use flexiapi_adapters_http::error::{MESSAGE_IDS, rule_message};
-use flexiapi_adapters_http::i18n::LOCALES;
+use flexiapi_adapters_http::error::rule_message;
+use flexiapi_adapters_http::i18n::{LOCALES, MessageId};
 use flexiapi_domain::validation::Rule;
 use fluent_templates::Loader;
 use fluent_templates::fluent_bundle::FluentValue;
@@ -71,7 +71,47 @@ fn every_language_has_the_same_ids_with_the_same_placeables() {
 }
 
 #[test]
-fn every_message_id_the_code_uses_exists_in_every_language() {
+fn every_message_id_exists_in_every_language() {
+    let args: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> = [
+        "attribute",
+        "min",
+        "max",
+        "values",
+        "message",
+        "count",
+        "seconds",
+    ]
+    .into_iter()
+    .map(|n| (n.into(), FluentValue::from(1)))
+    .collect();
+    for lang in LOCALES.locales() {
+        for id in MessageId::ALL {
+            assert!(
+                LOCALES
+                    .try_lookup_with_args(lang, id.as_str(), &args)
+                    .is_some(),
+                "{id} missing in {lang}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_message_of_the_catalogues_is_a_message_id() {
+    let ids: BTreeSet<&str> = MessageId::ALL.iter().map(|id| id.as_str()).collect();
+    assert_eq!(ids.len(), MessageId::ALL.len(), "an id is declared twice");
+    for lang in languages() {
+        // The glossary of field names is the only other kind of entry.
+        let unknown: Vec<String> = catalogue(&lang)
+            .into_keys()
+            .filter(|id| !id.starts_with("field-") && !ids.contains(id.as_str()))
+            .collect();
+        assert!(unknown.is_empty(), "{lang}: not a MessageId: {unknown:?}");
+    }
+}
+
+#[test]
+fn every_rule_has_its_own_validation_message() {
     let rules = [
         Rule::Required,
         Rule::Missing,
@@ -103,31 +143,62 @@ fn every_message_id_the_code_uses_exists_in_every_language() {
         Rule::AlphaDash,
         Rule::ValidToken,
         Rule::TokenExpired,
+        Rule::ForbiddenCharacters,
         Rule::LastSuperSpace,
     ];
-    let ids: Vec<&str> = MESSAGE_IDS
-        .iter()
-        .copied()
-        .chain(rules.iter().map(|r| rule_message("f", r).id))
-        .collect();
-    let args: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> = [
-        "attribute",
-        "min",
-        "max",
-        "values",
-        "message",
-        "count",
-        "seconds",
-    ]
-    .into_iter()
-    .map(|n| (n.into(), FluentValue::from(1)))
-    .collect();
-    for lang in LOCALES.locales() {
-        for id in &ids {
-            assert!(
-                LOCALES.try_lookup_with_args(lang, id, &args).is_some(),
-                "{id} missing in {lang}"
-            );
+    // Stops compiling when a rule is added: list it above as well.
+    for rule in &rules {
+        match rule {
+            Rule::Required
+            | Rule::Missing
+            | Rule::Email
+            | Rule::Unique
+            | Rule::MinLength(_)
+            | Rule::MaxLength(_)
+            | Rule::OneOf(_)
+            | Rule::Boolean
+            | Rule::Integer
+            | Rule::IntegerBetween(..)
+            | Rule::IntegerMin(_)
+            | Rule::Text
+            | Rule::Object
+            | Rule::Date
+            | Rule::DateNotPast
+            | Rule::NoUppercase
+            | Rule::NotPhoneNumber
+            | Rule::SipUsername
+            | Rule::SipUri
+            | Rule::Domain
+            | Rule::Phone
+            | Rule::PhoneCountry
+            | Rule::Ini
+            | Rule::JwtConfig
+            | Rule::PublicKey
+            | Rule::AtLeastCurrentCount
+            | Rule::IncorrectOldPassword
+            | Rule::AlphaDash
+            | Rule::ValidToken
+            | Rule::TokenExpired
+            | Rule::ForbiddenCharacters
+            | Rule::LastSuperSpace => {}
         }
     }
+    let produced: BTreeSet<&str> = rules
+        .iter()
+        .map(|r| rule_message("f", r).id.as_str())
+        .collect();
+    assert_eq!(produced.len(), rules.len(), "two rules share a message");
+    // The summaries of a 422 are the validation messages no rule produces.
+    let declared: BTreeSet<&str> = MessageId::ALL
+        .iter()
+        .filter(|id| {
+            !matches!(
+                id,
+                MessageId::ValidationFailed | MessageId::ValidationMoreErrors
+            )
+        })
+        .map(|id| id.as_str())
+        .filter(|id| id.starts_with("validation-"))
+        .collect();
+    assert_eq!(produced, declared);
 }

@@ -1,7 +1,7 @@
 //! Account type use cases for the admins of a space: each space has its own types, and the key
 //! rules are checked here, once, whoever calls.
 
-use super::{ServiceError, ServiceResult, Services};
+use super::{Entity, ServiceError, ServiceResult, Services};
 use crate::model::{AccountId, AccountType, AccountTypeId, Space};
 use crate::validation::{Rule, ValidationErrors, is_alpha_dash};
 
@@ -55,7 +55,7 @@ impl Services {
         self.storage
             .account_type(&space.domain, id)
             .await?
-            .ok_or(ServiceError::NotFound)
+            .ok_or(ServiceError::NotFound(Entity::AccountType))
     }
 
     /// Renames a type of `space`.
@@ -90,7 +90,7 @@ impl Services {
     /// Attaches a type of `space` to an account of `space`; false when it already was.
     ///
     /// # Errors
-    /// `AccountNotFound` for an account of another space; `NotFound` for a type of another space.
+    /// `NotFound(Account)` for an account of another space; `NotFound` for a type of another space.
     pub async fn attach_account_type(
         &self,
         space: &Space,

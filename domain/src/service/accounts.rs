@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{MIN_PASSWORD_LENGTH, ServiceError, ServiceResult, Services};
+use super::{Entity, MIN_PASSWORD_LENGTH, ServiceError, ServiceResult, Services};
 use crate::model::SipIdentity;
 use crate::model::{
     Account, AccountChanges, AccountDetails, AccountId, AccountQuery, Domain, NewAccount,
@@ -315,7 +315,7 @@ impl Services {
     /// Replaces an account of `space` as the original's `PUT` does.
     ///
     /// # Errors
-    /// `AccountNotFound`; `Validation` with every broken rule.
+    /// `NotFound(Account)`; `Validation` with every broken rule.
     pub async fn update_account(
         &self,
         id: AccountId,
@@ -576,13 +576,13 @@ impl Services {
     /// The account with that id if it belongs to `space`.
     ///
     /// # Errors
-    /// `AccountNotFound` otherwise.
+    /// `NotFound(Account)` otherwise.
     pub async fn account_in_space(&self, id: AccountId, space: &Space) -> ServiceResult<Account> {
         self.storage
             .account_by_id(id)
             .await?
             .filter(|a| a.domain == space.domain)
-            .ok_or(ServiceError::AccountNotFound)
+            .ok_or(ServiceError::NotFound(Entity::Account))
     }
 
     /// The account of `space` named by `identity`; `None` for an identity of another domain, as
@@ -668,12 +668,12 @@ impl Services {
     }
 
     /// # Errors
-    /// `AccountNotFound`.
+    /// `NotFound(Account)`.
     pub async fn delete_account(&self, id: AccountId) -> ServiceResult<()> {
         if self.storage.delete_account(id, self.now()).await? {
             Ok(())
         } else {
-            Err(ServiceError::AccountNotFound)
+            Err(ServiceError::NotFound(Entity::Account))
         }
     }
 

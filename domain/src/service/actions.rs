@@ -1,6 +1,6 @@
 //! DTMF actions of an account: `key` and `code` checked here, whoever calls.
 
-use super::{ServiceError, ServiceResult, Services};
+use super::{Entity, ServiceError, ServiceResult, Services};
 use crate::model::{AccountAction, AccountActionId, AccountId};
 use crate::validation::{Rule, ValidationErrors, is_alpha_dash};
 
@@ -76,7 +76,7 @@ impl Services {
         self.storage
             .account_action(account, id)
             .await?
-            .ok_or(ServiceError::NotFound)
+            .ok_or(ServiceError::NotFound(Entity::AccountAction))
     }
 
     /// Whether the action existed.

@@ -1,6 +1,6 @@
 //! API keys: the stable admin keys and the user keys bound to an address.
 
-use super::{ServiceError, ServiceResult, Services};
+use super::{Entity, ServiceError, ServiceResult, Services};
 use crate::model::{
     Account, AccountId, ApiKey, ApiKeyId, ApiKeyKind, NewApiKey, Username, hash_api_key,
 };
@@ -20,19 +20,20 @@ impl Services {
     /// Creates a stable admin API key for an existing account and returns the key (shown once).
     ///
     /// # Errors
-    /// `AccountNotFound` when username@domain does not exist.
+    /// `NotFound(Account)` when username@domain does not exist.
     pub async fn create_admin_api_key(
         &self,
         username: &str,
         domain: &str,
     ) -> ServiceResult<String> {
         let space = self.space(domain).await?;
-        let username = Username::parse(username).map_err(|_| ServiceError::AccountNotFound)?;
+        let username =
+            Username::parse(username).map_err(|_| ServiceError::NotFound(Entity::Account))?;
         let account = self
             .storage
             .account_by_identity(&username, &space.domain)
             .await?
-            .ok_or(ServiceError::AccountNotFound)?;
+            .ok_or(ServiceError::NotFound(Entity::Account))?;
         self.new_api_key(account.id, ApiKeyKind::Admin, Some("admin".into()))
             .await
     }
@@ -96,7 +97,7 @@ impl Services {
         if owned && self.storage.delete_api_key(id).await? {
             Ok(())
         } else {
-            Err(ServiceError::NotFound)
+            Err(ServiceError::NotFound(Entity::ApiKey))
         }
     }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{ServiceError, ServiceResult, Services, check_may_get_credentials};
+use super::{Entity, ServiceError, ServiceResult, Services, check_may_get_credentials};
 use crate::model::{Account, AuthToken, Space};
 
 /// Auth tokens are valid this long after creation (the original's fixed 5 minutes).
@@ -66,14 +66,14 @@ impl Services {
         account: &Account,
     ) -> ServiceResult<()> {
         if account.domain != space.domain {
-            return Err(ServiceError::NotFound);
+            return Err(ServiceError::NotFound(Entity::AuthToken));
         }
         let stored = self
             .storage
             .auth_token(token, &space.domain)
             .await?
             .filter(|t| self.auth_token_alive(t))
-            .ok_or(ServiceError::NotFound)?;
+            .ok_or(ServiceError::NotFound(Entity::AuthToken))?;
         if self
             .storage
             .attach_auth_token(&stored.token, &space.domain, account.id)
@@ -81,7 +81,7 @@ impl Services {
         {
             Ok(())
         } else {
-            Err(ServiceError::NotFound)
+            Err(ServiceError::NotFound(Entity::AuthToken))
         }
     }
 
@@ -101,15 +101,17 @@ impl Services {
             .take_attached_auth_token(token, &space.domain)
             .await?
             .filter(|t| self.auth_token_alive(t))
-            .ok_or(ServiceError::NotFound)?;
-        let account_id = taken.account_id.ok_or(ServiceError::NotFound)?;
+            .ok_or(ServiceError::NotFound(Entity::AuthToken))?;
+        let account_id = taken
+            .account_id
+            .ok_or(ServiceError::NotFound(Entity::AuthToken))?;
         let account = self
             .storage
             .account_by_id(account_id)
             .await?
             // Attached by an account of the space; checked again in case it moved or went.
             .filter(|a| a.domain == space.domain)
-            .ok_or(ServiceError::NotFound)?;
+            .ok_or(ServiceError::NotFound(Entity::AuthToken))?;
         check_may_get_credentials(&account)?;
         self.create_user_api_key(&account, ip).await
     }

@@ -2,7 +2,7 @@
 //! sees as its contacts (both together). Admin use cases act within one space: an account or a
 //! list of another space is not found, whoever calls.
 
-use super::{ServiceError, ServiceResult, Services};
+use super::{Entity, ServiceError, ServiceResult, Services};
 use crate::model::{Account, AccountId, ContactsList, ContactsListId, SipIdentity, Space};
 use crate::validation::{Rule, ValidationErrors};
 
@@ -89,7 +89,7 @@ impl Services {
     /// The list with that id if it belongs to `space`.
     ///
     /// # Errors
-    /// `ContactsListNotFound` otherwise.
+    /// `NotFound(ContactsList)` otherwise.
     pub async fn contacts_list_in_space(
         &self,
         id: ContactsListId,
@@ -99,7 +99,7 @@ impl Services {
             .contacts_list(id)
             .await?
             .filter(|l| l.space_id == space.id)
-            .ok_or(ServiceError::ContactsListNotFound)
+            .ok_or(ServiceError::NotFound(Entity::ContactsList))
     }
 
     /// # Errors
@@ -121,7 +121,7 @@ impl Services {
     /// is not found.
     ///
     /// # Errors
-    /// `ContactsListNotFound`; `Validation` as `create_contacts_list`.
+    /// `NotFound(ContactsList)`; `Validation` as `create_contacts_list`.
     pub async fn update_contacts_list(
         &self,
         space: &Space,
@@ -134,13 +134,13 @@ impl Services {
             .update_contacts_list(list.id, &valid.title, Some(&valid.description), self.now())
             .await
             .map_err(|e| match e {
-                crate::error::StoreError::NotFound => ServiceError::ContactsListNotFound,
+                crate::error::StoreError::NotFound => ServiceError::NotFound(Entity::ContactsList),
                 other => title_conflict(other),
             })
     }
 
     /// # Errors
-    /// `ContactsListNotFound`.
+    /// `NotFound(ContactsList)`.
     pub async fn delete_contacts_list(
         &self,
         space: &Space,
@@ -150,7 +150,7 @@ impl Services {
         if self.storage.delete_contacts_list(list.id).await? {
             Ok(())
         } else {
-            Err(ServiceError::ContactsListNotFound)
+            Err(ServiceError::NotFound(Entity::ContactsList))
         }
     }
 
@@ -158,7 +158,7 @@ impl Services {
     /// nothing.
     ///
     /// # Errors
-    /// `ContactsListNotFound`, `AccountNotFound`.
+    /// `NotFound(ContactsList)`, `NotFound(Account)`.
     pub async fn add_to_contacts_list(
         &self,
         space: &Space,
@@ -174,7 +174,7 @@ impl Services {
     }
 
     /// # Errors
-    /// `ContactsListNotFound`; `NotInContactsList` when the account is not a member.
+    /// `NotFound(ContactsList)`; `NotFound(ContactsListMember)` when the account is not a member.
     pub async fn remove_from_contacts_list(
         &self,
         space: &Space,
@@ -189,7 +189,7 @@ impl Services {
         {
             Ok(())
         } else {
-            Err(ServiceError::NotInContactsList)
+            Err(ServiceError::NotFound(Entity::ContactsListMember))
         }
     }
 
@@ -197,7 +197,7 @@ impl Services {
     /// every space; here a list of another space is not found.
     ///
     /// # Errors
-    /// `AccountNotFound`, `ContactsListNotFound`; `ContactsListAlreadyAttached`.
+    /// `NotFound(Account)`, `NotFound(ContactsList)`; `ContactsListAlreadyAttached`.
     pub async fn attach_contacts_list(
         &self,
         space: &Space,
@@ -218,7 +218,7 @@ impl Services {
     }
 
     /// # Errors
-    /// `AccountNotFound`, `ContactsListNotFound`; `ContactsListNotAttached`.
+    /// `NotFound(Account)`, `NotFound(ContactsList)`; `ContactsListNotAttached`.
     pub async fn detach_contacts_list(
         &self,
         space: &Space,
@@ -241,7 +241,7 @@ impl Services {
     /// The direct contacts of an account of `space`, ordered by id.
     ///
     /// # Errors
-    /// `AccountNotFound`.
+    /// `NotFound(Account)`.
     pub async fn direct_contacts(
         &self,
         space: &Space,
@@ -254,7 +254,7 @@ impl Services {
     /// One direct contact of an account of `space`.
     ///
     /// # Errors
-    /// `AccountNotFound`; `ContactNotFound` when `contact_id` is not one of its contacts.
+    /// `NotFound(Account)`; `NotFound(Contact)` when `contact_id` is not one of its contacts.
     pub async fn direct_contact(
         &self,
         space: &Space,
@@ -265,13 +265,13 @@ impl Services {
             .await?
             .into_iter()
             .find(|c| c.id == contact_id)
-            .ok_or(ServiceError::ContactNotFound)
+            .ok_or(ServiceError::NotFound(Entity::Contact))
     }
 
     /// Adds an account of `space` to the contacts of another; adding it twice changes nothing.
     ///
     /// # Errors
-    /// `AccountNotFound` when either is not an account of `space`.
+    /// `NotFound(Account)` when either is not an account of `space`.
     pub async fn add_direct_contact(
         &self,
         space: &Space,
@@ -287,7 +287,7 @@ impl Services {
     }
 
     /// # Errors
-    /// `AccountNotFound`; `ContactNotFound` when it was not a contact.
+    /// `NotFound(Account)`; `NotFound(Contact)` when it was not a contact.
     pub async fn remove_direct_contact(
         &self,
         space: &Space,
@@ -298,7 +298,7 @@ impl Services {
         if self.storage.remove_contact(account.id, contact_id).await? {
             Ok(())
         } else {
-            Err(ServiceError::ContactNotFound)
+            Err(ServiceError::NotFound(Entity::Contact))
         }
     }
 
@@ -314,16 +314,16 @@ impl Services {
     /// One of `my_contacts`, by `username@domain` (a `sip:` prefix is accepted).
     ///
     /// # Errors
-    /// `ContactNotFound` for an address that is not one of them, or not an address.
+    /// `NotFound(Contact)` for an address that is not one of them, or not an address.
     pub async fn my_contact(&self, account: &Account, sip: &str) -> ServiceResult<Account> {
         let raw = sip.strip_prefix("sip:").unwrap_or(sip);
-        let identity =
-            SipIdentity::parse_user_at_domain(raw).map_err(|_| ServiceError::ContactNotFound)?;
+        let identity = SipIdentity::parse_user_at_domain(raw)
+            .map_err(|_| ServiceError::NotFound(Entity::Contact))?;
         self.my_contacts(account)
             .await?
             .into_iter()
             .find(|c| c.username == identity.username && c.domain == identity.domain)
-            .ok_or(ServiceError::ContactNotFound)
+            .ok_or(ServiceError::NotFound(Entity::Contact))
     }
 }
 

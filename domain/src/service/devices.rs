@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{ServiceError, ServiceResult, Services};
+use super::{Entity, ServiceError, ServiceResult, Services};
 use crate::error::RegistrarError;
 use crate::model::{Account, Device, SipIdentity};
 use crate::ports::DeviceRegistry;
@@ -36,7 +36,7 @@ impl Services {
     /// Unregisters one of the account's devices.
     ///
     /// # Errors
-    /// `DeviceNotFound` when no device has that uuid; `Registrar` when the store is unavailable.
+    /// `NotFound(Device)` when no device has that uuid; `Registrar` when the store is unavailable.
     pub async fn remove_device(&self, account: &Account, uuid: &str) -> ServiceResult<()> {
         if self
             .registrar
@@ -45,7 +45,7 @@ impl Services {
         {
             Ok(())
         } else {
-            Err(ServiceError::DeviceNotFound)
+            Err(ServiceError::NotFound(Entity::Device))
         }
     }
 }

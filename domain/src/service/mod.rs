@@ -18,24 +18,18 @@ use crate::validation::{Rule, ValidationErrors};
 pub enum ServiceError {
     #[error("invalid input: {0:?}")]
     Validation(ValidationErrors),
+    /// No space has the domain the caller named. Apart from `NotFound`: it keeps the domain, which
+    /// the command line names in its message.
     #[error("no space for domain {0}")]
     UnknownSpace(String),
-    #[error("account not found")]
-    AccountNotFound,
-    #[error("contacts list not found")]
-    ContactsListNotFound,
-    /// The account is not a contact of the one asked about.
-    #[error("not a contact")]
-    ContactNotFound,
-    /// The account is not a member of the contacts list.
-    #[error("not in the contacts list")]
-    NotInContactsList,
+    /// Nothing of that kind with that key in the request's space (one of another space is not
+    /// found either).
+    #[error("not found: {0:?}")]
+    NotFound(Entity),
     #[error("the contacts list is already attached to the account")]
     ContactsListAlreadyAttached,
     #[error("the contacts list is not attached to the account")]
     ContactsListNotAttached,
-    #[error("not found")]
-    NotFound,
     #[error("already exists: {0:?}")]
     Conflict(Conflict),
     #[error("the space has reached its maximum number of accounts")]
@@ -44,10 +38,6 @@ pub enum ServiceError {
     /// invitation, a creation token it minted, still registers).
     #[error("public registration is closed on this space")]
     RegistrationClosed,
-    #[error("no such device")]
-    DeviceNotFound,
-    #[error("unknown or used provisioning token")]
-    ProvisioningTokenNotFound,
     #[error("the provisioning token has expired")]
     ProvisioningTokenExpired,
     /// Too many wrong old passwords for this account or from this address within the window.
@@ -62,10 +52,35 @@ pub enum ServiceError {
     /// An admin deactivated the account: only an admin activates it again.
     #[error("account deactivated")]
     AccountDeactivated,
+    /// The database failed (`Unavailable`, `Backend`); every other store error has its own
+    /// variant (`From<StoreError>`).
     #[error(transparent)]
     Storage(StoreError),
     #[error(transparent)]
     Registrar(RegistrarError),
+}
+
+/// What a [`ServiceError::NotFound`] did not find; the HTTP adapter picks the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Account,
+    AccountType,
+    AccountAction,
+    AccountCreationToken,
+    ApiKey,
+    AuthToken,
+    PhoneCountry,
+    ContactsList,
+    /// The account is not a contact of the one asked about.
+    Contact,
+    /// The account is not a member of the contacts list.
+    ContactsListMember,
+    Device,
+    /// Unknown or already used.
+    ProvisioningToken,
+    /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
+    /// to a missing row, a change to a row that is gone): storage answers cannot say which.
+    Unnamed,
 }
 
 impl ServiceError {
@@ -98,7 +113,7 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::Conflict(c) => Self::Conflict(c),
             StoreError::SpaceFull => Self::SpaceFull,
-            StoreError::NotFound => Self::NotFound,
+            StoreError::NotFound => Self::NotFound(Entity::Unnamed),
             StoreError::TokenSpent => Self::Validation(ValidationErrors::single(
                 "account_creation_token",
                 Rule::ValidToken,
@@ -106,7 +121,8 @@ impl From<StoreError> for ServiceError {
             StoreError::LastSuperSpace => {
                 Self::Validation(ValidationErrors::single("super", Rule::LastSuperSpace))
             }
-            other => Self::Storage(other),
+            // Listed, not `_`: a new store error needs its own decision here.
+            e @ (StoreError::Unavailable(_) | StoreError::Backend(_)) => Self::Storage(e),
         }
     }
 }

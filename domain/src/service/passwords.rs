@@ -1,6 +1,6 @@
 //! Passwords: hashing for a space's realm, and the account's own password change.
 
-use super::{ServiceError, ServiceResult, Services, check_may_get_credentials};
+use super::{Entity, ServiceError, ServiceResult, Services, check_may_get_credentials};
 use crate::model::{
     Account, AccountChanges, Password, PasswordAlgorithm, SipIdentity, Space, Username,
 };
@@ -44,7 +44,7 @@ impl Services {
             .storage
             .account_by_id(account.id)
             .await?
-            .ok_or(ServiceError::AccountNotFound)?;
+            .ok_or(ServiceError::NotFound(Entity::Account))?;
         check_may_get_credentials(account)?;
         let mut errors = ValidationErrors::new();
         match new_password {

@@ -1,6 +1,6 @@
 //! Phone countries: which dialling codes accept phone numbers.
 
-use super::{ServiceError, ServiceResult, Services};
+use super::{Entity, ServiceError, ServiceResult, Services};
 use crate::model::PhoneCountry;
 
 impl Services {
@@ -24,7 +24,7 @@ impl Services {
             .storage
             .phone_country(&code.to_ascii_uppercase())
             .await?
-            .ok_or(ServiceError::NotFound)?;
+            .ok_or(ServiceError::NotFound(Entity::PhoneCountry))?;
         Ok(self
             .storage
             .set_phone_countries_activated(&country.country_code, activated)

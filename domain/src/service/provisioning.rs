@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{ServiceError, ServiceResult, Services, check_may_get_credentials};
+use super::{Entity, ServiceError, ServiceResult, Services, check_may_get_credentials};
 use crate::model::{Account, AccountChanges, ProvisioningToken, Space};
 use crate::validation::is_config_char;
 
@@ -255,7 +255,7 @@ impl Services {
     /// spent (a QR code shows the token without using it).
     ///
     /// # Errors
-    /// `ProvisioningTokenNotFound` for an unknown or used token, or one of another space's
+    /// `NotFound(ProvisioningToken)` for an unknown or used token, or one of another space's
     /// account; `ProvisioningTokenExpired`; `AccountBlocked` and `AccountDeactivated` (see
     /// [`check_may_get_credentials`]): the token stays unspent.
     pub async fn usable_provisioning_token(
@@ -268,13 +268,13 @@ impl Services {
             .provisioning_token(token)
             .await?
             .filter(|t| !t.used)
-            .ok_or(ServiceError::ProvisioningTokenNotFound)?;
+            .ok_or(ServiceError::NotFound(Entity::ProvisioningToken))?;
         let account = self
             .storage
             .account_by_id(stored.account_id)
             .await?
             .filter(|a| a.domain == space.domain)
-            .ok_or(ServiceError::ProvisioningTokenNotFound)?;
+            .ok_or(ServiceError::NotFound(Entity::ProvisioningToken))?;
         if self
             .provisioning_token_expire_at(&stored)
             .is_some_and(|at| at <= self.now())
@@ -307,7 +307,7 @@ impl Services {
             // Lost a race, or expired in the meantime: say which.
             return Err(match self.storage.provisioning_token(token).await? {
                 Some(t) if !t.used => ServiceError::ProvisioningTokenExpired,
-                _ => ServiceError::ProvisioningTokenNotFound,
+                _ => ServiceError::NotFound(Entity::ProvisioningToken),
             });
         }
         // As stored now: a block or a deactivation made since the check above wins, and the
@@ -316,7 +316,7 @@ impl Services {
             .storage
             .account_by_id(account.id)
             .await?
-            .ok_or(ServiceError::ProvisioningTokenNotFound)?;
+            .ok_or(ServiceError::NotFound(Entity::ProvisioningToken))?;
         check_may_get_credentials(&account)?;
         if account.activated {
             return Ok(account);

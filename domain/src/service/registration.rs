@@ -5,7 +5,7 @@
 //! and a token of another space is answered exactly as an unknown one.
 
 use super::accounts::{OptionalFields, present, required_password};
-use super::{ServiceError, ServiceResult, Services};
+use super::{Entity, ServiceError, ServiceResult, Services};
 use crate::model::{
     Account, AccountCreationToken, Domain, NewAccount, NewAccountCreationToken, Space,
 };
@@ -95,12 +95,12 @@ impl Services {
         account: &Account,
     ) -> ServiceResult<AccountCreationToken> {
         if account.domain != space.domain {
-            return Err(ServiceError::NotFound);
+            return Err(ServiceError::NotFound(Entity::AccountCreationToken));
         }
         self.storage
             .consume_creation_token(token, &space.domain, account.id)
             .await?
-            .ok_or(ServiceError::NotFound)
+            .ok_or(ServiceError::NotFound(Entity::AccountCreationToken))
     }
 
     /// Creates a deactivated account in `space`, spending the token in the same transaction.

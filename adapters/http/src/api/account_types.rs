@@ -11,6 +11,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::{ApiTags, request_space, state};
 use crate::auth::AdminCaller;
 use crate::error::ApiError;
+use crate::i18n::MessageId;
 
 pub struct AccountTypesApi;
 
@@ -193,7 +194,7 @@ impl AccountTypesApi {
         } else {
             Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "type-already-attached",
+                MessageId::TypeAlreadyAttached,
             ))
         }
     }
@@ -226,7 +227,10 @@ impl AccountTypesApi {
         {
             Ok(PlainText("1"))
         } else {
-            Err(ApiError::new(StatusCode::FORBIDDEN, "type-not-attached"))
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                MessageId::TypeNotAttached,
+            ))
         }
     }
 }

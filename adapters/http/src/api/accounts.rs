@@ -16,6 +16,7 @@ use super::{
 };
 use crate::auth::AdminCaller;
 use crate::error::ApiError;
+use crate::i18n::MessageId;
 
 pub struct AccountsApi;
 
@@ -137,7 +138,7 @@ pub(crate) fn user_agent(req: &Request) -> Option<String> {
 
 /// An account of the request's space by `username@domain` (with or without `sip:`).
 async fn find_by_sip(req: &Request, sip: &str) -> ApiResult<flexiapi_domain::model::Account> {
-    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "sip-address-not-found");
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, MessageId::SipAddressNotFound);
     let raw = sip.strip_prefix("sip:").unwrap_or(sip);
     let identity = SipIdentity::parse_user_at_domain(raw).map_err(|_| not_found())?;
     state(req)?
@@ -326,7 +327,7 @@ impl AccountsApi {
             .services
             .account_by_email(space, &email.0)
             .await?
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "email-not-found"))?;
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, MessageId::EmailNotFound))?;
         Ok(Json(account_object(req, &account).await?))
     }
 

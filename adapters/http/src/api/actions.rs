@@ -10,6 +10,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::{ApiTags, request_space, state};
 use crate::auth::AdminCaller;
 use crate::error::ApiError;
+use crate::i18n::MessageId;
 
 pub struct ActionsApi;
 
@@ -57,7 +58,7 @@ async fn dtmf_account(req: &Request, id: i64) -> Result<Account, ApiError> {
     if account.dtmf_protocol.is_none() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "dtmf-protocol-required",
+            MessageId::DtmfProtocolRequired,
         ));
     }
     Ok(account)

@@ -15,6 +15,7 @@ use qrcode::{EcLevel, QrCode};
 use super::{base_url, request_space, state};
 use crate::auth::UserCaller;
 use crate::error::ApiError;
+use crate::i18n::MessageId;
 
 pub struct ProvisioningApi;
 
@@ -49,7 +50,7 @@ fn check_header(space: &Space, header: &Option<String>) -> ApiResult<()> {
     if header.is_none() && space.settings.provisioning_use_linphone_provisioning_header {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "provisioning-header-required",
+            MessageId::ProvisioningHeaderRequired,
         ));
     }
     Ok(())
