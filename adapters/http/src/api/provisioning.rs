@@ -256,6 +256,55 @@ mod tests {
         ));
     }
 
+    /// The whole document, byte for byte, as Linphone (libxml2) has always been served it:
+    /// declaration, two-space indentation, one element per line, a final line break.
+    #[test]
+    fn the_document_keeps_its_exact_bytes() {
+        let entry = |name: &str, value: &str| Entry {
+            name: name.into(),
+            value: value.into(),
+        };
+        let config = LinphoneConfig {
+            sections: vec![
+                Section {
+                    name: "ui".into(),
+                    entries: vec![entry("max_account", "2"), entry("empty", "")],
+                },
+                Section {
+                    name: "a'b\"c\u{FFFE}".into(),
+                    entries: vec![entry(
+                        "x\u{1}",
+                        "it's <a> & \"b\"\u{FFFF}\r\n\u{2028}end\t!",
+                    )],
+                },
+            ],
+            overwrite_all: false,
+        };
+        assert_eq!(
+            render_xml(&config),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <config xmlns=\"http://www.linphone.org/xsds/lpconfig.xsd\" \
+             xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+             xsi:schemaLocation=\"http://www.linphone.org/xsds/lpconfig.xsd lpconfig.xsd\">\n\
+             \x20 <section name=\"ui\">\n\
+             \x20   <entry name=\"max_account\">2</entry>\n\
+             \x20   <entry name=\"empty\"></entry>\n\
+             \x20 </section>\n\
+             \x20 <section name=\"a&apos;b&quot;c\">\n\
+             \x20   <entry name=\"x\">it&apos;s &lt;a&gt; &amp; &quot;b&quot;end\t!</entry>\n\
+             \x20 </section>\n\
+             </config>\n"
+        );
+        assert_eq!(
+            render_xml(&LinphoneConfig::default()),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <config xmlns=\"http://www.linphone.org/xsds/lpconfig.xsd\" \
+             xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+             xsi:schemaLocation=\"http://www.linphone.org/xsds/lpconfig.xsd lpconfig.xsd\">\n\
+             </config>\n"
+        );
+    }
+
     #[test]
     fn a_qr_code_is_a_png_of_at_least_300_pixels() {
         let png = qr_png("https://sip.example.org/provisioning/abc").unwrap();
