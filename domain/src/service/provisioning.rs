@@ -194,6 +194,15 @@ pub type IniSection = (String, Vec<(String, String)>);
 /// double quotes are removed and bare `true`/`on`/`yes` and `false`/`off`/`no` become `1` and
 /// `0`, the booleans Linphone reads. Entries before the first section belong to none and are
 /// left out. `None` when a line is none of these.
+///
+/// Written here rather than taken from an INI crate: it is also the check that refuses a
+/// space's entries (422), and the crates read a wider, different INI. rust-ini 0.21 also splits
+/// at `:` (`a:b = 1` is `a` = `b = 1`), joins a line ending in `\` with the next, and reads a name
+/// up to the next `=` across lines (`just words` + `x = 1` is one entry); configparser 3.3 keeps
+/// a line without `=` as an entry without a value, ignores text after `]`, lowercases names
+/// unless told, and puts entries before the first section in a `default` section that a
+/// `[default]` of the document joins. Each would need a pass of its own, line by line, to
+/// refuse what this refuses: this parser.
 pub fn parse_ini(text: &str) -> Option<Vec<IniSection>> {
     let mut sections: Vec<IniSection> = Vec::new();
     let mut current: Option<usize> = None;
@@ -540,5 +549,48 @@ mod tests {
         assert!(parse_ini("[a]\n= value").is_none());
         assert_eq!(ini_value("\""), "\"");
         assert_eq!(ini_value("TRUE"), "1");
+    }
+
+    /// Where the INI crates (rust-ini 0.21, configparser 3.3) read otherwise: what an operator
+    /// saves is refused or kept line by line, as written.
+    #[test]
+    fn ini_lines_are_read_one_by_one_and_verbatim() {
+        let one = |section: &str, entries: &[(&str, &str)]| {
+            Some(vec![(
+                section.to_owned(),
+                entries
+                    .iter()
+                    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                    .collect(),
+            )])
+        };
+        // Text after a section header, or a line without `=`: refused, never swallowed into the
+        // next line's name nor kept as an entry without a value.
+        assert!(parse_ini("[a] junk\nx = 1").is_none());
+        assert!(parse_ini("[a]\njust words\nx = 1").is_none());
+        assert!(parse_ini("[a]\nreg_proxy: <sip:a>").is_none());
+        assert!(parse_ini("[a]\nx;y = 1").is_none());
+        assert!(parse_ini("[[]]").is_none());
+        // `=` alone separates (a `:` belongs to the name), a `;` or `#` inside a value stays, a
+        // backslash is a character (no escapes, no line continuation), single quotes stay, and
+        // an indented comment is a comment.
+        assert_eq!(
+            parse_ini("[a]\na:b = 1\n  ; note\nr = <sip:e;lr> # x\nw = C:\\dir\\\ny = 'q'\n"),
+            one(
+                "a",
+                &[
+                    ("a:b", "1"),
+                    ("r", "<sip:e;lr> # x"),
+                    ("w", "C:\\dir\\"),
+                    ("y", "'q'")
+                ]
+            )
+        );
+        // Names keep their case; a section named `default` is one like any other, and entries
+        // before the first section are still left out.
+        assert_eq!(
+            parse_ini("orphan = 1\n[Default]\nKey = V\n"),
+            one("Default", &[("Key", "V")])
+        );
     }
 }

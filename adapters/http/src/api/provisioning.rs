@@ -2,7 +2,7 @@
 //! caller, or of the account a single-use token names, and a QR code of that token's URL.
 
 use flexiapi_domain::model::{Account, Space};
-use flexiapi_domain::provisioning::{LinphoneConfig, is_kept_in_config};
+use flexiapi_domain::provisioning::{LinphoneConfig, config_text};
 use flexiapi_domain::service::check_may_get_credentials;
 use image::{ExtendedColorType, ImageEncoder, Luma};
 use poem::Request;
@@ -11,6 +11,8 @@ use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::{Binary, PlainText};
 use poem_openapi::{ApiResponse, OpenApi, Tags};
 use qrcode::{EcLevel, QrCode};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use super::{base_url, request_space, state};
 use crate::auth::UserCaller;
@@ -56,49 +58,52 @@ fn check_header(space: &Space, header: &Option<String>) -> ApiResult<()> {
     Ok(())
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // What XML 1.0 cannot carry (U+FFFE, most control characters), and line breaks that
-            // would reach Linphone's INI configuration: dropped.
-            c if !is_kept_in_config(c) => {}
-            c => out.push(c),
-        }
-    }
-    out
+/// The namespace of XML Schema instances, for `xsi:schemaLocation`.
+const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// The configuration as Linphone's XML (lpconfig): two-space indentation, one element per line
+/// and a final line break, the bytes Linphone has always been served.
+pub fn render_xml(config: &LinphoneConfig) -> String {
+    let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+    write_config(&mut writer, config).expect("writing to a Vec cannot fail");
+    let mut xml = writer.into_inner();
+    xml.push(b'\n');
+    String::from_utf8(xml).expect("quick-xml writes the UTF-8 it is given")
 }
 
-/// The configuration as Linphone's XML (lpconfig).
-pub fn render_xml(config: &LinphoneConfig) -> String {
-    let overwrite = if config.overwrite_all {
-        " overwrite=\"true\""
-    } else {
-        ""
-    };
-    let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config xmlns=\"{LPCONFIG_NAMESPACE}\" \
-         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
-         xsi:schemaLocation=\"{LPCONFIG_NAMESPACE} lpconfig.xsd\">\n"
-    );
-    for section in &config.sections {
-        xml.push_str(&format!("  <section name=\"{}\">\n", escape(&section.name)));
-        for entry in &section.entries {
-            xml.push_str(&format!(
-                "    <entry name=\"{}\"{overwrite}>{}</entry>\n",
-                escape(&entry.name),
-                escape(&entry.value)
-            ));
-        }
-        xml.push_str("  </section>\n");
-    }
-    xml.push_str("</config>\n");
-    xml
+/// Names and values go through [`config_text`] first: quick-xml escapes markup but writes every
+/// other character as given, and XML 1.0 cannot carry U+FFFE or most control characters (libxml2
+/// refuses the whole document), nor may a line break reach Linphone's INI configuration.
+fn write_config(writer: &mut Writer<Vec<u8>>, config: &LinphoneConfig) -> std::io::Result<()> {
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let schema_location = format!("{LPCONFIG_NAMESPACE} lpconfig.xsd");
+    writer
+        .create_element("config")
+        .with_attribute(("xmlns", LPCONFIG_NAMESPACE))
+        .with_attribute(("xmlns:xsi", XSI_NAMESPACE))
+        .with_attribute(("xsi:schemaLocation", schema_location.as_str()))
+        .write_inner_content(|writer| {
+            for section in &config.sections {
+                writer
+                    .create_element("section")
+                    .with_attribute(("name", config_text(&section.name).as_str()))
+                    .write_inner_content(|writer| {
+                        for entry in &section.entries {
+                            let mut element = writer
+                                .create_element("entry")
+                                .with_attribute(("name", config_text(&entry.name).as_str()));
+                            if config.overwrite_all {
+                                element = element.with_attribute(("overwrite", "true"));
+                            }
+                            element
+                                .write_text_content(BytesText::new(&config_text(&entry.value)))?;
+                        }
+                        Ok(())
+                    })?;
+            }
+            Ok(())
+        })?;
+    Ok(())
 }
 
 fn xml(space: &Space, account: Option<&Account>) -> XmlConfig {
@@ -255,6 +260,71 @@ mod tests {
         assert!(xml.contains(
             "<entry name=\"reg_identity\" overwrite=\"true\">&quot;A &amp; B&quot; &lt;sip:a@b&gt;</entry>"
         ));
+
+        // A tab in a name is written as a reference: a raw one would reach the reader as a
+        // space (XML normalizes attribute values); in a value it stays as it is.
+        let config = LinphoneConfig {
+            sections: vec![Section {
+                name: "a\tb".into(),
+                entries: vec![Entry {
+                    name: "c\td".into(),
+                    value: "e\tf".into(),
+                }],
+            }],
+            overwrite_all: false,
+        };
+        let xml = render_xml(&config);
+        assert!(xml.contains("<section name=\"a&#9;b\">"), "{xml}");
+        assert!(xml.contains("<entry name=\"c&#9;d\">e\tf</entry>"), "{xml}");
+    }
+
+    /// The whole document, byte for byte, as Linphone (libxml2) has always been served it:
+    /// declaration, two-space indentation, one element per line, a final line break.
+    #[test]
+    fn the_document_keeps_its_exact_bytes() {
+        let entry = |name: &str, value: &str| Entry {
+            name: name.into(),
+            value: value.into(),
+        };
+        let config = LinphoneConfig {
+            sections: vec![
+                Section {
+                    name: "ui".into(),
+                    entries: vec![entry("max_account", "2"), entry("empty", "")],
+                },
+                Section {
+                    name: "a'b\"c\u{FFFE}".into(),
+                    entries: vec![entry(
+                        "x\u{1}",
+                        "it's <a> & \"b\"\u{FFFF}\r\n\u{2028}end\t!",
+                    )],
+                },
+            ],
+            overwrite_all: false,
+        };
+        assert_eq!(
+            render_xml(&config),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <config xmlns=\"http://www.linphone.org/xsds/lpconfig.xsd\" \
+             xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+             xsi:schemaLocation=\"http://www.linphone.org/xsds/lpconfig.xsd lpconfig.xsd\">\n\
+             \x20 <section name=\"ui\">\n\
+             \x20   <entry name=\"max_account\">2</entry>\n\
+             \x20   <entry name=\"empty\"></entry>\n\
+             \x20 </section>\n\
+             \x20 <section name=\"a&apos;b&quot;c\">\n\
+             \x20   <entry name=\"x\">it&apos;s &lt;a&gt; &amp; &quot;b&quot;end\t!</entry>\n\
+             \x20 </section>\n\
+             </config>\n"
+        );
+        assert_eq!(
+            render_xml(&LinphoneConfig::default()),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <config xmlns=\"http://www.linphone.org/xsds/lpconfig.xsd\" \
+             xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+             xsi:schemaLocation=\"http://www.linphone.org/xsds/lpconfig.xsd lpconfig.xsd\">\n\
+             </config>\n"
+        );
     }
 
     #[test]
