@@ -272,7 +272,8 @@ impl SqlDatabase {
     }
 
     /// Applies the embedded migrations of the backend; already applied ones are skipped, and
-    /// PostgreSQL/MySQL take a lock so concurrent starts are safe.
+    /// PostgreSQL/MySQL take a lock so concurrent starts are safe. Then adds the phone countries
+    /// of the domain's list the database lacks (`phone_countries`).
     ///
     /// # Errors
     /// [`SqlError::Migrate`] with the failing migration's reason.
@@ -282,10 +283,27 @@ impl SqlDatabase {
             Pool::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await,
             Pool::MySql(pool) => MYSQL_MIGRATOR.run(pool).await,
         };
-        result.map_err(|e| SqlError::Migrate {
+        let fail = |reason: String| SqlError::Migrate {
             url: self.display_url.clone(),
-            reason: e.to_string().replace('\n', " "),
-        })
+            reason: reason.replace('\n', " "),
+        };
+        result.map_err(|e| fail(e.to_string()))?;
+        let seeded = match &self.pool {
+            Pool::Sqlite {
+                readers, writer, ..
+            } => {
+                SqliteStorage::new(readers.clone(), writer.clone())
+                    .seed_phone_countries()
+                    .await
+            }
+            Pool::Postgres(pool) => {
+                PostgresStorage::new(pool.clone())
+                    .seed_phone_countries()
+                    .await
+            }
+            Pool::MySql(pool) => MySqlStorage::new(pool.clone()).seed_phone_countries().await,
+        };
+        seeded.map(|_| ()).map_err(|e| fail(e.to_string()))
     }
 
     /// Every port, on this pool.
