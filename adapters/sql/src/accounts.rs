@@ -3,6 +3,99 @@
 
 macro_rules! impl_accounts {
     ($storage:ident, $db:ty) => {
+        /// The request path's statements on the pool (see [`crate::dialect::RequestPath`]).
+        impl $storage {
+            async fn pooled_account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
+                let mut conn = self.conn().await?;
+                Self::account_in(&mut conn, id.0).await
+            }
+
+            async fn pooled_account_by_identity(
+                &self,
+                username: &Username,
+                domain: &Domain,
+            ) -> StoreResult<Option<Account>> {
+                // One query: the account and its passwords (Digest and JWT need both).
+                let rows: Vec<AccountPasswordRow> = sqlx::query_as(Self::sql(concat!(
+                    "SELECT ",
+                    account_password_columns!(),
+                    " FROM accounts a LEFT JOIN passwords p ON p.account_id = a.id \
+                     WHERE a.username = ? AND a.domain = ? ORDER BY p.algorithm"
+                )))
+                .bind(username.as_str())
+                .bind(domain.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+                account_from_joined(rows)
+            }
+
+            async fn pooled_account_details(
+                &self,
+                ids: &[AccountId],
+            ) -> StoreResult<BTreeMap<AccountId, AccountDetails>> {
+                let mut details: BTreeMap<AccountId, AccountDetails> =
+                    ids.iter().map(|id| (*id, AccountDetails::default())).collect();
+                if ids.is_empty() {
+                    return Ok(details);
+                }
+                // The four relations in one round trip, as rows of (account, kind, id, a, b).
+                let parts: [&'static str; 4] = [
+                    "SELECT account_id, 'd' AS kind, id, \"key\" AS a, value AS b \
+                     FROM account_dictionary_entries WHERE account_id IN (",
+                    ") UNION ALL SELECT l.account_id, 't', t.id, t.\"key\", NULL \
+                     FROM account_account_type l \
+                     JOIN account_types t ON t.id = l.account_type_id WHERE l.account_id IN (",
+                    ") UNION ALL SELECT account_id, 'a', id, \"key\", code \
+                     FROM account_actions WHERE account_id IN (",
+                    ") UNION ALL SELECT account_id, 'p', id, token, NULL \
+                     FROM provisioning_tokens WHERE used = FALSE AND account_id IN (",
+                ];
+                let mut builder = sqlx::QueryBuilder::<$db>::new("");
+                for part in parts {
+                    builder.push(Self::identifiers(part));
+                    let mut list = builder.separated(", ");
+                    for id in ids {
+                        list.push_bind(id.0);
+                    }
+                }
+                builder.push(") ORDER BY 1, 2, 3");
+                let rows: Vec<(i64, String, i64, String, Option<String>)> = builder
+                    .build_query_as()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                let mut tokens = Vec::new();
+                for row in rows {
+                    add_detail_row(&mut details, &mut tokens, row);
+                }
+                // Only accounts with a token pay this second round trip.
+                if !tokens.is_empty() {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(concat!(
+                        "SELECT ",
+                        provisioning_token_columns!(),
+                        " FROM provisioning_tokens WHERE id IN ("
+                    ));
+                    let mut list = builder.separated(", ");
+                    for (_, id) in &tokens {
+                        list.push_bind(*id);
+                    }
+                    builder.push(")");
+                    let rows: Vec<ProvisioningTokenRow> = builder
+                        .build_query_as()
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    for token in rows.into_iter().map(ProvisioningToken::from) {
+                        if let Some(d) = details.get_mut(&token.account_id) {
+                            d.provisioning_token = Some(token);
+                        }
+                    }
+                }
+                Ok(details)
+            }
+        }
+
         #[async_trait]
         impl AccountRepository for $storage {
             async fn create_account(
@@ -181,24 +274,12 @@ macro_rules! impl_accounts {
                     }
                 }
                 tx.commit().await.map_err(store_error)?;
-                if let Some(analyze) = Self::ANALYZE_ACCOUNTS {
-                    // Until autovacuum gets to it, the planner would plan with the
-                    // statistics of the table before the import (one PostgreSQL listing went
-                    // from an index walk to sorting a million rows).
-                    sqlx::query(Self::sql(analyze))
-                        .execute(self.writer())
-                        .await
-                        .map_err(store_error)?;
-                }
+                self.analyze_accounts().await.map_err(store_error)?;
                 Ok(accounts.len() as u64)
             }
 
             async fn account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
-                if let Some(fast) = self.fast() {
-                    return fast.account_by_id(id);
-                }
-                let mut conn = self.conn().await?;
-                Self::account_in(&mut conn, id.0).await
+                self.request_account_by_id(id).await
             }
 
             async fn account_by_identity(
@@ -206,22 +287,7 @@ macro_rules! impl_accounts {
                 username: &Username,
                 domain: &Domain,
             ) -> StoreResult<Option<Account>> {
-                if let Some(fast) = self.fast() {
-                    return fast.account_by_identity(username, domain);
-                }
-                // One query: the account and its passwords (Digest and JWT need both).
-                let rows: Vec<AccountPasswordRow> = sqlx::query_as(Self::sql(concat!(
-                    "SELECT ",
-                    account_password_columns!(),
-                    " FROM accounts a LEFT JOIN passwords p ON p.account_id = a.id \
-                     WHERE a.username = ? AND a.domain = ? ORDER BY p.algorithm"
-                )))
-                .bind(username.as_str())
-                .bind(domain.as_str())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(store_error)?;
-                account_from_joined(rows)
+                self.request_account_by_identity(username, domain).await
             }
 
             async fn account_by_email(
@@ -275,7 +341,7 @@ macro_rules! impl_accounts {
                     // A substring search reads every account of the domain anyway.
                     Some(_) => sqlx::query_scalar(Self::sql(concat!(
                         "SELECT COUNT(*) FROM accounts WHERE domain = ? AND ",
-                        search_condition!()
+                        crate::storage::search_condition!()
                     )))
                     .bind(query.domain.as_str())
                     .bind(&pattern)
@@ -305,7 +371,7 @@ macro_rules! impl_accounts {
                         "SELECT ",
                         account_columns!(),
                         " FROM accounts WHERE domain = ? AND ",
-                        search_condition!(),
+                        crate::storage::search_condition!(),
                         " ORDER BY id LIMIT ? OFFSET ?"
                     )))
                     .bind(query.domain.as_str())
@@ -336,70 +402,8 @@ macro_rules! impl_accounts {
                 &self,
                 ids: &[AccountId],
             ) -> StoreResult<BTreeMap<AccountId, AccountDetails>> {
-                if let Some(fast) = self.fast() {
-                    return fast.account_details(ids);
-                }
-                let mut details: BTreeMap<AccountId, AccountDetails> =
-                    ids.iter().map(|id| (*id, AccountDetails::default())).collect();
-                if ids.is_empty() {
-                    return Ok(details);
-                }
-                // The four relations in one round trip, as rows of (account, kind, id, a, b).
-                let parts: [&'static str; 4] = [
-                    "SELECT account_id, 'd' AS kind, id, \"key\" AS a, value AS b \
-                     FROM account_dictionary_entries WHERE account_id IN (",
-                    ") UNION ALL SELECT l.account_id, 't', t.id, t.\"key\", NULL \
-                     FROM account_account_type l \
-                     JOIN account_types t ON t.id = l.account_type_id WHERE l.account_id IN (",
-                    ") UNION ALL SELECT account_id, 'a', id, \"key\", code \
-                     FROM account_actions WHERE account_id IN (",
-                    ") UNION ALL SELECT account_id, 'p', id, token, NULL \
-                     FROM provisioning_tokens WHERE used = FALSE AND account_id IN (",
-                ];
-                let mut builder = sqlx::QueryBuilder::<$db>::new("");
-                for part in parts {
-                    builder.push(Self::identifiers(part));
-                    let mut list = builder.separated(", ");
-                    for id in ids {
-                        list.push_bind(id.0);
-                    }
-                }
-                builder.push(") ORDER BY 1, 2, 3");
-                let rows: Vec<(i64, String, i64, String, Option<String>)> = builder
-                    .build_query_as()
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(store_error)?;
-                let mut tokens = Vec::new();
-                for row in rows {
-                    add_detail_row(&mut details, &mut tokens, row);
-                }
-                // Only accounts with a token pay this second round trip.
-                if !tokens.is_empty() {
-                    let mut builder = sqlx::QueryBuilder::<$db>::new(concat!(
-                        "SELECT ",
-                        provisioning_token_columns!(),
-                        " FROM provisioning_tokens WHERE id IN ("
-                    ));
-                    let mut list = builder.separated(", ");
-                    for (_, id) in &tokens {
-                        list.push_bind(*id);
-                    }
-                    builder.push(")");
-                    let rows: Vec<ProvisioningTokenRow> = builder
-                        .build_query_as()
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(store_error)?;
-                    for token in rows.into_iter().map(ProvisioningToken::from) {
-                        if let Some(d) = details.get_mut(&token.account_id) {
-                            d.provisioning_token = Some(token);
-                        }
-                    }
-                }
-                Ok(details)
+                self.request_account_details(ids).await
             }
-
 
             async fn update_account(
                 &self,

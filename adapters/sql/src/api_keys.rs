@@ -3,6 +3,22 @@
 
 macro_rules! impl_api_keys {
     ($storage:ident, $db:ty) => {
+        /// The request path's statement on the pool (see [`crate::dialect::RequestPath`]).
+        impl $storage {
+            async fn pooled_api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
+                let row: Option<ApiKeyRow> = sqlx::query_as(Self::sql(concat!(
+                    "SELECT ",
+                    api_key_columns!(),
+                    " FROM api_keys WHERE key_hash = ?"
+                )))
+                .bind(key_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error)?;
+                row.map(ApiKey::try_from).transpose()
+            }
+        }
+
         #[async_trait]
         impl ApiKeyRepository for $storage {
             async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey> {
@@ -24,19 +40,7 @@ macro_rules! impl_api_keys {
             }
 
             async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
-                if let Some(fast) = self.fast() {
-                    return fast.api_key_by_hash(key_hash);
-                }
-                let row: Option<ApiKeyRow> = sqlx::query_as(Self::sql(concat!(
-                    "SELECT ",
-                    api_key_columns!(),
-                    " FROM api_keys WHERE key_hash = ?"
-                )))
-                .bind(key_hash)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(store_error)?;
-                row.map(ApiKey::try_from).transpose()
+                self.request_api_key_by_hash(key_hash).await
             }
 
             async fn api_keys_of(&self, account_id: AccountId) -> StoreResult<Vec<ApiKey>> {

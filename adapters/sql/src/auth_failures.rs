@@ -3,6 +3,31 @@
 
 macro_rules! impl_auth_failures {
     ($storage:ident, $db:ty) => {
+        /// The request path's statement on the pool (see [`crate::dialect::RequestPath`]).
+        impl $storage {
+            async fn pooled_auth_failures_since(
+                &self,
+                keys: &[&str],
+                since: DateTime<Utc>,
+            ) -> StoreResult<Vec<(u64, Option<DateTime<Utc>>)>> {
+                let mut conn = self.conn().await?;
+                let mut out = Vec::with_capacity(keys.len());
+                for key in keys {
+                    let (count, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(Self::sql(
+                        "SELECT COUNT(*), MIN(created_at) FROM auth_failures \
+                             WHERE failure_key = ? AND created_at > ?",
+                    ))
+                    .bind(*key)
+                    .bind(ts(since))
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                    out.push((count.max(0) as u64, oldest));
+                }
+                Ok(out)
+            }
+        }
+
         #[async_trait]
         impl AuthFailureStore for $storage {
             async fn record_auth_failure(&self, key: &str, at: DateTime<Utc>) -> StoreResult<()> {
@@ -22,24 +47,7 @@ macro_rules! impl_auth_failures {
                 keys: &[&str],
                 since: DateTime<Utc>,
             ) -> StoreResult<Vec<(u64, Option<DateTime<Utc>>)>> {
-                if let Some(fast) = self.fast() {
-                    return fast.auth_failures_since(keys, since);
-                }
-                let mut conn = self.conn().await?;
-                let mut out = Vec::with_capacity(keys.len());
-                for key in keys {
-                    let (count, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(Self::sql(
-                        "SELECT COUNT(*), MIN(created_at) FROM auth_failures \
-                             WHERE failure_key = ? AND created_at > ?",
-                    ))
-                    .bind(*key)
-                    .bind(ts(since))
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(store_error)?;
-                    out.push((count.max(0) as u64, oldest));
-                }
-                Ok(out)
+                self.request_auth_failures_since(keys, since).await
             }
 
             async fn purge_auth_failures(&self, before: DateTime<Utc>) -> StoreResult<u64> {

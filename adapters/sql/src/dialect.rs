@@ -1,16 +1,19 @@
 //! What each backend supplies to the port implementations written once for all three
-//! ([`Dialect`]), and the rewrites of the shared SQL (standard, with `?` placeholders) into a
-//! backend's own.
+//! ([`Dialect`], [`RequestPath`]), and the rewrites of the shared SQL (standard, with `?`
+//! placeholders) into a backend's own, each statement rewritten once ([`StatementCache`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
 
+use chrono::{DateTime, Utc};
+use flexiapi_domain::model::{
+    Account, AccountDetails, AccountId, ApiKey, DigestNonce, Domain, Username,
+};
+use flexiapi_domain::ports::StoreResult;
 use sqlx::pool::Pool;
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, Database, SqlSafeStr, SqlStr, Transaction};
-
-use crate::sqlite_reader::SqliteReader;
 
 pub(crate) type QueryOf<'q, DB> = Query<'q, DB, <DB as Database>::Arguments>;
 
@@ -30,17 +33,11 @@ pub(crate) trait Dialect {
     /// Whether an `INSERT` can answer its rows (`RETURNING`).
     const RETURNING: bool;
 
-    /// What refreshes the planner's statistics after a bulk insert, if it needs it.
-    const ANALYZE_ACCOUNTS: Option<&'static str>;
-
     /// The upsert of one dictionary entry.
     const UPSERT_DICTIONARY_ENTRY: &'static str;
 
     /// The pool of statements that write.
     fn writer(&self) -> &Pool<Self::Db>;
-
-    /// The hottest reads on the calling thread, where the backend has such a path.
-    fn fast(&self) -> Option<&SqliteReader>;
 
     /// The shared SQL `sql` in this dialect.
     fn sql(sql: &'static str) -> SqlStr;
@@ -57,10 +54,71 @@ pub(crate) trait Dialect {
         query: QueryOf<'_, Self::Db>,
     ) -> impl Future<Output = Result<i64, sqlx::Error>> + Send;
 
+    /// Refreshes the planner's statistics of `accounts` and `passwords` after a bulk insert, where
+    /// the planner needs it.
+    fn analyze_accounts(&self) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
     /// Starts a write transaction.
     fn begin_write(
         &self,
     ) -> impl Future<Output = Result<Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+}
+
+/// Where each backend runs what every authenticated request asks of storage: its credentials,
+/// nonce, failure budget and account. The port methods of these call their hook here. PostgreSQL
+/// and MySQL run them on their pool like any other statement (the `pooled_*` methods, written
+/// once in the aggregates' macros); SQLite on the calling thread (`crate::sqlite`).
+pub(crate) trait RequestPath {
+    /// [`AccountRepository::account_by_id`](flexiapi_domain::ports::AccountRepository::account_by_id).
+    fn request_account_by_id(
+        &self,
+        id: AccountId,
+    ) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
+
+    /// [`AccountRepository::account_by_identity`](flexiapi_domain::ports::AccountRepository::account_by_identity).
+    fn request_account_by_identity(
+        &self,
+        username: &Username,
+        domain: &Domain,
+    ) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
+
+    /// [`AccountRepository::account_details`](flexiapi_domain::ports::AccountRepository::account_details).
+    fn request_account_details(
+        &self,
+        ids: &[AccountId],
+    ) -> impl Future<Output = StoreResult<BTreeMap<AccountId, AccountDetails>>> + Send;
+
+    /// [`ApiKeyRepository::api_key_by_hash`](flexiapi_domain::ports::ApiKeyRepository::api_key_by_hash).
+    fn request_api_key_by_hash(
+        &self,
+        key_hash: &str,
+    ) -> impl Future<Output = StoreResult<Option<ApiKey>>> + Send;
+
+    /// [`NonceStore::insert_nonce`](flexiapi_domain::ports::NonceStore::insert_nonce).
+    fn request_insert_nonce(
+        &self,
+        nonce: DigestNonce,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// [`NonceStore::nonce_by_opaque`](flexiapi_domain::ports::NonceStore::nonce_by_opaque).
+    fn request_nonce_by_opaque(
+        &self,
+        opaque: &str,
+    ) -> impl Future<Output = StoreResult<Option<DigestNonce>>> + Send;
+
+    /// [`NonceStore::advance_nonce`](flexiapi_domain::ports::NonceStore::advance_nonce).
+    fn request_advance_nonce(
+        &self,
+        opaque: &str,
+        nc: i64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// [`AuthFailureStore::auth_failures_since`](flexiapi_domain::ports::AuthFailureStore::auth_failures_since).
+    fn request_auth_failures_since(
+        &self,
+        keys: &[&str],
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<(u64, Option<DateTime<Utc>>)>>> + Send;
 }
 
 /// Statement texts rewritten once each: keyed by the constant SQL they were rewritten from, so

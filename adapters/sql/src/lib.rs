@@ -7,13 +7,17 @@
 //!
 //! # Layout
 //! - [`SqlDatabase`], [`Backend`], [`SqlError`]: connecting, migrating, handing out the storage.
-//! - `storage`: the backend structs, their dialect hooks and the shared helpers; one macro that
-//!   expands every aggregate's port implementation per backend.
-//! - `dialect`: the `Dialect` trait every backend implements (placeholders, ids of inserts, write
-//!   transactions, row locking) and the rewrites of the shared SQL, PostgreSQL's cached.
+//! - `storage`: the PostgreSQL and MySQL structs, their dialects and the shared helpers; one macro
+//!   that expands every aggregate's port implementation per backend.
+//! - `sqlite`: the SQLite struct, its dialect and its request path (the reads every request
+//!   makes, on plain connections on the calling thread).
+//! - `dialect`: the traits every backend implements, `Dialect` (placeholders, ids of inserts,
+//!   write transactions, row locking) and `RequestPath` (where the request's reads run), and the
+//!   rewrites of the shared SQL, each statement's once.
 //! - `spaces`, `accounts`, `api_keys`, … (one module per aggregate): each port implementation,
 //!   written once as a macro over the backend type.
-//! - `rows`: row structs and their conversion into domain entities.
+//! - `rows`: row structs, their column lists (one definition for the `SELECT` and the decoding)
+//!   and their conversion into domain entities.
 //! - `error`: the one translation from `sqlx::Error` to `StoreError`.
 //! - [`testing`] (feature `testing`): fresh, dropped databases for tests.
 
@@ -48,12 +52,13 @@ mod phone_countries;
 mod provisioning_tokens;
 mod rows;
 mod spaces;
-mod sqlite_reader;
+mod sqlite;
 mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use storage::{MySqlStorage, PostgresStorage, SqliteStorage};
+pub use sqlite::SqliteStorage;
+pub use storage::{MySqlStorage, PostgresStorage};
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
@@ -119,7 +124,7 @@ enum Pool {
         readers: SqlitePool,
         writer: SqlitePool,
         /// `None` for an in-memory database.
-        reader: Option<Arc<sqlite_reader::SqliteReader>>,
+        reader: Option<Arc<sqlite::SqliteReader>>,
     },
     Postgres(PgPool),
     MySql(MySqlPool),
@@ -185,7 +190,7 @@ impl SqlDatabase {
                     .await
                     .map_err(connect)?;
                 let reader = (!in_memory).then(|| {
-                    Arc::new(sqlite_reader::SqliteReader::new(
+                    Arc::new(sqlite::SqliteReader::new(
                         options.get_filename().to_owned(),
                         SQLITE_BUSY_TIMEOUT,
                     ))
@@ -267,7 +272,8 @@ impl SqlDatabase {
     }
 
     /// Applies the embedded migrations of the backend; already applied ones are skipped, and
-    /// PostgreSQL/MySQL take a lock so concurrent starts are safe.
+    /// PostgreSQL/MySQL take a lock so concurrent starts are safe. Then adds the phone countries
+    /// of the domain's list the database lacks (`phone_countries`).
     ///
     /// # Errors
     /// [`SqlError::Migrate`] with the failing migration's reason.
@@ -277,10 +283,27 @@ impl SqlDatabase {
             Pool::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await,
             Pool::MySql(pool) => MYSQL_MIGRATOR.run(pool).await,
         };
-        result.map_err(|e| SqlError::Migrate {
+        let fail = |reason: String| SqlError::Migrate {
             url: self.display_url.clone(),
-            reason: e.to_string().replace('\n', " "),
-        })
+            reason: reason.replace('\n', " "),
+        };
+        result.map_err(|e| fail(e.to_string()))?;
+        let seeded = match &self.pool {
+            Pool::Sqlite {
+                readers, writer, ..
+            } => {
+                SqliteStorage::new(readers.clone(), writer.clone())
+                    .seed_phone_countries()
+                    .await
+            }
+            Pool::Postgres(pool) => {
+                PostgresStorage::new(pool.clone())
+                    .seed_phone_countries()
+                    .await
+            }
+            Pool::MySql(pool) => MySqlStorage::new(pool.clone()).seed_phone_countries().await,
+        };
+        seeded.map(|_| ()).map_err(|e| fail(e.to_string()))
     }
 
     /// Every port, on this pool.

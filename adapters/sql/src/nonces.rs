@@ -3,12 +3,9 @@
 
 macro_rules! impl_nonces {
     ($storage:ident, $db:ty) => {
-        #[async_trait]
-        impl NonceStore for $storage {
-            async fn insert_nonce(&self, nonce: DigestNonce) -> StoreResult<()> {
-                if let Some(result) = self.fast().and_then(|f| f.try_insert_nonce(&nonce)) {
-                    return result;
-                }
+        /// The request path's statements on the pool (see [`crate::dialect::RequestPath`]).
+        impl $storage {
+            async fn pooled_insert_nonce(&self, nonce: DigestNonce) -> StoreResult<()> {
                 sqlx::query(Self::sql(
                     "INSERT INTO digest_nonces \
                      (opaque, nonce, username, domain, ip, nc, uses, created_at) \
@@ -28,10 +25,10 @@ macro_rules! impl_nonces {
                 Ok(())
             }
 
-            async fn nonce_by_opaque(&self, opaque: &str) -> StoreResult<Option<DigestNonce>> {
-                if let Some(fast) = self.fast() {
-                    return fast.nonce_by_opaque(opaque);
-                }
+            async fn pooled_nonce_by_opaque(
+                &self,
+                opaque: &str,
+            ) -> StoreResult<Option<DigestNonce>> {
                 let row: Option<NonceRow> = sqlx::query_as(Self::sql(concat!(
                     "SELECT ",
                     nonce_columns!(),
@@ -44,10 +41,7 @@ macro_rules! impl_nonces {
                 Ok(row.map(DigestNonce::from))
             }
 
-            async fn advance_nonce(&self, opaque: &str, nc: i64) -> StoreResult<bool> {
-                if let Some(result) = self.fast().and_then(|f| f.try_advance_nonce(opaque, nc)) {
-                    return result;
-                }
+            async fn pooled_advance_nonce(&self, opaque: &str, nc: i64) -> StoreResult<bool> {
                 // One conditional statement: the database serializes the row update, so of
                 // concurrent calls with the same nc only the first still sees `nc < ?`.
                 let result = sqlx::query(Self::sql(
@@ -60,6 +54,21 @@ macro_rules! impl_nonces {
                 .await
                 .map_err(store_error)?;
                 Ok(result.rows_affected() == 1)
+            }
+        }
+
+        #[async_trait]
+        impl NonceStore for $storage {
+            async fn insert_nonce(&self, nonce: DigestNonce) -> StoreResult<()> {
+                self.request_insert_nonce(nonce).await
+            }
+
+            async fn nonce_by_opaque(&self, opaque: &str) -> StoreResult<Option<DigestNonce>> {
+                self.request_nonce_by_opaque(opaque).await
+            }
+
+            async fn advance_nonce(&self, opaque: &str, nc: i64) -> StoreResult<bool> {
+                self.request_advance_nonce(opaque, nc).await
             }
 
             async fn delete_nonce(&self, opaque: &str) -> StoreResult<()> {

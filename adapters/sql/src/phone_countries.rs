@@ -1,8 +1,49 @@
-//! Phone countries: the port implementation, written once over the backend type.
+//! Phone countries: the port implementation, written once over the backend type, and the seed.
 //! Expanded per backend by `storage`'s `impl_storage!`, which supplies imports and dialect hooks.
+//!
+//! The rows come from one list, the domain's `PHONE_COUNTRIES`, written into the table by
+//! [`crate::SqlDatabase::migrate`] (`seed_phone_countries`). The copies in the `0013_phone_countries`
+//! migrations are frozen history: sqlx refuses to run on a database whose applied migrations were
+//! edited since, so they stay as they were applied, and a change of the list reaches every
+//! database through the seed instead of a new copy.
 
 macro_rules! impl_phone_countries {
     ($storage:ident, $db:ty) => {
+        impl $storage {
+            /// Adds the countries of `PHONE_COUNTRIES` the table lacks, deactivated; returns how
+            /// many. Rows already there are left as they are: their `activated` is an admin's
+            /// choice. Idempotent, and safe for servers migrating the same database at once.
+            pub(crate) async fn seed_phone_countries(&self) -> StoreResult<u64> {
+                let present: Vec<String> =
+                    sqlx::query_scalar(Self::sql("SELECT code FROM phone_countries"))
+                        .fetch_all(self.writer())
+                        .await
+                        .map_err(store_error)?;
+                let mut added = 0;
+                for (code, country_code) in flexiapi_domain::model::PHONE_COUNTRIES {
+                    if present.iter().any(|p| p == code) {
+                        continue;
+                    }
+                    let inserted = sqlx::query(Self::sql(
+                        "INSERT INTO phone_countries (code, country_code, activated) \
+                         VALUES (?, ?, ?)",
+                    ))
+                    .bind(*code)
+                    .bind(*country_code)
+                    .bind(false)
+                    .execute(self.writer())
+                    .await;
+                    match inserted {
+                        Ok(_) => added += 1,
+                        // Another server seeding the same database got there first.
+                        Err(e) if is_unique_violation(&e) => {}
+                        Err(e) => return Err(store_error(e)),
+                    }
+                }
+                Ok(added)
+            }
+        }
+
         #[async_trait]
         impl PhoneCountryRepository for $storage {
             async fn list_phone_countries(&self) -> StoreResult<Vec<PhoneCountry>> {

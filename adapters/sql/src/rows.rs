@@ -2,6 +2,10 @@
 //!
 //! Conversions fail with `StoreError::Backend` on values the domain refuses, so a bad row is an
 //! error answer, never a panic.
+//!
+//! The rows SQLite's request path also reads (`crate::sqlite`, by column position, which is what
+//! makes it cheap) are declared with [`columns!`]: one list gives both the `SELECT` list and the
+//! decoding, so the two cannot disagree.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use flexiapi_domain::error::StoreError;
@@ -19,6 +23,129 @@ use crate::error::bad_row;
 pub(crate) fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(6)
 }
+
+/// A row read column after column, in the order of its `SELECT` list: how a plain SQLite
+/// connection hands over the rows [`columns!`] declares (sqlx reads them by name instead).
+pub(crate) trait ColumnSource {
+    /// The next column as an integer; `None` for NULL. `label` (`table.column`) is for errors.
+    fn integer(&mut self, label: &'static str) -> Result<Option<i64>, StoreError>;
+    /// The next column as text; `None` for NULL.
+    fn text(&mut self, label: &'static str) -> Result<Option<String>, StoreError>;
+    /// The next column as a time; `None` for NULL.
+    fn time(&mut self, label: &'static str) -> Result<Option<DateTime<Utc>>, StoreError>;
+}
+
+/// A type of the fields of [`columns!`] rows: how it reads from a [`ColumnSource`].
+pub(crate) trait Column: Sized {
+    fn read(source: &mut impl ColumnSource, label: &'static str) -> Result<Self, StoreError>;
+}
+
+macro_rules! column_types {
+    ($($ty:ty => $read:ident),+) => {$(
+        impl Column for Option<$ty> {
+            fn read(source: &mut impl ColumnSource, label: &'static str) -> Result<Self, StoreError> {
+                source.$read(label)
+            }
+        }
+
+        impl Column for $ty {
+            fn read(source: &mut impl ColumnSource, label: &'static str) -> Result<Self, StoreError> {
+                source.$read(label)?.ok_or_else(|| bad_row(label, "NULL"))
+            }
+        }
+    )+};
+}
+column_types!(i64 => integer, String => text, DateTime<Utc> => time);
+
+impl Column for bool {
+    fn read(source: &mut impl ColumnSource, label: &'static str) -> Result<Self, StoreError> {
+        Ok(i64::read(source, label)? != 0)
+    }
+}
+
+/// `"a, b, c"` from `a`, `b`, `c` (literals or macros expanding to one), for `concat!`.
+macro_rules! comma_list {
+    ($first:expr $(, $rest:expr)*) => {
+        concat!($first $(, ", ", $rest)*)
+    };
+}
+pub(crate) use comma_list;
+
+/// The one definition of a row's columns, `name: Type` in `SELECT` order, used by a list macro
+/// (`account_columns!`, …) that passes its arguments first:
+/// - `list!()`: the column list, a literal for `concat!` (`id, username, …`);
+/// - `list!(a)`: the same qualified by the table alias `a` for a join (`a.id AS id, …`);
+/// - `list!(struct Row in "table")`: declares `Row`, whose fields sqlx reads by name and
+///   [`ColumnSource`]s in list order (`Row::read_columns`).
+///
+/// Reordering, adding or removing a column changes the lists and both decodings at once.
+macro_rules! columns {
+    (
+        ($(#[$attr:meta])* struct $row:ident in $table:literal)
+        $($field:ident: $ty:ty),+ $(,)?
+    ) => {
+        $(#[$attr])*
+        #[derive(sqlx::FromRow)]
+        pub(crate) struct $row {
+            $(pub(crate) $field: $ty,)+
+        }
+
+        impl $row {
+            /// The row from a source positioned on its first column, the columns in list order.
+            pub(crate) fn read_columns(
+                source: &mut impl $crate::rows::ColumnSource,
+            ) -> Result<Self, flexiapi_domain::error::StoreError> {
+                Ok(Self {
+                    $($field: <$ty as $crate::rows::Column>::read(
+                        source,
+                        concat!($table, ".", stringify!($field)),
+                    )?,)+
+                })
+            }
+        }
+    };
+    (() $($field:ident: $ty:ty),+ $(,)?) => {
+        $crate::rows::comma_list!($(stringify!($field)),+)
+    };
+    (($alias:ident) $($field:ident: $ty:ty),+ $(,)?) => {
+        $crate::rows::comma_list!($(concat!(
+            stringify!($alias), ".", stringify!($field), " AS ", stringify!($field)
+        )),+)
+    };
+}
+pub(crate) use columns;
+
+/// Rows of [`columns!`] side by side, each part `name: Row = list(alias)` (from a join), used as
+/// [`columns!`] is by a list macro: `list!()` is the parts' qualified lists in order, and
+/// `list!(struct Row)` declares `Row` with one field per part (flattened for sqlx), read in the
+/// same order.
+macro_rules! joined_columns {
+    (
+        ($(#[$attr:meta])* struct $row:ident)
+        $($part:ident: $ty:ident = $list:ident($alias:ident)),+ $(,)?
+    ) => {
+        $(#[$attr])*
+        #[derive(sqlx::FromRow)]
+        pub(crate) struct $row {
+            $(#[sqlx(flatten)] pub(crate) $part: $ty,)+
+        }
+
+        impl $row {
+            /// The row from a source positioned on its first column, the parts in list order.
+            pub(crate) fn read_columns(
+                source: &mut impl $crate::rows::ColumnSource,
+            ) -> Result<Self, flexiapi_domain::error::StoreError> {
+                Ok(Self {
+                    $($part: $ty::read_columns(source)?,)+
+                })
+            }
+        }
+    };
+    (() $($part:ident: $ty:ident = $list:ident($alias:ident)),+ $(,)?) => {
+        $crate::rows::comma_list!($($crate::rows::$list!($alias)),+)
+    };
+}
+pub(crate) use joined_columns;
 
 /// Column list of `SELECT`s, as a literal for `concat!`.
 macro_rules! space_columns {
@@ -83,34 +210,31 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreErr
     serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("json: {e}")))
 }
 
-/// Column list of `SELECT`s, as a literal for `concat!`.
+/// The columns of `accounts` (see [`columns!`]).
 macro_rules! account_columns {
-    () => {
-        "id, username, domain, email, display_name, activated, \
-     blocked, admin, dtmf_protocol, phone, ip_address, user_agent, created_at, updated_at, \
-     deactivated_at"
+    ($($how:tt)*) => {
+        $crate::rows::columns! { ($($how)*)
+            id: i64,
+            username: String,
+            domain: String,
+            email: Option<String>,
+            display_name: Option<String>,
+            activated: bool,
+            blocked: bool,
+            admin: bool,
+            dtmf_protocol: Option<String>,
+            phone: Option<String>,
+            ip_address: Option<String>,
+            user_agent: Option<String>,
+            created_at: DateTime<Utc>,
+            updated_at: DateTime<Utc>,
+            deactivated_at: Option<DateTime<Utc>>,
+        }
     };
 }
 pub(crate) use account_columns;
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct AccountRow {
-    pub(crate) id: i64,
-    username: String,
-    domain: String,
-    email: Option<String>,
-    display_name: Option<String>,
-    activated: bool,
-    blocked: bool,
-    admin: bool,
-    dtmf_protocol: Option<String>,
-    phone: Option<String>,
-    ip_address: Option<String>,
-    user_agent: Option<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    deactivated_at: Option<DateTime<Utc>>,
-}
+account_columns!(struct AccountRow in "accounts");
 
 impl AccountRow {
     pub(crate) fn into_account(self, passwords: Vec<Password>) -> Result<Account, StoreError> {
@@ -164,28 +288,33 @@ impl TryFrom<PasswordRow> for Password {
     }
 }
 
-/// The account columns of `accounts a`, named as [`AccountRow`] wants them, then its password
-/// and algorithm from `LEFT JOIN passwords p`: an account and its passwords in one query.
+/// The password columns of a `LEFT JOIN passwords` (see [`columns!`]); both NULL for an account
+/// without passwords.
+macro_rules! joined_password_columns {
+    ($($how:tt)*) => {
+        $crate::rows::columns! { ($($how)*)
+            password: Option<String>,
+            algorithm: Option<String>,
+        }
+    };
+}
+pub(crate) use joined_password_columns;
+
+joined_password_columns!(struct JoinedPasswordRow in "passwords");
+
+/// `accounts a LEFT JOIN passwords p`: an account and one of its passwords per row, so that an
+/// account and its passwords come in one query (see [`joined_columns!`]).
 macro_rules! account_password_columns {
-    () => {
-        "a.id AS id, a.username AS username, a.domain AS domain, a.email AS email, \
-         a.display_name AS display_name, a.activated AS activated, a.blocked AS blocked, \
-         a.admin AS admin, a.dtmf_protocol AS dtmf_protocol, a.phone AS phone, \
-         a.ip_address AS ip_address, a.user_agent AS user_agent, a.created_at AS created_at, \
-         a.updated_at AS updated_at, a.deactivated_at AS deactivated_at, \
-         p.password AS password, p.algorithm AS algorithm"
+    ($($how:tt)*) => {
+        $crate::rows::joined_columns! { ($($how)*)
+            account: AccountRow = account_columns(a),
+            password: JoinedPasswordRow = joined_password_columns(p),
+        }
     };
 }
 pub(crate) use account_password_columns;
 
-/// One row of an account joined with one of its passwords (none: both `None`).
-#[derive(sqlx::FromRow)]
-pub(crate) struct AccountPasswordRow {
-    #[sqlx(flatten)]
-    account: AccountRow,
-    password: Option<String>,
-    algorithm: Option<String>,
-}
+account_password_columns!(struct AccountPasswordRow);
 
 /// The account of `rows` (all of one account) with its passwords; `None` for no rows.
 pub(crate) fn account_from_joined(
@@ -194,7 +323,11 @@ pub(crate) fn account_from_joined(
     let mut passwords = Vec::with_capacity(rows.len());
     let mut account = None;
     for row in rows {
-        if let (Some(password), Some(algorithm)) = (row.password, row.algorithm) {
+        if let JoinedPasswordRow {
+            password: Some(password),
+            algorithm: Some(algorithm),
+        } = row.password
+        {
             passwords.push(Password::try_from(PasswordRow {
                 account_id: row.account.id,
                 password,
@@ -238,13 +371,25 @@ pub(crate) fn add_detail_row(
     }
 }
 
-/// Column list of `SELECT`s, as a literal for `concat!`.
+/// The columns of `api_keys` (see [`columns!`]).
 macro_rules! api_key_columns {
-    () => {
-        "id, account_id, key_hash, name, kind, ip, last_used_at, requests, created_at"
+    ($($how:tt)*) => {
+        $crate::rows::columns! { ($($how)*)
+            id: i64,
+            account_id: i64,
+            key_hash: String,
+            name: Option<String>,
+            kind: String,
+            ip: Option<String>,
+            last_used_at: DateTime<Utc>,
+            requests: i64,
+            created_at: DateTime<Utc>,
+        }
     };
 }
 pub(crate) use api_key_columns;
+
+api_key_columns!(struct ApiKeyRow in "api_keys");
 
 pub(crate) const KIND_USER: &str = "user";
 pub(crate) const KIND_ADMIN: &str = "admin";
@@ -255,19 +400,6 @@ pub(crate) fn kind_columns(kind: &ApiKeyKind) -> (&'static str, Option<&str>) {
         ApiKeyKind::User { ip } => (KIND_USER, Some(ip)),
         ApiKeyKind::Admin => (KIND_ADMIN, None),
     }
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct ApiKeyRow {
-    id: i64,
-    account_id: i64,
-    key_hash: String,
-    name: Option<String>,
-    kind: String,
-    ip: Option<String>,
-    last_used_at: DateTime<Utc>,
-    requests: i64,
-    created_at: DateTime<Utc>,
 }
 
 impl TryFrom<ApiKeyRow> for ApiKey {
@@ -294,25 +426,24 @@ impl TryFrom<ApiKeyRow> for ApiKey {
     }
 }
 
-/// Column list of `SELECT`s, as a literal for `concat!`.
+/// The columns of `digest_nonces` (see [`columns!`]).
 macro_rules! nonce_columns {
-    () => {
-        "opaque, nonce, username, domain, ip, nc, uses, created_at"
+    ($($how:tt)*) => {
+        $crate::rows::columns! { ($($how)*)
+            opaque: String,
+            nonce: String,
+            username: String,
+            domain: String,
+            ip: String,
+            nc: i64,
+            uses: i64,
+            created_at: DateTime<Utc>,
+        }
     };
 }
 pub(crate) use nonce_columns;
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct NonceRow {
-    opaque: String,
-    nonce: String,
-    username: String,
-    domain: String,
-    ip: String,
-    nc: i64,
-    uses: i64,
-    created_at: DateTime<Utc>,
-}
+nonce_columns!(struct NonceRow in "digest_nonces");
 
 impl From<NonceRow> for DigestNonce {
     fn from(r: NonceRow) -> Self {
@@ -369,24 +500,23 @@ fn token_domain(column: &'static str, domain: Option<String>) -> Result<Domain, 
     Domain::parse(domain.as_deref().unwrap_or_default()).map_err(|e| bad_row(column, e))
 }
 
-/// Column list of `SELECT`s, as a literal for `concat!`.
+/// The columns of `provisioning_tokens` (see [`columns!`]).
 macro_rules! provisioning_token_columns {
-    () => {
-        "id, account_id, token, used, ip, user_agent, created_at"
+    ($($how:tt)*) => {
+        $crate::rows::columns! { ($($how)*)
+            id: i64,
+            account_id: i64,
+            token: String,
+            used: bool,
+            ip: Option<String>,
+            user_agent: Option<String>,
+            created_at: DateTime<Utc>,
+        }
     };
 }
 pub(crate) use provisioning_token_columns;
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ProvisioningTokenRow {
-    id: i64,
-    account_id: i64,
-    token: String,
-    used: bool,
-    ip: Option<String>,
-    user_agent: Option<String>,
-    created_at: DateTime<Utc>,
-}
+provisioning_token_columns!(struct ProvisioningTokenRow in "provisioning_tokens");
 
 impl From<ProvisioningTokenRow> for ProvisioningToken {
     fn from(r: ProvisioningTokenRow) -> Self {
@@ -529,100 +659,99 @@ impl From<ContactsListRow> for ContactsList {
     }
 }
 
-/// The same rows read by a plain SQLite connection ([`crate::sqlite_reader`]), columns in the
-/// order of the column lists above.
-mod from_sqlite {
-    use chrono::{DateTime, Utc};
-    use flexiapi_domain::error::StoreError;
-    use rusqlite::Row;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    use super::{AccountPasswordRow, AccountRow, ApiKeyRow, NonceRow, ProvisioningTokenRow};
-    use crate::sqlite_reader::{decode_ts, sqlite_error};
+    /// Answers every column, recording which it was asked for, in order.
+    #[derive(Default)]
+    struct Recorder(Vec<&'static str>);
 
-    fn get<T: rusqlite::types::FromSql>(row: &Row<'_>, i: usize) -> Result<T, StoreError> {
-        row.get(i).map_err(sqlite_error)
-    }
-
-    fn time(row: &Row<'_>, i: usize, what: &str) -> Result<DateTime<Utc>, StoreError> {
-        decode_ts(what, &get::<String>(row, i)?)
-    }
-
-    impl AccountRow {
-        fn from_sqlite(row: &Row<'_>) -> Result<Self, StoreError> {
-            Ok(Self {
-                id: get(row, 0)?,
-                username: get(row, 1)?,
-                domain: get(row, 2)?,
-                email: get(row, 3)?,
-                display_name: get(row, 4)?,
-                activated: get(row, 5)?,
-                blocked: get(row, 6)?,
-                admin: get(row, 7)?,
-                dtmf_protocol: get(row, 8)?,
-                phone: get(row, 9)?,
-                ip_address: get(row, 10)?,
-                user_agent: get(row, 11)?,
-                created_at: time(row, 12, "accounts.created_at")?,
-                updated_at: time(row, 13, "accounts.updated_at")?,
-                deactivated_at: get::<Option<String>>(row, 14)?
-                    .map(|t| decode_ts("accounts.deactivated_at", &t))
-                    .transpose()?,
-            })
+    impl Recorder {
+        fn next(&mut self, label: &'static str) {
+            self.0
+                .push(label.rsplit_once('.').map_or(label, |(_, column)| column));
         }
     }
 
-    impl AccountPasswordRow {
-        pub(crate) fn from_sqlite(row: &Row<'_>) -> Result<Self, StoreError> {
-            Ok(Self {
-                account: AccountRow::from_sqlite(row)?,
-                password: get(row, 15)?,
-                algorithm: get(row, 16)?,
-            })
+    impl ColumnSource for Recorder {
+        fn integer(&mut self, label: &'static str) -> Result<Option<i64>, StoreError> {
+            self.next(label);
+            Ok(Some(1))
+        }
+
+        fn text(&mut self, label: &'static str) -> Result<Option<String>, StoreError> {
+            self.next(label);
+            Ok(Some("x".into()))
+        }
+
+        fn time(&mut self, label: &'static str) -> Result<Option<DateTime<Utc>>, StoreError> {
+            self.next(label);
+            Ok(Some(DateTime::UNIX_EPOCH))
         }
     }
 
-    impl ApiKeyRow {
-        pub(crate) fn from_sqlite(row: &Row<'_>) -> Result<Self, StoreError> {
-            Ok(Self {
-                id: get(row, 0)?,
-                account_id: get(row, 1)?,
-                key_hash: get(row, 2)?,
-                name: get(row, 3)?,
-                kind: get(row, 4)?,
-                ip: get(row, 5)?,
-                last_used_at: time(row, 6, "api_keys.last_used_at")?,
-                requests: get(row, 7)?,
-                created_at: time(row, 8, "api_keys.created_at")?,
-            })
-        }
+    /// The columns `read` asks for, in order.
+    fn read<T>(read: fn(&mut Recorder) -> Result<T, StoreError>) -> Vec<&'static str> {
+        let mut recorder = Recorder::default();
+        assert!(read(&mut recorder).is_ok());
+        recorder.0
     }
 
-    impl NonceRow {
-        pub(crate) fn from_sqlite(row: &Row<'_>) -> Result<Self, StoreError> {
-            Ok(Self {
-                opaque: get(row, 0)?,
-                nonce: get(row, 1)?,
-                username: get(row, 2)?,
-                domain: get(row, 3)?,
-                ip: get(row, 4)?,
-                nc: get(row, 5)?,
-                uses: get(row, 6)?,
-                created_at: time(row, 7, "digest_nonces.created_at")?,
-            })
-        }
+    /// The names of the columns of a `SELECT` list (`a.id AS id` names `id`), in order.
+    fn names(list: &'static str) -> Vec<&'static str> {
+        list.split(", ")
+            .map(|column| column.rsplit_once(" AS ").map_or(column, |(_, name)| name))
+            .collect()
     }
 
-    impl ProvisioningTokenRow {
-        pub(crate) fn from_sqlite(row: &Row<'_>) -> Result<Self, StoreError> {
-            Ok(Self {
-                id: get(row, 0)?,
-                account_id: get(row, 1)?,
-                token: get(row, 2)?,
-                used: get(row, 3)?,
-                ip: get(row, 4)?,
-                user_agent: get(row, 5)?,
-                created_at: time(row, 6, "provisioning_tokens.created_at")?,
-            })
+    #[test]
+    fn rows_read_the_columns_of_their_select_list_in_its_order() {
+        assert_eq!(read(AccountRow::read_columns), names(account_columns!()));
+        assert_eq!(read(AccountRow::read_columns), names(account_columns!(a)));
+        assert_eq!(
+            read(AccountPasswordRow::read_columns),
+            names(account_password_columns!())
+        );
+        assert_eq!(read(ApiKeyRow::read_columns), names(api_key_columns!()));
+        assert_eq!(read(NonceRow::read_columns), names(nonce_columns!()));
+        assert_eq!(
+            read(ProvisioningTokenRow::read_columns),
+            names(provisioning_token_columns!())
+        );
+        assert_eq!(
+            account_password_columns!(),
+            concat!(
+                "a.id AS id, a.username AS username, a.domain AS domain, a.email AS email, ",
+                "a.display_name AS display_name, a.activated AS activated, ",
+                "a.blocked AS blocked, a.admin AS admin, a.dtmf_protocol AS dtmf_protocol, ",
+                "a.phone AS phone, a.ip_address AS ip_address, a.user_agent AS user_agent, ",
+                "a.created_at AS created_at, a.updated_at AS updated_at, ",
+                "a.deactivated_at AS deactivated_at, p.password AS password, ",
+                "p.algorithm AS algorithm"
+            )
+        );
+    }
+
+    #[test]
+    fn a_null_in_a_required_column_is_a_bad_row() {
+        struct Nulls;
+        impl ColumnSource for Nulls {
+            fn integer(&mut self, _: &'static str) -> Result<Option<i64>, StoreError> {
+                Ok(None)
+            }
+            fn text(&mut self, _: &'static str) -> Result<Option<String>, StoreError> {
+                Ok(None)
+            }
+            fn time(&mut self, _: &'static str) -> Result<Option<DateTime<Utc>>, StoreError> {
+                Ok(None)
+            }
         }
+        let err = NonceRow::read_columns(&mut Nulls).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            bad_row("digest_nonces.opaque", "NULL").to_string()
+        );
+        assert!(JoinedPasswordRow::read_columns(&mut Nulls).is_ok());
     }
 }

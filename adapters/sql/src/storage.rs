@@ -1,23 +1,33 @@
-//! The backends and what their dialects do differently (each one's [`Dialect`]: placeholder
-//! syntax, how an insert returns its id, how a write transaction starts, row locking), the helpers
-//! the aggregates share, and [`impl_storage!`], which expands every aggregate's port
-//! implementation (one module each, `crate::spaces`, `crate::accounts`, …, written once with `?`
-//! placeholders) per backend.
+//! PostgreSQL's and MySQL's storage and what their dialects do differently (each one's
+//! [`Dialect`]: placeholder syntax, how an insert returns its id, how a write transaction starts,
+//! row locking; SQLite's are in `crate::sqlite`), the helpers the aggregates share, and
+//! [`impl_storage!`], which expands every aggregate's port implementation (one module each,
+//! `crate::spaces`, `crate::accounts`, …, written once with `?` placeholders) per backend.
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use flexiapi_domain::model::{
+    Account, AccountDetails, AccountId, ApiKey, DigestNonce, Domain, Username,
+};
+use flexiapi_domain::ports::StoreResult;
 use sqlx::mysql::{MySql, MySqlConnection, MySqlPool};
 use sqlx::postgres::{PgConnection, PgPool, Postgres};
-use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
-use sqlx::{AssertSqlSafe, Row, SqlSafeStr, SqlStr, Transaction};
-use std::sync::Arc;
+use sqlx::{Row, SqlSafeStr, SqlStr, Transaction};
 
-use crate::dialect::{Dialect, QueryOf, StatementCache, backtick_identifiers, dollar_placeholders};
-use crate::sqlite_reader::SqliteReader;
+use crate::dialect::{
+    Dialect, QueryOf, RequestPath, StatementCache, backtick_identifiers, dollar_placeholders,
+};
 
 /// Every port on one backend: the imports and shared helpers, then each aggregate's macro.
-/// `$storage` implements [`Dialect`] with `Db = $db`.
+/// `$storage` implements [`Dialect`] with `Db = $db`, and [`RequestPath`].
 macro_rules! impl_storage {
     ($storage:ident, $db:ty) => {
         const _: () = {
+            // The dialect's database is the one the SQL here is written for.
+            fn _dialect_db<S: $crate::dialect::Dialect<Db = $db>>() {}
+            let _ = _dialect_db::<$storage>;
+
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
             use flexiapi_domain::error::{Conflict, StoreError};
@@ -40,7 +50,8 @@ macro_rules! impl_storage {
             use flexiapi_domain::ports::{AuditRepository, AuthFailureStore};
             use std::collections::BTreeMap;
 
-            use crate::dialect::Dialect as _;
+            use crate::dialect::{Dialect as _, RequestPath as _};
+            use crate::storage::{BULK_ROWS, like_pattern};
             use crate::error::{is_unique_violation, not_found_on_foreign_key, store_error, unique_as};
             use crate::rows::*;
 
@@ -323,6 +334,8 @@ macro_rules! impl_storage {
     };
 }
 
+pub(crate) use impl_storage;
+
 /// `username`, `email` or `phone` contains the pattern, lower-cased on both sides. `!` escapes
 /// LIKE wildcards because it needs no escaping itself in any of the three dialects.
 macro_rules! search_condition {
@@ -331,9 +344,10 @@ macro_rules! search_condition {
          OR LOWER(phone) LIKE ? ESCAPE '!')"
     };
 }
+pub(crate) use search_condition;
 
 /// The LIKE pattern for a search: the term lower-cased with its wildcards escaped, or everything.
-fn like_pattern(search: Option<&str>) -> String {
+pub(crate) fn like_pattern(search: Option<&str>) -> String {
     let Some(term) = search.filter(|s| !s.is_empty()) else {
         return "%".to_owned();
     };
@@ -349,99 +363,67 @@ fn like_pattern(search: Option<&str>) -> String {
 }
 
 /// SQLite's and PostgreSQL's upsert of one dictionary entry.
-const UPSERT_DICTIONARY_ENTRY_ON_CONFLICT: &str = "INSERT INTO account_dictionary_entries \
+pub(crate) const UPSERT_DICTIONARY_ENTRY_ON_CONFLICT: &str = "INSERT INTO account_dictionary_entries \
      (account_id, \"key\", value, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
      ON CONFLICT (account_id, \"key\") DO UPDATE SET value = excluded.value, \
      updated_at = excluded.updated_at";
 
 /// Rows per multi-row statement of `insert_accounts`: 13 parameters each,
 /// well under SQLite's 32766 and PostgreSQL's and MySQL's 65535.
-const BULK_ROWS: usize = 500;
+pub(crate) const BULK_ROWS: usize = 500;
 
-/// SQLite. Write transactions start with `BEGIN IMMEDIATE`: taking the write lock up front means
-/// a transaction never fails half-way trying to upgrade a read lock, and it serializes the
-/// check-then-insert of `max_accounts`.
-#[derive(Debug, Clone)]
-pub struct SqliteStorage {
-    pool: SqlitePool,
-    /// One connection: SQLite has one writer at a time, and writers that meet in SQLite sleep
-    /// in its busy handler, while here they queue.
-    writer: SqlitePool,
-    /// The hot reads, on the calling thread; `None` for an in-memory database (which only
-    /// sqlx's one connection sees).
-    reader: Option<Arc<SqliteReader>>,
-}
+/// The request path of a backend that runs it on its pool like every other statement.
+macro_rules! pooled_request_path {
+    ($storage:ident) => {
+        impl RequestPath for $storage {
+            async fn request_account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
+                self.pooled_account_by_id(id).await
+            }
 
-impl SqliteStorage {
-    /// Every port, reading on `pool` and writing on `writer` (which may be the same pool; give it
-    /// one connection), migrated ([`crate::SqlDatabase::migrate`]).
-    pub fn new(pool: SqlitePool, writer: SqlitePool) -> Self {
-        Self {
-            pool,
-            writer,
-            reader: None,
+            async fn request_account_by_identity(
+                &self,
+                username: &Username,
+                domain: &Domain,
+            ) -> StoreResult<Option<Account>> {
+                self.pooled_account_by_identity(username, domain).await
+            }
+
+            async fn request_account_details(
+                &self,
+                ids: &[AccountId],
+            ) -> StoreResult<BTreeMap<AccountId, AccountDetails>> {
+                self.pooled_account_details(ids).await
+            }
+
+            async fn request_api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
+                self.pooled_api_key_by_hash(key_hash).await
+            }
+
+            async fn request_insert_nonce(&self, nonce: DigestNonce) -> StoreResult<()> {
+                self.pooled_insert_nonce(nonce).await
+            }
+
+            async fn request_nonce_by_opaque(
+                &self,
+                opaque: &str,
+            ) -> StoreResult<Option<DigestNonce>> {
+                self.pooled_nonce_by_opaque(opaque).await
+            }
+
+            async fn request_advance_nonce(&self, opaque: &str, nc: i64) -> StoreResult<bool> {
+                self.pooled_advance_nonce(opaque, nc).await
+            }
+
+            async fn request_auth_failures_since(
+                &self,
+                keys: &[&str],
+                since: DateTime<Utc>,
+            ) -> StoreResult<Vec<(u64, Option<DateTime<Utc>>)>> {
+                self.pooled_auth_failures_since(keys, since).await
+            }
         }
-    }
-
-    /// The hottest reads through `reader` instead of `pool` (same database file).
-    pub(crate) fn with_reader(mut self, reader: Arc<SqliteReader>) -> Self {
-        self.reader = Some(reader);
-        self
-    }
+    };
 }
-
-impl Dialect for SqliteStorage {
-    type Db = Sqlite;
-
-    fn writer(&self) -> &SqlitePool {
-        &self.writer
-    }
-
-    fn fast(&self) -> Option<&SqliteReader> {
-        self.reader.as_deref()
-    }
-
-    const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ?";
-
-    /// The super spaces' ids; the `BEGIN IMMEDIATE` transaction already holds the write lock.
-    const LOCK_SUPER_SPACES: &'static str = "SELECT id FROM spaces WHERE super = TRUE ORDER BY id";
-
-    /// Whether an `INSERT` can answer its rows (`RETURNING`).
-    const RETURNING: bool = true;
-
-    /// What refreshes the planner's statistics after a bulk insert, if it needs it (SQLite's
-    /// planner goes by the indexes).
-    const ANALYZE_ACCOUNTS: Option<&'static str> = None;
-
-    const UPSERT_DICTIONARY_ENTRY: &'static str = UPSERT_DICTIONARY_ENTRY_ON_CONFLICT;
-
-    fn sql(sql: &'static str) -> SqlStr {
-        sql.into_sql_str()
-    }
-
-    /// The start of a `QueryBuilder` statement (which writes its own placeholders).
-    fn identifiers(sql: &'static str) -> String {
-        sql.to_owned()
-    }
-
-    fn insert_sql(sql: &'static str) -> SqlStr {
-        // Only a constant suffix is added to constant SQL.
-        AssertSqlSafe(format!("{sql} RETURNING id")).into_sql_str()
-    }
-
-    async fn insert_id(
-        conn: &mut SqliteConnection,
-        query: QueryOf<'_, Sqlite>,
-    ) -> Result<i64, sqlx::Error> {
-        query.fetch_one(conn).await?.try_get("id")
-    }
-
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await
-    }
-}
-
-impl_storage!(SqliteStorage, Sqlite);
 
 /// PostgreSQL. Account creation under `max_accounts` locks the space row (`FOR UPDATE`).
 #[derive(Debug, Clone)]
@@ -468,11 +450,6 @@ impl Dialect for PostgresStorage {
         &self.pool
     }
 
-    /// No fast path: a network round trip is the cost here.
-    fn fast(&self) -> Option<&SqliteReader> {
-        None
-    }
-
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
 
     /// The super spaces' ids, locked in id order (no deadlock between two such transactions).
@@ -480,8 +457,6 @@ impl Dialect for PostgresStorage {
         "SELECT id FROM spaces WHERE super = TRUE ORDER BY id FOR UPDATE";
 
     const RETURNING: bool = true;
-
-    const ANALYZE_ACCOUNTS: Option<&'static str> = Some("ANALYZE accounts, passwords");
 
     const UPSERT_DICTIONARY_ENTRY: &'static str = UPSERT_DICTIONARY_ENTRY_ON_CONFLICT;
 
@@ -508,11 +483,21 @@ impl Dialect for PostgresStorage {
         query.fetch_one(conn).await?.try_get("id")
     }
 
+    /// Until autovacuum gets to it, the planner would plan with the statistics of the tables
+    /// before the import (one listing went from an index walk to sorting a million rows).
+    async fn analyze_accounts(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("ANALYZE accounts, passwords")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.pool.begin().await
     }
 }
 
+pooled_request_path!(PostgresStorage);
 impl_storage!(PostgresStorage, Postgres);
 
 /// MySQL and MariaDB. Ids come from `LAST_INSERT_ID()` (MySQL has no `RETURNING`); account
@@ -529,16 +514,14 @@ impl MySqlStorage {
     }
 }
 
+/// The MySQL text of each statement with quoted identifiers, rewritten once.
+static MYSQL_SQL: StatementCache = StatementCache::new();
+
 impl Dialect for MySqlStorage {
     type Db = MySql;
 
     fn writer(&self) -> &MySqlPool {
         &self.pool
-    }
-
-    /// No fast path: a network round trip is the cost here.
-    fn fast(&self) -> Option<&SqliteReader> {
-        None
     }
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
@@ -550,17 +533,14 @@ impl Dialect for MySqlStorage {
     /// MySQL has no `RETURNING`: the ids are read back by identity.
     const RETURNING: bool = false;
 
-    /// InnoDB recomputes its statistics itself once a tenth of a table changed.
-    const ANALYZE_ACCOUNTS: Option<&'static str> = None;
-
     const UPSERT_DICTIONARY_ENTRY: &'static str = "INSERT INTO account_dictionary_entries \
          (account_id, `key`, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
          ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)";
 
     fn sql(sql: &'static str) -> SqlStr {
         if sql.contains('"') {
-            // Only quoting characters of constant SQL change.
-            AssertSqlSafe(backtick_identifiers(sql)).into_sql_str()
+            // The rewrite only changes quoting characters of constant SQL.
+            MYSQL_SQL.get(sql, backtick_identifiers)
         } else {
             sql.into_sql_str()
         }
@@ -572,7 +552,7 @@ impl Dialect for MySqlStorage {
 
     /// The start of a `QueryBuilder` statement, with MySQL's identifier quotes.
     fn identifiers(sql: &'static str) -> String {
-        backtick_identifiers(sql)
+        Self::sql(sql).as_str().to_owned()
     }
 
     async fn insert_id(
@@ -583,11 +563,17 @@ impl Dialect for MySqlStorage {
         i64::try_from(id).map_err(|e| sqlx::Error::Decode(Box::new(e)))
     }
 
+    /// InnoDB recomputes its statistics itself once a tenth of a table changed.
+    async fn analyze_accounts(&self) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
     async fn begin_write(&self) -> Result<Transaction<'static, MySql>, sqlx::Error> {
         self.pool.begin().await
     }
 }
 
+pooled_request_path!(MySqlStorage);
 impl_storage!(MySqlStorage, MySql);
 
 #[cfg(test)]

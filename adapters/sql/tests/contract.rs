@@ -65,6 +65,11 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn migrating_restores_missing_phone_countries_and_keeps_activations() {
+        extra::phone_countries_are_seeded_from_the_domain(fresh(Backend::Sqlite).await).await;
+    }
+
+    #[tokio::test]
     async fn a_failure_mid_transaction_leaves_nothing_behind() {
         extra::a_failure_mid_transaction_leaves_nothing_behind(fresh(Backend::Sqlite).await).await;
     }
@@ -82,6 +87,11 @@ mod postgres {
     #[tokio::test]
     async fn migrations_run_twice_and_a_closed_pool_is_unavailable() {
         extra::migrate_twice_then_close(fresh(Backend::Postgres).await).await;
+    }
+
+    #[tokio::test]
+    async fn migrating_restores_missing_phone_countries_and_keeps_activations() {
+        extra::phone_countries_are_seeded_from_the_domain(fresh(Backend::Postgres).await).await;
     }
 
     #[tokio::test]
@@ -116,6 +126,11 @@ mod mysql {
     #[tokio::test]
     async fn migrations_run_twice_and_a_closed_pool_is_unavailable() {
         extra::migrate_twice_then_close(fresh(Backend::MySql).await).await;
+    }
+
+    #[tokio::test]
+    async fn migrating_restores_missing_phone_countries_and_keeps_activations() {
+        extra::phone_countries_are_seeded_from_the_domain(fresh(Backend::MySql).await).await;
     }
 
     #[tokio::test]
@@ -243,6 +258,57 @@ mod extra {
         db.teardown().await;
         again.expect("a second migration run is harmless");
         assert!(matches!(ping, Err(StoreError::Unavailable(_))), "{ping:?}");
+    }
+
+    /// The domain's list seeds the table at every migration: rows missing (here deleted by hand,
+    /// as a country added to the list after a database was created) come back deactivated, and
+    /// an admin's activations stay.
+    pub async fn phone_countries_are_seeded_from_the_domain(db: Db) {
+        use flexiapi_domain::model::PHONE_COUNTRIES;
+        let storage = db.storage();
+        let url = db.0.url().to_owned();
+        let backend = db.0.database().backend();
+        let outcome = async {
+            storage
+                .set_phone_countries_activated("33", true)
+                .await
+                .unwrap();
+            storage
+                .set_phone_countries_activated("1", true)
+                .await
+                .unwrap();
+            exec(
+                &url,
+                backend,
+                &["DELETE FROM phone_countries WHERE code IN ('US', 'BE', 'ZW')"],
+            )
+            .await;
+            assert!(storage.phone_country("US").await.unwrap().is_none());
+            db.0.database().migrate().await.unwrap();
+            storage.list_phone_countries().await.unwrap()
+        }
+        .await;
+        db.teardown().await;
+        let listed: Vec<(&str, &str)> = outcome
+            .iter()
+            .map(|c| (c.code.as_str(), c.country_code.as_str()))
+            .collect();
+        assert_eq!(listed, PHONE_COUNTRIES);
+        let active: Vec<&str> = outcome
+            .iter()
+            .filter(|c| c.activated)
+            .map(|c| c.code.as_str())
+            .collect();
+        assert!(
+            active.contains(&"FR") && active.contains(&"CA"),
+            "{active:?}"
+        );
+        for restored in ["US", "BE", "ZW"] {
+            assert!(
+                !active.contains(&restored),
+                "{restored} comes back deactivated"
+            );
+        }
     }
 
     pub async fn bad_password_row(db: Db) {

@@ -12,8 +12,9 @@ pub struct PhoneCountry {
 }
 
 /// Every region libphonenumber knows (metadata 9.0.33, shipped in the `phonenumber` 0.3.10
-/// crate's `assets/PhoneNumberMetadata.xml`), as `(code, country_code)`, sorted by code. The
-/// migrations seed `phone_countries` with exactly these rows; the contract suite checks it.
+/// crate's `assets/PhoneNumberMetadata.xml`), as `(code, country_code)`, sorted by code. The one
+/// maintained copy: the stores are seeded from it (SQL ones when migrated, adding the rows a
+/// database lacks); the contract suite checks it.
 /// Generated, not hand-written: each `<territory>` with a two-letter `id`, its `countryCode`.
 pub const PHONE_COUNTRIES: &[(&str, &str)] = &[
     ("AC", "247"),

@@ -1,4 +1,4 @@
-//! The hottest SQLite reads, run on the calling thread.
+//! The request path's statements on plain SQLite connections, run on the calling thread.
 //!
 //! sqlx runs every SQLite connection on a thread of its own: each statement is a message to that
 //! thread and a wake-up back. On two cores that also run the HTTP workers, those thread switches
@@ -14,17 +14,18 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
     Account, AccountDetails, AccountId, ApiKey, DigestNonce, Domain, ProvisioningToken, Username,
 };
 use rusqlite::{Connection, OpenFlags, params, params_from_iter};
 
+use super::rows::{decode_ts, encode_ts, read_row, sqlite_error};
 use crate::rows::{
     AccountPasswordRow, ApiKeyRow, NonceRow, ProvisioningTokenRow, account_from_joined,
     account_password_columns, add_detail_row, api_key_columns, nonce_columns,
-    provisioning_token_columns, ts,
+    provisioning_token_columns,
 };
 
 /// How many failures a key has in the window, and the oldest of them.
@@ -238,7 +239,7 @@ impl SqliteReader {
                     " FROM api_keys WHERE key_hash = ?"
                 ),
                 params![key_hash],
-                |row| ApiKeyRow::from_sqlite(row)?.try_into(),
+                |row| read_row(row, ApiKeyRow::read_columns)?.try_into(),
             )
         })
     }
@@ -253,7 +254,7 @@ impl SqliteReader {
                     " FROM digest_nonces WHERE opaque = ?"
                 ),
                 params![opaque],
-                |row| Ok(NonceRow::from_sqlite(row)?.into()),
+                |row| Ok(read_row(row, NonceRow::read_columns)?.into()),
             )
         })
     }
@@ -342,7 +343,8 @@ impl SqliteReader {
                     .query(params_from_iter(tokens.iter().map(|(_, id)| *id)))
                     .map_err(sqlite_error)?;
                 while let Some(row) = rows.next().map_err(sqlite_error)? {
-                    let token = ProvisioningToken::from(ProvisioningTokenRow::from_sqlite(row)?);
+                    let token =
+                        ProvisioningToken::from(read_row(row, ProvisioningTokenRow::read_columns)?);
                     if let Some(d) = details.get_mut(&token.account_id) {
                         d.provisioning_token = Some(token);
                     }
@@ -378,52 +380,7 @@ fn joined_account(
     let mut rows = stmt.query(params).map_err(sqlite_error)?;
     let mut joined = Vec::with_capacity(2);
     while let Some(row) = rows.next().map_err(sqlite_error)? {
-        joined.push(AccountPasswordRow::from_sqlite(row)?);
+        joined.push(read_row(row, AccountPasswordRow::read_columns)?);
     }
     account_from_joined(joined)
-}
-
-/// Busy or locked past the busy timeout: the database is there but cannot answer now.
-pub(crate) fn sqlite_error(e: rusqlite::Error) -> StoreError {
-    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
-    match e.sqlite_error_code() {
-        Some(DatabaseBusy | DatabaseLocked) => StoreError::Unavailable(e.to_string()),
-        _ => StoreError::Backend(e.to_string()),
-    }
-}
-
-/// A time as sqlx writes it to SQLite, so that comparisons in SQL see the same text.
-pub(crate) fn encode_ts(t: DateTime<Utc>) -> String {
-    ts(t).to_rfc3339_opts(SecondsFormat::AutoSi, false)
-}
-
-/// A time as sqlx reads it from SQLite: RFC 3339, or SQLite's own `YYYY-MM-DD HH:MM:SS.fff`.
-pub(crate) fn decode_ts(what: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    chrono::NaiveDateTime::parse_from_str(text, "%F %T%.f")
-        .map(|t| t.and_utc())
-        .map_err(|e| crate::error::bad_row(what, e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{decode_ts, encode_ts};
-    use chrono::{TimeZone, Utc};
-
-    #[test]
-    fn times_round_trip_in_sqlx_text_form() {
-        let t = Utc.with_ymd_and_hms(2026, 11, 29, 12, 30, 5).unwrap()
-            + chrono::Duration::microseconds(123_456);
-        let text = encode_ts(t);
-        assert_eq!(text, "2026-11-29T12:30:05.123456+00:00");
-        assert_eq!(decode_ts("t", &text).unwrap(), t);
-        assert_eq!(
-            decode_ts("t", "2026-11-29 12:30:05.5").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 29, 12, 30, 5).unwrap()
-                + chrono::Duration::milliseconds(500)
-        );
-        assert!(decode_ts("t", "yesterday").is_err());
-    }
 }
