@@ -7,6 +7,9 @@ use anyhow::{Context, bail};
 pub use flexiapi_adapters_http::{PublicScheme, TrustedProxies};
 use serde::Deserialize;
 
+use crate::notify::{MailConfig, MailFile, SmsFile, ovh_settings};
+pub use flexiapi_adapters_notify::OvhSettings;
+
 pub const DEFAULT_DATABASE: &str = "sqlite://flexiapi.sqlite";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
@@ -58,6 +61,10 @@ pub struct FileConfig {
     pub public_scheme: Option<String>,
     /// The port of the URLs handed out, when clients do not use the scheme's default.
     pub public_port: Option<u16>,
+    /// `[mail]`: the global e-mail transport (see `notify`).
+    pub mail: Option<MailFile>,
+    /// `[sms.ovh]`: the SMS gateway.
+    pub sms: Option<SmsFile>,
 }
 
 /// The validated configuration.
@@ -92,6 +99,10 @@ pub struct Config {
     /// `None`: HTTPS when the connection is TLS or a trusted proxy says so, else HTTP.
     pub public_scheme: Option<PublicScheme>,
     pub public_port: Option<u16>,
+    /// `None`: no global mail transport.
+    pub mail: Option<MailConfig>,
+    /// `None`: no SMS gateway (SMS then follow e-mail into the directory transport, if any).
+    pub sms_ovh: Option<OvhSettings>,
 }
 
 impl Config {
@@ -163,6 +174,8 @@ impl Config {
                 Some(other) => bail!("public_scheme must be \"http\" or \"https\", not {other:?}"),
             },
             public_port: file_config.public_port,
+            mail: MailConfig::from_file(file_config.mail)?,
+            sms_ovh: ovh_settings(file_config.sms)?,
         };
         if config.api_key_expiration_minutes <= 0 {
             bail!("api_key_expiration_minutes must be positive");

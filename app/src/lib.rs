@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod import;
+pub mod notify;
 pub mod spaces_cmd;
 
 use std::future::Future;
@@ -150,6 +151,7 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let languages = Languages::new(&config.languages).map_err(anyhow::Error::msg)?;
+        let transports = notify::Transports::build(config.mail.as_ref(), config.sms_ovh.as_ref())?;
         database.migrate().await?;
         let mut services = Services::new(database.storage.clone(), clock, Arc::new(RandomTokens))
             .with_provisioning_token_ttl(Some(chrono::Duration::minutes(
@@ -165,6 +167,12 @@ impl Application {
             let registry = RedisRegistry::new(url, flexiapi_adapters_redis::DEFAULT_TIMEOUT)
                 .map_err(anyhow::Error::msg)?;
             services = services.with_registrar(Arc::new(registry));
+        }
+        if let Some(mailer) = transports.mailer {
+            services = services.with_mailer(mailer);
+        }
+        if let Some(sms) = transports.sms {
+            services = services.with_sms_sender(sms);
         }
         let bootstrap = services
             .bootstrap()

@@ -55,3 +55,20 @@ pub enum RegistrarError {
     #[error("registrar unavailable: {0}")]
     Unavailable(String),
 }
+
+/// What a message transport (e-mail, SMS) can answer instead of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TransportError {
+    /// No transport, or no sender address, is configured: nothing was attempted.
+    #[error("no transport configured")]
+    NotConfigured,
+    /// The server answered and refused the message (a rejected recipient, bad credentials, an
+    /// invalid signature, an address it cannot parse); retrying the same message will not help.
+    /// The text is the server's answer, for logs and operators.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The server cannot be reached, did not answer in time, failed the TLS handshake or asked
+    /// to retry later.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}

@@ -23,9 +23,11 @@ mod contacts;
 mod contacts_lists;
 mod devices;
 mod dictionary;
+mod mailer;
 mod nonces;
 mod phone_countries;
 mod provisioning_tokens;
+mod sms;
 mod spaces;
 
 pub use account_creation_tokens::AccountCreationTokenRepository;
@@ -40,9 +42,11 @@ pub use contacts::ContactRepository;
 pub use contacts_lists::ContactsListRepository;
 pub use devices::DeviceRegistry;
 pub use dictionary::DictionaryRepository;
+pub use mailer::{Mailer, OutgoingEmail};
 pub use nonces::NonceStore;
 pub use phone_countries::PhoneCountryRepository;
 pub use provisioning_tokens::ProvisioningTokenRepository;
+pub use sms::{OutgoingSms, SmsSender};
 pub use spaces::SpaceRepository;
 
 pub type StoreResult<T> = Result<T, StoreError>;
