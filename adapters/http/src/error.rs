@@ -395,6 +395,15 @@ impl From<ServiceError> for ApiError {
             ServiceError::ContactsListNotAttached => {
                 Self::new(StatusCode::FORBIDDEN, "contacts-list-not-attached")
             }
+            ServiceError::AccountTypeAlreadyAttached => {
+                Self::new(StatusCode::FORBIDDEN, "type-already-attached")
+            }
+            ServiceError::AccountTypeNotAttached => {
+                Self::new(StatusCode::FORBIDDEN, "type-not-attached")
+            }
+            ServiceError::DtmfProtocolRequired => {
+                Self::new(StatusCode::FORBIDDEN, "dtmf-protocol-required")
+            }
             ServiceError::NotFound => Self::not_found(),
             ServiceError::Conflict(c) => conflict(c),
             ServiceError::SpaceFull => Self::new(StatusCode::FORBIDDEN, "space-full"),

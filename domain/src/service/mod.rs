@@ -34,6 +34,13 @@ pub enum ServiceError {
     ContactsListAlreadyAttached,
     #[error("the contacts list is not attached to the account")]
     ContactsListNotAttached,
+    #[error("the account type is already attached to the account")]
+    AccountTypeAlreadyAttached,
+    #[error("the account type is not attached to the account")]
+    AccountTypeNotAttached,
+    /// DTMF actions only exist for an account with a DTMF protocol.
+    #[error("the account has no DTMF protocol")]
+    DtmfProtocolRequired,
     #[error("not found")]
     NotFound,
     #[error("already exists: {0:?}")]

@@ -14,6 +14,7 @@ pub mod me;
 pub mod phone_countries;
 pub mod ping;
 pub mod provisioning;
+mod space_json;
 pub mod spaces;
 
 use std::collections::BTreeMap;
@@ -180,13 +181,13 @@ impl From<&Account> for AccountObject {
             id: a.id.0,
             username: a.username.to_string(),
             domain: a.domain.to_string(),
-            email: a.email.clone(),
+            email: a.email.as_ref().map(|e| e.as_str().to_owned()),
             activated: a.activated,
             blocked: a.blocked,
             admin: a.admin,
             display_name: a.display_name.clone(),
-            dtmf_protocol: a.dtmf_protocol.clone(),
-            phone: a.phone.clone(),
+            dtmf_protocol: a.dtmf_protocol.as_ref().map(ToString::to_string),
+            phone: a.phone.as_ref().map(|p| p.as_str().to_owned()),
             ip_address: a.ip_address.clone(),
             user_agent: a.user_agent.clone(),
             sip_uri: a.identity().to_string(),
