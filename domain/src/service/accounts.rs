@@ -583,14 +583,22 @@ impl Services {
     }
 
     /// What lives beside each account row (dictionary, types, actions, provisioning token).
+    /// Actions only mean something with a DTMF protocol: none for an account without one.
     ///
     /// # Errors
     /// Storage failures.
     pub async fn account_details(
         &self,
-        ids: &[AccountId],
+        accounts: &[Account],
     ) -> ServiceResult<BTreeMap<AccountId, AccountDetails>> {
-        Ok(self.storage.account_details(ids).await?)
+        let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
+        let mut details = self.storage.account_details(&ids).await?;
+        for account in accounts.iter().filter(|a| a.dtmf_protocol.is_none()) {
+            if let Some(d) = details.get_mut(&account.id) {
+                d.actions.clear();
+            }
+        }
+        Ok(details)
     }
 
     /// Blocks (`true`) or unblocks an account.

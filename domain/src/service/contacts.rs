@@ -7,6 +7,7 @@ use crate::model::{
     Account, AccountId, ContactsList, ContactsListId, ContactsListTitle, SipIdentity, Space,
 };
 use crate::validation::{Rule, ValidationErrors};
+
 /// Longest contacts list description. The column is a `TEXT`, which MySQL caps at 65 535 bytes:
 /// this many characters fit whatever their encoding, so a long text is a 422, never a storage
 /// failure.

@@ -20,7 +20,7 @@ pub mod spaces;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use flexiapi_domain::model::{Account, AccountId, Space};
+use flexiapi_domain::model::{Account, Space};
 use poem::Request;
 use poem_openapi::{Object, Tags};
 
@@ -105,8 +105,7 @@ pub(crate) async fn account_objects(
     accounts: &[Account],
 ) -> Result<Vec<AccountObject>, ApiError> {
     let services = &state(req)?.services;
-    let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
-    let mut details = services.account_details(&ids).await?;
+    let mut details = services.account_details(accounts).await?;
     Ok(accounts
         .iter()
         .map(|account| {
@@ -114,10 +113,7 @@ pub(crate) async fn account_objects(
             let d = details.remove(&account.id).unwrap_or_default();
             object.dictionary = d.dictionary;
             object.types = d.types.into_iter().map(Into::into).collect();
-            // Actions only mean something with a DTMF protocol.
-            if account.dtmf_protocol.is_some() {
-                object.actions = d.actions.into_iter().map(Into::into).collect();
-            }
+            object.actions = d.actions.into_iter().map(Into::into).collect();
             if let Some(token) = d.provisioning_token {
                 object.provisioning_token_expire_at =
                     services.provisioning_token_expire_at(&token).map(timestamp);
