@@ -755,8 +755,10 @@ async fn dtmf_actions_need_a_dtmf_protocol(store: Store) {
         json(refused).await["message"],
         "DTMF Protocol must be configured."
     );
-    app.edit_account(&acc, |c| c.dtmf_protocol = Some("rfc2833".into()))
-        .await;
+    app.edit_account(&acc, |c| {
+        c.dtmf_protocol = Some(flexiapi_domain::model::DtmfProtocol::Rfc2833);
+    })
+    .await;
 
     let created = call(
         Method::POST,

@@ -513,8 +513,8 @@ async fn my_contacts_are_direct_ones_and_list_members_without_their_secrets(stor
     let carol = app
         .edit_account(&carol, |c| {
             c.display_name = Some("Carol".into());
-            c.dtmf_protocol = Some("rfc2833".into());
-            c.email = Some("carol@example.org".into());
+            c.dtmf_protocol = Some(flexiapi_domain::model::DtmfProtocol::Rfc2833);
+            c.email = flexiapi_domain::model::Email::parse("carol@example.org").ok();
         })
         .await;
     app.account("dave", "localhost", "secret123", &[Sha256], false)

@@ -207,8 +207,10 @@ async fn a_custom_identity_claim_or_the_email_claim_finds_the_account(store: Sto
     let frank = app
         .account("frank", "localhost", "secret123", &[Sha256], false)
         .await;
-    app.edit_account(&frank, |c| c.email = Some("frank@example.org".into()))
-        .await;
+    app.edit_account(&frank, |c| {
+        c.email = flexiapi_domain::model::Email::parse("frank@example.org").ok();
+    })
+    .await;
     let k = keys();
     configure_with(&app, &k.rsa_public, vec![JwtAlgorithm::RS256], |j| {
         j.sip_identifier = Some("sip".into());

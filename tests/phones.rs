@@ -124,7 +124,7 @@ async fn a_number_is_used_once_per_space_as_phone_or_username(store: Store) {
         .storage_for_tests()
         .account_by_phone(
             &flexiapi_domain::model::Domain::parse("localhost").unwrap(),
-            "+33612345678",
+            &flexiapi_domain::model::PhoneNumber::parse("+33612345678").unwrap(),
         )
         .await
         .unwrap()

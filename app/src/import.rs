@@ -10,8 +10,8 @@ use chrono::Utc;
 use flexiapi_adapters_sql::legacy::{self, LegacyAccount, LegacyData, LegacySpace};
 use flexiapi_domain::error::StoreError;
 use flexiapi_domain::model::{
-    AccountId, AccountTypeId, DigestConfig, Domain, NewAccount, NewSpace, Password,
-    PasswordAlgorithm, Username, normalize_host,
+    AccountId, AccountTypeId, AccountTypeKey, DigestConfig, Domain, DtmfProtocol, Email,
+    NewAccount, NewSpace, Password, PasswordAlgorithm, PhoneNumber, Username, normalize_host,
 };
 use flexiapi_domain::ports::Storage;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -229,14 +229,16 @@ impl Importer {
             return Ok(());
         }
         let count = passwords.len() as u64;
+        // Texts as the original holds them, unchecked: its rules were its own (and its rows may
+        // predate them); ours apply the next time a request sets them.
         let new = NewAccount {
-            email: account.email.clone(),
+            email: account.email.clone().map(Email::unchecked),
             display_name: account.display_name.clone(),
             activated: account.activated,
             blocked: account.blocked,
             admin: account.admin,
-            dtmf_protocol: account.dtmf_protocol.clone(),
-            phone: account.phone.clone(),
+            dtmf_protocol: account.dtmf_protocol.clone().map(DtmfProtocol::unchecked),
+            phone: account.phone.clone().map(PhoneNumber::unchecked),
             ip_address: account.ip_address.clone(),
             user_agent: account.user_agent.clone(),
             passwords,
@@ -304,7 +306,10 @@ impl Importer {
                     let listed = self.storage.list_account_types(domain).await?;
                     ours.insert(
                         domain.clone(),
-                        listed.into_iter().map(|t| (t.key, t.id)).collect(),
+                        listed
+                            .into_iter()
+                            .map(|t| (t.key.into_string(), t.id))
+                            .collect(),
                     );
                 }
                 let by_key = ours.entry(domain.clone()).or_default();
@@ -312,7 +317,12 @@ impl Importer {
                     self.summary.account_types.present += 1;
                     *existing
                 } else {
-                    let created = self.storage.create_account_type(domain, key, now).await?;
+                    // As the original holds it (see the accounts above).
+                    let unchecked = AccountTypeKey::unchecked(key.clone());
+                    let created = self
+                        .storage
+                        .create_account_type(domain, &unchecked, now)
+                        .await?;
                     by_key.insert(key.clone(), created.id);
                     self.summary.account_types.imported += 1;
                     created.id

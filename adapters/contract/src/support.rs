@@ -6,9 +6,10 @@ use std::sync::Arc;
 use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
-    Account, AccountId, ApiKeyKind, AuthToken, DigestConfig, DigestNonce, Domain, JwtAlgorithm,
+    Account, AccountId, AccountTypeKey, ActionCode, ActionKey, ApiKeyKind, AuthToken,
+    ContactsListTitle, DigestConfig, DigestNonce, Domain, DtmfProtocol, Email, JwtAlgorithm,
     JwtConfig, NewAccount, NewApiKey, NewProvisioningToken, NewSpace, Password, PasswordAlgorithm,
-    Space, SpaceSettings, Username,
+    PhoneNumber, Space, SpaceSettings, Username,
 };
 use flexiapi_domain::ports::Storage;
 
@@ -32,6 +33,33 @@ pub fn domain(s: &str) -> Domain {
 
 pub fn username(s: &str) -> Username {
     Username::parse(s).expect("test username")
+}
+
+// Text values as a backend takes them: unchecked, since the contract is about storage (which
+// must keep any value, rows older than today's rules included), not about the rules.
+
+pub fn email(s: &str) -> Email {
+    Email::unchecked(s)
+}
+
+pub fn phone(s: &str) -> PhoneNumber {
+    PhoneNumber::unchecked(s)
+}
+
+pub fn type_key(s: &str) -> AccountTypeKey {
+    AccountTypeKey::unchecked(s)
+}
+
+pub fn action_key(s: &str) -> ActionKey {
+    ActionKey::unchecked(s)
+}
+
+pub fn action_code(s: &str) -> ActionCode {
+    ActionCode::unchecked(s)
+}
+
+pub fn title(s: &str) -> ContactsListTitle {
+    ContactsListTitle::unchecked(s)
 }
 
 /// A space whose host and name derive from its domain, with a few non-default settings so that
@@ -83,13 +111,13 @@ pub fn full_account(user: &str, d: &str) -> NewAccount {
     NewAccount {
         username: username(user),
         domain: domain(d),
-        email: Some(format!("{user}@mail.example")),
+        email: Some(email(&format!("{user}@mail.example"))),
         display_name: Some(format!("Display {user}")),
         activated: true,
         blocked: false,
         admin: true,
-        dtmf_protocol: Some("rfc2833".into()),
-        phone: Some("+33612345678".into()),
+        dtmf_protocol: Some(DtmfProtocol::Rfc2833),
+        phone: Some(phone("+33612345678")),
         ip_address: Some("192.0.2.1".into()),
         user_agent: Some("contract-suite".into()),
         passwords: passwords(user, d, "secret"),

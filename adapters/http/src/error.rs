@@ -437,6 +437,15 @@ impl From<ServiceError> for ApiError {
             ServiceError::ContactsListNotAttached => {
                 Self::new(StatusCode::FORBIDDEN, MessageId::ContactsListNotAttached)
             }
+            ServiceError::AccountTypeAlreadyAttached => {
+                Self::new(StatusCode::FORBIDDEN, MessageId::TypeAlreadyAttached)
+            }
+            ServiceError::AccountTypeNotAttached => {
+                Self::new(StatusCode::FORBIDDEN, MessageId::TypeNotAttached)
+            }
+            ServiceError::DtmfProtocolRequired => {
+                Self::new(StatusCode::FORBIDDEN, MessageId::DtmfProtocolRequired)
+            }
             ServiceError::Conflict(c) => conflict(c),
             ServiceError::SpaceFull => Self::new(StatusCode::FORBIDDEN, MessageId::SpaceFull),
             ServiceError::RegistrationClosed => {

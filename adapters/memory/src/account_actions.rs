@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use flexiapi_domain::error::StoreError;
-use flexiapi_domain::model::{AccountAction, AccountActionId, AccountId};
+use flexiapi_domain::model::{AccountAction, AccountActionId, AccountId, ActionCode, ActionKey};
 use flexiapi_domain::ports::{AccountActionRepository, StoreResult};
 
 use crate::MemoryStorage;
@@ -13,8 +13,8 @@ impl AccountActionRepository for MemoryStorage {
     async fn create_account_action(
         &self,
         account_id: AccountId,
-        key: &str,
-        code: &str,
+        key: &ActionKey,
+        code: &ActionCode,
         _now: DateTime<Utc>,
     ) -> StoreResult<AccountAction> {
         let mut t = self.lock();
@@ -25,8 +25,8 @@ impl AccountActionRepository for MemoryStorage {
         let action = AccountAction {
             id: AccountActionId(id),
             account_id,
-            key: key.to_owned(),
-            code: code.to_owned(),
+            key: key.clone(),
+            code: code.clone(),
         };
         t.account_actions.insert(id, action.clone());
         Ok(action)
@@ -59,15 +59,15 @@ impl AccountActionRepository for MemoryStorage {
         &self,
         account_id: AccountId,
         id: AccountActionId,
-        key: &str,
-        code: &str,
+        key: &ActionKey,
+        code: &ActionCode,
         _now: DateTime<Utc>,
     ) -> StoreResult<AccountAction> {
         let mut t = self.lock();
         match t.account_actions.get_mut(&id.0) {
             Some(a) if a.account_id == account_id => {
-                a.key = key.to_owned();
-                a.code = code.to_owned();
+                a.key = key.clone();
+                a.code = code.clone();
                 Ok(a.clone())
             }
             _ => Err(StoreError::NotFound),

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use flexiapi_domain::error::{Conflict, StoreError};
-use flexiapi_domain::model::{AccountId, AccountType, AccountTypeId, Domain};
+use flexiapi_domain::model::{AccountId, AccountType, AccountTypeId, AccountTypeKey, Domain};
 use flexiapi_domain::ports::{AccountTypeRepository, StoreResult};
 
 use crate::{MemoryStorage, Tables};
@@ -22,7 +22,7 @@ impl AccountTypeRepository for MemoryStorage {
     async fn create_account_type(
         &self,
         domain: &Domain,
-        key: &str,
+        key: &AccountTypeKey,
         _now: DateTime<Utc>,
     ) -> StoreResult<AccountType> {
         let mut t = self.lock();
@@ -31,14 +31,14 @@ impl AccountTypeRepository for MemoryStorage {
         }
         if t.account_types
             .values()
-            .any(|(d, a)| d == domain && a.key == key)
+            .any(|(d, a)| d == domain && &a.key == key)
         {
             return Err(StoreError::Conflict(Conflict::AccountTypeKey));
         }
         let id = t.next_id();
         let account_type = AccountType {
             id: AccountTypeId(id),
-            key: key.to_owned(),
+            key: key.clone(),
         };
         t.account_types
             .insert(id, (domain.clone(), account_type.clone()));
@@ -72,7 +72,7 @@ impl AccountTypeRepository for MemoryStorage {
         &self,
         domain: &Domain,
         id: AccountTypeId,
-        key: &str,
+        key: &AccountTypeKey,
         _now: DateTime<Utc>,
     ) -> StoreResult<AccountType> {
         let mut t = self.lock();
@@ -81,13 +81,13 @@ impl AccountTypeRepository for MemoryStorage {
         }
         if t.account_types
             .values()
-            .any(|(d, a)| d == domain && a.id != id && a.key == key)
+            .any(|(d, a)| d == domain && a.id != id && &a.key == key)
         {
             return Err(StoreError::Conflict(Conflict::AccountTypeKey));
         }
         let updated = AccountType {
             id,
-            key: key.to_owned(),
+            key: key.clone(),
         };
         t.account_types
             .insert(id.0, (domain.clone(), updated.clone()));

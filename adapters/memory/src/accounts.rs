@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
-    Account, AccountChanges, AccountDetails, AccountId, AccountQuery, Domain, NewAccount, Page,
-    Username,
+    Account, AccountChanges, AccountDetails, AccountId, AccountQuery, Domain, Email, NewAccount,
+    Page, PhoneNumber, Username,
 };
 use flexiapi_domain::ports::{AccountRepository, StoreResult};
 
@@ -167,25 +167,33 @@ impl AccountRepository for MemoryStorage {
             .cloned())
     }
 
-    async fn account_by_email(&self, domain: &Domain, email: &str) -> StoreResult<Option<Account>> {
+    async fn account_by_email(
+        &self,
+        domain: &Domain,
+        email: &Email,
+    ) -> StoreResult<Option<Account>> {
         let t = self.lock();
         Ok(t.by_domain
             .get(domain.as_str())
             .into_iter()
             .flatten()
             .filter_map(|id| t.accounts.get(id))
-            .find(|a| a.email.as_deref() == Some(email))
+            .find(|a| a.email.as_ref() == Some(email))
             .cloned())
     }
 
-    async fn account_by_phone(&self, domain: &Domain, phone: &str) -> StoreResult<Option<Account>> {
+    async fn account_by_phone(
+        &self,
+        domain: &Domain,
+        phone: &PhoneNumber,
+    ) -> StoreResult<Option<Account>> {
         Ok(self
             .lock()
             .accounts
             .values()
             .find(|a| {
                 &a.domain == domain
-                    && (a.phone.as_deref() == Some(phone) || a.username.as_str() == phone)
+                    && (a.phone.as_ref() == Some(phone) || a.username.as_str() == phone.as_str())
             })
             .cloned())
     }
@@ -210,8 +218,8 @@ impl AccountRepository for MemoryStorage {
                 let matching: Vec<&Account> = domain_accounts
                     .filter(|a| {
                         contains_ci(Some(a.username.as_str()), n)
-                            || contains_ci(a.email.as_deref(), n)
-                            || contains_ci(a.phone.as_deref(), n)
+                            || contains_ci(a.email.as_ref().map(Email::as_str), n)
+                            || contains_ci(a.phone.as_ref().map(PhoneNumber::as_str), n)
                     })
                     .collect();
                 let items = matching.iter().skip(skip).take(take).map(|a| (*a).clone());

@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use flexiapi_domain::error::{Conflict, StoreError};
-use flexiapi_domain::model::{Account, AccountId, ContactsList, ContactsListId, SpaceId};
+use flexiapi_domain::model::{
+    Account, AccountId, ContactsList, ContactsListId, ContactsListTitle, SpaceId,
+};
 use flexiapi_domain::ports::{ContactsListRepository, StoreResult};
 
 use crate::{MemoryStorage, Tables};
@@ -30,10 +32,10 @@ impl Tables {
         }
     }
 
-    fn title_taken(&self, title: &str, except: Option<i64>) -> bool {
+    fn title_taken(&self, title: &ContactsListTitle, except: Option<i64>) -> bool {
         self.contacts_lists
             .values()
-            .any(|l| l.title == title && Some(l.id.0) != except)
+            .any(|l| &l.title == title && Some(l.id.0) != except)
     }
 }
 
@@ -42,7 +44,7 @@ impl ContactsListRepository for MemoryStorage {
     async fn create_contacts_list(
         &self,
         space_id: SpaceId,
-        title: &str,
+        title: &ContactsListTitle,
         description: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<ContactsList> {
@@ -57,7 +59,7 @@ impl ContactsListRepository for MemoryStorage {
         let list = ContactsList {
             id: ContactsListId(id),
             space_id,
-            title: title.to_owned(),
+            title: title.clone(),
             description: description.map(str::to_owned),
             contacts_count: 0,
             created_at: now,
@@ -84,7 +86,7 @@ impl ContactsListRepository for MemoryStorage {
     async fn update_contacts_list(
         &self,
         id: ContactsListId,
-        title: &str,
+        title: &ContactsListTitle,
         description: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<ContactsList> {
@@ -96,7 +98,7 @@ impl ContactsListRepository for MemoryStorage {
             return Err(StoreError::Conflict(Conflict::ContactsListTitle));
         }
         let updated = ContactsList {
-            title: title.to_owned(),
+            title: title.clone(),
             description: description.map(str::to_owned),
             updated_at: now,
             ..existing

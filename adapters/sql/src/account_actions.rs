@@ -8,8 +8,8 @@ macro_rules! impl_account_actions {
             async fn create_account_action(
                 &self,
                 account_id: AccountId,
-                key: &str,
-                code: &str,
+                key: &ActionKey,
+                code: &ActionCode,
                 now: DateTime<Utc>,
             ) -> StoreResult<AccountAction> {
                 let now = ts(now);
@@ -19,8 +19,8 @@ macro_rules! impl_account_actions {
                      (account_id, \"key\", code, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                 ))
                 .bind(account_id.0)
-                .bind(key)
-                .bind(code)
+                .bind(key.as_str())
+                .bind(code.as_str())
                 .bind(now)
                 .bind(now);
                 let id = Self::insert_id(&mut *conn, query)
@@ -29,8 +29,8 @@ macro_rules! impl_account_actions {
                 Ok(AccountAction {
                     id: AccountActionId(id),
                     account_id,
-                    key: key.to_owned(),
-                    code: code.to_owned(),
+                    key: key.clone(),
+                    code: code.clone(),
                 })
             }
 
@@ -70,16 +70,16 @@ macro_rules! impl_account_actions {
                 &self,
                 account_id: AccountId,
                 id: AccountActionId,
-                key: &str,
-                code: &str,
+                key: &ActionKey,
+                code: &ActionCode,
                 now: DateTime<Utc>,
             ) -> StoreResult<AccountAction> {
                 sqlx::query(Self::sql(
                     "UPDATE account_actions SET \"key\" = ?, code = ?, updated_at = ? \
                      WHERE id = ? AND account_id = ?",
                 ))
-                .bind(key)
-                .bind(code)
+                .bind(key.as_str())
+                .bind(code.as_str())
                 .bind(ts(now))
                 .bind(id.0)
                 .bind(account_id.0)

@@ -8,7 +8,7 @@ macro_rules! impl_account_types {
             async fn create_account_type(
                 &self,
                 domain: &Domain,
-                key: &str,
+                key: &AccountTypeKey,
                 now: DateTime<Utc>,
             ) -> StoreResult<AccountType> {
                 let now = ts(now);
@@ -18,7 +18,7 @@ macro_rules! impl_account_types {
                      VALUES (?, ?, ?, ?)",
                 ))
                 .bind(domain.as_str())
-                .bind(key)
+                .bind(key.as_str())
                 .bind(now)
                 .bind(now);
                 let id = Self::insert_id(&mut *conn, query).await.map_err(|e| {
@@ -31,7 +31,7 @@ macro_rules! impl_account_types {
                 })?;
                 Ok(AccountType {
                     id: AccountTypeId(id),
-                    key: key.to_owned(),
+                    key: key.clone(),
                 })
             }
 
@@ -66,14 +66,14 @@ macro_rules! impl_account_types {
                 &self,
                 domain: &Domain,
                 id: AccountTypeId,
-                key: &str,
+                key: &AccountTypeKey,
                 now: DateTime<Utc>,
             ) -> StoreResult<AccountType> {
                 sqlx::query(Self::sql(
                     "UPDATE account_types SET \"key\" = ?, updated_at = ? \
                      WHERE id = ? AND domain = ?",
                 ))
-                .bind(key)
+                .bind(key.as_str())
                 .bind(ts(now))
                 .bind(id.0)
                 .bind(domain.as_str())

@@ -137,13 +137,13 @@ macro_rules! impl_accounts {
                 ))
                 .bind(new.username.as_str())
                 .bind(new.domain.as_str())
-                .bind(&new.email)
+                .bind(new.email.as_ref().map(Email::as_str))
                 .bind(&new.display_name)
                 .bind(new.activated)
                 .bind(new.blocked)
                 .bind(new.admin)
-                .bind(&new.dtmf_protocol)
-                .bind(&new.phone)
+                .bind(new.dtmf_protocol.as_ref().map(DtmfProtocol::as_str))
+                .bind(new.phone.as_ref().map(PhoneNumber::as_str))
                 .bind(&new.ip_address)
                 .bind(&new.user_agent)
                 .bind(now)
@@ -200,13 +200,13 @@ macro_rules! impl_accounts {
                     insert.push_values(chunk, |mut row, new| {
                         row.push_bind(new.username.as_str())
                             .push_bind(new.domain.as_str())
-                            .push_bind(&new.email)
+                            .push_bind(new.email.as_ref().map(Email::as_str))
                             .push_bind(&new.display_name)
                             .push_bind(new.activated)
                             .push_bind(new.blocked)
                             .push_bind(new.admin)
-                            .push_bind(&new.dtmf_protocol)
-                            .push_bind(&new.phone)
+                            .push_bind(new.dtmf_protocol.as_ref().map(DtmfProtocol::as_str))
+                            .push_bind(new.phone.as_ref().map(PhoneNumber::as_str))
                             .push_bind(&new.ip_address)
                             .push_bind(&new.user_agent)
                             .push_bind(now)
@@ -293,7 +293,7 @@ macro_rules! impl_accounts {
             async fn account_by_email(
                 &self,
                 domain: &Domain,
-                email: &str,
+                email: &Email,
             ) -> StoreResult<Option<Account>> {
                 let mut conn = self.conn().await?;
                 let row: Option<AccountRow> = sqlx::query_as(Self::sql(concat!(
@@ -302,7 +302,7 @@ macro_rules! impl_accounts {
                     " FROM accounts WHERE domain = ? AND email = ? ORDER BY id LIMIT 1"
                 )))
                 .bind(domain.as_str())
-                .bind(email)
+                .bind(email.as_str())
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(store_error)?;
@@ -312,7 +312,7 @@ macro_rules! impl_accounts {
             async fn account_by_phone(
                 &self,
                 domain: &Domain,
-                phone: &str,
+                phone: &PhoneNumber,
             ) -> StoreResult<Option<Account>> {
                 let mut conn = self.conn().await?;
                 let row: Option<AccountRow> = sqlx::query_as(Self::sql(concat!(
@@ -322,8 +322,8 @@ macro_rules! impl_accounts {
                      ORDER BY id LIMIT 1"
                 )))
                 .bind(domain.as_str())
-                .bind(phone)
-                .bind(phone)
+                .bind(phone.as_str())
+                .bind(phone.as_str())
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(store_error)?;
@@ -427,13 +427,13 @@ macro_rules! impl_accounts {
                      user_agent = ?, deactivated_at = ?, updated_at = ? WHERE id = ?",
                 ))
                 .bind(changes.username.as_str())
-                .bind(&changes.email)
+                .bind(changes.email.as_ref().map(Email::as_str))
                 .bind(&changes.display_name)
                 .bind(changes.activated)
                 .bind(changes.blocked)
                 .bind(changes.admin)
-                .bind(&changes.dtmf_protocol)
-                .bind(&changes.phone)
+                .bind(changes.dtmf_protocol.as_ref().map(DtmfProtocol::as_str))
+                .bind(changes.phone.as_ref().map(PhoneNumber::as_str))
                 .bind(&changes.user_agent)
                 .bind(changes.deactivated_at.map(ts))
                 .bind(ts(now))

@@ -8,7 +8,7 @@ macro_rules! impl_contacts_lists {
             async fn create_contacts_list(
                 &self,
                 space_id: SpaceId,
-                title: &str,
+                title: &ContactsListTitle,
                 description: Option<&str>,
                 now: DateTime<Utc>,
             ) -> StoreResult<ContactsList> {
@@ -18,7 +18,7 @@ macro_rules! impl_contacts_lists {
                     "INSERT INTO contacts_lists (title, description, space_id, created_at, \
                      updated_at) VALUES (?, ?, ?, ?, ?)",
                 ))
-                .bind(title)
+                .bind(title.as_str())
                 .bind(description)
                 .bind(space_id.0)
                 .bind(now)
@@ -33,7 +33,7 @@ macro_rules! impl_contacts_lists {
                 Ok(ContactsList {
                     id: ContactsListId(id),
                     space_id,
-                    title: title.to_owned(),
+                    title: title.clone(),
                     description: description.map(str::to_owned),
                     contacts_count: 0,
                     created_at: now,
@@ -70,7 +70,7 @@ macro_rules! impl_contacts_lists {
             async fn update_contacts_list(
                 &self,
                 id: ContactsListId,
-                title: &str,
+                title: &ContactsListTitle,
                 description: Option<&str>,
                 now: DateTime<Utc>,
             ) -> StoreResult<ContactsList> {
@@ -78,7 +78,7 @@ macro_rules! impl_contacts_lists {
                     "UPDATE contacts_lists SET title = ?, description = ?, updated_at = ? \
                      WHERE id = ?",
                 ))
-                .bind(title)
+                .bind(title.as_str())
                 .bind(description)
                 .bind(ts(now))
                 .bind(id.0)

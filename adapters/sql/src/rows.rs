@@ -11,9 +11,10 @@ use chrono::{DateTime, SubsecRound, Utc};
 use flexiapi_domain::error::StoreError;
 use flexiapi_domain::model::{
     Account, AccountAction, AccountActionId, AccountCreationToken, AccountCreationTokenId,
-    AccountId, AccountType, AccountTypeId, ApiKey, ApiKeyId, ApiKeyKind, AuthToken, ContactsList,
-    ContactsListId, DigestConfig, DigestNonce, Domain, Password, PasswordAlgorithm, PhoneCountry,
-    ProvisioningToken, ProvisioningTokenId, Space, SpaceId, Username,
+    AccountId, AccountType, AccountTypeId, AccountTypeKey, ActionCode, ActionKey, ApiKey, ApiKeyId,
+    ApiKeyKind, AuthToken, ContactsList, ContactsListId, ContactsListTitle, DigestConfig,
+    DigestNonce, Domain, DtmfProtocol, Email, Password, PasswordAlgorithm, PhoneCountry,
+    PhoneNumber, ProvisioningToken, ProvisioningTokenId, Space, SpaceId, Username,
 };
 
 use crate::error::bad_row;
@@ -243,13 +244,14 @@ impl AccountRow {
             username: Username::parse(&self.username)
                 .map_err(|e| bad_row("accounts.username", e))?,
             domain: Domain::parse(&self.domain).map_err(|e| bad_row("accounts.domain", e))?,
-            email: self.email,
+            // Unchecked: rows may predate today's rules (see the model's `text_value!`).
+            email: self.email.map(Email::unchecked),
             display_name: self.display_name,
             activated: self.activated,
             blocked: self.blocked,
             admin: self.admin,
-            dtmf_protocol: self.dtmf_protocol,
-            phone: self.phone,
+            dtmf_protocol: self.dtmf_protocol.map(DtmfProtocol::unchecked),
+            phone: self.phone.map(PhoneNumber::unchecked),
             ip_address: self.ip_address,
             user_agent: self.user_agent,
             passwords,
@@ -356,13 +358,13 @@ pub(crate) fn add_detail_row(
         }
         "t" => d.types.push(AccountType {
             id: AccountTypeId(id),
-            key: a,
+            key: AccountTypeKey::unchecked(a),
         }),
         "a" => d.actions.push(AccountAction {
             id: AccountActionId(id),
             account_id: AccountId(account_id),
-            key: a,
-            code: b.unwrap_or_default(),
+            key: ActionKey::unchecked(a),
+            code: ActionCode::unchecked(b.unwrap_or_default()),
         }),
         _ => {
             tokens.retain(|(account, _)| *account != account_id);
@@ -582,7 +584,7 @@ impl From<AccountTypeRow> for AccountType {
     fn from(r: AccountTypeRow) -> Self {
         AccountType {
             id: AccountTypeId(r.id),
-            key: r.key,
+            key: AccountTypeKey::unchecked(r.key),
         }
     }
 }
@@ -600,8 +602,8 @@ impl From<AccountActionRow> for AccountAction {
         AccountAction {
             id: AccountActionId(r.id),
             account_id: AccountId(r.account_id),
-            key: r.key,
-            code: r.code,
+            key: ActionKey::unchecked(r.key),
+            code: ActionCode::unchecked(r.code),
         }
     }
 }
@@ -650,7 +652,7 @@ impl From<ContactsListRow> for ContactsList {
         ContactsList {
             id: ContactsListId(r.id),
             space_id: SpaceId(r.space_id),
-            title: r.title,
+            title: ContactsListTitle::unchecked(r.title),
             description: r.description,
             contacts_count: u64::try_from(r.contacts_count).unwrap_or_default(),
             created_at: r.created_at,

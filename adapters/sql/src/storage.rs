@@ -39,6 +39,10 @@ macro_rules! impl_storage {
                 AccountActionId, AccountCreationToken, AccountType, AccountTypeId,
                 NewAccountCreationToken, PhoneCountry, ContactsList, ContactsListId, SpaceId,
             };
+            use flexiapi_domain::model::{
+                AccountTypeKey, ActionCode, ActionKey, ContactsListTitle, DtmfProtocol, Email,
+                PhoneNumber,
+            };
             use flexiapi_domain::ports::{
                 AccountActionRepository, AccountCreationTokenRepository, AccountTypeRepository,
                 ContactRepository, ContactsListRepository, PhoneCountryRepository,

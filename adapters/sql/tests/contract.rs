@@ -144,8 +144,8 @@ mod flexisip {
     use chrono::Utc;
     use flexiapi_adapters_sql::testing::flexisip::{passwords, users_with_phones};
     use flexiapi_domain::model::{
-        DigestConfig, Domain, NewAccount, NewSpace, Password, PasswordAlgorithm, SpaceSettings,
-        Username,
+        DigestConfig, Domain, NewAccount, NewSpace, Password, PasswordAlgorithm, PhoneNumber,
+        SpaceSettings, Username,
     };
 
     use super::{Db, Fixture};
@@ -153,7 +153,7 @@ mod flexisip {
     fn account(user: &str, activated: bool, phone: Option<&str>) -> NewAccount {
         let mut new = NewAccount::new(Username::parse(user).unwrap(), domain());
         new.activated = activated;
-        new.phone = phone.map(str::to_owned);
+        new.phone = phone.map(PhoneNumber::unchecked);
         new.passwords = vec![
             Password::from_clear(PasswordAlgorithm::Md5, user, "sip.example.org", "pw"),
             Password::from_clear(PasswordAlgorithm::Sha256, user, "sip.example.org", "pw"),

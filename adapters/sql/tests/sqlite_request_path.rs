@@ -68,8 +68,9 @@ async fn a_busy_database_delays_nonce_writes_without_failing_them() {
 async fn the_request_path_reads_every_column_as_sqlx_does() {
     use chrono::{Duration as TimeDelta, TimeZone};
     use flexiapi_domain::model::{
-        AccountChanges, AccountQuery, ApiKeyKind, Domain, NewAccount, NewApiKey,
-        NewProvisioningToken, NewSpace, Password, PasswordAlgorithm, Username,
+        AccountChanges, AccountQuery, ApiKeyKind, Domain, DtmfProtocol, Email, NewAccount,
+        NewApiKey, NewProvisioningToken, NewSpace, Password, PasswordAlgorithm, PhoneNumber,
+        Username,
     };
 
     let db = TestDatabase::create(Backend::Sqlite)
@@ -106,13 +107,13 @@ async fn the_request_path_reads_every_column_as_sqlx_does() {
         let account = storage
             .create_account(
                 NewAccount {
-                    email: Some(format!("user{i}@example.org")),
+                    email: Some(Email::parse(&format!("user{i}@example.org")).unwrap()),
                     display_name: Some(format!("User {i}")),
                     activated,
                     blocked,
                     admin,
-                    dtmf_protocol: Some("rfc2833".into()),
-                    phone: Some(format!("+3361234567{i}")),
+                    dtmf_protocol: Some(DtmfProtocol::parse("rfc2833").unwrap()),
+                    phone: Some(PhoneNumber::parse(&format!("+3361234567{i}")).unwrap()),
                     ip_address: Some(format!("192.0.2.{i}")),
                     user_agent: Some(format!("agent/{i}")),
                     passwords: vec![

@@ -15,7 +15,8 @@ use subtle::ConstantTimeEq;
 
 use crate::error::StoreError;
 use crate::model::{
-    Account, ApiKeyId, ApiKeyKind, DigestNonce, PasswordAlgorithm, SipIdentity, Space, hash_api_key,
+    Account, ApiKeyId, ApiKeyKind, DigestNonce, Email, PasswordAlgorithm, SipIdentity, Space,
+    hash_api_key,
 };
 use crate::ports::{Clock, Storage, TokenSource};
 pub use budget::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget};
@@ -349,9 +350,10 @@ impl Authenticator {
                     .await?
             }
             jwt::JwtSubject::Sip(_) => None,
+            // Any text: compared with stored addresses, some older than today's rule.
             jwt::JwtSubject::Email(email) => {
                 self.storage
-                    .account_by_email(&ctx.space.domain, &email)
+                    .account_by_email(&ctx.space.domain, &Email::unchecked(email))
                     .await?
             }
             jwt::JwtSubject::None => None,

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Domain, Password, PasswordAlgorithm, SipIdentity, Username};
+use super::{
+    Domain, DtmfProtocol, Email, Password, PasswordAlgorithm, PhoneNumber, SipIdentity, Username,
+};
 
 /// Database identifier of an account (`accounts.id`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -16,13 +18,13 @@ pub struct Account {
     pub id: AccountId,
     pub username: Username,
     pub domain: Domain,
-    pub email: Option<String>,
+    pub email: Option<Email>,
     pub display_name: Option<String>,
     pub activated: bool,
     pub blocked: bool,
     pub admin: bool,
-    pub dtmf_protocol: Option<String>,
-    pub phone: Option<String>,
+    pub dtmf_protocol: Option<DtmfProtocol>,
+    pub phone: Option<PhoneNumber>,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
     pub passwords: Vec<Password>,
@@ -57,13 +59,13 @@ impl Account {
 pub struct NewAccount {
     pub username: Username,
     pub domain: Domain,
-    pub email: Option<String>,
+    pub email: Option<Email>,
     pub display_name: Option<String>,
     pub activated: bool,
     pub blocked: bool,
     pub admin: bool,
-    pub dtmf_protocol: Option<String>,
-    pub phone: Option<String>,
+    pub dtmf_protocol: Option<DtmfProtocol>,
+    pub phone: Option<PhoneNumber>,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
     pub passwords: Vec<Password>,
@@ -123,13 +125,13 @@ impl NewAccount {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountChanges {
     pub username: Username,
-    pub email: Option<String>,
+    pub email: Option<Email>,
     pub display_name: Option<String>,
     pub activated: bool,
     pub blocked: bool,
     pub admin: bool,
-    pub dtmf_protocol: Option<String>,
-    pub phone: Option<String>,
+    pub dtmf_protocol: Option<DtmfProtocol>,
+    pub phone: Option<PhoneNumber>,
     pub user_agent: Option<String>,
     /// `Some` replaces every stored password with these.
     pub passwords: Option<Vec<Password>>,

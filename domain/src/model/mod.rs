@@ -1,7 +1,45 @@
 //! Entities and value types.
 
+/// A text value type: a private `String`, read with `as_str`, made by the type's own `parse`
+/// (today's rule, which every request goes through) or by `unchecked`.
+///
+/// `unchecked` is for values read back from storage, and for lookup keys compared with them.
+/// Stored rows may predate a rule or its tightening (an import of the original's database, an
+/// older version of this server): they must still load and read back unchanged, so that the
+/// record stays listable, editable and deletable, and a lookup still finds it. The rule applies
+/// again the next time a request sets the field.
+macro_rules! text_value {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A stored value or a lookup key, as it is (see `text_value!` in `model/mod.rs`).
+            pub fn unchecked(raw: impl Into<String>) -> Self {
+                Self(raw.into())
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
 mod account;
 mod account_extras;
+mod account_fields;
 mod api_key;
 mod audit;
 mod auth_token;
@@ -16,12 +54,16 @@ mod tokens;
 
 pub use account::{Account, AccountChanges, AccountId, AccountQuery, NewAccount, Page};
 pub use account_extras::{
-    AccountAction, AccountActionId, AccountDetails, AccountType, AccountTypeId,
+    AccountAction, AccountActionId, AccountDetails, AccountType, AccountTypeId, AccountTypeKey,
+    ActionCode, ActionKey, MAX_ACCOUNT_TYPE_KEY_LENGTH, MAX_ACTION_LENGTH,
 };
+pub use account_fields::{DtmfProtocol, Email, MAX_EMAIL_LENGTH, PhoneNumber};
 pub use api_key::{ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey, hash_api_key};
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use auth_token::AuthToken;
-pub use contacts_list::{ContactsList, ContactsListId};
+pub use contacts_list::{
+    ContactsList, ContactsListId, ContactsListTitle, MAX_CONTACTS_LIST_TITLE_LENGTH,
+};
 pub use device::{Device, UserAgentInfo};
 pub use nonce::DigestNonce;
 pub use password::{Password, PasswordAlgorithm, UnknownAlgorithm};

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreResult;
-use crate::model::{AccountId, AccountType, AccountTypeId, Domain};
+use crate::model::{AccountId, AccountType, AccountTypeId, AccountTypeKey, Domain};
 
 /// Account types belong to one space (`domain`): every method takes the space it acts in, and a
 /// type of another space is, to it, an unknown id. So no caller can read, change or attach another
@@ -17,7 +17,7 @@ pub trait AccountTypeRepository: Send + Sync + 'static {
     async fn create_account_type(
         &self,
         domain: &Domain,
-        key: &str,
+        key: &AccountTypeKey,
         now: DateTime<Utc>,
     ) -> StoreResult<AccountType>;
 
@@ -38,7 +38,7 @@ pub trait AccountTypeRepository: Send + Sync + 'static {
         &self,
         domain: &Domain,
         id: AccountTypeId,
-        key: &str,
+        key: &AccountTypeKey,
         now: DateTime<Utc>,
     ) -> StoreResult<AccountType>;
 

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::StoreResult;
 use crate::model::{
-    Account, AccountChanges, AccountDetails, AccountId, AccountQuery, Domain, NewAccount, Page,
-    Username,
+    Account, AccountChanges, AccountDetails, AccountId, AccountQuery, Domain, Email, NewAccount,
+    Page, PhoneNumber, Username,
 };
 
 #[async_trait]
@@ -51,10 +51,18 @@ pub trait AccountRepository: Send + Sync + 'static {
     ) -> StoreResult<Option<Account>>;
 
     /// The first account (lowest id) of `domain` with that email.
-    async fn account_by_email(&self, domain: &Domain, email: &str) -> StoreResult<Option<Account>>;
+    async fn account_by_email(
+        &self,
+        domain: &Domain,
+        email: &Email,
+    ) -> StoreResult<Option<Account>>;
 
     /// The first account (lowest id) of `domain` whose phone or username is `phone`.
-    async fn account_by_phone(&self, domain: &Domain, phone: &str) -> StoreResult<Option<Account>>;
+    async fn account_by_phone(
+        &self,
+        domain: &Domain,
+        phone: &PhoneNumber,
+    ) -> StoreResult<Option<Account>>;
 
     /// Accounts of a domain ordered by id; `search` matches username, email or phone as a
     /// case-insensitive substring. Without a search, `total` MUST cost what

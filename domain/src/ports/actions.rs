@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreResult;
-use crate::model::{AccountAction, AccountActionId, AccountId};
+use crate::model::{AccountAction, AccountActionId, AccountId, ActionCode, ActionKey};
 
 #[async_trait]
 pub trait AccountActionRepository: Send + Sync + 'static {
@@ -13,8 +13,8 @@ pub trait AccountActionRepository: Send + Sync + 'static {
     async fn create_account_action(
         &self,
         account_id: AccountId,
-        key: &str,
-        code: &str,
+        key: &ActionKey,
+        code: &ActionCode,
         now: DateTime<Utc>,
     ) -> StoreResult<AccountAction>;
 
@@ -34,8 +34,8 @@ pub trait AccountActionRepository: Send + Sync + 'static {
         &self,
         account_id: AccountId,
         id: AccountActionId,
-        key: &str,
-        code: &str,
+        key: &ActionKey,
+        code: &ActionCode,
         now: DateTime<Utc>,
     ) -> StoreResult<AccountAction>;
 

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreResult;
-use crate::model::{Account, AccountId, ContactsList, ContactsListId, SpaceId};
+use crate::model::{Account, AccountId, ContactsList, ContactsListId, ContactsListTitle, SpaceId};
 
 /// Contacts lists belong to a space; accounts are their members, and lists are attached to
 /// accounts. Deleting a space deletes its lists; deleting an account or a list removes its
@@ -19,7 +19,7 @@ pub trait ContactsListRepository: Send + Sync + 'static {
     async fn create_contacts_list(
         &self,
         space_id: SpaceId,
-        title: &str,
+        title: &ContactsListTitle,
         description: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<ContactsList>;
@@ -37,7 +37,7 @@ pub trait ContactsListRepository: Send + Sync + 'static {
     async fn update_contacts_list(
         &self,
         id: ContactsListId,
-        title: &str,
+        title: &ContactsListTitle,
         description: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<ContactsList>;

@@ -2,21 +2,13 @@
 //! rules are checked here, once, whoever calls.
 
 use super::{Entity, ServiceError, ServiceResult, Services};
-use crate::model::{AccountId, AccountType, AccountTypeId, Space};
-use crate::validation::{Rule, ValidationErrors, is_alpha_dash};
+use crate::model::{AccountId, AccountType, AccountTypeId, AccountTypeKey, Space};
+use crate::validation::ValidationErrors;
 
-/// Longest account type key (the column's size).
-pub const MAX_ACCOUNT_TYPE_KEY_LENGTH: usize = 64;
-
-/// The trimmed key, or the broken rule on `key`.
-fn valid_key(key: Option<String>) -> ServiceResult<String> {
-    match key.map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()) {
-        None => Err(ValidationErrors::single("key", Rule::Required).into()),
-        Some(k) if !is_alpha_dash(&k) || k.len() > MAX_ACCOUNT_TYPE_KEY_LENGTH => {
-            Err(ValidationErrors::single("key", Rule::AlphaDash).into())
-        }
-        Some(k) => Ok(k),
-    }
+/// The key, required, or the broken rule on `key`.
+fn parse_key(key: Option<String>) -> ServiceResult<AccountTypeKey> {
+    AccountTypeKey::parse(key.as_deref().unwrap_or_default())
+        .map_err(|rule| ValidationErrors::single("key", rule).into())
 }
 
 impl Services {
@@ -36,7 +28,7 @@ impl Services {
         space: &Space,
         key: Option<String>,
     ) -> ServiceResult<AccountType> {
-        let key = valid_key(key)?;
+        let key = parse_key(key)?;
         Ok(self
             .storage
             .create_account_type(&space.domain, &key, self.now())
@@ -68,7 +60,7 @@ impl Services {
         id: AccountTypeId,
         key: Option<String>,
     ) -> ServiceResult<AccountType> {
-        let key = valid_key(key)?;
+        let key = parse_key(key)?;
         Ok(self
             .storage
             .update_account_type(&space.domain, id, &key, self.now())
@@ -87,39 +79,51 @@ impl Services {
         Ok(self.storage.delete_account_type(&space.domain, id).await?)
     }
 
-    /// Attaches a type of `space` to an account of `space`; false when it already was.
+    /// Attaches a type of `space` to an account of `space`.
     ///
     /// # Errors
-    /// `NotFound(Account)` for an account of another space; `NotFound` for a type of another space.
+    /// `NotFound(Account)` for an account of another space; `NotFound(AccountType)` for a type of another
+    /// space; `AccountTypeAlreadyAttached`.
     pub async fn attach_account_type(
         &self,
         space: &Space,
         account_id: AccountId,
         type_id: AccountTypeId,
-    ) -> ServiceResult<bool> {
+    ) -> ServiceResult<()> {
         let account = self.account_in_space(account_id, space).await?;
-        Ok(self
+        if self
             .storage
             .attach_account_type(&space.domain, account.id, type_id, self.now())
-            .await?)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ServiceError::AccountTypeAlreadyAttached)
+        }
     }
 
-    /// Detaches a type of `space` from an account of `space`; false when it was not attached.
+    /// Detaches a type of `space` from an account of `space`.
     ///
     /// # Errors
-    /// As [`Services::attach_account_type`].
+    /// `NotFound(Account)`, `NotFound` as [`Services::attach_account_type`];
+    /// `AccountTypeNotAttached`.
     pub async fn detach_account_type(
         &self,
         space: &Space,
         account_id: AccountId,
         type_id: AccountTypeId,
-    ) -> ServiceResult<bool> {
+    ) -> ServiceResult<()> {
         let account = self.account_in_space(account_id, space).await?;
         let kind = self.account_type(space, type_id).await?;
-        Ok(self
+        if self
             .storage
             .detach_account_type(&space.domain, account.id, kind.id)
-            .await?)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ServiceError::AccountTypeNotAttached)
+        }
     }
 }
 
@@ -128,15 +132,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_are_trimmed_and_checked() {
-        assert_eq!(valid_key(Some(" door_1 ".into())).unwrap(), "door_1");
+    fn keys_are_required_and_checked() {
+        assert_eq!(
+            parse_key(Some(" door_1 ".into())).unwrap().as_str(),
+            "door_1"
+        );
         for bad in [
             None,
             Some("  ".into()),
             Some("Door".into()),
             Some("a".repeat(65)),
         ] {
-            assert!(matches!(valid_key(bad), Err(ServiceError::Validation(_))));
+            assert!(matches!(parse_key(bad), Err(ServiceError::Validation(_))));
         }
     }
 }

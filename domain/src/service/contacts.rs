@@ -3,11 +3,11 @@
 //! list of another space is not found, whoever calls.
 
 use super::{Entity, ServiceError, ServiceResult, Services};
-use crate::model::{Account, AccountId, ContactsList, ContactsListId, SipIdentity, Space};
+use crate::model::{
+    Account, AccountId, ContactsList, ContactsListId, ContactsListTitle, SipIdentity, Space,
+};
 use crate::validation::{Rule, ValidationErrors};
 
-/// Longest contacts list title (the original's `VARCHAR(255)`).
-pub const MAX_CONTACTS_LIST_TITLE_LENGTH: usize = 255;
 /// Longest contacts list description. The column is a `TEXT`, which MySQL caps at 65 535 bytes:
 /// this many characters fit whatever their encoding, so a long text is a 422, never a storage
 /// failure.
@@ -24,7 +24,7 @@ pub struct ContactsListInput {
 /// A valid title and description.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidContactsList {
-    pub title: String,
+    pub title: ContactsListTitle,
     pub description: String,
 }
 
@@ -36,18 +36,10 @@ impl ContactsListInput {
     pub fn validate(self) -> Result<ValidContactsList, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let present = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let title = present(self.title);
+        let title = ContactsListTitle::parse(self.title.as_deref().unwrap_or_default())
+            .map_err(|rule| errors.add("title", rule))
+            .ok();
         let description = present(self.description);
-        match &title {
-            None => errors.add("title", Rule::Required),
-            Some(t) if t.chars().count() > MAX_CONTACTS_LIST_TITLE_LENGTH => {
-                errors.add(
-                    "title",
-                    Rule::MaxLength(MAX_CONTACTS_LIST_TITLE_LENGTH as u32),
-                );
-            }
-            Some(_) => {}
-        }
         match &description {
             None => errors.add("description", Rule::Required),
             Some(d) if d.chars().count() > MAX_CONTACTS_LIST_DESCRIPTION_LENGTH => {
@@ -330,6 +322,7 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MAX_CONTACTS_LIST_TITLE_LENGTH;
 
     fn input(title: Option<&str>, description: Option<&str>) -> ContactsListInput {
         ContactsListInput {
@@ -343,7 +336,7 @@ mod tests {
         assert_eq!(
             input(Some("  Friends "), Some(" close ones ")).validate(),
             Ok(ValidContactsList {
-                title: "Friends".into(),
+                title: ContactsListTitle::unchecked("Friends"),
                 description: "close ones".into(),
             })
         );

@@ -30,6 +30,13 @@ pub enum ServiceError {
     ContactsListAlreadyAttached,
     #[error("the contacts list is not attached to the account")]
     ContactsListNotAttached,
+    #[error("the account type is already attached to the account")]
+    AccountTypeAlreadyAttached,
+    #[error("the account type is not attached to the account")]
+    AccountTypeNotAttached,
+    /// DTMF actions only exist for an account with a DTMF protocol.
+    #[error("the account has no DTMF protocol")]
+    DtmfProtocolRequired,
     #[error("already exists: {0:?}")]
     Conflict(Conflict),
     #[error("the space has reached its maximum number of accounts")]

@@ -12,15 +12,15 @@ use crate::support::*;
 pub async fn account_types_are_created_listed_updated_and_deleted(s: Arc<dyn Storage>) {
     space(&s, "example.org").await;
     let d = domain("example.org");
-    let phone = s.create_account_type(&d, "phone", t0()).await.unwrap();
-    let door = s.create_account_type(&d, "door", t0()).await.unwrap();
-    assert_eq!(phone.key, "phone");
+    let phone = s.create_account_type(&d, &type_key("phone"), t0()).await.unwrap();
+    let door = s.create_account_type(&d, &type_key("door"), t0()).await.unwrap();
+    assert_eq!(phone.key.as_str(), "phone");
     assert_conflict(
-        s.create_account_type(&d, "phone", t0()).await,
+        s.create_account_type(&d, &type_key("phone"), t0()).await,
         Conflict::AccountTypeKey,
     );
     assert!(matches!(
-        s.create_account_type(&domain("nowhere.org"), "phone", t0())
+        s.create_account_type(&domain("nowhere.org"), &type_key("phone"), t0())
             .await,
         Err(StoreError::NotFound)
     ));
@@ -40,21 +40,21 @@ pub async fn account_types_are_created_listed_updated_and_deleted(s: Arc<dyn Sto
     );
 
     let renamed = s
-        .update_account_type(&d, door.id, "gate", t0())
+        .update_account_type(&d, door.id, &type_key("gate"), t0())
         .await
         .unwrap();
-    assert_eq!(renamed.key, "gate");
+    assert_eq!(renamed.key.as_str(), "gate");
     assert_eq!(renamed.id, door.id);
     // Same key again: no change, no conflict with itself.
-    s.update_account_type(&d, door.id, "gate", t0())
+    s.update_account_type(&d, door.id, &type_key("gate"), t0())
         .await
         .unwrap();
     assert_conflict(
-        s.update_account_type(&d, door.id, "phone", t0()).await,
+        s.update_account_type(&d, door.id, &type_key("phone"), t0()).await,
         Conflict::AccountTypeKey,
     );
     assert!(matches!(
-        s.update_account_type(&d, AccountTypeId(door.id.0 + 1000), "x", t0())
+        s.update_account_type(&d, AccountTypeId(door.id.0 + 1000), &type_key("x"), t0())
             .await,
         Err(StoreError::NotFound)
     ));
@@ -69,8 +69,8 @@ pub async fn account_types_are_attached_once_and_detached(s: Arc<dyn Storage>) {
     let d = domain("example.org");
     let alice = account(&s, "alice", "example.org").await;
     let bob = account(&s, "bob", "example.org").await;
-    let phone = s.create_account_type(&d, "phone", t0()).await.unwrap();
-    let door = s.create_account_type(&d, "door", t0()).await.unwrap();
+    let phone = s.create_account_type(&d, &type_key("phone"), t0()).await.unwrap();
+    let door = s.create_account_type(&d, &type_key("door"), t0()).await.unwrap();
 
     assert!(
         s.attach_account_type(&d, alice, door.id, t0())
@@ -131,7 +131,7 @@ pub async fn concurrent_attachments_of_a_type_let_one_win(s: Arc<dyn Storage>) {
     space(&s, "example.org").await;
     let d = domain("example.org");
     let alice = account(&s, "alice", "example.org").await;
-    let phone = s.create_account_type(&d, "phone", t0()).await.unwrap();
+    let phone = s.create_account_type(&d, &type_key("phone"), t0()).await.unwrap();
     let mut tasks = JoinSet::new();
     for _ in 0..10 {
         let s = s.clone();
@@ -155,8 +155,8 @@ pub async fn account_types_belong_to_their_space(s: Arc<dyn Storage>) {
     let alice = account(&s, "alice", "a.org").await;
     let bob = account(&s, "bob", "b.org").await;
     // The same key in two spaces: two types.
-    let ours = s.create_account_type(&a, "phone", t0()).await.unwrap();
-    let theirs = s.create_account_type(&b, "phone", t0()).await.unwrap();
+    let ours = s.create_account_type(&a, &type_key("phone"), t0()).await.unwrap();
+    let theirs = s.create_account_type(&b, &type_key("phone"), t0()).await.unwrap();
     assert_ne!(ours.id, theirs.id);
     assert_eq!(
         s.list_account_types(&a).await.unwrap(),
@@ -170,7 +170,7 @@ pub async fn account_types_belong_to_their_space(s: Arc<dyn Storage>) {
     // Another space's type is an unknown id.
     assert!(s.account_type(&a, theirs.id).await.unwrap().is_none());
     assert!(matches!(
-        s.update_account_type(&a, theirs.id, "door", t0()).await,
+        s.update_account_type(&a, theirs.id, &type_key("door"), t0()).await,
         Err(StoreError::NotFound)
     ));
     assert!(!s.delete_account_type(&a, theirs.id).await.unwrap());

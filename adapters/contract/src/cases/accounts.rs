@@ -47,9 +47,9 @@ pub async fn accounts_are_found_by_identity_and_by_first_email(s: Arc<dyn Storag
     space(&s, "example.org").await;
     space(&s, "other.org").await;
     let mut first = full_account("first", "example.org");
-    first.email = Some("shared@mail.example".into());
+    first.email = Some(email("shared@mail.example"));
     let mut second = full_account("second", "example.org");
-    second.email = Some("shared@mail.example".into());
+    second.email = Some(email("shared@mail.example"));
     let elsewhere = account(&s, "first", "other.org").await;
     let first = s.create_account(first, 0, t0()).await.unwrap();
     s.create_account(second, 0, t0()).await.unwrap();
@@ -74,13 +74,13 @@ pub async fn accounts_are_found_by_identity_and_by_first_email(s: Arc<dyn Storag
     );
 
     let by_email = s
-        .account_by_email(&domain("example.org"), "shared@mail.example")
+        .account_by_email(&domain("example.org"), &email("shared@mail.example"))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(by_email.id, first.id);
     assert!(
-        s.account_by_email(&domain("other.org"), "shared@mail.example")
+        s.account_by_email(&domain("other.org"), &email("shared@mail.example"))
             .await
             .unwrap()
             .is_none()
@@ -108,8 +108,8 @@ pub async fn accounts_are_listed_by_page_and_searched_case_insensitively(s: Arc<
     let mut ids = Vec::new();
     for i in 0..5 {
         let mut new = NewAccount::new(username(&format!("user{i}")), domain("example.org"));
-        new.email = Some(format!("person{i}@Mail.Example"));
-        new.phone = Some(format!("+3361234000{i}"));
+        new.email = Some(email(&format!("person{i}@Mail.Example")));
+        new.phone = Some(phone(&format!("+3361234000{i}")));
         ids.push(s.create_account(new, 0, t0()).await.unwrap().id);
     }
     let mut special = NewAccount::new(username("Zed_100%"), domain("example.org"));
@@ -278,8 +278,8 @@ pub async fn account_details_are_read_for_many_accounts_at_once(s: Arc<dyn Stora
     let carol = account(&s, "carol", "example.org").await;
     let d = domain("example.org");
     let kinds = [
-        s.create_account_type(&d, "phone", t0()).await.unwrap(),
-        s.create_account_type(&d, "door", t0()).await.unwrap(),
+        s.create_account_type(&d, &type_key("phone"), t0()).await.unwrap(),
+        s.create_account_type(&d, &type_key("door"), t0()).await.unwrap(),
     ];
     for kind in &kinds {
         s.attach_account_type(&d, alice, kind.id, t0())
@@ -289,13 +289,13 @@ pub async fn account_details_are_read_for_many_accounts_at_once(s: Arc<dyn Stora
     s.attach_account_type(&d, bob, kinds[1].id, t0())
         .await
         .unwrap();
-    s.create_account_action(alice, "1", "open", t0())
+    s.create_account_action(alice, &action_key("1"), &action_code("open"), t0())
         .await
         .unwrap();
-    s.create_account_action(alice, "2", "close", t0())
+    s.create_account_action(alice, &action_key("2"), &action_code("close"), t0())
         .await
         .unwrap();
-    s.create_account_action(bob, "9", "ring", t0())
+    s.create_account_action(bob, &action_key("9"), &action_code("ring"), t0())
         .await
         .unwrap();
     for token in ["old", "current"] {
@@ -359,7 +359,7 @@ pub async fn an_update_replaces_fields_and_passwords_in_one_go(s: Arc<dyn Storag
         blocked: true,
         admin: false,
         dtmf_protocol: None,
-        phone: Some("+33700000000".into()),
+        phone: Some(phone("+33700000000")),
         user_agent: Some("agent 2".into()),
         passwords: Some(new_passwords.clone()),
         dictionary: None,
@@ -376,7 +376,7 @@ pub async fn an_update_replaces_fields_and_passwords_in_one_go(s: Arc<dyn Storag
     want.blocked = true;
     want.admin = false;
     want.dtmf_protocol = None;
-    want.phone = Some("+33700000000".into());
+    want.phone = Some(phone("+33700000000"));
     want.user_agent = Some("agent 2".into());
     want.passwords = new_passwords;
     want.updated_at = later;
@@ -593,7 +593,7 @@ pub async fn a_deactivation_is_stored_read_back_and_cleared(s: Arc<dyn Storage>)
         .unwrap()
         .unwrap();
     let by_email = s
-        .account_by_email(&domain("example.org"), "alice@mail.example")
+        .account_by_email(&domain("example.org"), &email("alice@mail.example"))
         .await
         .unwrap()
         .unwrap();
@@ -637,15 +637,15 @@ pub async fn accounts_are_found_by_phone_or_by_username(s: Arc<dyn Storage>) {
     space(&s, "example.org").await;
     space(&s, "other.org").await;
     let mut by_phone = full_account("alice", "example.org");
-    by_phone.phone = Some("+33611111111".into());
+    by_phone.phone = Some(phone("+33611111111"));
     let alice = s.create_account(by_phone, 0, t0()).await.unwrap();
     let mut named = full_account("+33622222222", "example.org");
     named.phone = None;
     let named = s.create_account(named, 0, t0()).await.unwrap();
-    let found = |phone: &'static str, d: &'static str| {
+    let found = |number: &'static str, d: &'static str| {
         let s = s.clone();
         async move {
-            s.account_by_phone(&domain(d), phone)
+            s.account_by_phone(&domain(d), &phone(number))
                 .await
                 .unwrap()
                 .map(|a| a.id)

@@ -13,15 +13,15 @@ pub async fn account_actions_are_scoped_to_their_account(s: Arc<dyn Storage>) {
     let alice = account(&s, "alice", "example.org").await;
     let bob = account(&s, "bob", "example.org").await;
     let open = s
-        .create_account_action(alice, "open", "1234", t0())
+        .create_account_action(alice, &action_key("open"), &action_code("1234"), t0())
         .await
         .unwrap();
     let close = s
-        .create_account_action(alice, "close", "0", t0())
+        .create_account_action(alice, &action_key("close"), &action_code("0"), t0())
         .await
         .unwrap();
     let bobs = s
-        .create_account_action(bob, "open", "9", t0())
+        .create_account_action(bob, &action_key("open"), &action_code("9"), t0())
         .await
         .unwrap();
     assert_eq!(
@@ -29,7 +29,7 @@ pub async fn account_actions_are_scoped_to_their_account(s: Arc<dyn Storage>) {
         (alice, "open", "1234")
     );
     assert!(matches!(
-        s.create_account_action(AccountId(bob.0 + 1000), "k", "c", t0())
+        s.create_account_action(AccountId(bob.0 + 1000), &action_key("k"), &action_code("c"), t0())
             .await,
         Err(StoreError::NotFound)
     ));
@@ -45,22 +45,22 @@ pub async fn account_actions_are_scoped_to_their_account(s: Arc<dyn Storage>) {
     assert!(s.account_action(bob, open.id).await.unwrap().is_none());
 
     let changed = s
-        .update_account_action(alice, open.id, "unlock", "42", t0())
+        .update_account_action(alice, open.id, &action_key("unlock"), &action_code("42"), t0())
         .await
         .unwrap();
     assert_eq!(
         (changed.id, changed.key.as_str(), changed.code.as_str()),
         (open.id, "unlock", "42")
     );
-    s.update_account_action(alice, open.id, "unlock", "42", t0())
+    s.update_account_action(alice, open.id, &action_key("unlock"), &action_code("42"), t0())
         .await
         .unwrap();
     assert!(matches!(
-        s.update_account_action(bob, open.id, "x", "1", t0()).await,
+        s.update_account_action(bob, open.id, &action_key("x"), &action_code("1"), t0()).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        s.update_account_action(alice, AccountActionId(open.id.0 + 1000), "x", "1", t0())
+        s.update_account_action(alice, AccountActionId(open.id.0 + 1000), &action_key("x"), &action_code("1"), t0())
             .await,
         Err(StoreError::NotFound)
     ));

@@ -9,8 +9,8 @@ use tokio::task::JoinSet;
 
 use crate::support::*;
 
-async fn contacts_list(s: &Arc<dyn Storage>, space: &Space, title: &str) -> ContactsList {
-    s.create_contacts_list(space.id, title, Some("description"), t0())
+async fn contacts_list(s: &Arc<dyn Storage>, space: &Space, name: &str) -> ContactsList {
+    s.create_contacts_list(space.id, &title(name), Some("description"), t0())
         .await
         .expect("create contacts list")
 }
@@ -33,21 +33,21 @@ pub async fn contacts_lists_are_created_listed_shown_updated_and_deleted(s: Arc<
     let here = space(&s, "example.org").await;
     let there = space(&s, "other.org").await;
     let friends = s
-        .create_contacts_list(here.id, "Friends", Some("close ones"), t0())
+        .create_contacts_list(here.id, &title("Friends"), Some("close ones"), t0())
         .await
         .unwrap();
     assert_eq!(friends.space_id, here.id);
-    assert_eq!(friends.title, "Friends");
+    assert_eq!(friends.title.as_str(), "Friends");
     assert_eq!(friends.description.as_deref(), Some("close ones"));
     assert_eq!(friends.contacts_count, 0);
     assert_eq!(ms(friends.created_at), ms(t0()));
     let family = s
-        .create_contacts_list(here.id, "Family", None, t0())
+        .create_contacts_list(here.id, &title("Family"), None, t0())
         .await
         .unwrap();
     let elsewhere = contacts_list(&s, &there, "Elsewhere").await;
     assert!(matches!(
-        s.create_contacts_list(SpaceId(there.id.0 + 1000), "Nowhere", None, t0())
+        s.create_contacts_list(SpaceId(there.id.0 + 1000), &title("Nowhere"), None, t0())
             .await,
         Err(StoreError::NotFound)
     ));
@@ -80,17 +80,17 @@ pub async fn contacts_lists_are_created_listed_shown_updated_and_deleted(s: Arc<
 
     let later = t0() + secs(60);
     let renamed = s
-        .update_contacts_list(family.id, "Relatives", Some("by blood"), later)
+        .update_contacts_list(family.id, &title("Relatives"), Some("by blood"), later)
         .await
         .unwrap();
     assert_eq!(renamed.id, family.id);
     assert_eq!(renamed.space_id, here.id);
-    assert_eq!(renamed.title, "Relatives");
+    assert_eq!(renamed.title.as_str(), "Relatives");
     assert_eq!(renamed.description.as_deref(), Some("by blood"));
     assert_eq!(ms(renamed.created_at), ms(t0()));
     assert_eq!(ms(renamed.updated_at), ms(later));
     // Same title again: no change, no conflict with itself.
-    s.update_contacts_list(family.id, "Relatives", Some("by blood"), later)
+    s.update_contacts_list(family.id, &title("Relatives"), Some("by blood"), later)
         .await
         .unwrap();
     assert_eq!(
@@ -98,7 +98,7 @@ pub async fn contacts_lists_are_created_listed_shown_updated_and_deleted(s: Arc<
         Some(norm_list(renamed))
     );
     assert!(matches!(
-        s.update_contacts_list(ContactsListId(elsewhere.id.0 + 1000), "X", None, later)
+        s.update_contacts_list(ContactsListId(elsewhere.id.0 + 1000), &title("X"), None, later)
             .await,
         Err(StoreError::NotFound)
     ));
@@ -116,16 +116,16 @@ pub async fn a_contacts_list_title_is_unique_across_spaces(s: Arc<dyn Storage>) 
     contacts_list(&s, &here, "Friends").await;
     let family = contacts_list(&s, &here, "Family").await;
     assert_conflict(
-        s.create_contacts_list(here.id, "Friends", None, t0()).await,
+        s.create_contacts_list(here.id, &title("Friends"), None, t0()).await,
         Conflict::ContactsListTitle,
     );
     assert_conflict(
-        s.create_contacts_list(there.id, "Friends", None, t0())
+        s.create_contacts_list(there.id, &title("Friends"), None, t0())
             .await,
         Conflict::ContactsListTitle,
     );
     assert_conflict(
-        s.update_contacts_list(family.id, "Friends", None, t0())
+        s.update_contacts_list(family.id, &title("Friends"), None, t0())
             .await,
         Conflict::ContactsListTitle,
     );
@@ -133,7 +133,7 @@ pub async fn a_contacts_list_title_is_unique_across_spaces(s: Arc<dyn Storage>) 
     contacts_list(&s, &there, "friends").await;
     assert_eq!(
         s.contacts_list(family.id).await.unwrap().unwrap().title,
-        "Family"
+        title("Family")
     );
 }
 
@@ -186,7 +186,7 @@ pub async fn contacts_list_members_are_added_once_and_removed(s: Arc<dyn Storage
     assert_eq!(count(&lists, friends.id), 1);
     assert_eq!(count(&lists, family.id), 1);
     let updated = s
-        .update_contacts_list(friends.id, "Friends", None, t0())
+        .update_contacts_list(friends.id, &title("Friends"), None, t0())
         .await
         .unwrap();
     assert_eq!(updated.contacts_count, 1, "an update answers the count too");

@@ -3,7 +3,6 @@
 
 use flexiapi_domain::model::{AccountId, AccountType, AccountTypeId};
 use poem::Request;
-use poem::http::StatusCode;
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -11,7 +10,6 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::{ApiTags, request_space, state};
 use crate::auth::AdminCaller;
 use crate::error::ApiError;
-use crate::i18n::MessageId;
 
 pub struct AccountTypesApi;
 
@@ -27,7 +25,7 @@ impl From<AccountType> for AccountTypeObject {
     fn from(t: AccountType) -> Self {
         Self {
             id: t.id.0,
-            key: t.key,
+            key: t.key.into_string(),
         }
     }
 }
@@ -181,22 +179,15 @@ impl AccountTypesApi {
         id: Path<i64>,
         type_id: Path<i64>,
     ) -> Result<Attached, ApiError> {
-        if state(req)?
+        state(req)?
             .services
             .attach_account_type(
                 request_space(req)?,
                 AccountId(id.0),
                 AccountTypeId(type_id.0),
             )
-            .await?
-        {
-            Ok(Attached::Ok)
-        } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                MessageId::TypeAlreadyAttached,
-            ))
-        }
+            .await?;
+        Ok(Attached::Ok)
     }
 
     /// Detach a type from an account
@@ -216,21 +207,14 @@ impl AccountTypesApi {
         id: Path<i64>,
         type_id: Path<i64>,
     ) -> Result<PlainText<&'static str>, ApiError> {
-        if state(req)?
+        state(req)?
             .services
             .detach_account_type(
                 request_space(req)?,
                 AccountId(id.0),
                 AccountTypeId(type_id.0),
             )
-            .await?
-        {
-            Ok(PlainText("1"))
-        } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                MessageId::TypeNotAttached,
-            ))
-        }
+            .await?;
+        Ok(PlainText("1"))
     }
 }

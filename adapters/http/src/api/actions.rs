@@ -1,8 +1,7 @@
 //! DTMF actions of an account (Admin): only for accounts with a `dtmf_protocol`.
 
-use flexiapi_domain::model::{Account, AccountAction, AccountActionId, AccountId};
+use flexiapi_domain::model::{AccountAction, AccountActionId, AccountId};
 use poem::Request;
-use poem::http::StatusCode;
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -10,7 +9,6 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::{ApiTags, request_space, state};
 use crate::auth::AdminCaller;
 use crate::error::ApiError;
-use crate::i18n::MessageId;
 
 pub struct ActionsApi;
 
@@ -26,8 +24,8 @@ impl From<AccountAction> for ActionObject {
     fn from(a: AccountAction) -> Self {
         Self {
             id: a.id.0,
-            key: a.key,
-            code: a.code,
+            key: a.key.into_string(),
+            code: a.code.into_string(),
         }
     }
 }
@@ -49,21 +47,6 @@ pub enum ActionCreated {
     Created(Json<ActionObject>),
 }
 
-/// The account, which must be of this space and have a DTMF protocol.
-async fn dtmf_account(req: &Request, id: i64) -> Result<Account, ApiError> {
-    let account = state(req)?
-        .services
-        .account_in_space(AccountId(id), request_space(req)?)
-        .await?;
-    if account.dtmf_protocol.is_none() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            MessageId::DtmfProtocolRequired,
-        ));
-    }
-    Ok(account)
-}
-
 #[OpenApi]
 impl ActionsApi {
     /// List an account's DTMF actions
@@ -81,8 +64,10 @@ impl ActionsApi {
         _caller: AdminCaller,
         id: Path<i64>,
     ) -> Result<Json<Vec<ActionObject>>, ApiError> {
-        let account = dtmf_account(req, id.0).await?;
-        let actions = state(req)?.services.account_actions(account.id).await?;
+        let actions = state(req)?
+            .services
+            .account_actions(request_space(req)?, AccountId(id.0))
+            .await?;
         Ok(Json(actions.into_iter().map(Into::into).collect()))
     }
 
@@ -102,10 +87,15 @@ impl ActionsApi {
         id: Path<i64>,
         body: Json<ActionInput>,
     ) -> Result<ActionCreated, ApiError> {
-        let account = dtmf_account(req, id.0).await?;
         let action = state(req)?
             .services
-            .save_account_action(account.id, None, body.0.key, body.0.code)
+            .save_account_action(
+                request_space(req)?,
+                AccountId(id.0),
+                None,
+                body.0.key,
+                body.0.code,
+            )
             .await?;
         Ok(ActionCreated::Created(Json(action.into())))
     }
@@ -126,10 +116,13 @@ impl ActionsApi {
         id: Path<i64>,
         action_id: Path<i64>,
     ) -> Result<Json<ActionObject>, ApiError> {
-        let account = dtmf_account(req, id.0).await?;
         let action = state(req)?
             .services
-            .account_action(account.id, AccountActionId(action_id.0))
+            .account_action(
+                request_space(req)?,
+                AccountId(id.0),
+                AccountActionId(action_id.0),
+            )
             .await?;
         Ok(Json(action.into()))
     }
@@ -151,11 +144,11 @@ impl ActionsApi {
         action_id: Path<i64>,
         body: Json<ActionInput>,
     ) -> Result<Json<ActionObject>, ApiError> {
-        let account = dtmf_account(req, id.0).await?;
         let action = state(req)?
             .services
             .save_account_action(
-                account.id,
+                request_space(req)?,
+                AccountId(id.0),
                 Some(AccountActionId(action_id.0)),
                 body.0.key,
                 body.0.code,
@@ -180,10 +173,13 @@ impl ActionsApi {
         id: Path<i64>,
         action_id: Path<i64>,
     ) -> Result<PlainText<&'static str>, ApiError> {
-        let account = dtmf_account(req, id.0).await?;
         let deleted = state(req)?
             .services
-            .delete_account_action(account.id, AccountActionId(action_id.0))
+            .delete_account_action(
+                request_space(req)?,
+                AccountId(id.0),
+                AccountActionId(action_id.0),
+            )
             .await?;
         Ok(PlainText(if deleted { "1" } else { "0" }))
     }

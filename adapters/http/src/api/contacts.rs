@@ -39,7 +39,7 @@ impl From<&Account> for ContactObject {
             username: a.username.to_string(),
             domain: a.domain.to_string(),
             activated: a.activated,
-            dtmf_protocol: a.dtmf_protocol.clone(),
+            dtmf_protocol: a.dtmf_protocol.as_ref().map(ToString::to_string),
             display_name: a.display_name.clone(),
             sip_uri: a.identity().to_string(),
         }

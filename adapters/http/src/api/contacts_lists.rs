@@ -36,7 +36,7 @@ impl From<ContactsList> for ContactsListObject {
         Self {
             id: l.id.0,
             space_id: l.space_id.0,
-            title: l.title,
+            title: l.title.into_string(),
             description: l.description,
             contacts_count: l.contacts_count,
             created_at: timestamp(l.created_at),

@@ -14,12 +14,13 @@ pub mod me;
 pub mod phone_countries;
 pub mod ping;
 pub mod provisioning;
+mod space_json;
 pub mod spaces;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use flexiapi_domain::model::{Account, AccountId, Space};
+use flexiapi_domain::model::{Account, Space};
 use poem::Request;
 use poem_openapi::{Object, Tags};
 
@@ -104,8 +105,7 @@ pub(crate) async fn account_objects(
     accounts: &[Account],
 ) -> Result<Vec<AccountObject>, ApiError> {
     let services = &state(req)?.services;
-    let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
-    let mut details = services.account_details(&ids).await?;
+    let mut details = services.account_details(accounts).await?;
     Ok(accounts
         .iter()
         .map(|account| {
@@ -113,10 +113,7 @@ pub(crate) async fn account_objects(
             let d = details.remove(&account.id).unwrap_or_default();
             object.dictionary = d.dictionary;
             object.types = d.types.into_iter().map(Into::into).collect();
-            // Actions only mean something with a DTMF protocol.
-            if account.dtmf_protocol.is_some() {
-                object.actions = d.actions.into_iter().map(Into::into).collect();
-            }
+            object.actions = d.actions.into_iter().map(Into::into).collect();
             if let Some(token) = d.provisioning_token {
                 object.provisioning_token_expire_at =
                     services.provisioning_token_expire_at(&token).map(timestamp);
@@ -180,13 +177,13 @@ impl From<&Account> for AccountObject {
             id: a.id.0,
             username: a.username.to_string(),
             domain: a.domain.to_string(),
-            email: a.email.clone(),
+            email: a.email.as_ref().map(|e| e.as_str().to_owned()),
             activated: a.activated,
             blocked: a.blocked,
             admin: a.admin,
             display_name: a.display_name.clone(),
-            dtmf_protocol: a.dtmf_protocol.clone(),
-            phone: a.phone.clone(),
+            dtmf_protocol: a.dtmf_protocol.as_ref().map(ToString::to_string),
+            phone: a.phone.as_ref().map(|p| p.as_str().to_owned()),
             ip_address: a.ip_address.clone(),
             user_agent: a.user_agent.clone(),
             sip_uri: a.identity().to_string(),

@@ -13,7 +13,7 @@ use poem_openapi::{
 };
 use serde_json::Value;
 
-use super::{ApiTags, state, timestamp};
+use super::{ApiTags, space_json, state, timestamp};
 use crate::auth::SuperAdminCaller;
 use crate::error::ApiError;
 
@@ -301,8 +301,8 @@ pub struct SpaceInput {
     pub oidc_authentication_configuration: Option<JwtConfigInput>,
 }
 
-/// A JSON body read as a loose [`Value`], documented with `T`'s schema: the domain reports type
-/// mistakes as 422 field errors instead of poem-openapi refusing the body with a 400.
+/// A JSON body read as a loose [`Value`], documented with `T`'s schema: type mistakes become 422
+/// field errors (see `space_json`) instead of poem-openapi refusing the body with a 400.
 pub struct LooseJson<T>(pub Value, PhantomData<T>);
 
 impl<'a, T: Type> ApiExtractor<'a> for LooseJson<T> {
@@ -389,7 +389,8 @@ impl SpacesApi {
         _caller: SuperAdminCaller,
         body: LooseJson<SpaceInput>,
     ) -> Result<SpaceCreated, ApiError> {
-        let space = state(req)?.services.create_space_from_json(&body.0).await?;
+        let input = space_json::creation(&body.0);
+        let space = state(req)?.services.create_space(input).await?;
         Ok(SpaceCreated::Created(Json(SpaceObject::from(&space))))
     }
 
@@ -432,10 +433,11 @@ impl SpacesApi {
         domain: Path<String>,
         body: LooseJson<SpaceInput>,
     ) -> Result<Json<SpaceObject>, ApiError> {
-        let space = state(req)?
-            .services
-            .update_space_from_json(&domain.0, &body.0)
-            .await?;
+        let services = &state(req)?.services;
+        // The body replaces the current space: what an omitted field becomes depends on it.
+        let current = services.find_space(&domain.0).await?;
+        let input = space_json::replacement(&current, &body.0);
+        let space = services.update_space(&domain.0, input).await?;
         Ok(Json(SpaceObject::from(&space)))
     }
 
