@@ -10,7 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use crate::auth::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget};
 use crate::error::{Conflict, RegistrarError, StoreError};
 use crate::model::{Account, Domain, PasswordAlgorithm, Space};
-use crate::ports::{Clock, DeviceRegistry, Mailer, PoolUsage, SmsSender, Storage, TokenSource};
+use crate::ports::{
+    Clock, DeviceRegistry, Mailer, NoNotifier, Notifier, PoolUsage, SmsSender, Storage, TokenSource,
+};
 use crate::validation::{Rule, ValidationErrors};
 
 /// What can go wrong in a use case.
@@ -212,6 +214,8 @@ pub struct Services {
     pub mailer: Option<Arc<dyn Mailer>>,
     /// The SMS gateway; `None` when none is configured.
     pub sms: Option<Arc<dyn SmsSender>>,
+    /// Renders and sends what the use cases tell people; [`NoNotifier`] when nothing can be sent.
+    pub notifier: Arc<dyn Notifier>,
     /// Shared by every clone: see [`Services::space_by_host`].
     spaces: Arc<space_cache::SpaceCache>,
     /// Wrong old passwords and auth token creations spend these (the Authenticator's).
@@ -241,8 +245,15 @@ impl Services {
             provisioning_token_ttl: None,
             mailer: None,
             sms: None,
+            notifier: Arc::new(NoNotifier),
             spaces: Arc::default(),
         }
+    }
+
+    #[must_use]
+    pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifier = notifier;
+        self
     }
 
     #[must_use]

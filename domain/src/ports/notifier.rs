@@ -1,0 +1,154 @@
+//! What the use cases tell people, by e-mail or SMS, without knowing how it is worded or sent.
+//!
+//! A use case names the [`Notice`] and who gets it; the adapter renders it from its templates in
+//! the recipient's language (the Fluent catalogues), adds the space's letterhead, picks the
+//! transport (the space's own SMTP server wins over the global one) and counts failures.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::TransportError;
+use crate::model::{Email, PhoneNumber};
+
+/// What a message says. Codes and links are the only secrets in it; adapters never log them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Confirms a new e-mail address (`POST /accounts/me/email/request`).
+    EmailChangeCode {
+        code: String,
+        expires_in_minutes: Option<i64>,
+    },
+    /// Confirms a new phone number (`POST /accounts/me/phone/request`).
+    PhoneChangeCode {
+        code: String,
+        expires_in_minutes: Option<i64>,
+    },
+    /// Confirms a sign-up made on the registration pages.
+    RegistrationCode {
+        code: String,
+        expires_in_minutes: Option<i64>,
+    },
+    /// Lets a person back into an account (the recovery pages).
+    RecoveryCode {
+        code: String,
+        expires_in_minutes: Option<i64>,
+    },
+    /// The account's provisioning link (and, in the e-mail, its QR code).
+    Provisioning { link: String },
+    /// A single-use link to the reset-password page.
+    ResetPassword {
+        link: String,
+        expires_in_minutes: Option<i64>,
+    },
+    /// Tells a space's admin the space expires soon.
+    SpaceExpiring { expire_at: DateTime<Utc> },
+}
+
+/// A space's own SMTP server (`/api/spaces/{domain}/email`); wins over the global one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SpaceEmailServer {
+    /// A domain name or an IP address.
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    /// Write-only through the API; never shown, never logged.
+    pub password: Option<String>,
+    pub from_address: Option<String>,
+    pub from_name: Option<String>,
+    pub signature: Option<String>,
+}
+
+impl std::fmt::Debug for SpaceEmailServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpaceEmailServer")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .field("from_address", &self.from_address)
+            .field("from_name", &self.from_name)
+            .field("signature", &self.signature)
+            .finish()
+    }
+}
+
+/// Who sends: the space the message is about, and its own server when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letterhead {
+    /// The space's display name (`Space::name`).
+    pub space_name: String,
+    /// The space's SIP domain.
+    pub space_domain: String,
+    pub email_server: Option<SpaceEmailServer>,
+}
+
+/// Renders and sends [`Notice`]s.
+#[async_trait]
+pub trait Notifier: Send + Sync + 'static {
+    /// Whether an e-mail from this letterhead can be sent at all (a space server or a global
+    /// transport exists): a use case checks it before it changes anything, so that "no server"
+    /// is a clean 503, never a half-done flow.
+    fn can_email(&self, letterhead: &Letterhead) -> bool;
+
+    /// Whether an SMS gateway is configured.
+    fn can_sms(&self) -> bool;
+
+    /// Sends `notice` by e-mail to `to`, worded in `language` (`en`, `fr`; others fall back to
+    /// English).
+    ///
+    /// # Errors
+    /// `NotConfigured` when no transport applies; `Refused`/`Unavailable` from the transport.
+    async fn email(
+        &self,
+        letterhead: &Letterhead,
+        to: &Email,
+        to_name: Option<&str>,
+        language: &str,
+        notice: &Notice,
+    ) -> Result<(), TransportError>;
+
+    /// Sends `notice` by SMS to `to`, worded in `language`.
+    ///
+    /// # Errors
+    /// As [`Notifier::email`].
+    async fn sms(
+        &self,
+        letterhead: &Letterhead,
+        to: &PhoneNumber,
+        language: &str,
+        notice: &Notice,
+    ) -> Result<(), TransportError>;
+}
+
+/// The notifier of a deployment without any transport: nothing can be sent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoNotifier;
+
+#[async_trait]
+impl Notifier for NoNotifier {
+    fn can_email(&self, _: &Letterhead) -> bool {
+        false
+    }
+    fn can_sms(&self) -> bool {
+        false
+    }
+    async fn email(
+        &self,
+        _: &Letterhead,
+        _: &Email,
+        _: Option<&str>,
+        _: &str,
+        _: &Notice,
+    ) -> Result<(), TransportError> {
+        Err(TransportError::NotConfigured)
+    }
+    async fn sms(
+        &self,
+        _: &Letterhead,
+        _: &PhoneNumber,
+        _: &str,
+        _: &Notice,
+    ) -> Result<(), TransportError> {
+        Err(TransportError::NotConfigured)
+    }
+}
