@@ -87,6 +87,7 @@ pub mod cases {
         phone_countries,
         contacts,
         contacts_lists,
+        change_codes,
     }
 }
 

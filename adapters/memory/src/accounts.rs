@@ -64,6 +64,10 @@ impl Tables {
         self.contacts_list_members
             .retain(|(_, member)| *member != id);
         self.contacts_list_attachments.retain(|(a, _)| *a != id);
+        self.email_change_codes
+            .retain(|_, c| c.account_id != AccountId(id));
+        self.phone_change_codes
+            .retain(|_, c| c.account_id != AccountId(id));
     }
 }
 
@@ -337,5 +341,28 @@ impl AccountRepository for MemoryStorage {
         let len = t.tombstones.len();
         t.tombstones.retain(|_, at| *at >= before);
         Ok((len - t.tombstones.len()) as u64)
+    }
+
+    async fn delete_unconfirmed_accounts(
+        &self,
+        domain: &Domain,
+        created_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let mut t = self.lock();
+        let unconfirmed: Vec<(i64, (String, String))> = t
+            .by_domain
+            .get(domain.as_str())
+            .into_iter()
+            .flatten()
+            .filter_map(|id| t.accounts.get(id))
+            .filter(|a| !a.activated && a.deactivated_at.is_none() && a.created_at < created_before)
+            .map(|a| (a.id.0, Tables::identity_key(&a.username, &a.domain)))
+            .collect();
+        for (id, identity) in &unconfirmed {
+            t.tombstones.entry(identity.clone()).or_insert(now);
+            t.delete_account_rows(*id);
+        }
+        Ok(unconfirmed.len() as u64)
     }
 }

@@ -88,4 +88,12 @@ impl AccountCreationTokenRepository for MemoryStorage {
                 c.clone()
             }))
     }
+
+    async fn has_used_creation_token(&self, account_id: AccountId) -> StoreResult<bool> {
+        Ok(self
+            .lock()
+            .creation_tokens
+            .values()
+            .any(|c| c.used && c.account_id == Some(account_id)))
+    }
 }

@@ -9,6 +9,7 @@ mod api_keys;
 mod audit;
 mod auth_failures;
 mod auth_tokens;
+mod change_codes;
 mod contacts;
 mod contacts_lists;
 mod creation_tokens;
@@ -25,7 +26,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use flexiapi_domain::model::{
     Account, AccountAction, AccountCreationToken, AccountType, ApiKey, AuditEvent, AuthToken,
-    ContactsList, DigestNonce, Domain, PHONE_COUNTRIES, PhoneCountry, ProvisioningToken, Space,
+    ContactsList, DigestNonce, Domain, EmailChangeCode, PHONE_COUNTRIES, PhoneChangeCode,
+    PhoneCountry, ProvisioningToken, Space,
 };
 use flexiapi_domain::ports::{Storage, StoreResult};
 
@@ -64,6 +66,10 @@ struct Tables {
     contacts_list_members: BTreeSet<(i64, i64)>,
     /// (account id, list id).
     contacts_list_attachments: BTreeSet<(i64, i64)>,
+    /// By id.
+    email_change_codes: BTreeMap<i64, EmailChangeCode>,
+    /// By id.
+    phone_change_codes: BTreeMap<i64, PhoneChangeCode>,
 }
 
 impl Default for Tables {
@@ -90,6 +96,8 @@ impl Default for Tables {
             contacts_lists: BTreeMap::new(),
             contacts_list_members: BTreeSet::new(),
             contacts_list_attachments: BTreeSet::new(),
+            email_change_codes: BTreeMap::new(),
+            phone_change_codes: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

@@ -531,6 +531,45 @@ macro_rules! impl_accounts {
                     .map_err(store_error)?
                     .rows_affected())
             }
+
+            async fn delete_unconfirmed_accounts(
+                &self,
+                domain: &Domain,
+                created_before: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<u64> {
+                let mut tx = self.write().await?;
+                // Tombstones first, while the accounts are still there to name them; an older
+                // tombstone for the same identity is kept, as its date counts.
+                sqlx::query(Self::sql(
+                    "INSERT INTO accounts_tombstones (username, domain, created_at) \
+                     SELECT a.username, a.domain, ? FROM accounts a \
+                     WHERE a.domain = ? AND a.activated = ? AND a.deactivated_at IS NULL \
+                     AND a.created_at < ? AND NOT EXISTS (SELECT 1 FROM accounts_tombstones t \
+                     WHERE t.username = a.username AND t.domain = a.domain)",
+                ))
+                .bind(ts(now))
+                .bind(domain.as_str())
+                .bind(false)
+                .bind(ts(created_before))
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                // What belongs to the accounts goes by cascade.
+                let deleted = sqlx::query(Self::sql(
+                    "DELETE FROM accounts WHERE domain = ? AND activated = ? \
+                     AND deactivated_at IS NULL AND created_at < ?",
+                ))
+                .bind(domain.as_str())
+                .bind(false)
+                .bind(ts(created_before))
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?
+                .rows_affected();
+                tx.commit().await.map_err(store_error)?;
+                Ok(deleted)
+            }
         }
     };
 }

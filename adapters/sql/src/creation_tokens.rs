@@ -120,6 +120,18 @@ macro_rules! impl_creation_tokens {
                 }
                 Self::creation_token_in(&mut conn, token, domain).await
             }
+
+            async fn has_used_creation_token(&self, account_id: AccountId) -> StoreResult<bool> {
+                let used: i64 = sqlx::query_scalar(Self::sql(
+                    "SELECT COUNT(*) FROM account_creation_tokens WHERE account_id = ? AND used = ?",
+                ))
+                .bind(account_id.0)
+                .bind(true)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(store_error)?;
+                Ok(used > 0)
+            }
         }
     };
 }

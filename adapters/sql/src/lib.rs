@@ -40,6 +40,7 @@ mod api_keys;
 mod audit;
 mod auth_failures;
 mod auth_tokens;
+mod change_codes;
 mod contacts;
 mod contacts_lists;
 mod creation_tokens;

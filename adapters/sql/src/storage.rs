@@ -52,6 +52,9 @@ macro_rules! impl_storage {
                 NonceStore, ProvisioningTokenRepository, SpaceRepository, Storage, StoreResult,
             };
             use flexiapi_domain::ports::{AuditRepository, AuthFailureStore};
+            use flexiapi_domain::model::{ChangeCode, ChangeCodeId, ChangeTarget, NewChangeCode};
+            use flexiapi_domain::ports::ChangeCodeRepository;
+            use crate::change_codes::{ChangeCodeRow, change_code_columns};
             use std::collections::BTreeMap;
 
             use crate::dialect::{Dialect as _, RequestPath as _};
@@ -315,6 +318,8 @@ macro_rules! impl_storage {
             crate::phone_countries::impl_phone_countries!($storage, $db);
             crate::contacts::impl_contacts!($storage, $db);
             crate::contacts_lists::impl_contacts_lists!($storage, $db);
+            crate::change_codes::impl_change_codes!($storage, $db, Email, "email_change_codes", "email");
+            crate::change_codes::impl_change_codes!($storage, $db, PhoneNumber, "phone_change_codes", "phone");
 
             #[async_trait]
             impl Storage for $storage {

@@ -43,6 +43,7 @@ mod account_fields;
 mod api_key;
 mod audit;
 mod auth_token;
+mod change_code;
 mod contacts_list;
 mod device;
 mod nonce;
@@ -61,6 +62,10 @@ pub use account_fields::{DtmfProtocol, Email, MAX_EMAIL_LENGTH, PhoneNumber};
 pub use api_key::{ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey, hash_api_key};
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use auth_token::AuthToken;
+pub use change_code::{
+    CHANGE_CODE_DIGITS, CHANGE_CODE_MAX_ATTEMPTS, ChangeCode, ChangeCodeId, ChangeTarget,
+    EmailChangeCode, NewChangeCode, PhoneChangeCode, is_change_code_shape,
+};
 pub use contacts_list::{
     ContactsList, ContactsListId, ContactsListTitle, MAX_CONTACTS_LIST_TITLE_LENGTH,
 };

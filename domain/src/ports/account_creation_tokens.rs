@@ -51,4 +51,8 @@ pub trait AccountCreationTokenRepository: Send + Sync + 'static {
         domain: &Domain,
         account_id: AccountId,
     ) -> StoreResult<Option<AccountCreationToken>>;
+
+    /// Whether a used token is linked to the account (the original's "validated" account: it
+    /// registered with a token, or consumed one once logged in).
+    async fn has_used_creation_token(&self, account_id: AccountId) -> StoreResult<bool>;
 }

@@ -103,4 +103,15 @@ pub trait AccountRepository: Send + Sync + 'static {
 
     /// Removes tombstones created before `before`; returns how many.
     async fn purge_tombstones(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// Deletes the accounts of `domain` never activated (`activated` false and never deactivated
+    /// by an admin) and created before `created_before`, with everything that belongs to them,
+    /// leaving a tombstone for each as [`AccountRepository::delete_account`] does. Returns how
+    /// many were deleted.
+    async fn delete_unconfirmed_accounts(
+        &self,
+        domain: &Domain,
+        created_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
 }

@@ -19,6 +19,7 @@ mod api_keys;
 mod audit;
 mod auth_failures;
 mod auth_tokens;
+mod change_codes;
 mod contacts;
 mod contacts_lists;
 mod devices;
@@ -39,6 +40,7 @@ pub use api_keys::ApiKeyRepository;
 pub use audit::AuditRepository;
 pub use auth_failures::AuthFailureStore;
 pub use auth_tokens::AuthTokenRepository;
+pub use change_codes::ChangeCodeRepository;
 pub use contacts::ContactRepository;
 pub use contacts_lists::ContactsListRepository;
 pub use devices::DeviceRegistry;
@@ -71,6 +73,8 @@ pub trait Storage:
     + PhoneCountryRepository
     + ContactRepository
     + ContactsListRepository
+    + ChangeCodeRepository<crate::model::Email>
+    + ChangeCodeRepository<crate::model::PhoneNumber>
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;
@@ -100,4 +104,11 @@ pub trait TokenSource: Send + Sync + 'static {
     fn alphanumeric(&self, len: usize) -> String;
     /// `bytes` random bytes, lower-case hex (twice as many characters).
     fn hex(&self, bytes: usize) -> String;
+    /// A 4-digit PIN, 1000 to 9999 (e-mailed and SMS codes), from [`TokenSource::hex`] unless
+    /// the source draws it itself.
+    fn pin(&self) -> String {
+        // 32 random bits: the modulo favours some PINs by about 2 in a million, relatively.
+        let n = u32::from_str_radix(&self.hex(4), 16).unwrap_or_default();
+        (1000 + n % 9000).to_string()
+    }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use flexiapi_domain::error::{Conflict, StoreError};
-use flexiapi_domain::model::{AccountCreationToken, AccountId, NewAccountCreationToken};
+use flexiapi_domain::model::{AccountCreationToken, AccountId, NewAccount, NewAccountCreationToken};
 use flexiapi_domain::ports::Storage;
 use tokio::task::JoinSet;
 
@@ -387,7 +387,44 @@ pub async fn creation_tokens_belong_to_their_space(s: Arc<dyn Storage>) {
     assert!(s.creation_token("left", &other).await.unwrap().is_some());
 }
 
+pub async fn a_used_creation_token_validates_its_account(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    s.create_creation_token(creation_token("tok", None), t0())
+        .await
+        .unwrap();
+    s.create_creation_token(creation_token("spent", None), t0())
+        .await
+        .unwrap();
+    s.create_creation_token(creation_token("signup", None), t0())
+        .await
+        .unwrap();
+    // Spent without an account: validates nobody.
+    s.spend_creation_token("spent", &domain("example.org"), t0())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!s.has_used_creation_token(alice).await.unwrap());
+    assert!(!s.has_used_creation_token(bob).await.unwrap());
+
+    s.consume_creation_token("tok", &domain("example.org"), alice)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(s.has_used_creation_token(alice).await.unwrap());
+    assert!(!s.has_used_creation_token(bob).await.unwrap());
+
+    // A registration spends its token for the new account.
+    let mut carol = NewAccount::new(username("carol"), domain("example.org"));
+    carol.creation_token = Some("signup".into());
+    let carol = s.create_account(carol, 0, t0()).await.unwrap();
+    assert!(s.has_used_creation_token(carol.id).await.unwrap());
+    assert!(!s.has_used_creation_token(AccountId(carol.id.0 + 1000)).await.unwrap());
+}
+
 crate::register_cases! {
+    a_used_creation_token_validates_its_account,
     creation_tokens_are_read_back_and_spent_once_before_expiry,
     concurrent_spends_of_a_creation_token_let_one_win,
     an_account_created_with_a_creation_token_spends_it_in_its_transaction,

@@ -657,7 +657,65 @@ pub async fn accounts_are_found_by_phone_or_by_username(s: Arc<dyn Storage>) {
     assert_eq!(found("+33633333333", "example.org").await, None);
 }
 
+pub async fn unconfirmed_accounts_of_a_domain_are_deleted_with_tombstones(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    let mut new = |user: &str, d: &str| {
+        let mut a = NewAccount::new(username(user), domain(d));
+        a.activated = false;
+        a
+    };
+    let old = s.create_account(new("old", "example.org"), 0, t0()).await.unwrap();
+    let recent = s
+        .create_account(new("recent", "example.org"), 0, t0() + secs(100))
+        .await
+        .unwrap();
+    let mut active = new("active", "example.org");
+    active.activated = true;
+    let active = s.create_account(active, 0, t0()).await.unwrap();
+    // Deactivated by an admin: an admin's decision, kept.
+    let turned_off = s.create_account(new("off", "example.org"), 0, t0()).await.unwrap();
+    let changes = AccountChanges {
+        deactivated_at: Some(t0()),
+        ..AccountChanges::unchanged(&turned_off)
+    };
+    s.update_account(turned_off.id, changes, t0()).await.unwrap();
+    let elsewhere = s.create_account(new("old", "other.org"), 0, t0()).await.unwrap();
+    // An older tombstone of the same identity keeps its date.
+    let gone = s.create_account(new("again", "example.org"), 0, t0()).await.unwrap();
+    assert!(s.delete_account(gone.id, t0()).await.unwrap());
+    let again = s.create_account(new("again", "example.org"), 0, t0()).await.unwrap();
+    s.create_api_key(admin_key(old.id, "k-old", t0())).await.unwrap();
+
+    let deleted = s
+        .delete_unconfirmed_accounts(&domain("example.org"), t0() + secs(50), t0() + secs(500))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 2);
+    assert!(s.account_by_id(old.id).await.unwrap().is_none());
+    assert!(s.account_by_id(again.id).await.unwrap().is_none());
+    assert!(s.api_key_by_hash("k-old").await.unwrap().is_none());
+    for kept in [recent.id, active.id, turned_off.id, elsewhere.id] {
+        assert!(s.account_by_id(kept).await.unwrap().is_some());
+    }
+    assert!(s.is_tombstoned(&username("old"), &domain("example.org")).await.unwrap());
+    assert!(!s.is_tombstoned(&username("old"), &domain("other.org")).await.unwrap());
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 3);
+    // New tombstones are dated `now`; the older one kept its date.
+    assert_eq!(s.purge_tombstones(t0() + secs(1)).await.unwrap(), 1);
+    assert!(!s.is_tombstoned(&username("again"), &domain("example.org")).await.unwrap());
+    assert_eq!(s.purge_tombstones(t0() + secs(499)).await.unwrap(), 0);
+    assert_eq!(s.purge_tombstones(t0() + secs(501)).await.unwrap(), 1);
+    assert_eq!(
+        s.delete_unconfirmed_accounts(&domain("example.org"), t0() + secs(50), t0())
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 crate::register_cases! {
+    unconfirmed_accounts_of_a_domain_are_deleted_with_tombstones,
     an_account_is_read_back_identically_with_both_passwords,
     accounts_are_found_by_identity_and_by_first_email,
     a_duplicate_account_identity_is_a_conflict,
