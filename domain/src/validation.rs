@@ -45,6 +45,12 @@ pub enum Rule {
     ForbiddenCharacters,
     /// Deleting or demoting the last super space (on `super`).
     LastSuperSpace,
+    /// Exactly this many digits.
+    Digits(u32),
+    /// A wrong confirmation code.
+    ValidCode,
+    /// The value the account already has.
+    NotCurrent,
 }
 
 /// One broken rule on one field, named as the client sent it.

@@ -156,8 +156,4 @@ impl<T: Stored> ChangeCodeRepository<T> for MemoryStorage {
         account.updated_at = now;
         Ok(Some(account.clone()))
     }
-
-    async fn delete_change_code(&self, id: ChangeCodeId) -> StoreResult<bool> {
-        Ok(T::table(&mut self.lock()).remove(&id.0).is_some())
-    }
 }

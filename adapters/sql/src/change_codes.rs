@@ -274,19 +274,6 @@ macro_rules! impl_change_codes {
                 Ok(Some(account))
             }
 
-            async fn delete_change_code(&self, id: ChangeCodeId) -> StoreResult<bool> {
-                Ok(sqlx::query(Self::sql(concat!(
-                    "DELETE FROM ",
-                    $table,
-                    " WHERE id = ?"
-                )))
-                .bind(id.0)
-                .execute(self.writer())
-                .await
-                .map_err(store_error)?
-                .rows_affected()
-                    > 0)
-            }
         }
     };
 }

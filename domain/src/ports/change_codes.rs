@@ -64,8 +64,4 @@ pub trait ChangeCodeRepository<T: ChangeTarget>: Send + Sync + 'static {
         activate: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Account>>;
-
-    /// Deletes a code (one whose message could not be sent: it then neither confirms nor counts
-    /// toward blocking). Returns whether it existed.
-    async fn delete_change_code(&self, id: ChangeCodeId) -> StoreResult<bool>;
 }

@@ -249,7 +249,7 @@ impl Services {
 
     /// A number of an activated country, and neither the phone nor the username of another
     /// account of the space (Flexisip looks accounts up by both).
-    async fn check_phone(
+    pub(crate) async fn check_phone(
         &self,
         phone: &PhoneNumber,
         space: &Space,

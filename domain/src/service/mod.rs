@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::auth::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget};
-use crate::error::{Conflict, RegistrarError, StoreError};
+use crate::error::{Conflict, RegistrarError, StoreError, TransportError};
 use crate::model::{Account, Domain, PasswordAlgorithm, Space};
 use crate::ports::{
     Clock, DeviceRegistry, Mailer, NoNotifier, Notifier, PoolUsage, SmsSender, Storage, TokenSource,
@@ -67,6 +67,32 @@ pub enum ServiceError {
     Storage(StoreError),
     #[error(transparent)]
     Registrar(RegistrarError),
+    /// The account never spent a creation token: it has not proved who it is (the original's
+    /// "unvalidated" account), so it gets no codes sent.
+    #[error("account unvalidated")]
+    AccountUnvalidated,
+    /// The change code is older than its lifetime.
+    #[error("the code has expired")]
+    CodeExpired,
+    /// Wrong codes wore the change code out: a new one must be asked for.
+    #[error("too many wrong codes")]
+    CodeWornOut,
+    /// The account has no e-mail address to send to.
+    #[error("the account has no e-mail address")]
+    NoEmailAddress,
+    /// Nothing can carry a message on this channel (no transport configured); nothing changed.
+    #[error("no transport for {0:?}")]
+    NoTransport(Channel),
+    /// The transport refused the message or could not be reached; nothing changed.
+    #[error("not sent: {0}")]
+    NotSent(TransportError),
+}
+
+/// How a message reaches a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
 }
 
 /// What a [`ServiceError::NotFound`] did not find; the HTTP adapter picks the message.
@@ -87,6 +113,8 @@ pub enum Entity {
     Device,
     /// Unknown or already used.
     ProvisioningToken,
+    /// No e-mail or phone change code to confirm (none asked for, or already used).
+    ChangeCode,
     /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
     /// to a missing row, a change to a row that is gone): storage answers cannot say which.
     Unnamed,
@@ -150,18 +178,24 @@ mod actions;
 mod api_keys;
 mod audit;
 mod auth_tokens;
+mod blocking;
+pub mod change_codes;
 pub mod contacts;
 pub mod devices;
 mod dictionary;
+pub mod notices;
 mod passwords;
 mod phone_countries;
 pub mod provisioning;
 pub mod registration;
 mod space_cache;
 mod spaces;
+mod unconfirmed;
 
 pub use api_keys::API_KEY_LENGTH;
 pub use auth_tokens::AUTH_TOKEN_TTL_MINUTES;
+pub use blocking::BlockingSettings;
+pub use change_codes::ChangeCodeSettings;
 use devices::NoDeviceRegistry;
 pub use passwords::MIN_PASSWORD_LENGTH;
 pub use space_cache::SPACE_CACHE_TTL_SECONDS;
@@ -195,6 +229,10 @@ pub struct BootstrapCredentials {
 pub struct ServiceSettings {
     /// Lifetime of account creation tokens; `None` (the original's 0): they never expire.
     pub account_creation_token_ttl: Option<Duration>,
+    /// Lifetimes of e-mail and phone change codes.
+    pub change_codes: ChangeCodeSettings,
+    /// When asking for codes blocks an account.
+    pub blocking: BlockingSettings,
 }
 
 /// The use cases, over the ports.

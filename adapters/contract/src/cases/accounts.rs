@@ -660,7 +660,7 @@ pub async fn accounts_are_found_by_phone_or_by_username(s: Arc<dyn Storage>) {
 pub async fn unconfirmed_accounts_of_a_domain_are_deleted_with_tombstones(s: Arc<dyn Storage>) {
     space(&s, "example.org").await;
     space(&s, "other.org").await;
-    let mut new = |user: &str, d: &str| {
+    let new = |user: &str, d: &str| {
         let mut a = NewAccount::new(username(user), domain(d));
         a.activated = false;
         a

@@ -178,8 +178,7 @@ async fn codes_are_counted_and_go_with_their_account<T: ChangeTarget>(
             .await
             .unwrap();
     }
-    let bobs = r
-        .create_change_code(new_code(bob, "1234", target("b")), t0())
+    r.create_change_code(new_code(bob, "1234", target("b")), t0())
         .await
         .unwrap();
     // Spent codes count too; strictly after `since`.
@@ -187,11 +186,6 @@ async fn codes_are_counted_and_go_with_their_account<T: ChangeTarget>(
     assert_eq!(r.count_change_codes_since(alice, t0()).await.unwrap(), 2);
     assert_eq!(r.count_change_codes_since(alice, t0() + secs(120)).await.unwrap(), 0);
     assert_eq!(r.count_change_codes_since(bob, t0() - secs(1)).await.unwrap(), 1);
-
-    assert!(r.delete_change_code(bobs.id).await.unwrap());
-    assert!(!r.delete_change_code(bobs.id).await.unwrap());
-    assert_eq!(r.count_change_codes_since(bob, t0() - secs(1)).await.unwrap(), 0);
-    assert!(r.latest_change_code(bob).await.unwrap().is_none());
 
     assert!(s.delete_account(alice, t0()).await.unwrap());
     assert_eq!(r.count_change_codes_since(alice, t0() - secs(1)).await.unwrap(), 0);
