@@ -94,6 +94,11 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/api/account_creation_tokens", "admin"),
     ("GET", "/api/audit_events", "super"),
     ("POST", "/api/account_creation_tokens/consume", "user"),
+    ("POST", "/api/accounts/me/email/request", "user"),
+    ("POST", "/api/accounts/me/email", "user"),
+    ("POST", "/api/accounts/me/phone/request", "user"),
+    ("POST", "/api/accounts/me/phone", "user"),
+    ("POST", "/api/accounts/0/send_provisioning_email", "admin"),
     ("DELETE", "/api/accounts/me", "user"),
 ];
 

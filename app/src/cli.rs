@@ -176,6 +176,17 @@ pub enum AccountsCommand {
         #[arg(long = "older-than", value_parser = parse_age)]
         older_than: chrono::Duration,
     },
+    /// Delete the accounts never activated (abandoned sign-ups; not those an admin deactivated)
+    /// created before a given age, leaving tombstones as any deletion; prints how many.
+    #[command(name = "clear-unconfirmed")]
+    ClearUnconfirmed {
+        /// Age, e.g. `30d`, `12h` (a bare number is days).
+        #[arg(long = "older-than", value_parser = parse_age)]
+        older_than: chrono::Duration,
+        /// Only the space of this SIP domain [default: every space].
+        #[arg(long = "space", value_name = "DOMAIN")]
+        space: Option<String>,
+    },
 }
 
 /// `7d`, `12h`, `30m`, `90s`, or a bare number of days.

@@ -65,6 +65,14 @@ pub struct FileConfig {
     pub mail: Option<MailFile>,
     /// `[sms.ovh]`: the SMS gateway.
     pub sms: Option<SmsFile>,
+    /// Lifetime of the codes confirming a new e-mail address; 0: they never expire.
+    pub email_change_code_expiration_minutes: Option<i64>,
+    /// Lifetime of the codes confirming a new phone number; 0: they never expire.
+    pub phone_change_code_expiration_minutes: Option<i64>,
+    /// The window, in minutes, in which codes sent for an account are counted.
+    pub blocking_time_period_check: Option<i64>,
+    /// Codes an account may get within the window; asking for one more blocks it (0: never).
+    pub blocking_amount_events_authorized_during_period: Option<u64>,
 }
 
 /// The validated configuration.
@@ -103,6 +111,13 @@ pub struct Config {
     pub mail: Option<MailConfig>,
     /// `None`: no SMS gateway (SMS then follow e-mail into the directory transport, if any).
     pub sms_ovh: Option<OvhSettings>,
+    /// 0 means never.
+    pub email_change_code_expiration_minutes: i64,
+    /// 0 means never.
+    pub phone_change_code_expiration_minutes: i64,
+    pub blocking_time_period_check: i64,
+    /// 0 means never block.
+    pub blocking_amount_events_authorized_during_period: u64,
 }
 
 impl Config {
@@ -176,6 +191,16 @@ impl Config {
             public_port: file_config.public_port,
             mail: MailConfig::from_file(file_config.mail)?,
             sms_ovh: ovh_settings(file_config.sms)?,
+            email_change_code_expiration_minutes: file_config
+                .email_change_code_expiration_minutes
+                .unwrap_or(10),
+            phone_change_code_expiration_minutes: file_config
+                .phone_change_code_expiration_minutes
+                .unwrap_or(10),
+            blocking_time_period_check: file_config.blocking_time_period_check.unwrap_or(30),
+            blocking_amount_events_authorized_during_period: file_config
+                .blocking_amount_events_authorized_during_period
+                .unwrap_or(5),
         };
         if config.api_key_expiration_minutes <= 0 {
             bail!("api_key_expiration_minutes must be positive");
@@ -203,6 +228,17 @@ impl Config {
         }
         if config.provisioning_token_expiration_minutes < 0 {
             bail!("provisioning_token_expiration_minutes must be 0 (never) or positive");
+        }
+        if config.email_change_code_expiration_minutes < 0
+            || config.phone_change_code_expiration_minutes < 0
+        {
+            bail!(
+                "email_change_code_expiration_minutes and phone_change_code_expiration_minutes \
+                 must be 0 (never) or positive"
+            );
+        }
+        if config.blocking_time_period_check <= 0 {
+            bail!("blocking_time_period_check must be positive");
         }
         Ok(config)
     }
@@ -318,6 +354,46 @@ mod tests {
         );
         let f = file("unauthenticated_window_seconds = 0\n");
         assert!(Config::load(Some(f.path()), None, None, None).is_err());
+    }
+
+    #[test]
+    fn change_codes_and_blocking_default_as_the_original_and_are_checked() {
+        let c = Config::load(None, None, None, None).unwrap();
+        assert_eq!(
+            (
+                c.email_change_code_expiration_minutes,
+                c.phone_change_code_expiration_minutes,
+                c.blocking_time_period_check,
+                c.blocking_amount_events_authorized_during_period,
+            ),
+            (10, 10, 30, 5)
+        );
+        let f = file(
+            "email_change_code_expiration_minutes = 0\nphone_change_code_expiration_minutes = 3\n\
+             blocking_time_period_check = 60\nblocking_amount_events_authorized_during_period = 0\n",
+        );
+        let c = Config::load(Some(f.path()), None, None, None).unwrap();
+        assert_eq!(
+            (
+                c.email_change_code_expiration_minutes,
+                c.phone_change_code_expiration_minutes,
+                c.blocking_time_period_check,
+                c.blocking_amount_events_authorized_during_period,
+            ),
+            (0, 3, 60, 0)
+        );
+        for bad in [
+            "email_change_code_expiration_minutes = -1",
+            "phone_change_code_expiration_minutes = -1",
+            "blocking_time_period_check = 0",
+            "blocking_amount_events_authorized_during_period = -1",
+        ] {
+            let f = file(bad);
+            assert!(
+                Config::load(Some(f.path()), None, None, None).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

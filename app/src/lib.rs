@@ -22,7 +22,9 @@ use flexiapi_adapters_redis::RedisRegistry;
 use flexiapi_adapters_sql::SqlDatabase;
 use flexiapi_domain::auth::{AuthSettings, Authenticator, FailureBudget, RequestBudget};
 use flexiapi_domain::ports::{Clock, Storage, TokenSource};
-use flexiapi_domain::service::{BootstrapCredentials, ServiceSettings, Services};
+use flexiapi_domain::service::{
+    BlockingSettings, BootstrapCredentials, ChangeCodeSettings, ServiceSettings, Services,
+};
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use rand::Rng;
@@ -58,6 +60,15 @@ impl TokenSource for RandomTokens {
         rand::rng().fill(&mut buf[..]);
         hex::encode(buf)
     }
+
+    fn pin(&self) -> String {
+        rand::rng().random_range(1000..=9999_u32).to_string()
+    }
+}
+
+/// A lifetime in minutes from the configuration; 0 (or less): none, never expires.
+fn minutes(n: i64) -> Option<chrono::Duration> {
+    (n > 0).then(|| chrono::Duration::minutes(n))
 }
 
 /// An opened storage backend.
@@ -162,6 +173,14 @@ impl Application {
                     .then(|| {
                         chrono::Duration::minutes(config.account_creation_token_expiration_minutes)
                     }),
+                change_codes: ChangeCodeSettings {
+                    email_ttl: minutes(config.email_change_code_expiration_minutes),
+                    phone_ttl: minutes(config.phone_change_code_expiration_minutes),
+                },
+                blocking: BlockingSettings {
+                    period: chrono::Duration::minutes(config.blocking_time_period_check),
+                    max_events: config.blocking_amount_events_authorized_during_period,
+                },
             });
         if let Some(url) = &config.redis_url {
             let registry = RedisRegistry::new(url, flexiapi_adapters_redis::DEFAULT_TIMEOUT)

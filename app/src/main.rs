@@ -110,6 +110,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("purged {purged} tombstones");
             Ok(())
         }
+        Command::Accounts(AccountsCommand::ClearUnconfirmed { older_than, space }) => {
+            let db = open_migrated(&config).await?;
+            let cleared = services(db.storage.clone())
+                .clear_unconfirmed_accounts(space.as_deref(), older_than)
+                .await
+                .map_err(explain);
+            db.close().await;
+            println!("deleted {} unconfirmed accounts", cleared?);
+            Ok(())
+        }
         Command::ApiKeys(ApiKeysCommand::Create { username, domain }) => {
             let db = open_migrated(&config).await?;
             let key = services(db.storage.clone())

@@ -142,3 +142,16 @@ validation-forbidden-characters = The { $attribute } contains characters that ca
 validation-last-super-space = The last super space can be neither deleted nor made an ordinary space: at least one super space must remain.
 # tokens
 registration-closed = Public registration is closed on this space: ask an administrator for an invitation.
+# e-mail and phone changes
+account-unvalidated = Account unvalidated: it must first be confirmed with an account creation token.
+change-code-not-found = There is no code to confirm: ask for one first.
+code-expired = Expired code.
+code-worn-out = Too many wrong codes: this code no longer works, ask for a new one.
+no-email-address = No email configured.
+no-email-transport = This server cannot send e-mail: no mail server is configured. Nothing was changed.
+no-sms-transport = This server cannot send SMS: no SMS gateway is configured. Nothing was changed.
+message-refused = The mail or SMS server refused the message. Nothing was changed.
+message-server-unavailable = The mail or SMS server cannot be reached right now, please retry later. Nothing was changed.
+validation-digits = The { $attribute } must be { $digits } digits.
+validation-valid-code = The { $attribute } should be valid
+validation-not-current = The { $attribute } is already the account's.

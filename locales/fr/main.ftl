@@ -142,3 +142,16 @@ validation-forbidden-characters = Le champ { $attribute } contient des caractèr
 validation-last-super-space = Le dernier espace super ne peut être ni supprimé ni rendu ordinaire : il doit rester au moins un espace super.
 # tokens
 registration-closed = L'inscription publique est fermée sur cet espace : demandez une invitation à un administrateur.
+# e-mail and phone changes
+account-unvalidated = Compte non validé : il doit d'abord être confirmé par un jeton de création de compte.
+change-code-not-found = Il n'y a aucun code à confirmer : demandez-en un d'abord.
+code-expired = Code expiré.
+code-worn-out = Trop de codes erronés : ce code ne fonctionne plus, demandez-en un nouveau.
+no-email-address = Aucune adresse e-mail n'est configurée.
+no-email-transport = Ce serveur ne peut pas envoyer d'e-mail : aucun serveur de messagerie n'est configuré. Rien n'a été modifié.
+no-sms-transport = Ce serveur ne peut pas envoyer de SMS : aucune passerelle SMS n'est configurée. Rien n'a été modifié.
+message-refused = Le serveur de messagerie ou de SMS a refusé le message. Rien n'a été modifié.
+message-server-unavailable = Le serveur de messagerie ou de SMS est injoignable pour le moment, veuillez réessayer plus tard. Rien n'a été modifié.
+validation-digits = Le champ { $attribute } doit comporter { $digits } chiffres.
+validation-valid-code = Le { $attribute } n'est pas valide.
+validation-not-current = Le champ { $attribute } a déjà cette valeur pour ce compte.

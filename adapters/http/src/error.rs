@@ -6,8 +6,8 @@
 
 use flexiapi_domain::access::AccessError;
 use flexiapi_domain::auth::{AuthError, JwtFailure};
-use flexiapi_domain::error::{Conflict, RegistrarError, StoreError};
-use flexiapi_domain::service::{Entity, ServiceError};
+use flexiapi_domain::error::{Conflict, RegistrarError, StoreError, TransportError};
+use flexiapi_domain::service::{Channel, Entity, ServiceError};
 use flexiapi_domain::validation::{Rule, ValidationErrors};
 use fluent_templates::LanguageIdentifier;
 use poem::http::StatusCode;
@@ -253,6 +253,11 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::TokenExpired => m(MessageId::ValidationTokenExpired),
         Rule::ForbiddenCharacters => m(MessageId::ValidationForbiddenCharacters),
         Rule::LastSuperSpace => m(MessageId::ValidationLastSuperSpace),
+        Rule::Digits(n) => {
+            m(MessageId::ValidationDigits).with("digits", Arg::Number(i64::from(*n)))
+        }
+        Rule::ValidCode => m(MessageId::ValidationValidCode),
+        Rule::NotCurrent => m(MessageId::ValidationNotCurrent),
     }
 }
 
@@ -313,6 +318,7 @@ fn not_found_message(entity: Entity) -> MessageId {
         Entity::ContactsListMember => MessageId::NotInContactsList,
         Entity::Device => MessageId::DeviceNotFound,
         Entity::ProvisioningToken => MessageId::ProvisioningTokenNotFound,
+        Entity::ChangeCode => MessageId::ChangeCodeNotFound,
         // As the original: no message of their own.
         Entity::AccountType
         | Entity::AccountAction
@@ -473,6 +479,31 @@ impl From<ServiceError> for ApiError {
                     StatusCode::SERVICE_UNAVAILABLE,
                     MessageId::RegistrarUnavailable,
                 )
+            }
+            ServiceError::AccountUnvalidated => {
+                Self::new(StatusCode::FORBIDDEN, MessageId::AccountUnvalidated)
+            }
+            ServiceError::CodeExpired => Self::new(StatusCode::GONE, MessageId::CodeExpired),
+            ServiceError::CodeWornOut => Self::new(StatusCode::GONE, MessageId::CodeWornOut),
+            ServiceError::NoEmailAddress => {
+                Self::new(StatusCode::FORBIDDEN, MessageId::NoEmailAddress)
+            }
+            ServiceError::NoTransport(channel) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                match channel {
+                    Channel::Email => MessageId::NoEmailTransport,
+                    Channel::Sms => MessageId::NoSmsTransport,
+                },
+            ),
+            ServiceError::NotSent(e) => {
+                // The transport's answer is for operators; the client learns it was not sent.
+                tracing::warn!(error = %e, "message not sent");
+                let id = match e {
+                    TransportError::Refused(_) => MessageId::MessageRefused,
+                    TransportError::Unavailable(_) => MessageId::MessageServerUnavailable,
+                    TransportError::NotConfigured => MessageId::ServiceUnavailable,
+                };
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, id)
             }
         }
     }

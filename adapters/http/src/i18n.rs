@@ -153,6 +153,19 @@ message_ids! {
     ValidationTokenExpired = "validation-token-expired",
     ValidationForbiddenCharacters = "validation-forbidden-characters",
     ValidationLastSuperSpace = "validation-last-super-space",
+    // E-mail and phone changes, messages sent.
+    AccountUnvalidated = "account-unvalidated",
+    ChangeCodeNotFound = "change-code-not-found",
+    CodeExpired = "code-expired",
+    CodeWornOut = "code-worn-out",
+    NoEmailAddress = "no-email-address",
+    NoEmailTransport = "no-email-transport",
+    NoSmsTransport = "no-sms-transport",
+    MessageRefused = "message-refused",
+    MessageServerUnavailable = "message-server-unavailable",
+    ValidationDigits = "validation-digits",
+    ValidationValidCode = "validation-valid-code",
+    ValidationNotCurrent = "validation-not-current",
 }
 
 impl std::fmt::Display for MessageId {

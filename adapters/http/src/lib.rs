@@ -56,6 +56,7 @@ apis!(
     api::spaces::SpacesApi,
     api::creation_tokens::CreationTokensApi,
     api::audit::AuditApi,
+    api::change_codes::ChangeCodesApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {

@@ -80,6 +80,7 @@ fn every_message_id_exists_in_every_language() {
         "message",
         "count",
         "seconds",
+        "digits",
     ]
     .into_iter()
     .map(|n| (n.into(), FluentValue::from(1)))
@@ -145,6 +146,9 @@ fn every_rule_has_its_own_validation_message() {
         Rule::TokenExpired,
         Rule::ForbiddenCharacters,
         Rule::LastSuperSpace,
+        Rule::Digits(4),
+        Rule::ValidCode,
+        Rule::NotCurrent,
     ];
     // Stops compiling when a rule is added: list it above as well.
     for rule in &rules {
@@ -180,7 +184,10 @@ fn every_rule_has_its_own_validation_message() {
             | Rule::ValidToken
             | Rule::TokenExpired
             | Rule::ForbiddenCharacters
-            | Rule::LastSuperSpace => {}
+            | Rule::LastSuperSpace
+            | Rule::Digits(_)
+            | Rule::ValidCode
+            | Rule::NotCurrent => {}
         }
     }
     let produced: BTreeSet<&str> = rules

@@ -11,8 +11,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::{
-    AccountObject, ApiTags, account_object, account_objects, base_url, client_ip, request_space,
-    state,
+    AccountObject, ApiTags, CodeView, account_object, account_object_with, account_objects_with,
+    base_url, client_ip, request_language, request_space, state,
 };
 use crate::auth::AdminCaller;
 use crate::error::ApiError;
@@ -212,7 +212,8 @@ impl AccountsApi {
 
     /// Show an account
     ///
-    /// Access: Admin. 404 for an account of another space.
+    /// Access: Admin. With the pending e-mail and phone changes and their codes. 404 for an
+    /// account of another space.
     #[oai(
         path = "/accounts/:id",
         method = "get",
@@ -229,7 +230,9 @@ impl AccountsApi {
             .services
             .account_in_space(AccountId(id.0), request_space(req)?)
             .await?;
-        Ok(Json(account_object(req, &account).await?))
+        Ok(Json(
+            account_object_with(req, &account, CodeView::AdminShow).await?,
+        ))
     }
 
     /// Delete an account
@@ -379,6 +382,49 @@ impl AccountsApi {
         Ok(Json(account_object(req, &account).await?))
     }
 
+    /// E-mail an account its provisioning link
+    ///
+    /// Access: Admin. Sends the account's address a fresh provisioning link (and its QR code) in
+    /// the request's language; the new token replaces the unused one once the message is sent.
+    /// 403 `No email configured` when the account has no e-mail address, 403 for a blocked
+    /// account or one an admin deactivated; 503 when no mail server is configured, or when it
+    /// refused the message or cannot be reached: then nothing changed. 404 for an account of
+    /// another space.
+    #[oai(
+        path = "/accounts/:id/send_provisioning_email",
+        method = "post",
+        tag = "ApiTags::Accounts",
+        operation_id = "sendProvisioningEmail"
+    )]
+    async fn send_provisioning_email(
+        &self,
+        req: &Request,
+        _caller: AdminCaller,
+        id: Path<i64>,
+    ) -> ApiResult<Empty> {
+        let base = base_url(req)?;
+        let link = |token: &str| {
+            let token =
+                percent_encoding::utf8_percent_encode(token, percent_encoding::NON_ALPHANUMERIC);
+            format!("{base}/provisioning/{token}")
+        };
+        let origin = flexiapi_domain::registration::Origin {
+            ip: Some(client_ip(req)),
+            user_agent: user_agent(req),
+        };
+        state(req)?
+            .services
+            .send_provisioning_email(
+                AccountId(id.0),
+                request_space(req)?,
+                &request_language(req)?,
+                origin,
+                link,
+            )
+            .await?;
+        Ok(Empty::Ok)
+    }
+
     /// Activate an account
     ///
     /// Access: Admin.
@@ -455,7 +501,8 @@ impl AccountsApi {
     /// List accounts
     ///
     /// Access: Admin. Accounts of the request's space, 20 per page (`per_page` up to 100),
-    /// filtered by `search` on username, email and phone.
+    /// filtered by `search` on username, email and phone; with the pending e-mail and phone
+    /// changes, without their codes.
     #[oai(
         path = "/accounts",
         method = "get",
@@ -477,7 +524,7 @@ impl AccountsApi {
             .services
             .list_accounts(&space.domain, page_number, per_page, search.0.clone())
             .await?;
-        let data = account_objects(req, &page.items).await?;
+        let data = account_objects_with(req, &page.items, CodeView::AdminList).await?;
         let path = format!("{}/api/accounts", base_url(req)?);
         let url = |n: u64| format!("{path}?page={n}");
         let last_page = page.last_page();

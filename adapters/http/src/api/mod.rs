@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod actions;
 pub mod api_keys;
 pub mod audit;
+pub mod change_codes;
 pub mod contacts;
 pub mod contacts_lists;
 pub mod creation_tokens;
@@ -22,6 +23,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use flexiapi_domain::model::{Account, Space};
 use poem::Request;
+use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Object, Tags};
 
 use crate::error::ApiError;
@@ -89,27 +91,74 @@ pub(crate) fn client_ip(req: &Request) -> String {
         .map_or_else(|| "unknown".into(), |ip| ip.0.clone())
 }
 
+/// The language negotiated from `Accept-Language`, for messages sent on the request's behalf.
+pub(crate) fn request_language(req: &Request) -> Result<String, ApiError> {
+    let header = req
+        .headers()
+        .get("accept-language")
+        .and_then(|v| v.to_str().ok());
+    Ok(state(req)?.settings.languages.negotiate(header).to_string())
+}
+
+/// Which pending change codes an account object shows (as the original).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CodeView {
+    /// `email_change_code` without its digits: every account object but the two below.
+    Default,
+    /// `email_change_code` and `phone_change_code`, without digits: the admin listing.
+    AdminList,
+    /// Both with their digits: `GET /accounts/{id}` (admin).
+    AdminShow,
+}
+
 /// The account object with what lives beside the account row: its dictionary, types, DTMF
-/// actions and current provisioning token.
+/// actions, current provisioning token and pending e-mail change.
 pub(crate) async fn account_object(
     req: &Request,
     account: &Account,
 ) -> Result<AccountObject, ApiError> {
-    let mut objects = account_objects(req, std::slice::from_ref(account)).await?;
+    account_object_with(req, account, CodeView::Default).await
+}
+
+/// [`account_object`] with the change codes of `view`.
+pub(crate) async fn account_object_with(
+    req: &Request,
+    account: &Account,
+    view: CodeView,
+) -> Result<AccountObject, ApiError> {
+    let mut objects = account_objects_with(req, std::slice::from_ref(account), view).await?;
     objects.pop().ok_or_else(ApiError::internal)
 }
 
-/// [`account_object`] for many accounts, in one query per relation for them all.
-pub(crate) async fn account_objects(
+/// [`account_object_with`] for many accounts, in one query per relation for them all.
+pub(crate) async fn account_objects_with(
     req: &Request,
     accounts: &[Account],
+    view: CodeView,
 ) -> Result<Vec<AccountObject>, ApiError> {
     let services = &state(req)?.services;
     let mut details = services.account_details(accounts).await?;
+    let ids: Vec<_> = accounts.iter().map(|a| a.id).collect();
+    let mut codes = services
+        .pending_change_codes(&ids, view != CodeView::Default)
+        .await?;
+    let digits = view == CodeView::AdminShow;
     Ok(accounts
         .iter()
         .map(|account| {
             let mut object = AccountObject::from(account);
+            object.email_change_code = codes
+                .email
+                .remove(&account.id)
+                .map(|c| change_codes::EmailChangeCodeObject::new(c, digits));
+            if view != CodeView::Default {
+                object.phone_change_code = MaybeUndefined::from_opt_null(
+                    codes
+                        .phone
+                        .remove(&account.id)
+                        .map(|c| change_codes::PhoneChangeCodeObject::new(c, digits)),
+                );
+            }
             let d = details.remove(&account.id).unwrap_or_default();
             object.dictionary = d.dictionary;
             object.types = d.types.into_iter().map(Into::into).collect();
@@ -167,6 +216,13 @@ pub struct AccountObject {
     pub provisioning_token: Option<String>,
     #[oai(nullable)]
     pub provisioning_token_expire_at: Option<String>,
+    /// The pending e-mail change, if any; its `code` only on `GET /accounts/{id}` (admin).
+    #[oai(nullable)]
+    pub email_change_code: Option<change_codes::EmailChangeCodeObject>,
+    /// The pending phone change, if any: in the admin listing and on `GET /accounts/{id}` only
+    /// (absent elsewhere); its `code` only on `GET /accounts/{id}`.
+    #[oai(nullable)]
+    pub phone_change_code: MaybeUndefined<change_codes::PhoneChangeCodeObject>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -199,6 +255,8 @@ impl From<&Account> for AccountObject {
             actions: Vec::new(),
             provisioning_token: None,
             provisioning_token_expire_at: None,
+            email_change_code: None,
+            phone_change_code: MaybeUndefined::Undefined,
             created_at: timestamp(a.created_at),
             updated_at: timestamp(a.updated_at),
         }
@@ -229,6 +287,8 @@ impl poem_openapi::types::Example for AccountObject {
             actions: Vec::new(),
             provisioning_token: None,
             provisioning_token_expire_at: None,
+            email_change_code: None,
+            phone_change_code: MaybeUndefined::Undefined,
             created_at: "2026-01-01T10:00:00.000000Z".into(),
             updated_at: "2026-01-01T10:00:00.000000Z".into(),
         }
