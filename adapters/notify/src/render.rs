@@ -170,9 +170,7 @@ struct Context<'a> {
 
 /// The minutes as Fluent's number (for plural rules); `None` or zero or less: no expiry.
 fn minutes(expires_in_minutes: Option<i64>) -> Option<FluentValue<'static>> {
-    expires_in_minutes
-        .filter(|m| *m > 0)
-        .map(FluentValue::from)
+    expires_in_minutes.filter(|m| *m > 0).map(FluentValue::from)
 }
 
 /// The e-mail of `notice`, in `language`.
