@@ -187,12 +187,7 @@ impl Application {
                 .map_err(anyhow::Error::msg)?;
             services = services.with_registrar(Arc::new(registry));
         }
-        if let Some(mailer) = transports.mailer {
-            services = services.with_mailer(mailer);
-        }
-        if let Some(sms) = transports.sms {
-            services = services.with_sms_sender(sms);
-        }
+        services = services.with_notifier(Arc::new(transports.notifier()));
         let bootstrap = services
             .bootstrap()
             .await

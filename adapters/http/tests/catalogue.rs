@@ -9,39 +9,63 @@ use flexiapi_domain::validation::Rule;
 use fluent_templates::Loader;
 use fluent_templates::fluent_bundle::FluentValue;
 
-/// message id -> placeables, for one language folder.
+/// message id -> placeables, for the API's catalogue of one language (`main.ftl`; the other
+/// files of the folder are other adapters', e.g. `notify.ftl`, checked by their own tests).
 fn catalogue(lang: &str) -> BTreeMap<String, BTreeSet<String>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../locales")
-        .join(lang);
+        .join(lang)
+        .join("main.ftl");
+    parse(&std::fs::read_to_string(path).unwrap())
+}
+
+/// message id -> placeables of one `.ftl` text.
+fn parse(text: &str) -> BTreeMap<String, BTreeSet<String>> {
     let mut messages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        let mut current: Option<String> = None;
-        for line in text.lines() {
-            if line.starts_with('#') || line.trim().is_empty() {
-                continue;
-            }
-            if !line.starts_with(' ')
-                && let Some((id, _)) = line.split_once(" =")
-            {
-                current = Some(id.trim().to_owned());
-                messages.entry(id.trim().to_owned()).or_default();
-            }
-            if let Some(id) = &current {
-                let mut rest = line;
-                while let Some(i) = rest.find("{ $") {
-                    let name: String = rest[i + 3..]
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    messages.get_mut(id).unwrap().insert(name);
-                    rest = &rest[i + 3..];
-                }
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        if !line.starts_with(' ')
+            && let Some((id, _)) = line.split_once(" =")
+        {
+            current = Some(id.trim().to_owned());
+            messages.entry(id.trim().to_owned()).or_default();
+        }
+        if let Some(id) = &current {
+            let mut rest = line;
+            while let Some(i) = rest.find("{ $") {
+                let name: String = rest[i + 3..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                messages.get_mut(id).unwrap().insert(name);
+                rest = &rest[i + 3..];
             }
         }
     }
     messages
+}
+
+#[test]
+fn no_id_is_in_two_files_of_a_language() {
+    // The loader puts every `.ftl` of a language folder into one bundle: one id, one message.
+    for lang in languages() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../locales")
+            .join(&lang);
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let file = path.file_name().unwrap().to_string_lossy().into_owned();
+            for id in parse(&std::fs::read_to_string(&path).unwrap()).into_keys() {
+                if let Some(other) = seen.insert(id.clone(), file.clone()) {
+                    panic!("{lang}: {id} is in both {other} and {file}");
+                }
+            }
+        }
+    }
 }
 
 fn languages() -> Vec<String> {

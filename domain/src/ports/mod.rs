@@ -24,12 +24,10 @@ mod contacts;
 mod contacts_lists;
 mod devices;
 mod dictionary;
-mod mailer;
 mod nonces;
 mod notifier;
 mod phone_countries;
 mod provisioning_tokens;
-mod sms;
 mod spaces;
 
 pub use account_creation_tokens::AccountCreationTokenRepository;
@@ -45,12 +43,12 @@ pub use contacts::ContactRepository;
 pub use contacts_lists::ContactsListRepository;
 pub use devices::DeviceRegistry;
 pub use dictionary::DictionaryRepository;
-pub use mailer::{Mailer, OutgoingEmail};
 pub use nonces::NonceStore;
-pub use notifier::{Letterhead, NoNotifier, Notice, Notifier, SpaceEmailServer};
+pub use notifier::{
+    Letterhead, NoNotifier, Notice, NotificationCounts, Notifier, SpaceEmailServer,
+};
 pub use phone_countries::PhoneCountryRepository;
 pub use provisioning_tokens::ProvisioningTokenRepository;
-pub use sms::{OutgoingSms, SmsSender};
 pub use spaces::SpaceRepository;
 
 pub type StoreResult<T> = Result<T, StoreError>;
