@@ -267,3 +267,89 @@ async fn purge_tombstones_frees_deleted_usernames() {
     assert!(!bad.status.success());
     opened.close().await;
 }
+
+#[tokio::test]
+async fn accounts_never_activated_are_cleared_from_the_command_line() {
+    use flexiapi_domain::model::{Domain, NewAccount, Username};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    for domain in ["sip.example.org", "other.example.org"] {
+        let created = flexiapi(
+            &db,
+            &["spaces", "create", "--domain", domain, "--host", domain],
+        );
+        assert!(created.status.success());
+    }
+    let opened = flexiapi::Database::open(&db).await.unwrap();
+    let now = chrono::Utc::now();
+    let add = async |name: &str, domain: &str, activated: bool, age_days: i64| {
+        let mut new = NewAccount::new(
+            Username::parse(name).unwrap(),
+            Domain::parse(domain).unwrap(),
+        );
+        new.activated = activated;
+        opened
+            .storage
+            .create_account(new, 0, now - chrono::Duration::days(age_days))
+            .await
+            .unwrap()
+            .id
+    };
+    let abandoned = add("abandoned", "sip.example.org", false, 40).await;
+    let recent = add("recent", "sip.example.org", false, 2).await;
+    let active = add("active", "sip.example.org", true, 40).await;
+    let elsewhere = add("elsewhere", "other.example.org", false, 40).await;
+
+    let out = flexiapi(
+        &db,
+        &[
+            "accounts",
+            "clear-unconfirmed",
+            "--older-than",
+            "30d",
+            "--space",
+            "sip.example.org",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr_line(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "deleted 1 unconfirmed accounts"
+    );
+    let exists = async |id| opened.storage.account_by_id(id).await.unwrap().is_some();
+    assert!(!exists(abandoned).await);
+    assert!(exists(recent).await && exists(active).await && exists(elsewhere).await);
+    assert!(
+        opened
+            .storage
+            .is_tombstoned(
+                &Username::parse("abandoned").unwrap(),
+                &Domain::parse("sip.example.org").unwrap()
+            )
+            .await
+            .unwrap()
+    );
+
+    // Every space, a bare number of days.
+    let out = flexiapi(&db, &["accounts", "clear-unconfirmed", "--older-than", "1"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "deleted 2 unconfirmed accounts"
+    );
+    assert!(exists(active).await);
+    let unknown = flexiapi(
+        &db,
+        &[
+            "accounts",
+            "clear-unconfirmed",
+            "--older-than",
+            "1d",
+            "--space",
+            "nowhere.example.org",
+        ],
+    );
+    assert!(!unknown.status.success());
+    assert!(stderr_line(&unknown).contains("nowhere.example.org"));
+    opened.close().await;
+}
