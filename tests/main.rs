@@ -36,6 +36,7 @@ mod proxy;
 mod real_clients;
 mod shared_database;
 mod shutdown;
+mod space_email_servers;
 mod spaces;
 mod token_scope;
 mod tooling;
