@@ -19,6 +19,7 @@ mod contacts;
 mod creation_tokens;
 mod devices;
 mod digest;
+mod expiration_emails;
 mod expiry;
 mod faults;
 mod flexisip;

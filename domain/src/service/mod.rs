@@ -153,6 +153,7 @@ mod auth_tokens;
 pub mod contacts;
 pub mod devices;
 mod dictionary;
+pub mod expiration_emails;
 mod passwords;
 mod phone_countries;
 pub mod provisioning;
