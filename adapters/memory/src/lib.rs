@@ -16,6 +16,7 @@ mod dictionary;
 mod nonces;
 mod phone_countries;
 mod provisioning_tokens;
+mod space_email_servers;
 mod spaces;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -26,6 +27,7 @@ use chrono::{DateTime, Utc};
 use flexiapi_domain::model::{
     Account, AccountAction, AccountCreationToken, AccountType, ApiKey, AuditEvent, AuthToken,
     ContactsList, DigestNonce, Domain, PHONE_COUNTRIES, PhoneCountry, ProvisioningToken, Space,
+    SpaceEmailServer,
 };
 use flexiapi_domain::ports::{Storage, StoreResult};
 
@@ -64,6 +66,8 @@ struct Tables {
     contacts_list_members: BTreeSet<(i64, i64)>,
     /// (account id, list id).
     contacts_list_attachments: BTreeSet<(i64, i64)>,
+    /// By space id.
+    space_email_servers: BTreeMap<i64, SpaceEmailServer>,
 }
 
 impl Default for Tables {
@@ -90,6 +94,7 @@ impl Default for Tables {
             contacts_lists: BTreeMap::new(),
             contacts_list_members: BTreeSet::new(),
             contacts_list_attachments: BTreeSet::new(),
+            space_email_servers: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

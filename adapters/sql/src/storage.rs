@@ -315,6 +315,7 @@ macro_rules! impl_storage {
             crate::phone_countries::impl_phone_countries!($storage, $db);
             crate::contacts::impl_contacts!($storage, $db);
             crate::contacts_lists::impl_contacts_lists!($storage, $db);
+            crate::space_email_servers::impl_space_email_servers!($storage, $db);
 
             #[async_trait]
             impl Storage for $storage {

@@ -27,6 +27,7 @@ mod nonces;
 mod notifier;
 mod phone_countries;
 mod provisioning_tokens;
+mod space_email_servers;
 mod spaces;
 
 pub use account_creation_tokens::AccountCreationTokenRepository;
@@ -47,6 +48,7 @@ pub use notifier::{
 };
 pub use phone_countries::PhoneCountryRepository;
 pub use provisioning_tokens::ProvisioningTokenRepository;
+pub use space_email_servers::SpaceEmailServerRepository;
 pub use spaces::SpaceRepository;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -69,6 +71,7 @@ pub trait Storage:
     + PhoneCountryRepository
     + ContactRepository
     + ContactsListRepository
+    + SpaceEmailServerRepository
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;

@@ -85,6 +85,8 @@ pub enum Entity {
     Device,
     /// Unknown or already used.
     ProvisioningToken,
+    /// The space has no e-mail server of its own.
+    SpaceEmailServer,
     /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
     /// to a missing row, a change to a row that is gone): storage answers cannot say which.
     Unnamed,
@@ -151,11 +153,13 @@ mod auth_tokens;
 pub mod contacts;
 pub mod devices;
 mod dictionary;
+pub mod expiration_emails;
 mod passwords;
 mod phone_countries;
 pub mod provisioning;
 pub mod registration;
 mod space_cache;
+pub mod space_email_servers;
 mod spaces;
 
 pub use api_keys::API_KEY_LENGTH;
