@@ -72,6 +72,17 @@ pub enum SpacesCommand {
         #[arg(long)]
         domain: String,
     },
+    /// Mail each admin (with an e-mail address) of each space that expires within the next
+    /// DAYS days, through the space's own e-mail server or `[mail]`. Prints how many were sent;
+    /// fails when no mail transport is configured or a message could not be sent.
+    #[command(name = "expiration-emails")]
+    ExpirationEmails {
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
+        /// The language of the messages (en, fr).
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
 }
 
 #[derive(Debug, Args)]

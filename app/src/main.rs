@@ -1,11 +1,13 @@
 //! The `flexiapi` binary: parses the command line and dispatches; errors are one line on stderr.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::anyhow;
 use clap::Parser;
-use flexiapi::cli::{AccountsCommand, ApiKeysCommand, Cli, Command};
+use flexiapi::cli::{AccountsCommand, ApiKeysCommand, Cli, Command, SpacesCommand};
 use flexiapi::config::Config;
+use flexiapi::notify::Transports;
 use flexiapi::{Application, Database, services, shutdown_signal};
 use flexiapi_domain::model::PasswordAlgorithm;
 use flexiapi_domain::service::ServiceError;
@@ -75,8 +77,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Spaces(command) => {
             let db = open_migrated(&config).await?;
-            let result =
-                flexiapi::spaces_cmd::run(command, &services(db.storage.clone()), explain).await;
+            let mut services = services(db.storage.clone());
+            // Only the command that sends needs (and announces) the transports.
+            if matches!(command, SpacesCommand::ExpirationEmails { .. }) {
+                services = services.with_notifier(Arc::new(
+                    Transports::build(config.mail.as_ref(), config.sms_ovh.as_ref())?.notifier(),
+                ));
+            }
+            let result = flexiapi::spaces_cmd::run(command, &services, explain).await;
             db.close().await;
             print!("{}", result?);
             Ok(())

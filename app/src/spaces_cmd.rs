@@ -1,7 +1,9 @@
 //! `flexiapi spaces ...`: the space use cases from the command line.
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
+use flexiapi_domain::error::TransportError;
 use flexiapi_domain::model::{JwtAlgorithm, JwtConfig, default_jwt_algorithms, default_leeway};
+use flexiapi_domain::ports::Letterhead;
 use flexiapi_domain::service::{CreateSpace, ServiceError, Services, parse_expiry};
 
 use crate::cli::{JwtArgs, SpacesCommand};
@@ -89,7 +91,69 @@ pub async fn run(
             services.delete_space(&domain).await.map_err(explain)?;
             Ok(format!("deleted space {domain} and its accounts\n"))
         }
+        SpacesCommand::ExpirationEmails { days, language } => {
+            expiration_emails(services, days, &language, explain).await
+        }
     }
+}
+
+/// `spaces expiration-emails`: the summary on success; an error naming each failure (one line,
+/// as every error of the binary) when something could not be sent, so that a scheduler notices.
+async fn expiration_emails(
+    services: &Services,
+    days: u32,
+    language: &str,
+    explain: fn(ServiceError) -> anyhow::Error,
+) -> anyhow::Result<String> {
+    // Without `[mail]` only spaces with their own server can be told: with none either, this
+    // is a configuration mistake, reported before anything else.
+    let global = Letterhead {
+        space_name: String::new(),
+        space_domain: String::new(),
+        email_server: None,
+    };
+    if !services.notifier.can_email(&global)
+        && services
+            .space_email_servers()
+            .await
+            .map_err(explain)?
+            .is_empty()
+    {
+        bail!(
+            "no mail transport: configure [mail] (smtp_url and from_address) in the configuration file"
+        );
+    }
+    let report = services
+        .send_expiration_emails(chrono::Duration::days(i64::from(days)), language)
+        .await
+        .map_err(explain)?;
+    if report.failures.is_empty() {
+        return Ok(format!(
+            "{} space(s) expire within {days} day(s): {} e-mail(s) sent, 0 failed\n",
+            report.spaces, report.sent
+        ));
+    }
+    let failures: Vec<String> = report
+        .failures
+        .iter()
+        .map(|f| {
+            let why = match &f.error {
+                TransportError::NotConfigured => {
+                    "no mail transport for this space ([mail] or the space's e-mail server)"
+                        .to_owned()
+                }
+                other => other.to_string().replace('\n', " "),
+            };
+            format!("{} -> {}: {why}", f.domain, f.to)
+        })
+        .collect();
+    Err(anyhow!(
+        "{} space(s) expire within {days} day(s): {} e-mail(s) sent, {} failed: {}",
+        report.spaces,
+        report.sent,
+        failures.len(),
+        failures.join("; ")
+    ))
 }
 
 fn bad_expiry() -> anyhow::Error {

@@ -142,6 +142,7 @@ validation-forbidden-characters = The { $attribute } contains characters that ca
 validation-last-super-space = The last super space can be neither deleted nor made an ordinary space: at least one super space must remain.
 # tokens
 registration-closed = Public registration is closed on this space: ask an administrator for an invitation.
+email-server-not-found = This space has no e-mail server of its own.
 # e-mail and phone changes
 account-unvalidated = Account unvalidated: it must first be confirmed with an account creation token.
 change-code-not-found = There is no code to confirm: ask for one first.

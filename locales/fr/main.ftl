@@ -142,6 +142,7 @@ validation-forbidden-characters = Le champ { $attribute } contient des caractèr
 validation-last-super-space = Le dernier espace super ne peut être ni supprimé ni rendu ordinaire : il doit rester au moins un espace super.
 # tokens
 registration-closed = L'inscription publique est fermée sur cet espace : demandez une invitation à un administrateur.
+email-server-not-found = Cet espace n'a pas de serveur d'e-mail propre.
 # e-mail and phone changes
 account-unvalidated = Compte non validé : il doit d'abord être confirmé par un jeton de création de compte.
 change-code-not-found = Il n'y a aucun code à confirmer : demandez-en un d'abord.

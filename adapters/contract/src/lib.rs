@@ -87,6 +87,7 @@ pub mod cases {
         phone_countries,
         contacts,
         contacts_lists,
+        space_email_servers,
         change_codes,
     }
 }

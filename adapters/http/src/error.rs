@@ -318,6 +318,7 @@ fn not_found_message(entity: Entity) -> MessageId {
         Entity::ContactsListMember => MessageId::NotInContactsList,
         Entity::Device => MessageId::DeviceNotFound,
         Entity::ProvisioningToken => MessageId::ProvisioningTokenNotFound,
+        Entity::SpaceEmailServer => MessageId::EmailServerNotFound,
         Entity::ChangeCode => MessageId::ChangeCodeNotFound,
         // As the original: no message of their own.
         Entity::AccountType

@@ -153,6 +153,7 @@ message_ids! {
     ValidationTokenExpired = "validation-token-expired",
     ValidationForbiddenCharacters = "validation-forbidden-characters",
     ValidationLastSuperSpace = "validation-last-super-space",
+    EmailServerNotFound = "email-server-not-found",
     // E-mail and phone changes, messages sent.
     AccountUnvalidated = "account-unvalidated",
     ChangeCodeNotFound = "change-code-not-found",

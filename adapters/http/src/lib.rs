@@ -54,6 +54,7 @@ apis!(
     api::contacts_lists::ContactsListsApi,
     api::phone_countries::PhoneCountriesApi,
     api::spaces::SpacesApi,
+    api::space_email_servers::SpaceEmailServersApi,
     api::creation_tokens::CreationTokensApi,
     api::audit::AuditApi,
     api::change_codes::ChangeCodesApi,

@@ -17,6 +17,7 @@ mod dictionary;
 mod nonces;
 mod phone_countries;
 mod provisioning_tokens;
+mod space_email_servers;
 mod spaces;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -27,7 +28,7 @@ use chrono::{DateTime, Utc};
 use flexiapi_domain::model::{
     Account, AccountAction, AccountCreationToken, AccountType, ApiKey, AuditEvent, AuthToken,
     ContactsList, DigestNonce, Domain, EmailChangeCode, PHONE_COUNTRIES, PhoneChangeCode,
-    PhoneCountry, ProvisioningToken, Space,
+    PhoneCountry, ProvisioningToken, Space, SpaceEmailServer,
 };
 use flexiapi_domain::ports::{Storage, StoreResult};
 
@@ -66,6 +67,8 @@ struct Tables {
     contacts_list_members: BTreeSet<(i64, i64)>,
     /// (account id, list id).
     contacts_list_attachments: BTreeSet<(i64, i64)>,
+    /// By space id.
+    space_email_servers: BTreeMap<i64, SpaceEmailServer>,
     /// By id.
     email_change_codes: BTreeMap<i64, EmailChangeCode>,
     /// By id.
@@ -96,6 +99,7 @@ impl Default for Tables {
             contacts_lists: BTreeMap::new(),
             contacts_list_members: BTreeSet::new(),
             contacts_list_attachments: BTreeSet::new(),
+            space_email_servers: BTreeMap::new(),
             email_change_codes: BTreeMap::new(),
             phone_change_codes: BTreeMap::new(),
             // The seed the SQL migrations insert.

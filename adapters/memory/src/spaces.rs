@@ -153,6 +153,7 @@ impl SpaceRepository for MemoryStorage {
             t.account_types.remove(&type_id);
             t.account_type_links.retain(|(_, k)| *k != type_id);
         }
+        t.space_email_servers.remove(&id);
         // Tokens belong to their space, as the SQL foreign keys say.
         t.auth_tokens.retain(|_, tok| &tok.domain != domain);
         t.creation_tokens.retain(|_, tok| &tok.domain != domain);

@@ -52,6 +52,7 @@ mod nonces;
 mod phone_countries;
 mod provisioning_tokens;
 mod rows;
+mod space_email_servers;
 mod spaces;
 mod sqlite;
 mod storage;

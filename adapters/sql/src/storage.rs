@@ -318,6 +318,7 @@ macro_rules! impl_storage {
             crate::phone_countries::impl_phone_countries!($storage, $db);
             crate::contacts::impl_contacts!($storage, $db);
             crate::contacts_lists::impl_contacts_lists!($storage, $db);
+            crate::space_email_servers::impl_space_email_servers!($storage, $db);
             crate::change_codes::impl_change_codes!($storage, $db, Email, "email_change_codes", "email");
             crate::change_codes::impl_change_codes!($storage, $db, PhoneNumber, "phone_change_codes", "phone");
 

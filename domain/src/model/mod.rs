@@ -51,6 +51,7 @@ mod password;
 mod phone_country;
 mod sip_identity;
 mod space;
+mod space_email_server;
 mod tokens;
 
 pub use account::{Account, AccountChanges, AccountId, AccountQuery, NewAccount, Page};
@@ -77,6 +78,10 @@ pub use sip_identity::{Domain, SipIdentity, SipIdentityError, Username};
 pub use space::{
     DigestConfig, JwtAlgorithm, JwtConfig, NewSpace, Space, SpaceId, SpaceSettings,
     default_jwt_algorithms, default_leeway, normalize_host,
+};
+pub use space_email_server::{
+    MAX_EMAIL_SERVER_HOST_LENGTH, MAX_EMAIL_SERVER_SIGNATURE_LENGTH, MAX_EMAIL_SERVER_TEXT_LENGTH,
+    SpaceEmailServer, is_mail_host,
 };
 pub use tokens::{
     AccountCreationToken, AccountCreationTokenId, NewAccountCreationToken, NewProvisioningToken,

@@ -28,6 +28,7 @@ mod nonces;
 mod notifier;
 mod phone_countries;
 mod provisioning_tokens;
+mod space_email_servers;
 mod spaces;
 
 pub use account_creation_tokens::AccountCreationTokenRepository;
@@ -49,6 +50,7 @@ pub use notifier::{
 };
 pub use phone_countries::PhoneCountryRepository;
 pub use provisioning_tokens::ProvisioningTokenRepository;
+pub use space_email_servers::SpaceEmailServerRepository;
 pub use spaces::SpaceRepository;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -71,6 +73,7 @@ pub trait Storage:
     + PhoneCountryRepository
     + ContactRepository
     + ContactsListRepository
+    + SpaceEmailServerRepository
     + ChangeCodeRepository<crate::model::Email>
     + ChangeCodeRepository<crate::model::PhoneNumber>
 {

@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 
 use crate::error::TransportError;
 use crate::model::{Email, PhoneNumber};
+// The entity, where the notices' callers have always found it.
+pub use crate::model::SpaceEmailServer;
 
 /// What a message says. Codes and links are the only secrets in it; adapters never log them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,34 +44,6 @@ pub enum Notice {
     },
     /// Tells a space's admin the space expires soon.
     SpaceExpiring { expire_at: DateTime<Utc> },
-}
-
-/// A space's own SMTP server (`/api/spaces/{domain}/email`); wins over the global one.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SpaceEmailServer {
-    /// A domain name or an IP address.
-    pub host: String,
-    pub port: u16,
-    pub username: Option<String>,
-    /// Write-only through the API; never shown, never logged.
-    pub password: Option<String>,
-    pub from_address: Option<String>,
-    pub from_name: Option<String>,
-    pub signature: Option<String>,
-}
-
-impl std::fmt::Debug for SpaceEmailServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SpaceEmailServer")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
-            .field("from_address", &self.from_address)
-            .field("from_name", &self.from_name)
-            .field("signature", &self.signature)
-            .finish()
-    }
 }
 
 /// Who sends: the space the message is about, and its own server when it has one.

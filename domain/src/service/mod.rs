@@ -111,6 +111,8 @@ pub enum Entity {
     Device,
     /// Unknown or already used.
     ProvisioningToken,
+    /// The space has no e-mail server of its own.
+    SpaceEmailServer,
     /// No e-mail or phone change code to confirm (none asked for, or already used).
     ChangeCode,
     /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
@@ -181,12 +183,14 @@ pub mod change_codes;
 pub mod contacts;
 pub mod devices;
 mod dictionary;
+pub mod expiration_emails;
 pub mod notices;
 mod passwords;
 mod phone_countries;
 pub mod provisioning;
 pub mod registration;
 mod space_cache;
+pub mod space_email_servers;
 mod spaces;
 mod unconfirmed;
 

@@ -18,19 +18,6 @@ pub(crate) fn not_sent(channel: Channel, e: TransportError) -> ServiceError {
 }
 
 impl Services {
-    /// Who messages about `space` come from: its name and domain (and its own mail server, once
-    /// spaces have one).
-    ///
-    /// # Errors
-    /// Storage failures.
-    pub async fn letterhead(&self, space: &Space) -> ServiceResult<Letterhead> {
-        Ok(Letterhead {
-            space_name: space.name.clone(),
-            space_domain: space.domain.to_string(),
-            email_server: None,
-        })
-    }
-
     /// `Ok` when a message can leave on `channel` with this letterhead.
     ///
     /// # Errors

@@ -264,10 +264,12 @@ fn read_jwt(map: &Map<String, Value>, r: &mut Reader<'_>) -> Option<JwtConfig> {
 }
 
 /// Reads loosely typed JSON fields, recording type mistakes under `prefix.key`.
-struct Reader<'a> {
-    map: &'a Map<String, Value>,
-    prefix: &'static str,
-    errors: &'a mut ValidationErrors,
+/// Reads a loosely typed JSON object field by field, each type mistake a field error (also used
+/// by the other loosely read bodies, e.g. `space_email_servers`).
+pub(crate) struct Reader<'a> {
+    pub(crate) map: &'a Map<String, Value>,
+    pub(crate) prefix: &'static str,
+    pub(crate) errors: &'a mut ValidationErrors,
 }
 
 impl Reader<'_> {
@@ -282,7 +284,7 @@ impl Reader<'_> {
 
     /// `None` when absent; `Some(None)` for null or blank (as the original's empty-string-to-null
     /// convention). Numbers are taken as their text.
-    fn text(&mut self, key: &str) -> Option<Option<String>> {
+    pub(crate) fn text(&mut self, key: &str) -> Option<Option<String>> {
         match self.map.get(key)? {
             Value::Null => Some(None),
             Value::String(s) if s.trim().is_empty() => Some(None),
@@ -318,7 +320,7 @@ impl Reader<'_> {
     }
 
     /// `None` when absent; `Some(None)` for null or blank. Integral strings are accepted.
-    fn integer(&mut self, key: &str) -> Option<Option<i64>> {
+    pub(crate) fn integer(&mut self, key: &str) -> Option<Option<i64>> {
         let v = match self.map.get(key)? {
             Value::Null => return Some(None),
             Value::String(s) if s.trim().is_empty() => return Some(None),

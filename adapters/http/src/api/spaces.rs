@@ -13,6 +13,7 @@ use poem_openapi::{
 };
 use serde_json::Value;
 
+use super::space_email_servers::EmailServerObject;
 use super::{ApiTags, space_json, state, timestamp};
 use crate::auth::SuperAdminCaller;
 use crate::error::ApiError;
@@ -120,6 +121,9 @@ pub struct SpaceObject {
     pub digest_authentication_configuration: DigestConfigObject,
     #[oai(nullable)]
     pub oidc_authentication_configuration: Option<JwtConfigObject>,
+    /// The space's own SMTP server (`/spaces/{domain}/email`), without its password.
+    #[oai(nullable)]
+    pub email_server: Option<EmailServerObject>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -167,6 +171,8 @@ impl From<&Space> for SpaceObject {
                 default_password_algorithm: s.digest.default_password_algorithm.to_string(),
             },
             oidc_authentication_configuration: s.jwt.as_ref().map(JwtConfigObject::from),
+            // Another resource: the handlers that show it fill it in.
+            email_server: None,
             created_at: timestamp(s.created_at),
             updated_at: timestamp(s.updated_at),
         }
@@ -368,8 +374,18 @@ impl SpacesApi {
         req: &Request,
         _caller: SuperAdminCaller,
     ) -> Result<Json<Vec<SpaceObject>>, ApiError> {
-        let spaces = state(req)?.services.list_spaces().await?;
-        Ok(Json(spaces.iter().map(SpaceObject::from).collect()))
+        let services = &state(req)?.services;
+        let spaces = services.list_spaces().await?;
+        let servers = services.space_email_servers().await?;
+        Ok(Json(
+            spaces
+                .iter()
+                .map(|s| SpaceObject {
+                    email_server: servers.get(&s.domain).map(EmailServerObject::from),
+                    ..SpaceObject::from(s)
+                })
+                .collect(),
+        ))
     }
 
     /// Create a space
@@ -409,8 +425,9 @@ impl SpacesApi {
         _caller: SuperAdminCaller,
         domain: Path<String>,
     ) -> Result<Json<SpaceObject>, ApiError> {
-        let space = state(req)?.services.find_space(&domain.0).await?;
-        Ok(Json(SpaceObject::from(&space)))
+        let services = &state(req)?.services;
+        let space = services.find_space(&domain.0).await?;
+        Ok(Json(with_email_server(services, &space).await?))
     }
 
     /// Replace a space
@@ -438,7 +455,7 @@ impl SpacesApi {
         let current = services.find_space(&domain.0).await?;
         let input = space_json::replacement(&current, &body.0);
         let space = services.update_space(&domain.0, input).await?;
-        Ok(Json(SpaceObject::from(&space)))
+        Ok(Json(with_email_server(services, &space).await?))
     }
 
     /// Delete a space
@@ -461,6 +478,18 @@ impl SpacesApi {
         state(req)?.services.delete_space(&domain.0).await?;
         Ok(PlainText("1"))
     }
+}
+
+/// The space object with the space's e-mail server.
+async fn with_email_server(
+    services: &flexiapi_domain::service::Services,
+    space: &Space,
+) -> Result<SpaceObject, ApiError> {
+    let server = services.email_server_of(space).await?;
+    Ok(SpaceObject {
+        email_server: server.as_ref().map(EmailServerObject::from),
+        ..SpaceObject::from(space)
+    })
 }
 
 impl poem_openapi::types::Example for SpaceObject {
