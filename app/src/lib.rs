@@ -196,6 +196,8 @@ impl Application {
                     digest_challenges_per_ip: config.digest_challenges_per_ip,
                     auth_tokens_per_ip: config.auth_tokens_per_ip,
                     window: chrono::Duration::seconds(config.unauthenticated_window_seconds),
+                    codes_sent_per_ip: config.codes_sent_per_ip,
+                    codes_sent_per_recipient: config.codes_sent_per_recipient,
                 },
             },
         );

@@ -142,3 +142,5 @@ validation-forbidden-characters = The { $attribute } contains characters that ca
 validation-last-super-space = The last super space can be neither deleted nor made an ordinary space: at least one super space must remain.
 # tokens
 registration-closed = Public registration is closed on this space: ask an administrator for an invitation.
+message-not-sent = The message could not be sent; nothing was changed. Please try again later.
+account-has-no-email = No email configured: the account has no e-mail address.

@@ -142,3 +142,5 @@ validation-forbidden-characters = Le champ { $attribute } contient des caractèr
 validation-last-super-space = Le dernier espace super ne peut être ni supprimé ni rendu ordinaire : il doit rester au moins un espace super.
 # tokens
 registration-closed = L'inscription publique est fermée sur cet espace : demandez une invitation à un administrateur.
+message-not-sent = Le message n'a pas pu être envoyé ; rien n'a été modifié. Merci de réessayer plus tard.
+account-has-no-email = Aucun e-mail configuré : le compte n'a pas d'adresse e-mail.

@@ -87,6 +87,11 @@ pub mod cases {
         phone_countries,
         contacts,
         contacts_lists,
+        recovery_codes,
+        registration_codes,
+        reset_password_tokens,
+        account_recovery_tokens,
+        secrets,
     }
 }
 

@@ -474,6 +474,15 @@ impl From<ServiceError> for ApiError {
                     MessageId::RegistrarUnavailable,
                 )
             }
+            ServiceError::Transport(e) => {
+                // The transport's answer, for operators; the client learns the message was not
+                // sent.
+                tracing::warn!(error = %e, "a message could not be sent");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, MessageId::MessageNotSent)
+            }
+            ServiceError::AccountHasNoEmail => {
+                Self::new(StatusCode::FORBIDDEN, MessageId::AccountHasNoEmail)
+            }
         }
     }
 }

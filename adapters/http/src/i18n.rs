@@ -153,6 +153,9 @@ message_ids! {
     ValidationTokenExpired = "validation-token-expired",
     ValidationForbiddenCharacters = "validation-forbidden-characters",
     ValidationLastSuperSpace = "validation-last-super-space",
+    // Messages by e-mail and SMS.
+    MessageNotSent = "message-not-sent",
+    AccountHasNoEmail = "account-has-no-email",
 }
 
 impl std::fmt::Display for MessageId {

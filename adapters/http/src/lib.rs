@@ -200,10 +200,16 @@ fn metrics_text(state: poem::web::Data<&AppState>) -> poem::Response {
 
 /// Every route, wrapped in the root middleware, with `state` attached.
 pub fn app(state: AppState) -> impl Endpoint {
+    app_with(state, |routes| routes)
+}
+
+/// [`app`] with the routes `pages` adds (the web pages), behind the same root middleware: they
+/// get the request's space, client address, scheme and language as the API does.
+pub fn app_with(state: AppState, pages: impl FnOnce(Route) -> Route) -> impl Endpoint {
     let service = service();
     let docs = poem::web::Html(service.swagger_ui_html());
     let spec = openapi_json();
-    Route::new()
+    pages(Route::new())
         .at("/health/live", poem::endpoint::make_sync(|_| "ok"))
         .at("/health/ready", poem::get(ready))
         .at("/metrics", poem::get(metrics_text))

@@ -9,14 +9,24 @@ use flexiapi_domain::validation::Rule;
 use fluent_templates::Loader;
 use fluent_templates::fluent_bundle::FluentValue;
 
-/// message id -> placeables, for one language folder.
+/// message id -> placeables, for one language folder (every `.ftl` file in it: the loader puts
+/// them all in one bundle).
 fn catalogue(lang: &str) -> BTreeMap<String, BTreeSet<String>> {
+    catalogue_of(lang, |_| true)
+}
+
+/// [`catalogue`] of the files of the folder whose name `keep` accepts.
+fn catalogue_of(lang: &str, keep: impl Fn(&str) -> bool) -> BTreeMap<String, BTreeSet<String>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../locales")
         .join(lang);
     let mut messages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let path = entry.unwrap().path();
+        if !keep(&path.file_name().unwrap().to_string_lossy()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
         let mut current: Option<String> = None;
         for line in text.lines() {
             if line.starts_with('#') || line.trim().is_empty() {
@@ -71,6 +81,28 @@ fn every_language_has_the_same_ids_with_the_same_placeables() {
 }
 
 #[test]
+fn no_id_is_declared_in_two_files_of_a_language() {
+    for lang in languages() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../locales")
+            .join(&lang);
+        let files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(files.len() > 1, "{lang}: {files:?}");
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for file in &files {
+            for id in catalogue_of(&lang, |f| f == file).into_keys() {
+                if let Some(other) = seen.insert(id.clone(), file.clone()) {
+                    panic!("{lang}: {id} is in both {other} and {file}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn every_message_id_exists_in_every_language() {
     let args: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> = [
         "attribute",
@@ -101,8 +133,9 @@ fn every_message_of_the_catalogues_is_a_message_id() {
     let ids: BTreeSet<&str> = MessageId::ALL.iter().map(|id| id.as_str()).collect();
     assert_eq!(ids.len(), MessageId::ALL.len(), "an id is declared twice");
     for lang in languages() {
-        // The glossary of field names is the only other kind of entry.
-        let unknown: Vec<String> = catalogue(&lang)
+        // The glossary of field names is the only other kind of entry of main.ftl; the other
+        // files (web.ftl, …) belong to other adapters, which check their own ids.
+        let unknown: Vec<String> = catalogue_of(&lang, |file| file == "main.ftl")
             .into_keys()
             .filter(|id| !id.starts_with("field-") && !ids.contains(id.as_str()))
             .collect();

@@ -64,6 +64,11 @@ impl Tables {
         self.contacts_list_members
             .retain(|(_, member)| *member != id);
         self.contacts_list_attachments.retain(|(a, _)| *a != id);
+        self.recovery_codes.retain(|_, c| c.account_id.0 != id);
+        self.reset_password_tokens
+            .retain(|_, t| t.account_id.0 != id);
+        self.account_recovery_tokens
+            .retain(|_, t| t.account_id != Some(AccountId(id)));
     }
 }
 

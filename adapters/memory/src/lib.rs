@@ -3,6 +3,7 @@
 //! happens while it is held).
 
 mod account_actions;
+mod account_recovery_tokens;
 mod account_types;
 mod accounts;
 mod api_keys;
@@ -16,6 +17,10 @@ mod dictionary;
 mod nonces;
 mod phone_countries;
 mod provisioning_tokens;
+mod recovery_codes;
+mod registration_codes;
+mod reset_password_tokens;
+mod secrets;
 mod spaces;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -64,6 +69,12 @@ struct Tables {
     contacts_list_members: BTreeSet<(i64, i64)>,
     /// (account id, list id).
     contacts_list_attachments: BTreeSet<(i64, i64)>,
+    recovery_codes: BTreeMap<i64, flexiapi_domain::model::RecoveryCode>,
+    registration_codes: BTreeMap<i64, flexiapi_domain::model::RegistrationCode>,
+    reset_password_tokens: BTreeMap<i64, flexiapi_domain::model::ResetPasswordToken>,
+    account_recovery_tokens: BTreeMap<i64, flexiapi_domain::model::AccountRecoveryToken>,
+    /// By name.
+    secrets: BTreeMap<String, String>,
 }
 
 impl Default for Tables {
@@ -90,6 +101,11 @@ impl Default for Tables {
             contacts_lists: BTreeMap::new(),
             contacts_list_members: BTreeSet::new(),
             contacts_list_attachments: BTreeSet::new(),
+            recovery_codes: BTreeMap::new(),
+            registration_codes: BTreeMap::new(),
+            reset_password_tokens: BTreeMap::new(),
+            account_recovery_tokens: BTreeMap::new(),
+            secrets: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

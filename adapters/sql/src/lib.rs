@@ -34,6 +34,7 @@ use sqlx::sqlite::{
 };
 
 mod account_actions;
+mod account_recovery_tokens;
 mod account_types;
 mod accounts;
 mod api_keys;
@@ -50,7 +51,11 @@ pub mod legacy;
 mod nonces;
 mod phone_countries;
 mod provisioning_tokens;
+mod recovery_codes;
+mod registration_codes;
+mod reset_password_tokens;
 mod rows;
+mod secrets;
 mod spaces;
 mod sqlite;
 mod storage;

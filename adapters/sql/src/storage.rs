@@ -52,6 +52,15 @@ macro_rules! impl_storage {
                 NonceStore, ProvisioningTokenRepository, SpaceRepository, Storage, StoreResult,
             };
             use flexiapi_domain::ports::{AuditRepository, AuthFailureStore};
+            use flexiapi_domain::model::{
+                AccountRecoveryToken, NewAccountRecoveryToken, NewRecoveryCode,
+                NewRegistrationCode, NewResetPasswordToken, RecoveryCode, RegistrationCode,
+                ResetPasswordToken,
+            };
+            use flexiapi_domain::ports::{
+                AccountRecoveryTokenRepository, RecoveryCodeRepository,
+                RegistrationCodeRepository, ResetPasswordTokenRepository, SecretStore,
+            };
             use std::collections::BTreeMap;
 
             use crate::dialect::{Dialect as _, RequestPath as _};
@@ -315,6 +324,11 @@ macro_rules! impl_storage {
             crate::phone_countries::impl_phone_countries!($storage, $db);
             crate::contacts::impl_contacts!($storage, $db);
             crate::contacts_lists::impl_contacts_lists!($storage, $db);
+            crate::recovery_codes::impl_recovery_codes!($storage, $db);
+            crate::registration_codes::impl_registration_codes!($storage, $db);
+            crate::reset_password_tokens::impl_reset_password_tokens!($storage, $db);
+            crate::account_recovery_tokens::impl_account_recovery_tokens!($storage, $db);
+            crate::secrets::impl_secrets!($storage, $db);
 
             #[async_trait]
             impl Storage for $storage {

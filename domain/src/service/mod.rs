@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::auth::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget};
-use crate::error::{Conflict, RegistrarError, StoreError};
+use crate::error::{Conflict, RegistrarError, StoreError, TransportError};
 use crate::model::{Account, Domain, PasswordAlgorithm, Space};
 use crate::ports::{
     Clock, DeviceRegistry, Mailer, NoNotifier, Notifier, PoolUsage, SmsSender, Storage, TokenSource,
@@ -67,6 +67,13 @@ pub enum ServiceError {
     Storage(StoreError),
     #[error(transparent)]
     Registrar(RegistrarError),
+    /// A message could not be sent (no transport, or the transport refused or failed): nothing
+    /// the use case was about to change was changed.
+    #[error("message not sent: {0}")]
+    Transport(TransportError),
+    /// The account has no e-mail address to send a message to.
+    #[error("the account has no e-mail address")]
+    AccountHasNoEmail,
 }
 
 /// What a [`ServiceError::NotFound`] did not find; the HTTP adapter picks the message.
@@ -156,7 +163,11 @@ mod dictionary;
 mod passwords;
 mod phone_countries;
 pub mod provisioning;
+pub mod recovery;
 pub mod registration;
+pub mod reset_password;
+mod secrets;
+pub mod sign_up;
 mod space_cache;
 mod spaces;
 
@@ -195,6 +206,12 @@ pub struct BootstrapCredentials {
 pub struct ServiceSettings {
     /// Lifetime of account creation tokens; `None` (the original's 0): they never expire.
     pub account_creation_token_ttl: Option<Duration>,
+    /// Lifetime of the codes the public pages send (recovery and sign-up); `None`: forever.
+    pub recovery_code_ttl: Option<Duration>,
+    /// Lifetime of reset-password links; `None`: forever.
+    pub reset_password_token_ttl: Option<Duration>,
+    /// Lifetime of account recovery tokens; `None`: forever.
+    pub account_recovery_token_ttl: Option<Duration>,
 }
 
 /// The use cases, over the ports.
