@@ -126,7 +126,15 @@ async fn the_server_answers_503_while_the_database_is_down_then_recovers(backend
 
     tokio::time::sleep(Duration::from_secs(1)).await;
     proxy.cut();
+    // The outage lasts until the load has met it (on a loaded machine a request can take seconds),
+    // and at least 4 s.
     tokio::time::sleep(Duration::from_secs(4)).await;
+    for _ in 0..120 {
+        if statuses.lock().unwrap().contains_key(&503) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     let down = client
         .get(format!("{base}/health/ready"))
         .send()

@@ -3,6 +3,8 @@
 
 mod helpers;
 mod process;
+mod support_ovh;
+mod support_smtp;
 
 mod access;
 mod account_state;
@@ -26,6 +28,7 @@ mod jwt;
 mod limits;
 mod localization;
 mod metrics;
+mod notifications;
 mod openapi;
 mod phones;
 mod provisioning;

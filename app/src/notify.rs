@@ -24,10 +24,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use flexiapi_adapters_notify::{
-    DirectoryTransport, OVH_EU_ENDPOINT, OvhSettings, OvhSmsSender, Sender, SmtpMailer,
-    SmtpOptions, SmtpSettings,
+    DirectoryTransport, Mailer, OVH_EU_ENDPOINT, OvhSettings, OvhSmsSender, Sender, SmsSender,
+    SmtpMailer, SmtpOptions, SmtpSettings, TemplateNotifier,
 };
-use flexiapi_domain::ports::{Mailer, SmsSender};
 use serde::Deserialize;
 
 /// The sender of the directory transport when `from_address` is not set: a newcomer sees codes
@@ -166,6 +165,9 @@ pub struct Transports {
     pub sms: Option<Arc<dyn SmsSender>>,
     /// For the spaces' own SMTP servers (the `ca_file` roots).
     pub smtp_options: SmtpOptions,
+    /// The global sender (`from_address`, `from_name`); a space's server without its own
+    /// `from_address` sends with it too.
+    pub sender: Sender,
 }
 
 impl Transports {
@@ -183,6 +185,7 @@ impl Transports {
         }
         let mut transports = Self {
             smtp_options,
+            sender: mail.map(|m| m.sender.clone()).unwrap_or_default(),
             ..Self::default()
         };
         let mut directory = None;
@@ -240,6 +243,11 @@ impl Transports {
             }
         }
         Ok(transports)
+    }
+
+    /// The notifier the use cases send through.
+    pub fn notifier(self) -> TemplateNotifier {
+        TemplateNotifier::new(self.mailer, self.sender, self.sms, self.smtp_options)
     }
 }
 
@@ -338,7 +346,7 @@ mod tests {
         assert!(t.mailer.is_some() && t.sms.is_some());
         t.sms
             .unwrap()
-            .send(&flexiapi_domain::ports::OutgoingSms {
+            .send(&flexiapi_adapters_notify::OutgoingSms {
                 to: "+33612345678".into(),
                 text: "1234".into(),
             })
@@ -346,7 +354,7 @@ mod tests {
             .unwrap();
         t.mailer
             .unwrap()
-            .send(&flexiapi_domain::ports::OutgoingEmail {
+            .send(&flexiapi_adapters_notify::OutgoingEmail {
                 to: "a@example.org".into(),
                 subject: "s".into(),
                 text_body: "t".into(),

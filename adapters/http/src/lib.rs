@@ -56,6 +56,7 @@ apis!(
     api::spaces::SpacesApi,
     api::creation_tokens::CreationTokensApi,
     api::audit::AuditApi,
+    api::reset_password::ResetPasswordApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -195,7 +196,10 @@ async fn ready(state: poem::web::Data<&AppState>) -> poem::Result<&'static str> 
 fn metrics_text(state: poem::web::Data<&AppState>) -> poem::Response {
     poem::Response::builder()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render(state.services.pool_usage()))
+        .body(state.metrics.render(
+            state.services.pool_usage(),
+            state.services.notifier.counts(),
+        ))
 }
 
 /// Every route, wrapped in the root middleware, with `state` attached.

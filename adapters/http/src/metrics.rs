@@ -1,13 +1,15 @@
 //! Prometheus metrics at `/metrics`: requests by route and status, latency histograms,
-//! authentication failures by mechanism, and the database pool.
+//! authentication failures by mechanism, the database pool, and the e-mails and SMS sent and
+//! failed (counted by the notifier, read at each scrape).
 //!
 //! Routes are labelled by the OpenAPI template they match (`/api/accounts/{id}`), never by the
 //! raw path, so a client cannot grow the label set; anything else is `unmatched`. Methods
 //! likewise: an unusual one is `other`.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
-use flexiapi_domain::ports::PoolUsage;
+use flexiapi_domain::ports::{NotificationCounts, PoolUsage};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
@@ -19,6 +21,11 @@ pub struct Metrics {
     latency: HistogramVec,
     auth_failures: IntCounterVec,
     pool: IntGaugeVec,
+    notifications_sent: IntCounterVec,
+    notifications_failed: IntCounterVec,
+    /// Serializes the catch-up of the notification counters (two scrapes must not both add the
+    /// same difference).
+    notifications_sync: Mutex<()>,
     /// Route templates, split into segments; `None` matches any one segment.
     routes: Vec<(String, Vec<Option<String>>)>,
 }
@@ -69,11 +76,33 @@ impl Metrics {
             &["state"],
         )
         .expect("valid metric");
+        let notifications_sent = IntCounterVec::new(
+            Opts::new(
+                "flexiapi_notifications_sent_total",
+                "Messages a transport accepted, by channel (email, sms)",
+            ),
+            &["channel"],
+        )
+        .expect("valid metric");
+        let notifications_failed = IntCounterVec::new(
+            Opts::new(
+                "flexiapi_notifications_failed_total",
+                "Messages not sent (refused, unreachable or no transport), by channel (email, sms)",
+            ),
+            &["channel"],
+        )
+        .expect("valid metric");
+        for channel in ["email", "sms"] {
+            notifications_sent.with_label_values(&[channel]);
+            notifications_failed.with_label_values(&[channel]);
+        }
         for metric in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(auth_failures.clone()),
             Box::new(pool.clone()),
+            Box::new(notifications_sent.clone()),
+            Box::new(notifications_failed.clone()),
         ] {
             registry.register(metric).expect("unique metric names");
         }
@@ -108,6 +137,9 @@ impl Metrics {
             latency,
             auth_failures,
             pool,
+            notifications_sent,
+            notifications_failed,
+            notifications_sync: Mutex::new(()),
             routes,
         }
     }
@@ -147,8 +179,10 @@ impl Metrics {
         self.auth_failures.with_label_values(&[mechanism]).inc();
     }
 
-    /// The text exposition of every metric, with `pool` (the pool's usage read now).
-    pub fn render(&self, pool: Option<PoolUsage>) -> String {
+    /// The text exposition of every metric, with `pool` (the pool's usage read now) and
+    /// `notifications` (the notifier's counts since the start).
+    pub fn render(&self, pool: Option<PoolUsage>, notifications: NotificationCounts) -> String {
+        self.catch_up(notifications);
         if let Some(usage) = pool {
             self.pool
                 .with_label_values(&["open"])
@@ -166,9 +200,58 @@ impl Metrics {
     }
 }
 
+impl Metrics {
+    /// Brings the counters up to the notifier's totals (they only grow).
+    fn catch_up(&self, counts: NotificationCounts) {
+        let _guard = self
+            .notifications_sync
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (counter, channel, total) in [
+            (&self.notifications_sent, "email", counts.emails_sent),
+            (&self.notifications_failed, "email", counts.emails_failed),
+            (&self.notifications_sent, "sms", counts.sms_sent),
+            (&self.notifications_failed, "sms", counts.sms_failed),
+        ] {
+            let counter = counter.with_label_values(&[channel]);
+            if let Some(missing) = total.checked_sub(counter.get()).filter(|m| *m > 0) {
+                counter.inc_by(missing);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use flexiapi_domain::ports::NotificationCounts;
+
     use super::Metrics;
+
+    #[test]
+    fn notification_counters_follow_the_notifiers_totals() {
+        let m = Metrics::new(&[]);
+        let text = m.render(None, NotificationCounts::default());
+        assert!(
+            text.contains("flexiapi_notifications_failed_total{channel=\"email\"} 0"),
+            "{text}"
+        );
+        let counts = NotificationCounts {
+            emails_sent: 3,
+            emails_failed: 2,
+            sms_sent: 0,
+            sms_failed: 1,
+        };
+        m.render(None, counts);
+        let text = m.render(None, counts);
+        for line in [
+            "flexiapi_notifications_sent_total{channel=\"email\"} 3",
+            "flexiapi_notifications_failed_total{channel=\"email\"} 2",
+            "flexiapi_notifications_failed_total{channel=\"sms\"} 1",
+            "flexiapi_notifications_sent_total{channel=\"sms\"} 0",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
+    }
 
     #[test]
     fn paths_are_labelled_by_their_template_only() {

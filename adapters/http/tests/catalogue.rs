@@ -9,49 +9,63 @@ use flexiapi_domain::validation::Rule;
 use fluent_templates::Loader;
 use fluent_templates::fluent_bundle::FluentValue;
 
-/// message id -> placeables, for one language folder (every `.ftl` file in it: the loader puts
-/// them all in one bundle).
+/// message id -> placeables, for the API's catalogue of one language (`main.ftl`; the other
+/// files of the folder are other adapters', e.g. `notify.ftl`, checked by their own tests).
 fn catalogue(lang: &str) -> BTreeMap<String, BTreeSet<String>> {
-    catalogue_of(lang, |_| true)
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../locales")
+        .join(lang)
+        .join("main.ftl");
+    parse(&std::fs::read_to_string(path).unwrap())
 }
 
-/// [`catalogue`] of the files of the folder whose name `keep` accepts.
-fn catalogue_of(lang: &str, keep: impl Fn(&str) -> bool) -> BTreeMap<String, BTreeSet<String>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../locales")
-        .join(lang);
+/// message id -> placeables of one `.ftl` text.
+fn parse(text: &str) -> BTreeMap<String, BTreeSet<String>> {
     let mut messages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if !keep(&path.file_name().unwrap().to_string_lossy()) {
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
             continue;
         }
-        let text = std::fs::read_to_string(path).unwrap();
-        let mut current: Option<String> = None;
-        for line in text.lines() {
-            if line.starts_with('#') || line.trim().is_empty() {
-                continue;
-            }
-            if !line.starts_with(' ')
-                && let Some((id, _)) = line.split_once(" =")
-            {
-                current = Some(id.trim().to_owned());
-                messages.entry(id.trim().to_owned()).or_default();
-            }
-            if let Some(id) = &current {
-                let mut rest = line;
-                while let Some(i) = rest.find("{ $") {
-                    let name: String = rest[i + 3..]
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    messages.get_mut(id).unwrap().insert(name);
-                    rest = &rest[i + 3..];
-                }
+        if !line.starts_with(' ')
+            && let Some((id, _)) = line.split_once(" =")
+        {
+            current = Some(id.trim().to_owned());
+            messages.entry(id.trim().to_owned()).or_default();
+        }
+        if let Some(id) = &current {
+            let mut rest = line;
+            while let Some(i) = rest.find("{ $") {
+                let name: String = rest[i + 3..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                messages.get_mut(id).unwrap().insert(name);
+                rest = &rest[i + 3..];
             }
         }
     }
     messages
+}
+
+#[test]
+fn no_id_is_in_two_files_of_a_language() {
+    // The loader puts every `.ftl` of a language folder into one bundle: one id, one message.
+    for lang in languages() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../locales")
+            .join(&lang);
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let file = path.file_name().unwrap().to_string_lossy().into_owned();
+            for id in parse(&std::fs::read_to_string(&path).unwrap()).into_keys() {
+                if let Some(other) = seen.insert(id.clone(), file.clone()) {
+                    panic!("{lang}: {id} is in both {other} and {file}");
+                }
+            }
+        }
+    }
 }
 
 fn languages() -> Vec<String> {
@@ -76,28 +90,6 @@ fn every_language_has_the_same_ids_with_the_same_placeables() {
         );
         for (id, placeables) in &english {
             assert_eq!(placeables, &other[id], "{lang}: placeables of {id}");
-        }
-    }
-}
-
-#[test]
-fn no_id_is_declared_in_two_files_of_a_language() {
-    for lang in languages() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../locales")
-            .join(&lang);
-        let files: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert!(files.len() > 1, "{lang}: {files:?}");
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
-        for file in &files {
-            for id in catalogue_of(&lang, |f| f == file).into_keys() {
-                if let Some(other) = seen.insert(id.clone(), file.clone()) {
-                    panic!("{lang}: {id} is in both {other} and {file}");
-                }
-            }
         }
     }
 }
@@ -133,9 +125,8 @@ fn every_message_of_the_catalogues_is_a_message_id() {
     let ids: BTreeSet<&str> = MessageId::ALL.iter().map(|id| id.as_str()).collect();
     assert_eq!(ids.len(), MessageId::ALL.len(), "an id is declared twice");
     for lang in languages() {
-        // The glossary of field names is the only other kind of entry of main.ftl; the other
-        // files (web.ftl, …) belong to other adapters, which check their own ids.
-        let unknown: Vec<String> = catalogue_of(&lang, |file| file == "main.ftl")
+        // The glossary of field names is the only other kind of entry.
+        let unknown: Vec<String> = catalogue(&lang)
             .into_keys()
             .filter(|id| !id.starts_with("field-") && !ids.contains(id.as_str()))
             .collect();

@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::transport::{Mailer, OutgoingEmail, OutgoingSms, SmsSender};
 use async_trait::async_trait;
 use flexiapi_domain::error::TransportError;
-use flexiapi_domain::ports::{Mailer, OutgoingEmail, OutgoingSms, SmsSender};
 
 use crate::ConfigError;
 use crate::message::{self, Sender};

@@ -1,29 +1,32 @@
-//! Outgoing messages: the domain's [`Mailer`] and [`SmsSender`] ports over real transports.
+//! Outgoing messages: the domain's [`Notifier`] ([`TemplateNotifier`]: templates and Fluent
+//! catalogues) over real transports.
 //!
 //! - [`SmtpMailer`]: e-mail over SMTP (lettre, rustls), from a URL (`smtp://user:pass@host:587`)
 //!   or from a space's own server settings.
 //! - [`OvhSmsSender`]: SMS through OVH's API, with OVH's signed requests.
 //! - [`DirectoryTransport`]: both, written as files into a folder, for development.
 //!
-//! Every adapter logs a failed send (with the server's answer, never a secret) and returns the
-//! error; the caller counts it and tells the user.
+//! Every transport logs a failed send (with the server's answer, never a secret) and returns the
+//! error; the notifier counts it and the use case tells the user.
 //!
-//! [`Mailer`]: flexiapi_domain::ports::Mailer
-//! [`SmsSender`]: flexiapi_domain::ports::SmsSender
+//! [`Notifier`]: flexiapi_domain::ports::Notifier
 
 use std::sync::Arc;
 
-use flexiapi_domain::ports::Mailer;
-
 mod directory;
 mod message;
+mod notifier;
 mod ovh;
+pub mod render;
 mod smtp;
+mod transport;
 
 pub use directory::DirectoryTransport;
 pub use message::Sender;
+pub use notifier::TemplateNotifier;
 pub use ovh::{OVH_EU_ENDPOINT, OvhSettings, OvhSmsSender, ovh_signature};
 pub use smtp::{SmtpMailer, SmtpOptions, SmtpSettings, TlsMode};
+pub use transport::{InlineImage, Mailer, OutgoingEmail, OutgoingSms, SmsSender};
 
 /// A transport that cannot be built from its configuration. The texts never include secrets.
 #[derive(Debug, thiserror::Error)]

@@ -1,9 +1,10 @@
 //! An [`OutgoingEmail`] as an RFC 5322 message, shared by the SMTP and folder transports.
 
+use crate::transport::OutgoingEmail;
 use flexiapi_domain::error::TransportError;
-use flexiapi_domain::ports::OutgoingEmail;
 use lettre::Message;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 
 use crate::ConfigError;
 
@@ -45,7 +46,8 @@ fn mailbox(name: &str, address: &str, role: &str) -> Result<Mailbox, TransportEr
     Ok(Mailbox::new(name, address))
 }
 
-/// The message, with a plain-text part and, when given, its HTML alternative.
+/// The message, with a plain-text part and, when given, its HTML alternative (with its inline
+/// images beside it in a `multipart/related`).
 ///
 /// # Errors
 /// `NotConfigured` when neither the message nor the transport has a sender address; `Refused`
@@ -73,10 +75,29 @@ pub(crate) fn build(email: &OutgoingEmail, sender: &Sender) -> Result<Message, T
         .subject(email.subject.clone())
         .message_id(Some(message_id));
     let built = match &email.html_body {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
-            email.text_body.clone(),
-            html.clone(),
-        )),
+        Some(html) if email.inline_images.is_empty() => builder.multipart(
+            MultiPart::alternative_plain_html(email.text_body.clone(), html.clone()),
+        ),
+        Some(html) => {
+            let mut related = MultiPart::related().singlepart(SinglePart::html(html.clone()));
+            for image in &email.inline_images {
+                let content_type = ContentType::parse(&image.content_type).map_err(|e| {
+                    TransportError::Refused(format!(
+                        "invalid image type {:?}: {e}",
+                        image.content_type
+                    ))
+                })?;
+                related = related.singlepart(
+                    Attachment::new_inline(image.content_id.clone())
+                        .body(image.data.clone(), content_type),
+                );
+            }
+            builder.multipart(
+                MultiPart::alternative()
+                    .singlepart(SinglePart::plain(email.text_body.clone()))
+                    .multipart(related),
+            )
+        }
         None => builder.singlepart(SinglePart::plain(email.text_body.clone())),
     };
     built.map_err(|e| TransportError::Refused(format!("cannot build the message: {e}")))

@@ -7,9 +7,9 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::transport::{OutgoingSms, SmsSender};
 use async_trait::async_trait;
 use flexiapi_domain::error::TransportError;
-use flexiapi_domain::ports::{OutgoingSms, SmsSender};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};

@@ -5,9 +5,9 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::transport::{Mailer, OutgoingEmail};
 use async_trait::async_trait;
 use flexiapi_domain::error::TransportError;
-use flexiapi_domain::ports::{Mailer, OutgoingEmail};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};

@@ -49,7 +49,7 @@ pub(crate) struct Web {
 pub fn pages(
     secret: &str,
     captcha: Option<CaptchaSettings>,
-) -> Result<impl FnOnce(Route) -> Route, String> {
+) -> Result<impl FnOnce(Route) -> Route + Send + use<>, String> {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

@@ -24,7 +24,6 @@ mod contacts;
 mod contacts_lists;
 mod devices;
 mod dictionary;
-mod mailer;
 mod nonces;
 mod notifier;
 mod phone_countries;
@@ -33,7 +32,6 @@ mod recovery_codes;
 mod registration_codes;
 mod reset_password_tokens;
 mod secrets;
-mod sms;
 mod spaces;
 
 pub use account_creation_tokens::AccountCreationTokenRepository;
@@ -49,16 +47,16 @@ pub use contacts::ContactRepository;
 pub use contacts_lists::ContactsListRepository;
 pub use devices::DeviceRegistry;
 pub use dictionary::DictionaryRepository;
-pub use mailer::{Mailer, OutgoingEmail};
 pub use nonces::NonceStore;
-pub use notifier::{Letterhead, NoNotifier, Notice, Notifier, SpaceEmailServer};
+pub use notifier::{
+    Letterhead, NoNotifier, Notice, NotificationCounts, Notifier, SpaceEmailServer,
+};
 pub use phone_countries::PhoneCountryRepository;
 pub use provisioning_tokens::ProvisioningTokenRepository;
 pub use recovery_codes::RecoveryCodeRepository;
 pub use registration_codes::RegistrationCodeRepository;
 pub use reset_password_tokens::ResetPasswordTokenRepository;
 pub use secrets::SecretStore;
-pub use sms::{OutgoingSms, SmsSender};
 pub use spaces::SpaceRepository;
 
 pub type StoreResult<T> = Result<T, StoreError>;

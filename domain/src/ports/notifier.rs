@@ -82,6 +82,15 @@ pub struct Letterhead {
     pub email_server: Option<SpaceEmailServer>,
 }
 
+/// Messages handed to a transport since the start, for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NotificationCounts {
+    pub emails_sent: u64,
+    pub emails_failed: u64,
+    pub sms_sent: u64,
+    pub sms_failed: u64,
+}
+
 /// Renders and sends [`Notice`]s.
 #[async_trait]
 pub trait Notifier: Send + Sync + 'static {
@@ -118,6 +127,11 @@ pub trait Notifier: Send + Sync + 'static {
         language: &str,
         notice: &Notice,
     ) -> Result<(), TransportError>;
+
+    /// What was sent and what failed so far (`/metrics`); zeros when the notifier keeps no count.
+    fn counts(&self) -> NotificationCounts {
+        NotificationCounts::default()
+    }
 }
 
 /// The notifier of a deployment without any transport: nothing can be sent.

@@ -10,9 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::auth::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget};
 use crate::error::{Conflict, RegistrarError, StoreError, TransportError};
 use crate::model::{Account, Domain, PasswordAlgorithm, Space};
-use crate::ports::{
-    Clock, DeviceRegistry, Mailer, NoNotifier, Notifier, PoolUsage, SmsSender, Storage, TokenSource,
-};
+use crate::ports::{Clock, DeviceRegistry, NoNotifier, Notifier, PoolUsage, Storage, TokenSource};
 use crate::validation::{Rule, ValidationErrors};
 
 /// What can go wrong in a use case.
@@ -226,11 +224,6 @@ pub struct Services {
     pub registrar: Arc<dyn DeviceRegistry>,
     /// How long a provisioning token stays usable after its creation; `None`: forever.
     pub provisioning_token_ttl: Option<Duration>,
-    /// The global e-mail transport; `None` when none is configured (a space's own server, when
-    /// it has one, wins over it).
-    pub mailer: Option<Arc<dyn Mailer>>,
-    /// The SMS gateway; `None` when none is configured.
-    pub sms: Option<Arc<dyn SmsSender>>,
     /// Renders and sends what the use cases tell people; [`NoNotifier`] when nothing can be sent.
     pub notifier: Arc<dyn Notifier>,
     /// Shared by every clone: see [`Services::space_by_host`].
@@ -260,8 +253,6 @@ impl Services {
             settings: ServiceSettings::default(),
             registrar: Arc::new(NoDeviceRegistry),
             provisioning_token_ttl: None,
-            mailer: None,
-            sms: None,
             notifier: Arc::new(NoNotifier),
             spaces: Arc::default(),
         }
@@ -289,18 +280,6 @@ impl Services {
 
     pub fn with_registrar(mut self, registrar: Arc<dyn DeviceRegistry>) -> Self {
         self.registrar = registrar;
-        self
-    }
-
-    #[must_use]
-    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
-        self.mailer = Some(mailer);
-        self
-    }
-
-    #[must_use]
-    pub fn with_sms_sender(mut self, sms: Arc<dyn SmsSender>) -> Self {
-        self.sms = Some(sms);
         self
     }
 

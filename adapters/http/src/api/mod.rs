@@ -14,6 +14,7 @@ pub mod me;
 pub mod phone_countries;
 pub mod ping;
 pub mod provisioning;
+pub mod reset_password;
 mod space_json;
 pub mod spaces;
 

@@ -47,8 +47,10 @@ class Store:
         }
         with open(base + ".json", "w", encoding="utf-8") as f:
             json.dump(meta, f)
-        with open(base + ".eml", "wb") as f:
+        # Renamed into place: a reader polling for .eml files never sees half a message.
+        with open(base + ".eml.part", "wb") as f:
             f.write(envelope.original_content or envelope.content)
+        os.replace(base + ".eml.part", base + ".eml")
         return "250 2.0.0 Message accepted for delivery"
 
 

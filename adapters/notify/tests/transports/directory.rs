@@ -1,6 +1,6 @@
 use flexiapi_adapters_notify::{DirectoryTransport, Sender};
+use flexiapi_adapters_notify::{Mailer, OutgoingEmail, OutgoingSms, SmsSender};
 use flexiapi_domain::error::TransportError;
-use flexiapi_domain::ports::{Mailer, OutgoingEmail, OutgoingSms, SmsSender};
 
 use crate::support::{email, files_in};
 

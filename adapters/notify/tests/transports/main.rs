@@ -2,6 +2,8 @@
 //! each test), a local HTTP server that checks OVH's signature, and a temporary folder.
 
 mod directory;
+mod notifier;
 mod ovh;
+mod rendering;
 mod smtp;
 mod support;

@@ -3,9 +3,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use flexiapi_adapters_notify::{OutgoingSms, SmsSender};
 use flexiapi_adapters_notify::{OvhSettings, OvhSmsSender, ovh_signature};
 use flexiapi_domain::error::TransportError;
-use flexiapi_domain::ports::{OutgoingSms, SmsSender};
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::Data;

@@ -3,8 +3,8 @@ use std::sync::Arc;
 use flexiapi_adapters_notify::{
     DirectoryTransport, Sender, SmtpMailer, SmtpOptions, SmtpSettings, TlsMode, mailer_for_space,
 };
+use flexiapi_adapters_notify::{Mailer, OutgoingEmail};
 use flexiapi_domain::error::TransportError;
-use flexiapi_domain::ports::{Mailer, OutgoingEmail};
 
 use crate::support::{Certificates, SmtpServer, closed_port, email, files_in};
 

@@ -31,6 +31,19 @@ use crate::rows::{
 /// How many failures a key has in the window, and the oldest of them.
 type FailureCount = (u64, Option<DateTime<Utc>>);
 
+/// The account (every column) and its passwords, one row per password, for one `WHERE`.
+macro_rules! account_with_passwords_where {
+    ($condition:literal) => {
+        concat!(
+            "SELECT ",
+            account_password_columns!(),
+            " FROM accounts a LEFT JOIN passwords p ON p.account_id = a.id WHERE ",
+            $condition,
+            " ORDER BY p.algorithm"
+        )
+    };
+}
+
 /// Idle connections kept; more only exist while more threads read at once.
 const MAX_IDLE: usize = 8;
 
@@ -199,12 +212,7 @@ impl SqliteReader {
         self.read(|conn| {
             joined_account(
                 conn,
-                concat!(
-                    "SELECT ",
-                    account_password_columns!(),
-                    " FROM accounts a LEFT JOIN passwords p ON p.account_id = a.id \
-                     WHERE a.id = ? ORDER BY p.algorithm"
-                ),
+                account_with_passwords_where!("a.id = ?"),
                 params![id.0],
             )
         })
@@ -218,12 +226,7 @@ impl SqliteReader {
         self.read(|conn| {
             joined_account(
                 conn,
-                concat!(
-                    "SELECT ",
-                    account_password_columns!(),
-                    " FROM accounts a LEFT JOIN passwords p ON p.account_id = a.id \
-                     WHERE a.username = ? AND a.domain = ? ORDER BY p.algorithm"
-                ),
+                account_with_passwords_where!("a.username = ? AND a.domain = ?"),
                 params![username.as_str(), domain.as_str()],
             )
         })
