@@ -40,3 +40,4 @@ mod spaces;
 mod token_scope;
 mod tooling;
 mod type_scope;
+mod web_pages;

@@ -85,7 +85,8 @@ impl<'a> Page<'a> {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
             https: flexiapi_adapters_http::api::is_https(req),
-            cookie: existing.unwrap_or_else(|| state.services.tokens.alphanumeric(32)),
+            // 24 letters and digits: 142 random bits.
+            cookie: existing.unwrap_or_else(|| state.services.tokens.alphanumeric(24)),
             new_cookie,
         };
         if page.space.settings.web_panel {

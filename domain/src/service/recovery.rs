@@ -337,10 +337,14 @@ impl Services {
             Some(a) => self.storage.live_recovery_code(a.id).await?,
             None => None,
         };
-        let (Some(account), Some(code)) = (account, live) else {
+        let Some(account) = account else {
             // An unknown address answers as a wrong code: the page tells nothing more.
             self.budgets.record_failure(None, attempt.ip).await?;
             return Ok(Judged::Verdict(CodeVerdict::Wrong));
+        };
+        let Some(code) = live else {
+            // Used, replaced or worn out.
+            return Ok(Judged::Verdict(CodeVerdict::Expired));
         };
         let stored = code.code.clone().unwrap_or_default();
         if code_expired(code.created_at, self.settings.recovery_code_ttl, self.now()) {
