@@ -45,7 +45,7 @@ fn show_form(
             account_recovery_token => token,
             // An app that got a token by push proves enough: no captcha for it.
             captcha_sitekey => if token.is_some() { None } else { page.captcha_sitekey() },
-            values => context! { email => values.get("email"), phone => values.get("phone") },
+            values => context! { email => values.get("email").map_or("", String::as_str), phone => values.get("phone").map_or("", String::as_str) },
             errors,
         },
     )

@@ -96,9 +96,9 @@ fn show_form(
             phone_registration => page.space.settings.phone_registration,
             captcha_sitekey => page.captcha_sitekey(),
             values => context! {
-                username => values.get("username"),
-                email => values.get("email"),
-                phone => values.get("phone"),
+                username => values.get("username").map_or("", String::as_str),
+                email => values.get("email").map_or("", String::as_str),
+                phone => values.get("phone").map_or("", String::as_str),
             },
             errors,
         },

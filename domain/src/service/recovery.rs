@@ -93,7 +93,7 @@ pub struct RecoveryAttempt<'a> {
 /// How a tried code stands against the account's live code.
 enum Judged {
     Verdict(CodeVerdict<()>),
-    Match(Account, RecoveryCode),
+    Match(Box<(Account, RecoveryCode)>),
 }
 
 impl Services {
@@ -266,7 +266,7 @@ impl Services {
         check_new_password(new_password)?;
         let (account, code) = match self.judge_recovery(space, &attempt).await? {
             Judged::Verdict(v) => return Ok(v.map_accepted()),
-            Judged::Match(account, code) => (account, code),
+            Judged::Match(found) => *found,
         };
         if !self
             .storage
@@ -351,7 +351,7 @@ impl Services {
             return Ok(Judged::Verdict(CodeVerdict::Expired));
         }
         if same_secret(&stored, attempt.code.trim()) {
-            return Ok(Judged::Match(account, code));
+            return Ok(Judged::Match(Box::new((account, code))));
         }
         self.budgets.record_failure(None, attempt.ip).await?;
         let after = self
