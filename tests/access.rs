@@ -17,6 +17,11 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/api/accounts", "admin"),
     ("GET", "/api/accounts/{account}", "admin"),
     ("GET", "/api/accounts/{account}/provision", "admin"),
+    (
+        "POST",
+        "/api/accounts/{account}/send_reset_password_email",
+        "admin",
+    ),
     ("GET", "/api/accounts/{account}/dictionary", "admin"),
     ("GET", "/api/accounts/{account}/actions", "admin"),
     ("POST", "/api/accounts/{account}/actions", "admin"),

@@ -3,6 +3,7 @@
 
 mod helpers;
 mod process;
+mod support_chromium;
 mod support_ovh;
 mod support_smtp;
 
@@ -45,3 +46,5 @@ mod spaces;
 mod token_scope;
 mod tooling;
 mod type_scope;
+mod web_browser;
+mod web_pages;

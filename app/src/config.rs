@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::notify::{MailConfig, MailFile, SmsFile, ovh_settings};
 pub use flexiapi_adapters_notify::OvhSettings;
+pub use flexiapi_adapters_web::CaptchaSettings;
 
 pub const DEFAULT_DATABASE: &str = "sqlite://flexiapi.sqlite";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -73,6 +74,30 @@ pub struct FileConfig {
     pub blocking_time_period_check: Option<i64>,
     /// Codes an account may get within the window; asking for one more blocks it (0: never).
     pub blocking_amount_events_authorized_during_period: Option<u64>,
+    /// Lifetime of the codes the web pages send (sign-up and recovery); 0 means never.
+    pub recovery_code_expiration_minutes: Option<i64>,
+    /// Lifetime of reset-password links; 0 means never.
+    pub reset_password_email_token_expiration_minutes: Option<i64>,
+    /// Lifetime of account recovery tokens (`/recovery/phone/{token}`); 0 means never.
+    pub account_recovery_token_expiration_minutes: Option<i64>,
+    /// Codes the web pages send per client address within `unauthenticated_window_seconds`
+    /// (0: no limit).
+    pub codes_sent_per_ip: Option<u64>,
+    /// Codes the web pages send per recipient (e-mail address or phone number) within
+    /// `unauthenticated_window_seconds` (0: no limit).
+    pub codes_sent_per_recipient: Option<u64>,
+    /// `[captcha]`: hCaptcha on the web pages' sign-up and recovery forms.
+    pub captcha: Option<CaptchaFile>,
+}
+
+/// `[captcha]` of the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptchaFile {
+    pub secret: Option<String>,
+    pub sitekey: Option<String>,
+    /// Default: hCaptcha's `https://api.hcaptcha.com/siteverify`.
+    pub verify_url: Option<String>,
 }
 
 /// The validated configuration.
@@ -118,6 +143,16 @@ pub struct Config {
     pub blocking_time_period_check: i64,
     /// 0 means never block.
     pub blocking_amount_events_authorized_during_period: u64,
+    /// 0 means never.
+    pub recovery_code_expiration_minutes: i64,
+    /// 0 means never.
+    pub reset_password_email_token_expiration_minutes: i64,
+    /// 0 means never.
+    pub account_recovery_token_expiration_minutes: i64,
+    pub codes_sent_per_ip: u64,
+    pub codes_sent_per_recipient: u64,
+    /// `None`: the web pages show no captcha.
+    pub captcha: Option<CaptchaSettings>,
 }
 
 impl Config {
@@ -201,6 +236,18 @@ impl Config {
             blocking_amount_events_authorized_during_period: file_config
                 .blocking_amount_events_authorized_during_period
                 .unwrap_or(5),
+            recovery_code_expiration_minutes: file_config
+                .recovery_code_expiration_minutes
+                .unwrap_or(10),
+            reset_password_email_token_expiration_minutes: file_config
+                .reset_password_email_token_expiration_minutes
+                .unwrap_or(1440),
+            account_recovery_token_expiration_minutes: file_config
+                .account_recovery_token_expiration_minutes
+                .unwrap_or(60),
+            codes_sent_per_ip: file_config.codes_sent_per_ip.unwrap_or(10),
+            codes_sent_per_recipient: file_config.codes_sent_per_recipient.unwrap_or(3),
+            captcha: captcha_settings(file_config.captcha)?,
         };
         if config.api_key_expiration_minutes <= 0 {
             bail!("api_key_expiration_minutes must be positive");
@@ -226,6 +273,15 @@ impl Config {
         if config.unauthenticated_window_seconds <= 0 {
             bail!("unauthenticated_window_seconds must be positive");
         }
+        if config.recovery_code_expiration_minutes < 0
+            || config.reset_password_email_token_expiration_minutes < 0
+            || config.account_recovery_token_expiration_minutes < 0
+        {
+            bail!(
+                "recovery_code_expiration_minutes, reset_password_email_token_expiration_minutes \
+                 and account_recovery_token_expiration_minutes must be 0 (never) or positive"
+            );
+        }
         if config.provisioning_token_expiration_minutes < 0 {
             bail!("provisioning_token_expiration_minutes must be 0 (never) or positive");
         }
@@ -242,6 +298,26 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// `[captcha]`: both keys or nothing.
+fn captcha_settings(file: Option<CaptchaFile>) -> anyhow::Result<Option<CaptchaSettings>> {
+    let Some(file) = file else {
+        return Ok(None);
+    };
+    let (Some(secret), Some(sitekey)) = (
+        file.secret.filter(|s| !s.trim().is_empty()),
+        file.sitekey.filter(|s| !s.trim().is_empty()),
+    ) else {
+        bail!("[captcha] needs both secret and sitekey");
+    };
+    Ok(Some(CaptchaSettings {
+        secret,
+        sitekey,
+        verify_url: file
+            .verify_url
+            .unwrap_or_else(|| flexiapi_adapters_web::HCAPTCHA_VERIFY_URL.into()),
+    }))
 }
 
 #[cfg(test)]
@@ -391,6 +467,45 @@ mod tests {
             let f = file(bad);
             assert!(
                 Config::load(Some(f.path()), None, None, None).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn web_page_settings_default_and_read_from_the_file() {
+        let c = Config::load(None, None, None, None).unwrap();
+        assert_eq!(
+            (
+                c.recovery_code_expiration_minutes,
+                c.reset_password_email_token_expiration_minutes,
+                c.account_recovery_token_expiration_minutes,
+                c.codes_sent_per_ip,
+                c.codes_sent_per_recipient,
+            ),
+            (10, 1440, 60, 10, 3)
+        );
+        assert!(c.captcha.is_none());
+        let f = file(
+            "recovery_code_expiration_minutes = 5\n\
+             reset_password_email_token_expiration_minutes = 0\n\
+             [captcha]\nsecret = \"s\"\nsitekey = \"k\"\n",
+        );
+        let c = Config::load(Some(f.path()), None, None, None).unwrap();
+        assert_eq!(c.recovery_code_expiration_minutes, 5);
+        assert_eq!(c.reset_password_email_token_expiration_minutes, 0);
+        let captcha = c.captcha.unwrap();
+        assert_eq!(
+            (captcha.secret.as_str(), captcha.sitekey.as_str()),
+            ("s", "k")
+        );
+        assert_eq!(captcha.verify_url, "https://api.hcaptcha.com/siteverify");
+        for bad in [
+            "[captcha]\nsecret = \"s\"\n",
+            "recovery_code_expiration_minutes = -1\n",
+        ] {
+            assert!(
+                Config::load(Some(file(bad).path()), None, None, None).is_err(),
                 "{bad}"
             );
         }

@@ -130,6 +130,8 @@ pub struct Application {
     idle_timeout: Duration,
     /// Set when this start created the bootstrap space and admin.
     pub bootstrap: Option<BootstrapCredentials>,
+    /// Adds the web pages' routes.
+    pages: Box<dyn FnOnce(poem::Route) -> poem::Route + Send>,
 }
 
 impl Application {
@@ -169,10 +171,16 @@ impl Application {
                 config.provisioning_token_expiration_minutes,
             )))
             .with_settings(ServiceSettings {
-                account_creation_token_ttl: (config.account_creation_token_expiration_minutes > 0)
-                    .then(|| {
-                        chrono::Duration::minutes(config.account_creation_token_expiration_minutes)
-                    }),
+                account_creation_token_ttl: minutes(
+                    config.account_creation_token_expiration_minutes,
+                ),
+                recovery_code_ttl: minutes(config.recovery_code_expiration_minutes),
+                reset_password_token_ttl: minutes(
+                    config.reset_password_email_token_expiration_minutes,
+                ),
+                account_recovery_token_ttl: minutes(
+                    config.account_recovery_token_expiration_minutes,
+                ),
                 change_codes: ChangeCodeSettings {
                     email_ttl: minutes(config.email_change_code_expiration_minutes),
                     phone_ttl: minutes(config.phone_change_code_expiration_minutes),
@@ -210,11 +218,20 @@ impl Application {
                     digest_challenges_per_ip: config.digest_challenges_per_ip,
                     auth_tokens_per_ip: config.auth_tokens_per_ip,
                     window: chrono::Duration::seconds(config.unauthenticated_window_seconds),
+                    codes_sent_per_ip: config.codes_sent_per_ip,
+                    codes_sent_per_recipient: config.codes_sent_per_recipient,
                 },
             },
         );
         // One budget for Digest, wrong old passwords and auth tokens.
         let services = services.with_budgets(authenticator.budgets().clone());
+        // The forms' key comes from the database: every process on it signs alike.
+        let secret = services
+            .web_secret()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read the web pages' secret: {e}"))?;
+        let pages = flexiapi_adapters_web::pages(&secret, config.captcha.clone())
+            .map_err(anyhow::Error::msg)?;
         let state = AppState {
             metrics: Arc::new(flexiapi_adapters_http::api_metrics()),
             services,
@@ -248,6 +265,7 @@ impl Application {
             database,
             idle_timeout: Duration::from_secs(config.idle_timeout_seconds),
             bootstrap,
+            pages: Box::new(pages),
         })
     }
 
@@ -274,7 +292,7 @@ impl Application {
             authenticator.clone(),
             self.state.services.clone(),
         ));
-        let app = flexiapi_adapters_http::app(self.state);
+        let app = flexiapi_adapters_http::app_with(self.state, self.pages);
         let result = Server::new_with_acceptor(self.acceptor)
             .idle_timeout(self.idle_timeout)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(30)))
@@ -308,6 +326,11 @@ async fn maintenance(authenticator: Authenticator, services: Services) {
             }
             if let Err(e) = authenticator.purge_failures().await {
                 tracing::warn!(error = %e, "could not purge old authentication failures");
+            }
+            match services.purge_stale_sign_ups().await {
+                Ok(n) if n > 0 => tracing::info!(sign_ups = n, "purged stale sign-ups"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not purge stale sign-ups"),
             }
             match services.purge_expired_auth_tokens().await {
                 Ok(tokens) if tokens > 0 => tracing::info!(tokens, "purged expired auth tokens"),

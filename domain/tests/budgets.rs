@@ -141,6 +141,7 @@ async fn challenges_and_auth_tokens_are_spent_per_address_on_their_own_budgets()
         digest_challenges_per_ip: 3,
         auth_tokens_per_ip: 2,
         window: Duration::seconds(60),
+        ..RequestBudget::default()
     };
     let (b, clock) = budgets(SMALL, requests);
     for _ in 0..3 {
@@ -177,12 +178,17 @@ async fn zero_means_no_limit_and_nothing_is_stored() {
             digest_challenges_per_ip: 0,
             auth_tokens_per_ip: 0,
             window: Duration::minutes(5),
+            codes_sent_per_ip: 0,
+            codes_sent_per_recipient: 0,
         },
     );
     for _ in 0..50 {
         b.record_failure(Some(&alice()), "192.0.2.1").await.unwrap();
         b.spend_challenge("192.0.2.1").await.unwrap();
         b.spend_auth_token("192.0.2.1").await.unwrap();
+        b.spend_code("alice@example.org", "192.0.2.1")
+            .await
+            .unwrap();
     }
     assert_eq!(
         exhausted(b.check_failures(Some(&alice()), "192.0.2.1").await),
@@ -207,6 +213,7 @@ async fn the_purge_keeps_what_the_longest_window_still_counts() {
         digest_challenges_per_ip: 2,
         auth_tokens_per_ip: 2,
         window: Duration::minutes(10),
+        ..RequestBudget::default()
     };
     let (b, clock) = budgets(failures, requests);
     b.spend_challenge("192.0.2.1").await.unwrap();
@@ -219,4 +226,35 @@ async fn the_purge_keeps_what_the_longest_window_still_counts() {
     clock.advance(Duration::minutes(5));
     assert_eq!(b.purge().await.unwrap(), 3);
     b.spend_challenge("192.0.2.1").await.unwrap();
+}
+
+#[tokio::test]
+async fn codes_are_spent_per_address_and_per_recipient_both_or_neither() {
+    let requests = RequestBudget {
+        codes_sent_per_ip: 3,
+        codes_sent_per_recipient: 2,
+        window: Duration::seconds(60),
+        ..RequestBudget::default()
+    };
+    let (b, clock) = budgets(SMALL, requests);
+    b.spend_code("Alice@Example.org", "192.0.2.1")
+        .await
+        .unwrap();
+    b.spend_code("alice@example.org", "192.0.2.2")
+        .await
+        .unwrap();
+    // The recipient's budget is spent whatever the address and the case.
+    assert!(exhausted(b.spend_code("ALICE@example.org", "192.0.2.3").await).is_some());
+    b.spend_code("bob@example.org", "192.0.2.1").await.unwrap();
+    b.spend_code("carol@example.org", "192.0.2.1")
+        .await
+        .unwrap();
+    // The address has spent 3; the refusal spent nothing of dave's.
+    assert!(exhausted(b.spend_code("dave@example.org", "192.0.2.1").await).is_some());
+    b.spend_code("dave@example.org", "192.0.2.9").await.unwrap();
+    b.spend_code("dave@example.org", "192.0.2.9").await.unwrap();
+    clock.advance(Duration::seconds(61));
+    b.spend_code("alice@example.org", "192.0.2.1")
+        .await
+        .unwrap();
 }

@@ -89,6 +89,11 @@ pub mod cases {
         contacts_lists,
         space_email_servers,
         change_codes,
+        recovery_codes,
+        registration_codes,
+        reset_password_tokens,
+        account_recovery_tokens,
+        secrets,
     }
 }
 

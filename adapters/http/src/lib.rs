@@ -33,12 +33,21 @@ pub use state::{AppState, HttpSettings, PublicScheme};
 /// its value.
 macro_rules! apis {
     ($($api:path),* $(,)?) => {
-        type Apis = ($($api,)*);
+        type Apis = nested!(type $($api),*);
 
         fn apis() -> Apis {
-            ($($api,)*)
+            nested!(value $($api),*)
         }
     };
+}
+
+/// `(A, (B, C))`: poem-openapi implements `OpenApi` for tuples of at most 16, and for a
+/// tuple of tuples, so nesting pairs takes any number of APIs in the same order.
+macro_rules! nested {
+    (type $api:path) => { $api };
+    (type $api:path, $($rest:path),+) => { ($api, nested!(type $($rest),+)) };
+    (value $api:path) => { $api };
+    (value $api:path, $($rest:path),+) => { ($api, nested!(value $($rest),+)) };
 }
 
 apis!(
@@ -58,6 +67,7 @@ apis!(
     api::creation_tokens::CreationTokensApi,
     api::audit::AuditApi,
     api::change_codes::ChangeCodesApi,
+    api::reset_password::ResetPasswordApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -205,10 +215,16 @@ fn metrics_text(state: poem::web::Data<&AppState>) -> poem::Response {
 
 /// Every route, wrapped in the root middleware, with `state` attached.
 pub fn app(state: AppState) -> impl Endpoint {
+    app_with(state, |routes| routes)
+}
+
+/// [`app`] with the routes `pages` adds (the web pages), behind the same root middleware: they
+/// get the request's space, client address, scheme and language as the API does.
+pub fn app_with(state: AppState, pages: impl FnOnce(Route) -> Route) -> impl Endpoint {
     let service = service();
     let docs = poem::web::Html(service.swagger_ui_html());
     let spec = openapi_json();
-    Route::new()
+    pages(Route::new())
         .at("/health/live", poem::endpoint::make_sync(|_| "ok"))
         .at("/health/ready", poem::get(ready))
         .at("/metrics", poem::get(metrics_text))

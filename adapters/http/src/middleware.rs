@@ -69,17 +69,20 @@ fn is_json(req: &Request) -> bool {
 }
 
 /// The path with secrets in it (tokens after `api_key/`, `auth_token/`, `provisioning/`,
-/// `provisioning/qrcode/`) replaced, for logs.
+/// `provisioning/qrcode/`, `reset_password/`, `recovery/phone/`) replaced, for logs.
 fn loggable_path(path: &str) -> String {
     let mut previous = "";
+    let mut before = "";
     path.split('/')
         .map(|segment| {
-            let secret = matches!(
+            let secret = (matches!(
                 previous,
-                "api_key" | "auth_token" | "provisioning" | "qrcode"
-            ) && !matches!(segment, "" | "me" | "qrcode")
+                "api_key" | "auth_token" | "provisioning" | "qrcode" | "reset_password"
+            ) || (before == "recovery" && previous == "phone"))
+                && !matches!(segment, "" | "me" | "qrcode")
                 // Anything shaped like a key, wherever a client put it.
                 || segment.len() >= 32;
+            before = previous;
             previous = segment;
             if secret { "***" } else { segment }
         })
@@ -277,6 +280,18 @@ mod tests {
             "/provisioning/qrcode/***"
         );
         assert_eq!(loggable_path("/provisioning/me"), "/provisioning/me");
+        assert_eq!(
+            loggable_path("/reset_password/abcdefghijklmnop"),
+            "/reset_password/***"
+        );
+        assert_eq!(
+            loggable_path("/recovery/phone/abcdefghijklm"),
+            "/recovery/phone/***"
+        );
+        assert_eq!(
+            loggable_path("/api/accounts/me/phone/request"),
+            "/api/accounts/me/phone/request"
+        );
         assert_eq!(loggable_path("/provisioning/abc123"), "/provisioning/***");
         assert_eq!(
             loggable_path("/provisioning/qrcode/abc123"),

@@ -68,6 +68,11 @@ impl Tables {
             .retain(|_, c| c.account_id != AccountId(id));
         self.phone_change_codes
             .retain(|_, c| c.account_id != AccountId(id));
+        self.recovery_codes.retain(|_, c| c.account_id.0 != id);
+        self.reset_password_tokens
+            .retain(|_, t| t.account_id.0 != id);
+        self.account_recovery_tokens
+            .retain(|_, t| t.account_id != Some(AccountId(id)));
     }
 }
 

@@ -3,6 +3,7 @@
 //! happens while it is held).
 
 mod account_actions;
+mod account_recovery_tokens;
 mod account_types;
 mod accounts;
 mod api_keys;
@@ -17,6 +18,10 @@ mod dictionary;
 mod nonces;
 mod phone_countries;
 mod provisioning_tokens;
+mod recovery_codes;
+mod registration_codes;
+mod reset_password_tokens;
+mod secrets;
 mod space_email_servers;
 mod spaces;
 
@@ -73,6 +78,12 @@ struct Tables {
     email_change_codes: BTreeMap<i64, EmailChangeCode>,
     /// By id.
     phone_change_codes: BTreeMap<i64, PhoneChangeCode>,
+    recovery_codes: BTreeMap<i64, flexiapi_domain::model::RecoveryCode>,
+    registration_codes: BTreeMap<i64, flexiapi_domain::model::RegistrationCode>,
+    reset_password_tokens: BTreeMap<i64, flexiapi_domain::model::ResetPasswordToken>,
+    account_recovery_tokens: BTreeMap<i64, flexiapi_domain::model::AccountRecoveryToken>,
+    /// By name.
+    secrets: BTreeMap<String, String>,
 }
 
 impl Default for Tables {
@@ -102,6 +113,11 @@ impl Default for Tables {
             space_email_servers: BTreeMap::new(),
             email_change_codes: BTreeMap::new(),
             phone_change_codes: BTreeMap::new(),
+            recovery_codes: BTreeMap::new(),
+            registration_codes: BTreeMap::new(),
+            reset_password_tokens: BTreeMap::new(),
+            account_recovery_tokens: BTreeMap::new(),
+            secrets: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

@@ -34,6 +34,7 @@ use sqlx::sqlite::{
 };
 
 mod account_actions;
+mod account_recovery_tokens;
 mod account_types;
 mod accounts;
 mod api_keys;
@@ -51,7 +52,11 @@ pub mod legacy;
 mod nonces;
 mod phone_countries;
 mod provisioning_tokens;
+mod recovery_codes;
+mod registration_codes;
+mod reset_password_tokens;
 mod rows;
+mod secrets;
 mod space_email_servers;
 mod spaces;
 mod sqlite;

@@ -55,6 +55,15 @@ macro_rules! impl_storage {
             use flexiapi_domain::model::{ChangeCode, ChangeCodeId, ChangeTarget, NewChangeCode};
             use flexiapi_domain::ports::ChangeCodeRepository;
             use crate::change_codes::{ChangeCodeRow, change_code_columns};
+            use flexiapi_domain::model::{
+                AccountRecoveryToken, NewAccountRecoveryToken, NewRecoveryCode,
+                NewRegistrationCode, NewResetPasswordToken, RecoveryCode, RegistrationCode,
+                ResetPasswordToken,
+            };
+            use flexiapi_domain::ports::{
+                AccountRecoveryTokenRepository, RecoveryCodeRepository,
+                RegistrationCodeRepository, ResetPasswordTokenRepository, SecretStore,
+            };
             use std::collections::BTreeMap;
 
             use crate::dialect::{Dialect as _, RequestPath as _};
@@ -321,6 +330,11 @@ macro_rules! impl_storage {
             crate::space_email_servers::impl_space_email_servers!($storage, $db);
             crate::change_codes::impl_change_codes!($storage, $db, Email, "email_change_codes", "email");
             crate::change_codes::impl_change_codes!($storage, $db, PhoneNumber, "phone_change_codes", "phone");
+            crate::recovery_codes::impl_recovery_codes!($storage, $db);
+            crate::registration_codes::impl_registration_codes!($storage, $db);
+            crate::reset_password_tokens::impl_reset_password_tokens!($storage, $db);
+            crate::account_recovery_tokens::impl_account_recovery_tokens!($storage, $db);
+            crate::secrets::impl_secrets!($storage, $db);
 
             #[async_trait]
             impl Storage for $storage {

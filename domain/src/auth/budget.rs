@@ -50,6 +50,12 @@ pub struct RequestBudget {
     /// `POST /accounts/auth_token`: `auth_tokens_per_ip`.
     pub auth_tokens_per_ip: u64,
     pub window: Duration,
+    /// Codes the public pages send (sign-up and recovery), per client address:
+    /// `codes_sent_per_ip`.
+    pub codes_sent_per_ip: u64,
+    /// The same per recipient (an e-mail address or a phone number, known or not, so that the
+    /// answer is the same for both): `codes_sent_per_recipient`.
+    pub codes_sent_per_recipient: u64,
 }
 
 impl Default for RequestBudget {
@@ -58,6 +64,8 @@ impl Default for RequestBudget {
             digest_challenges_per_ip: 600,
             auth_tokens_per_ip: 30,
             window: Duration::minutes(5),
+            codes_sent_per_ip: 10,
+            codes_sent_per_recipient: 3,
         }
     }
 }
@@ -199,6 +207,24 @@ impl Budgets {
             key: format!("auth-token:{}", budget_address(ip)),
             max: self.requests.auth_tokens_per_ip,
         }];
+        self.spend(&limits).await
+    }
+
+    /// Spends one code sent to `recipient` on behalf of `ip` (both budgets, or neither).
+    ///
+    /// # Errors
+    /// `Exhausted` (nothing spent), or the storage failure.
+    pub async fn spend_code(&self, recipient: &str, ip: &str) -> Result<(), BudgetError> {
+        let limits = [
+            Limit {
+                key: format!("code-ip:{}", budget_address(ip)),
+                max: self.requests.codes_sent_per_ip,
+            },
+            Limit {
+                key: format!("code-to:{}", recipient.to_lowercase()),
+                max: self.requests.codes_sent_per_recipient,
+            },
+        ];
         self.spend(&limits).await
     }
 

@@ -40,6 +40,7 @@ macro_rules! text_value {
 mod account;
 mod account_extras;
 mod account_fields;
+mod account_recovery_token;
 mod api_key;
 mod audit;
 mod auth_token;
@@ -49,6 +50,9 @@ mod device;
 mod nonce;
 mod password;
 mod phone_country;
+mod recovery_code;
+mod registration_code;
+mod reset_password_token;
 mod sip_identity;
 mod space;
 mod space_email_server;
@@ -60,6 +64,10 @@ pub use account_extras::{
     ActionCode, ActionKey, MAX_ACCOUNT_TYPE_KEY_LENGTH, MAX_ACTION_LENGTH,
 };
 pub use account_fields::{DtmfProtocol, Email, MAX_EMAIL_LENGTH, PhoneNumber};
+pub use account_recovery_token::{
+    ACCOUNT_RECOVERY_TOKEN_LENGTH, AccountRecoveryToken, AccountRecoveryTokenId,
+    NewAccountRecoveryToken,
+};
 pub use api_key::{ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey, hash_api_key};
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use auth_token::AuthToken;
@@ -74,6 +82,13 @@ pub use device::{Device, UserAgentInfo};
 pub use nonce::DigestNonce;
 pub use password::{Password, PasswordAlgorithm, UnknownAlgorithm};
 pub use phone_country::{PHONE_COUNTRIES, PhoneCountry};
+pub use recovery_code::{
+    MAX_CODE_ATTEMPTS, NewRecoveryCode, Recipient, RecoveryCode, RecoveryCodeId, code_expired,
+};
+pub use registration_code::{NewRegistrationCode, RegistrationCode, RegistrationCodeId};
+pub use reset_password_token::{
+    NewResetPasswordToken, RESET_PASSWORD_TOKEN_LENGTH, ResetPasswordToken, ResetPasswordTokenId,
+};
 pub use sip_identity::{Domain, SipIdentity, SipIdentityError, Username};
 pub use space::{
     DigestConfig, JwtAlgorithm, JwtConfig, NewSpace, Space, SpaceId, SpaceSettings,

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::error::StoreError;
 
 mod account_creation_tokens;
+mod account_recovery_tokens;
 mod account_types;
 mod accounts;
 mod actions;
@@ -28,10 +29,15 @@ mod nonces;
 mod notifier;
 mod phone_countries;
 mod provisioning_tokens;
+mod recovery_codes;
+mod registration_codes;
+mod reset_password_tokens;
+mod secrets;
 mod space_email_servers;
 mod spaces;
 
 pub use account_creation_tokens::AccountCreationTokenRepository;
+pub use account_recovery_tokens::AccountRecoveryTokenRepository;
 pub use account_types::AccountTypeRepository;
 pub use accounts::AccountRepository;
 pub use actions::AccountActionRepository;
@@ -50,6 +56,10 @@ pub use notifier::{
 };
 pub use phone_countries::PhoneCountryRepository;
 pub use provisioning_tokens::ProvisioningTokenRepository;
+pub use recovery_codes::RecoveryCodeRepository;
+pub use registration_codes::RegistrationCodeRepository;
+pub use reset_password_tokens::ResetPasswordTokenRepository;
+pub use secrets::SecretStore;
 pub use space_email_servers::SpaceEmailServerRepository;
 pub use spaces::SpaceRepository;
 
@@ -76,6 +86,11 @@ pub trait Storage:
     + SpaceEmailServerRepository
     + ChangeCodeRepository<crate::model::Email>
     + ChangeCodeRepository<crate::model::PhoneNumber>
+    + RecoveryCodeRepository
+    + RegistrationCodeRepository
+    + ResetPasswordTokenRepository
+    + AccountRecoveryTokenRepository
+    + SecretStore
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;

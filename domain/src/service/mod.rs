@@ -188,7 +188,11 @@ pub mod notices;
 mod passwords;
 mod phone_countries;
 pub mod provisioning;
+pub mod recovery;
 pub mod registration;
+pub mod reset_password;
+mod secrets;
+pub mod sign_up;
 mod space_cache;
 pub mod space_email_servers;
 mod spaces;
@@ -235,6 +239,12 @@ pub struct ServiceSettings {
     pub change_codes: ChangeCodeSettings,
     /// When asking for codes blocks an account.
     pub blocking: BlockingSettings,
+    /// Lifetime of the codes the public pages send (recovery and sign-up); `None`: forever.
+    pub recovery_code_ttl: Option<Duration>,
+    /// Lifetime of reset-password links; `None`: forever.
+    pub reset_password_token_ttl: Option<Duration>,
+    /// Lifetime of account recovery tokens; `None`: forever.
+    pub account_recovery_token_ttl: Option<Duration>,
 }
 
 /// The use cases, over the ports.

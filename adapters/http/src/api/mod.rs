@@ -15,6 +15,7 @@ pub mod me;
 pub mod phone_countries;
 pub mod ping;
 pub mod provisioning;
+pub mod reset_password;
 pub mod space_email_servers;
 mod space_json;
 pub mod spaces;
@@ -49,11 +50,11 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-pub(crate) fn state(req: &Request) -> Result<&AppState, ApiError> {
+pub fn state(req: &Request) -> Result<&AppState, ApiError> {
     req.data::<AppState>().ok_or_else(ApiError::internal)
 }
 
-pub(crate) fn request_space(req: &Request) -> Result<&Space, ApiError> {
+pub fn request_space(req: &Request) -> Result<&Space, ApiError> {
     req.extensions()
         .get::<RequestSpace>()
         .map(|s| s.0.as_ref())
@@ -69,13 +70,13 @@ fn request_scheme(req: &Request) -> PublicScheme {
 }
 
 /// Whether the client reached us over HTTPS (see [`request_scheme`]).
-pub(crate) fn is_https(req: &Request) -> bool {
+pub fn is_https(req: &Request) -> bool {
     request_scheme(req) == PublicScheme::Https
 }
 
 /// `<scheme>://<host>[:<port>]` of the request's space: its stored host, the public scheme and
 /// the configured `public_port`. Never the `Host` header as the client wrote it.
-pub(crate) fn base_url(req: &Request) -> Result<String, ApiError> {
+pub fn base_url(req: &Request) -> Result<String, ApiError> {
     let scheme = request_scheme(req);
     let host = &request_space(req)?.host;
     Ok(match state(req)?.settings.public_port {
@@ -86,7 +87,7 @@ pub(crate) fn base_url(req: &Request) -> Result<String, ApiError> {
     })
 }
 
-pub(crate) fn client_ip(req: &Request) -> String {
+pub fn client_ip(req: &Request) -> String {
     req.extensions()
         .get::<ClientIp>()
         .map_or_else(|| "unknown".into(), |ip| ip.0.clone())
