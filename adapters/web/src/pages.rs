@@ -47,6 +47,20 @@ pub(crate) struct Page<'a> {
 }
 
 impl<'a> Page<'a> {
+    /// [`Page::open`] for a posted form, which must carry its CSRF token (403 otherwise).
+    pub(crate) fn open_form(
+        req: &'a Request,
+        web: &'a Web,
+        form: &Fields,
+    ) -> Result<Self, Response> {
+        let page = Self::open(req, web)?;
+        if page.csrf_ok(form) {
+            Ok(page)
+        } else {
+            Err(page.csrf_refused())
+        }
+    }
+
     /// The page's context; `Err` is the answer when the space shows no pages (404).
     pub(crate) fn open(req: &'a Request, web: &'a Web) -> Result<Self, Response> {
         let (Ok(state), Ok(space)) = (state(req), request_space(req)) else {

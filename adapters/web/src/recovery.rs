@@ -123,13 +123,10 @@ fn code_page(
 /// `POST /recovery`: sends the code (to an account that has the address, if any).
 #[poem::handler]
 pub(crate) async fn send(req: &Request, web: Data<&Shared>, Form(form): Form<Fields>) -> Response {
-    let page = match Page::open(req, web.0) {
+    let page = match Page::open_form(req, web.0, &form) {
         Ok(page) => page,
         Err(answer) => return answer,
     };
-    if !page.csrf_ok(&form) {
-        return page.csrf_refused();
-    }
     let channel = channel_of(form.get("method").map_or("email", String::as_str));
     let token = field(&form, "account_recovery_token");
     if token.is_none()
@@ -226,13 +223,10 @@ pub(crate) async fn confirm(
     web: Data<&Shared>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let page = match Page::open(req, web.0) {
+    let page = match Page::open_form(req, web.0, &form) {
         Ok(page) => page,
         Err(answer) => return answer,
     };
-    if !page.csrf_ok(&form) {
-        return page.csrf_refused();
-    }
     let Some((channel, address)) = flow_of(&page, &form) else {
         return refused(&page, false, false, "", "");
     };
@@ -285,13 +279,10 @@ pub(crate) async fn set_password(
     web: Data<&Shared>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let page = match Page::open(req, web.0) {
+    let page = match Page::open_form(req, web.0, &form) {
         Ok(page) => page,
         Err(answer) => return answer,
     };
-    if !page.csrf_ok(&form) {
-        return page.csrf_refused();
-    }
     let Some((channel, address)) = flow_of(&page, &form) else {
         return refused(&page, false, false, "", "");
     };

@@ -203,13 +203,10 @@ pub(crate) async fn confirm(
     web: Data<&Shared>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let page = match Page::open(req, web.0) {
+    let page = match Page::open_form(req, web.0, &form) {
         Ok(page) => page,
         Err(answer) => return answer,
     };
-    if !page.csrf_ok(&form) {
-        return page.csrf_refused();
-    }
     let restart = |channel: &str| format!("/register/{channel}");
     let Some(parts) = open_flow(&page, FLOW, &form) else {
         return page.message(

@@ -64,13 +64,10 @@ pub(crate) async fn submit(
     web: Data<&Shared>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let page = match Page::open(req, web.0) {
+    let page = match Page::open_form(req, web.0, &form) {
         Ok(page) => page,
         Err(answer) => return answer,
     };
-    if !page.csrf_ok(&form) {
-        return page.csrf_refused();
-    }
     let token = form.get("token").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
     if form.get("password_confirmation") != Some(&password) {
