@@ -353,3 +353,62 @@ async fn accounts_never_activated_are_cleared_from_the_command_line() {
     assert!(stderr_line(&unknown).contains("nowhere.example.org"));
     opened.close().await;
 }
+
+/// What `serve` logs until it listens, with `config` as its configuration file.
+fn startup_log(config: &str) -> String {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("flexiapi.toml");
+    std::fs::write(&file, config).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flexiapi"))
+        .args(["--database", "memory", "--config"])
+        .arg(&file)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("FLEXIAPI_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = String::new();
+    for line in BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+    {
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("listening") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    log
+}
+
+#[test]
+fn the_first_start_says_which_mail_transport_is_active() {
+    let log = startup_log("");
+    assert!(log.contains("no mail transport configured"), "{log}");
+
+    let folder = tempfile::tempdir().unwrap();
+    let log = startup_log(&format!(
+        "[mail]\ntransport = \"directory\"\ndirectory = \"{}\"\n",
+        folder.path().display()
+    ));
+    let line = log
+        .lines()
+        .find(|l| l.contains("mail transport: directory"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(
+        line.contains("WARN"),
+        "a warning, never the default: {line}"
+    );
+    assert!(line.contains("NOT sent"), "{line}");
+
+    let log = startup_log(
+        "[mail]\nsmtp_url = \"smtp://127.0.0.1:2525\"\nfrom_address = \"noreply@example.org\"\n",
+    );
+    assert!(log.contains("mail transport: SMTP"), "{log}");
+}
