@@ -8,6 +8,7 @@ pub use flexiapi_adapters_http::{PublicScheme, TrustedProxies};
 use serde::Deserialize;
 
 use crate::notify::{MailConfig, MailFile, SmsFile, ovh_settings};
+use crate::push::{PushConfig, PushFile};
 pub use flexiapi_adapters_notify::OvhSettings;
 pub use flexiapi_adapters_web::CaptchaSettings;
 
@@ -88,6 +89,8 @@ pub struct FileConfig {
     pub codes_sent_per_recipient: Option<u64>,
     /// `[captcha]`: hCaptcha on the web pages' sign-up and recovery forms.
     pub captcha: Option<CaptchaFile>,
+    /// `[push]`: how pushes reach Linphone apps (see `push`).
+    pub push: Option<PushFile>,
 }
 
 /// `[captcha]` of the file.
@@ -153,6 +156,7 @@ pub struct Config {
     pub codes_sent_per_recipient: u64,
     /// `None`: the web pages show no captcha.
     pub captcha: Option<CaptchaSettings>,
+    pub push: PushConfig,
 }
 
 impl Config {
@@ -248,6 +252,7 @@ impl Config {
             codes_sent_per_ip: file_config.codes_sent_per_ip.unwrap_or(10),
             codes_sent_per_recipient: file_config.codes_sent_per_recipient.unwrap_or(3),
             captcha: captcha_settings(file_config.captcha)?,
+            push: PushConfig::from_file(file_config.push)?,
         };
         if config.api_key_expiration_minutes <= 0 {
             bail!("api_key_expiration_minutes must be positive");

@@ -6,6 +6,7 @@ pub mod config;
 pub mod connections;
 pub mod import;
 pub mod notify;
+pub mod push;
 pub mod spaces_cmd;
 
 use std::future::Future;
@@ -196,6 +197,9 @@ impl Application {
             services = services.with_registrar(Arc::new(registry));
         }
         services = services.with_notifier(Arc::new(transports.notifier()));
+        let (pusher, push_line) = config.push.pusher();
+        tracing::info!("{push_line}");
+        services = services.with_pusher(pusher);
         let bootstrap = services
             .bootstrap()
             .await

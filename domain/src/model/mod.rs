@@ -50,6 +50,7 @@ mod device;
 mod nonce;
 mod password;
 mod phone_country;
+mod push;
 mod recovery_code;
 mod registration_code;
 mod reset_password_token;
@@ -82,6 +83,9 @@ pub use device::{Device, UserAgentInfo};
 pub use nonce::DigestNonce;
 pub use password::{Password, PasswordAlgorithm, UnknownAlgorithm};
 pub use phone_country::{PHONE_COUNTRIES, PhoneCountry};
+pub use push::{
+    PushCallId, PushKind, PushNotification, PushParam, PushPrid, PushProvider, PushTarget,
+};
 pub use recovery_code::{
     MAX_CODE_ATTEMPTS, NewRecoveryCode, Recipient, RecoveryCode, RecoveryCodeId, code_expired,
 };

@@ -29,6 +29,7 @@ mod nonces;
 mod notifier;
 mod phone_countries;
 mod provisioning_tokens;
+mod pusher;
 mod recovery_codes;
 mod registration_codes;
 mod reset_password_tokens;
@@ -56,6 +57,7 @@ pub use notifier::{
 };
 pub use phone_countries::PhoneCountryRepository;
 pub use provisioning_tokens::ProvisioningTokenRepository;
+pub use pusher::{NoPusher, Pusher};
 pub use recovery_codes::RecoveryCodeRepository;
 pub use registration_codes::RegistrationCodeRepository;
 pub use reset_password_tokens::ResetPasswordTokenRepository;

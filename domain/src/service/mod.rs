@@ -10,7 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use crate::auth::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget};
 use crate::error::{Conflict, RegistrarError, StoreError, TransportError};
 use crate::model::{Account, Domain, PasswordAlgorithm, Space};
-use crate::ports::{Clock, DeviceRegistry, NoNotifier, Notifier, PoolUsage, Storage, TokenSource};
+use crate::ports::{
+    Clock, DeviceRegistry, NoNotifier, NoPusher, Notifier, PoolUsage, Pusher, Storage, TokenSource,
+};
 use crate::validation::{Rule, ValidationErrors};
 
 /// What can go wrong in a use case.
@@ -261,6 +263,8 @@ pub struct Services {
     pub provisioning_token_ttl: Option<Duration>,
     /// Renders and sends what the use cases tell people; [`NoNotifier`] when nothing can be sent.
     pub notifier: Arc<dyn Notifier>,
+    /// Delivers pushes to Linphone apps; [`NoPusher`] when nothing can be pushed.
+    pub pusher: Arc<dyn Pusher>,
     /// Shared by every clone: see [`Services::space_by_host`].
     spaces: Arc<space_cache::SpaceCache>,
     /// Wrong old passwords and auth token creations spend these (the Authenticator's).
@@ -289,6 +293,7 @@ impl Services {
             registrar: Arc::new(NoDeviceRegistry),
             provisioning_token_ttl: None,
             notifier: Arc::new(NoNotifier),
+            pusher: Arc::new(NoPusher),
             spaces: Arc::default(),
         }
     }
@@ -296,6 +301,12 @@ impl Services {
     #[must_use]
     pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
         self.notifier = notifier;
+        self
+    }
+
+    #[must_use]
+    pub fn with_pusher(mut self, pusher: Arc<dyn Pusher>) -> Self {
+        self.pusher = pusher;
         self
     }
 
