@@ -197,7 +197,7 @@ impl Application {
             services = services.with_registrar(Arc::new(registry));
         }
         services = services.with_notifier(Arc::new(transports.notifier()));
-        let (pusher, push_line) = config.push.pusher();
+        let (pusher, push_line) = config.push.pusher()?;
         tracing::info!("{push_line}");
         services = services.with_pusher(pusher);
         let bootstrap = services
