@@ -267,7 +267,10 @@ mod tests {
             "{missing}"
         );
         let missing = error("[push.apns]\nkey_file = \"/nonexistent/k.p8\"\n");
-        assert!(missing.contains("cannot read [push.apns] key_file"), "{missing}");
+        assert!(
+            missing.contains("cannot read [push.apns] key_file"),
+            "{missing}"
+        );
         assert!(error("[push.fcm]\nkey = 1\n").contains("unknown field"));
         assert!(error("[push.apns]\nkeyfile = 1\n").contains("unknown field"));
     }
@@ -321,7 +324,10 @@ mod tests {
         assert_eq!(fcm.token_url, None);
         assert_eq!(fcm.timeout, Duration::from_secs(4));
         let apns = c.apns.as_ref().unwrap();
-        assert_eq!((apns.key.key_id.as_str(), apns.key.team_id.as_str()), ("K", "T"));
+        assert_eq!(
+            (apns.key.key_id.as_str(), apns.key.team_id.as_str()),
+            ("K", "T")
+        );
         assert_eq!(apns.topic.as_deref(), Some("org.example.app"));
         assert_eq!(apns.production_url, "https://api.push.apple.com");
         assert_eq!(apns.sandbox_url, "http://127.0.0.1:2/");

@@ -79,8 +79,9 @@ impl ServiceAccount {
                 "the key file has an empty client_email or project_id".into(),
             ));
         }
-        let key = EncodingKey::from_rsa_pem(file.private_key.as_bytes())
-            .map_err(|e| SetupError(format!("the key file's private_key is not an RSA key: {e}")))?;
+        let key = EncodingKey::from_rsa_pem(file.private_key.as_bytes()).map_err(|e| {
+            SetupError(format!("the key file's private_key is not an RSA key: {e}"))
+        })?;
         let token_uri = base_url(
             "the key file's token_uri",
             file.token_uri
@@ -360,7 +361,8 @@ mod tests {
     #[test]
     fn a_key_file_that_is_not_a_service_account_is_refused() {
         assert!(ServiceAccount::from_json("{}").is_err());
-        let wrong_type = r#"{"type":"authorized_user","client_email":"a@b","private_key":"x","project_id":"p"}"#;
+        let wrong_type =
+            r#"{"type":"authorized_user","client_email":"a@b","private_key":"x","project_id":"p"}"#;
         assert!(
             ServiceAccount::from_json(wrong_type)
                 .unwrap_err()

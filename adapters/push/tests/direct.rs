@@ -53,22 +53,39 @@ fn push(provider: PushProvider, param: &str, prid: &str, kind: PushKind) -> Push
 }
 
 fn fcm_push(kind: PushKind) -> PushNotification {
-    push(PushProvider::Fcm, "929724111839", "fcm-device-token_1", kind)
+    push(
+        PushProvider::Fcm,
+        "929724111839",
+        "fcm-device-token_1",
+        kind,
+    )
 }
 
 fn apns_push(apns: &ApnsStandIn, provider: PushProvider, kind: PushKind) -> PushNotification {
-    push(provider, &apns.pn_param(), &format!("{DEVICE}:remote"), kind)
+    push(
+        provider,
+        &apns.pn_param(),
+        &format!("{DEVICE}:remote"),
+        kind,
+    )
 }
 
 /// Says "unavailable" and that the wait was bounded by `timeout`.
-fn assert_unavailable_within(result: Result<(), TransportError>, started: Instant, timeout: Duration) {
+fn assert_unavailable_within(
+    result: Result<(), TransportError>,
+    started: Instant,
+    timeout: Duration,
+) {
     assert!(
         matches!(result, Err(TransportError::Unavailable(_))),
         "{result:?}"
     );
     let waited = started.elapsed();
     assert!(waited >= timeout, "gave up early: {waited:?}");
-    assert!(waited < timeout + Duration::from_secs(3), "waited {waited:?}");
+    assert!(
+        waited < timeout + Duration::from_secs(3),
+        "waited {waited:?}"
+    );
 }
 
 // ---- FCM ----
@@ -152,7 +169,10 @@ async fn an_fcm_refusal_is_refused_with_its_reason_and_never_the_device_token() 
     let Err(TransportError::Refused(reason)) = result else {
         panic!("{result:?}");
     };
-    assert!(reason.contains("404") && reason.contains("UNREGISTERED"), "{reason}");
+    assert!(
+        reason.contains("404") && reason.contains("UNREGISTERED"),
+        "{reason}"
+    );
     assert!(!reason.contains("fcm-device-token_1"), "{reason}");
 }
 
@@ -162,10 +182,16 @@ async fn an_fcm_server_error_or_throttling_is_unavailable() {
     let pusher = fcm_pusher(&fcm, FIVE_SECONDS);
     fcm.answer_sends(Answer::Status(503, "UNAVAILABLE".into()));
     let result = pusher.push(&fcm_push(PushKind::Background)).await;
-    assert!(matches!(result, Err(TransportError::Unavailable(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(TransportError::Unavailable(_))),
+        "{result:?}"
+    );
     fcm.answer_sends(Answer::Status(429, "QUOTA_EXCEEDED".into()));
     let result = pusher.push(&fcm_push(PushKind::Background)).await;
-    assert!(matches!(result, Err(TransportError::Unavailable(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(TransportError::Unavailable(_))),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -221,7 +247,10 @@ async fn an_fcm_nobody_listens_to_is_unavailable() {
         .unwrap()
         .push(&fcm_push(PushKind::Background))
         .await;
-    assert!(matches!(result, Err(TransportError::Unavailable(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(TransportError::Unavailable(_))),
+        "{result:?}"
+    );
 }
 
 // ---- APNs ----
@@ -290,7 +319,11 @@ async fn apns_dev_goes_to_the_sandbox_and_apns_to_production() {
     let apns = ApnsStandIn::start().await;
     let pusher = apns_pusher(&apns, FIVE_SECONDS);
     pusher
-        .push(&apns_push(&apns, PushProvider::ApnsDev, PushKind::Background))
+        .push(&apns_push(
+            &apns,
+            PushProvider::ApnsDev,
+            PushKind::Background,
+        ))
         .await
         .unwrap();
     pusher
@@ -314,7 +347,11 @@ async fn one_provider_token_serves_every_push() {
     }
     tokio::time::sleep(Duration::from_millis(1100)).await;
     pusher
-        .push(&apns_push(&apns, PushProvider::ApnsDev, PushKind::Background))
+        .push(&apns_push(
+            &apns,
+            PushProvider::ApnsDev,
+            PushKind::Background,
+        ))
         .await
         .unwrap();
     let arrivals = apns.arrivals();
@@ -336,7 +373,10 @@ async fn the_apns_stand_in_only_speaks_http2() {
         .body("{}")
         .send()
         .await;
-    assert!(result.is_err(), "an HTTP/1.1 request was answered: {result:?}");
+    assert!(
+        result.is_err(),
+        "an HTTP/1.1 request was answered: {result:?}"
+    );
     assert!(apns.arrivals().is_empty());
 }
 
@@ -357,7 +397,10 @@ async fn apns_over_tls_negotiates_http2_and_trusts_the_configured_ca() {
         .unwrap()
         .push(&apns_push(&apns, PushProvider::Apns, PushKind::Background))
         .await;
-    assert!(matches!(result, Err(TransportError::Unavailable(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(TransportError::Unavailable(_))),
+        "{result:?}"
+    );
     assert_eq!(apns.arrivals().len(), 1);
 }
 
@@ -366,7 +409,12 @@ async fn the_configured_topic_wins_over_pn_param() {
     let apns = ApnsStandIn::start().await;
     let mut settings = apns_settings(&apns, FIVE_SECONDS);
     settings.topic = Some(apns.bundle_id().to_owned());
-    let p = push(PushProvider::Apns, "LEGACY_PARAM", DEVICE, PushKind::Background);
+    let p = push(
+        PushProvider::Apns,
+        "LEGACY_PARAM",
+        DEVICE,
+        PushKind::Background,
+    );
     ApnsPusher::new(settings).unwrap().push(&p).await.unwrap();
     assert_eq!(apns.arrivals()[0].topic, "org.linphone.phone");
 }
@@ -375,12 +423,28 @@ async fn the_configured_topic_wins_over_pn_param() {
 async fn a_push_apple_cannot_address_is_refused_before_anything_is_sent() {
     let apns = ApnsStandIn::start().await;
     let pusher = apns_pusher(&apns, FIVE_SECONDS);
-    let no_bundle = push(PushProvider::Apns, "LEGACY_PARAM", DEVICE, PushKind::Background);
+    let no_bundle = push(
+        PushProvider::Apns,
+        "LEGACY_PARAM",
+        DEVICE,
+        PushKind::Background,
+    );
     let result = pusher.push(&no_bundle).await;
-    assert!(matches!(result, Err(TransportError::Refused(_))), "{result:?}");
-    let no_token = push(PushProvider::Apns, &apns.pn_param(), ":voip", PushKind::Background);
+    assert!(
+        matches!(result, Err(TransportError::Refused(_))),
+        "{result:?}"
+    );
+    let no_token = push(
+        PushProvider::Apns,
+        &apns.pn_param(),
+        ":voip",
+        PushKind::Background,
+    );
     let result = pusher.push(&no_token).await;
-    assert!(matches!(result, Err(TransportError::Refused(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(TransportError::Refused(_))),
+        "{result:?}"
+    );
     assert!(apns.arrivals().is_empty());
 }
 
@@ -394,7 +458,10 @@ async fn an_apns_refusal_is_refused_with_its_reason_and_never_the_device_token()
     let Err(TransportError::Refused(reason)) = result else {
         panic!("{result:?}");
     };
-    assert!(reason.contains("410") && reason.contains("Unregistered"), "{reason}");
+    assert!(
+        reason.contains("410") && reason.contains("Unregistered"),
+        "{reason}"
+    );
     assert!(!reason.contains(DEVICE), "{reason}");
 }
 
@@ -405,7 +472,10 @@ async fn an_apns_server_error_is_unavailable() {
     let result = apns_pusher(&apns, FIVE_SECONDS)
         .push(&apns_push(&apns, PushProvider::Apns, PushKind::Background))
         .await;
-    assert!(matches!(result, Err(TransportError::Unavailable(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(TransportError::Unavailable(_))),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -460,7 +530,11 @@ async fn a_direct_adapter_wins_and_flexisip_pusher_takes_the_other_providers() {
         assert!(router.can_push(provider));
     }
     router
-        .push(&apns_push(&apns, PushProvider::ApnsDev, PushKind::Background))
+        .push(&apns_push(
+            &apns,
+            PushProvider::ApnsDev,
+            PushKind::Background,
+        ))
         .await
         .unwrap();
     router
@@ -485,7 +559,10 @@ async fn a_router_with_only_fcm_says_apple_is_not_configured() {
     assert!(!router.can_push(PushProvider::ApnsDev));
     router.push(&fcm_push(PushKind::Background)).await.unwrap();
     let apple = push(PushProvider::Apns, "T.b", DEVICE, PushKind::Background);
-    assert_eq!(router.push(&apple).await, Err(TransportError::NotConfigured));
+    assert_eq!(
+        router.push(&apple).await,
+        Err(TransportError::NotConfigured)
+    );
     assert_eq!(fcm.arrivals().len(), 1);
 }
 

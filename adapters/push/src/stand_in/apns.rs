@@ -68,8 +68,11 @@ impl ApnsStandIn {
             .public_key()
             .to_public_key_pem(LineEnding::LF)
             .expect("a PEM public key");
-        std::fs::write(dir.path().join("AuthKey_STANDIN123.p8"), private_pem.as_bytes())
-            .expect("the .p8 file is written");
+        std::fs::write(
+            dir.path().join("AuthKey_STANDIN123.p8"),
+            private_pem.as_bytes(),
+        )
+        .expect("the .p8 file is written");
         let state = Arc::new(State {
             key_id: "STANDIN123".into(),
             team_id: "TEAM456789".into(),
@@ -124,12 +127,20 @@ impl ApnsStandIn {
 
     /// `[push.apns] base_url`.
     pub fn production_url(&self) -> String {
-        format!("{}://localhost:{}/production", self.scheme, self.server.addr.port())
+        format!(
+            "{}://localhost:{}/production",
+            self.scheme,
+            self.server.addr.port()
+        )
     }
 
     /// `[push.apns] sandbox_base_url`.
     pub fn sandbox_url(&self) -> String {
-        format!("{}://localhost:{}/sandbox", self.scheme, self.server.addr.port())
+        format!(
+            "{}://localhost:{}/sandbox",
+            self.scheme,
+            self.server.addr.port()
+        )
     }
 
     /// The CA that signed the TLS certificate (`[push.apns] ca_file`), for [`Self::start_tls`].

@@ -156,7 +156,11 @@ impl FcmStandIn {
     }
 }
 
-async fn handle(state: &State, request: Request, stopped: tokio::sync::watch::Receiver<bool>) -> Reply {
+async fn handle(
+    state: &State,
+    request: Request,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) -> Reply {
     if request.method == "POST" && request.path == "/token" {
         return token(state, &request, stopped).await;
     }
@@ -175,7 +179,11 @@ async fn handle(state: &State, request: Request, stopped: tokio::sync::watch::Re
 
 /// The JWT-bearer grant: the assertion must be signed by the service account's key, from its
 /// e-mail, for this endpoint, with the messaging scope, for at most an hour.
-async fn token(state: &State, request: &Request, stopped: tokio::sync::watch::Receiver<bool>) -> Reply {
+async fn token(
+    state: &State,
+    request: &Request,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) -> Reply {
     state.token_requests.fetch_add(1, Ordering::SeqCst);
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
         .into_owned()
@@ -213,7 +221,10 @@ async fn token(state: &State, request: &Request, stopped: tokio::sync::watch::Re
     match answer {
         Answer::Accept => {}
         Answer::Status(status, reason) => {
-            return reply(status, &json!({"error": reason, "error_description": reason}));
+            return reply(
+                status,
+                &json!({"error": reason, "error_description": reason}),
+            );
         }
         Answer::Hang => return hang(stopped).await,
     }
@@ -247,10 +258,18 @@ async fn send(
             .any(|(issued, until)| issued == token && Instant::now() < *until)
     });
     let Some(access_token) = valid_token else {
-        return error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.");
+        return error(
+            401,
+            "UNAUTHENTICATED",
+            "Request had invalid authentication credentials.",
+        );
     };
     if project != state.project_id {
-        return error(403, "PERMISSION_DENIED", "not this service account's project");
+        return error(
+            403,
+            "PERMISSION_DENIED",
+            "not this service account's project",
+        );
     }
     let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
         return error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.");
@@ -296,5 +315,8 @@ fn error(status: u16, code: &str, message: &str) -> Reply {
 }
 
 fn oauth_error(code: &str, description: &str) -> Reply {
-    reply(400, &json!({"error": code, "error_description": description}))
+    reply(
+        400,
+        &json!({"error": code, "error_description": description}),
+    )
 }
