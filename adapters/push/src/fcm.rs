@@ -219,7 +219,8 @@ impl FcmPusher {
         let token: TokenAnswer = serde_json::from_slice(&body).map_err(|e| {
             TransportError::Unavailable(format!("the FCM token endpoint answered no token: {e}"))
         })?;
-        let lifetime = Duration::from_secs(token.expires_in);
+        // Capped: an absurd `expires_in` must not overflow the clock (Google says 3599).
+        let lifetime = Duration::from_secs(token.expires_in.min(86_400));
         // Renewed a minute early (or halfway through a short lifetime), so a token never
         // expires between the check and Google's.
         let margin = Duration::from_secs(60).min(lifetime / 2);

@@ -141,6 +141,16 @@ async fn an_fcm_access_token_is_renewed_once_it_nears_its_expiry() {
 }
 
 #[tokio::test]
+async fn an_absurd_token_lifetime_is_capped_not_a_crash() {
+    let fcm = FcmStandIn::start().await;
+    fcm.set_token_lifetime(Duration::from_secs(u64::MAX));
+    let pusher = fcm_pusher(&fcm, FIVE_SECONDS);
+    pusher.push(&fcm_push(PushKind::Background)).await.unwrap();
+    pusher.push(&fcm_push(PushKind::Background)).await.unwrap();
+    assert_eq!(fcm.token_requests(), 1);
+}
+
+#[tokio::test]
 async fn an_fcm_message_carries_the_device_token_the_payload_the_call_id_and_high_priority() {
     let fcm = FcmStandIn::start().await;
     let pusher = fcm_pusher(&fcm, FIVE_SECONDS);
