@@ -10,9 +10,9 @@ use serde::Deserialize;
 use crate::notify::{MailConfig, MailFile, SmsFile, ovh_settings};
 use crate::push::{PushConfig, PushFile};
 use crate::turn::{TurnFile, turn_settings};
-pub use flexiapi_domain::model::TurnSettings;
 pub use flexiapi_adapters_notify::OvhSettings;
 pub use flexiapi_adapters_web::CaptchaSettings;
+pub use flexiapi_domain::model::TurnSettings;
 
 pub const DEFAULT_DATABASE: &str = "sqlite://flexiapi.sqlite";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";

@@ -138,7 +138,10 @@ mod tests {
     #[test]
     fn partial_or_wrong_settings_fail_with_a_clear_message() {
         for (text, says) in [
-            ("[turn]\nhost = \"turn.example.org\"\n", "no static_auth_secret"),
+            (
+                "[turn]\nhost = \"turn.example.org\"\n",
+                "no static_auth_secret",
+            ),
             (
                 "[turn]\nhosts = [\"turn.example.org\"]\nstatic_auth_secret = \"\"\n",
                 "no static_auth_secret",
@@ -164,7 +167,10 @@ mod tests {
             ("[turn]\nttl_minutes = -1\n", "ttl_minutes must be positive"),
         ] {
             let err = parse(text).unwrap_err().to_string();
-            assert!(err.starts_with("[turn] ") && err.contains(says), "{text}: {err}");
+            assert!(
+                err.starts_with("[turn] ") && err.contains(says),
+                "{text}: {err}"
+            );
         }
     }
 
@@ -180,6 +186,9 @@ mod tests {
         let s = turn_settings(Some(file.turn)).unwrap().unwrap();
         assert!(!format!("{s:?}").contains("hush-hush-42"));
         let line = describe(Some(&s));
-        assert_eq!(line, "TURN credentials for turn.example.org last 1440 minutes");
+        assert_eq!(
+            line,
+            "TURN credentials for turn.example.org last 1440 minutes"
+        );
     }
 }

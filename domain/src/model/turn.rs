@@ -195,8 +195,8 @@ mod tests {
     #[test]
     fn the_username_is_the_expiry_and_the_random_part() {
         let now = Utc.with_ymd_and_hms(2026, 3, 1, 11, 0, 0).unwrap();
-        let c = settings(&["turn.example.org"], "north-wind", 60)
-            .credentials(now, "abcdefghijklmnop");
+        let c =
+            settings(&["turn.example.org"], "north-wind", 60).credentials(now, "abcdefghijklmnop");
         // 2026-03-01T12:00:00Z, an hour later.
         assert_eq!(c.username, "1772366400:abcdefghijklmnop");
         assert_eq!(c.ttl_seconds, 3600);
@@ -226,7 +226,11 @@ mod tests {
     fn each_host_gets_a_turn_and_a_turns_uri_in_order() {
         let now = Utc.with_ymd_and_hms(2026, 3, 1, 11, 0, 0).unwrap();
         let c = settings(
-            &["turn.example.org", "turn2.example.org:3478", "[2001:db8::1]:3478"],
+            &[
+                "turn.example.org",
+                "turn2.example.org:3478",
+                "[2001:db8::1]:3478",
+            ],
             "s",
             DEFAULT_TURN_TTL_MINUTES,
         )

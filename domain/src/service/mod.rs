@@ -1,6 +1,7 @@
 //! Use cases shared by the CLI and the HTTP API, as methods of [`Services`], one submodule per
 //! aggregate (spaces, accounts, passwords, API keys, auth tokens, account types, actions,
-//! dictionary, phone countries, audit, contacts, devices, provisioning, registration).
+//! dictionary, phone countries, audit, contacts, devices, provisioning, registration, TURN
+//! credentials).
 //! Validation happens here, once, whoever calls.
 
 use std::sync::Arc;
