@@ -11,6 +11,7 @@ use crate::helpers::{Store, TestApp};
 const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("GET", "/api/accounts/me", "user"),
     ("GET", "/api/accounts/me/api_key", "user"),
+    ("GET", "/api/accounts/me/services/turn", "user"),
     ("POST", "/api/accounts/me/password", "user"),
     ("GET", "/api/accounts/auth_token/none/attach", "user"),
     ("GET", "/api/accounts", "admin"),

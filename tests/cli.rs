@@ -4,7 +4,7 @@ use std::process::{Command, Output};
 
 use crate::process::ServerProcess;
 
-fn flexiapi(db: &str, args: &[&str]) -> Output {
+pub(crate) fn flexiapi(db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_flexiapi"))
         .arg("--database")
         .arg(db)
@@ -14,7 +14,7 @@ fn flexiapi(db: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn stderr_line(out: &Output) -> String {
+pub(crate) fn stderr_line(out: &Output) -> String {
     let text = String::from_utf8_lossy(&out.stderr).trim().to_owned();
     assert_eq!(text.lines().count(), 1, "one line expected, got {text:?}");
     assert!(!text.contains("panicked"), "{text}");
@@ -355,7 +355,7 @@ async fn accounts_never_activated_are_cleared_from_the_command_line() {
 }
 
 /// What `serve` logs until it listens, with `config` as its configuration file.
-fn startup_log(config: &str) -> String {
+pub(crate) fn startup_log(config: &str) -> String {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     let dir = tempfile::tempdir().unwrap();

@@ -46,6 +46,7 @@ mod space_email_servers;
 mod spaces;
 mod token_scope;
 mod tooling;
+mod turn;
 mod type_scope;
 mod web_browser;
 mod web_pages;

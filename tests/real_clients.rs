@@ -8,12 +8,12 @@ use flexiapi_domain::model::PasswordAlgorithm::{Md5, Sha256};
 use crate::helpers::TestApp;
 
 /// Absent clients skip locally, but fail in CI (which installs them).
-fn skip(what: &str) {
+pub(crate) fn skip(what: &str) {
     assert!(std::env::var_os("CI").is_none(), "{what} is absent in CI");
     eprintln!("{what} is absent: skipped");
 }
 
-fn have(program: &str, arg: &str) -> bool {
+pub(crate) fn have(program: &str, arg: &str) -> bool {
     Command::new(program)
         .arg(arg)
         .output()

@@ -9,8 +9,10 @@ use serde::Deserialize;
 
 use crate::notify::{MailConfig, MailFile, SmsFile, ovh_settings};
 use crate::push::{PushConfig, PushFile};
+use crate::turn::{TurnFile, turn_settings};
 pub use flexiapi_adapters_notify::OvhSettings;
 pub use flexiapi_adapters_web::CaptchaSettings;
+pub use flexiapi_domain::model::TurnSettings;
 
 pub const DEFAULT_DATABASE: &str = "sqlite://flexiapi.sqlite";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -91,6 +93,8 @@ pub struct FileConfig {
     pub captcha: Option<CaptchaFile>,
     /// `[push]`: how pushes reach Linphone apps (see `push`).
     pub push: Option<PushFile>,
+    /// `[turn]`: the TURN servers credentials are handed out for (see `turn`).
+    pub turn: Option<TurnFile>,
 }
 
 /// `[captcha]` of the file.
@@ -157,6 +161,9 @@ pub struct Config {
     /// `None`: the web pages show no captcha.
     pub captcha: Option<CaptchaSettings>,
     pub push: PushConfig,
+    /// `None`: no TURN service (`/accounts/me/services/turn` answers 404). Hides its secret in
+    /// `Debug`.
+    pub turn: Option<TurnSettings>,
 }
 
 impl Config {
@@ -253,6 +260,7 @@ impl Config {
             codes_sent_per_recipient: file_config.codes_sent_per_recipient.unwrap_or(3),
             captcha: captcha_settings(file_config.captcha)?,
             push: PushConfig::from_file(file_config.push)?,
+            turn: turn_settings(file_config.turn)?,
         };
         if config.api_key_expiration_minutes <= 0 {
             bail!("api_key_expiration_minutes must be positive");

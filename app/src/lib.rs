@@ -8,6 +8,7 @@ pub mod import;
 pub mod notify;
 pub mod push;
 pub mod spaces_cmd;
+pub mod turn;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -190,7 +191,9 @@ impl Application {
                     period: chrono::Duration::minutes(config.blocking_time_period_check),
                     max_events: config.blocking_amount_events_authorized_during_period,
                 },
+                turn: config.turn.clone(),
             });
+        tracing::info!("{}", turn::describe(config.turn.as_ref()));
         if let Some(url) = &config.redis_url {
             let registry = RedisRegistry::new(url, flexiapi_adapters_redis::DEFAULT_TIMEOUT)
                 .map_err(anyhow::Error::msg)?;

@@ -156,3 +156,5 @@ message-server-unavailable = The mail or SMS server cannot be reached right now,
 validation-digits = The { $attribute } must be { $digits } digits.
 validation-valid-code = The { $attribute } should be valid
 validation-not-current = The { $attribute } is already the account's.
+# TURN
+turn-not-configured = No TURN service configured

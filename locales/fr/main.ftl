@@ -156,3 +156,5 @@ message-server-unavailable = Le serveur de messagerie ou de SMS est injoignable 
 validation-digits = Le champ { $attribute } doit comporter { $digits } chiffres.
 validation-valid-code = Le { $attribute } n'est pas valide.
 validation-not-current = Le champ { $attribute } a déjà cette valeur pour ce compte.
+# TURN
+turn-not-configured = Aucun service TURN n'est configuré

@@ -320,6 +320,7 @@ fn not_found_message(entity: Entity) -> MessageId {
         Entity::ProvisioningToken => MessageId::ProvisioningTokenNotFound,
         Entity::SpaceEmailServer => MessageId::EmailServerNotFound,
         Entity::ChangeCode => MessageId::ChangeCodeNotFound,
+        Entity::TurnService => MessageId::TurnNotConfigured,
         // As the original: no message of their own.
         Entity::AccountType
         | Entity::AccountAction

@@ -167,6 +167,8 @@ message_ids! {
     ValidationDigits = "validation-digits",
     ValidationValidCode = "validation-valid-code",
     ValidationNotCurrent = "validation-not-current",
+    // TURN.
+    TurnNotConfigured = "turn-not-configured",
 }
 
 impl std::fmt::Display for MessageId {

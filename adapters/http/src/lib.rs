@@ -53,6 +53,7 @@ macro_rules! nested {
 apis!(
     api::ping::PingApi,
     api::me::MeApi,
+    api::turn::TurnApi,
     api::accounts::AccountsApi,
     api::api_keys::ApiKeysApi,
     api::devices::DevicesApi,

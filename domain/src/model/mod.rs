@@ -58,6 +58,7 @@ mod sip_identity;
 mod space;
 mod space_email_server;
 mod tokens;
+mod turn;
 
 pub use account::{Account, AccountChanges, AccountId, AccountQuery, NewAccount, Page};
 pub use account_extras::{
@@ -105,4 +106,8 @@ pub use space_email_server::{
 pub use tokens::{
     AccountCreationToken, AccountCreationTokenId, NewAccountCreationToken, NewProvisioningToken,
     ProvisioningToken, ProvisioningTokenId,
+};
+pub use turn::{
+    DEFAULT_TURN_TTL_MINUTES, MAX_TURN_TTL_MINUTES, TURN_RANDOM_LENGTH, TurnCredentials, TurnHost,
+    TurnSettings, TurnSettingsError,
 };

@@ -1,6 +1,7 @@
 //! Use cases shared by the CLI and the HTTP API, as methods of [`Services`], one submodule per
 //! aggregate (spaces, accounts, passwords, API keys, auth tokens, account types, actions,
-//! dictionary, phone countries, audit, contacts, devices, provisioning, registration).
+//! dictionary, phone countries, audit, contacts, devices, provisioning, registration, TURN
+//! credentials).
 //! Validation happens here, once, whoever calls.
 
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::auth::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget};
 use crate::error::{Conflict, RegistrarError, StoreError, TransportError};
-use crate::model::{Account, Domain, PasswordAlgorithm, Space};
+use crate::model::{Account, Domain, PasswordAlgorithm, Space, TurnSettings};
 use crate::ports::{
     Clock, DeviceRegistry, NoNotifier, NoPusher, Notifier, PoolUsage, Pusher, Storage, TokenSource,
 };
@@ -117,6 +118,8 @@ pub enum Entity {
     SpaceEmailServer,
     /// No e-mail or phone change code to confirm (none asked for, or already used).
     ChangeCode,
+    /// No TURN server is configured (`[turn]`).
+    TurnService,
     /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
     /// to a missing row, a change to a row that is gone): storage answers cannot say which.
     Unnamed,
@@ -198,6 +201,7 @@ pub mod sign_up;
 mod space_cache;
 pub mod space_email_servers;
 mod spaces;
+mod turn;
 mod unconfirmed;
 
 pub use api_keys::API_KEY_LENGTH;
@@ -247,6 +251,8 @@ pub struct ServiceSettings {
     pub reset_password_token_ttl: Option<Duration>,
     /// Lifetime of account recovery tokens; `None`: forever.
     pub account_recovery_token_ttl: Option<Duration>,
+    /// The TURN servers credentials are made for; `None`: no TURN service.
+    pub turn: Option<TurnSettings>,
 }
 
 /// The use cases, over the ports.

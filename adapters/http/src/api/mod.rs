@@ -19,6 +19,7 @@ pub mod reset_password;
 pub mod space_email_servers;
 mod space_json;
 pub mod spaces;
+pub mod turn;
 
 use std::collections::BTreeMap;
 
