@@ -38,6 +38,7 @@ mod phones;
 mod provisioning;
 mod provisioning_email;
 mod proxy;
+mod push_tokens;
 mod real_clients;
 mod shared_database;
 mod shutdown;
