@@ -24,12 +24,12 @@ use crate::web_pages::{Visitor, hidden};
 const TIMEOUT_SECONDS: u64 = 1;
 
 /// The stand-in, copied into its own directory with its `mode` and `calls` files.
-struct StandIn {
+pub(crate) struct StandIn {
     dir: tempfile::TempDir,
 }
 
 impl StandIn {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("flexisip_pusher");
@@ -47,7 +47,7 @@ impl StandIn {
         std::fs::write(self.dir.path().join("mode"), mode).unwrap();
     }
 
-    fn configure(&self, c: &mut Config) {
+    pub(crate) fn configure(&self, c: &mut Config) {
         c.push = PushConfig::from_file(Some(PushFile {
             flexisip_pusher_path: Some(self.path()),
             firebase_keysmap: None,
