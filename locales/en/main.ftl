@@ -158,3 +158,8 @@ validation-valid-code = The { $attribute } should be valid
 validation-not-current = The { $attribute } is already the account's.
 # TURN
 turn-not-configured = No TURN service configured
+# Linphone apps' tokens and pushes
+validation-format = The { $attribute } format is invalid.
+token-requested-too-recently = Last token requested too recently
+token-not-sent = Token not sent
+push-notification-not-sent = Push notification not sent

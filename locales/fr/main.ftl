@@ -158,3 +158,8 @@ validation-valid-code = Le { $attribute } n'est pas valide.
 validation-not-current = Le champ { $attribute } a déjà cette valeur pour ce compte.
 # TURN
 turn-not-configured = Aucun service TURN n'est configuré
+# jetons et notifications push des applications Linphone
+validation-format = Le format du champ { $attribute } est invalide.
+token-requested-too-recently = Dernier jeton demandé trop récemment
+token-not-sent = Jeton non envoyé
+push-notification-not-sent = Notification push non envoyée

@@ -169,6 +169,11 @@ message_ids! {
     ValidationNotCurrent = "validation-not-current",
     // TURN.
     TurnNotConfigured = "turn-not-configured",
+    // Linphone apps' tokens and pushes.
+    ValidationFormat = "validation-format",
+    TokenRequestedTooRecently = "token-requested-too-recently",
+    TokenNotSent = "token-not-sent",
+    PushNotificationNotSent = "push-notification-not-sent",
 }
 
 impl std::fmt::Display for MessageId {

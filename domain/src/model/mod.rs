@@ -104,8 +104,9 @@ pub use space_email_server::{
     SpaceEmailServer, is_mail_host,
 };
 pub use tokens::{
-    AccountCreationToken, AccountCreationTokenId, NewAccountCreationToken, NewProvisioningToken,
-    ProvisioningToken, ProvisioningTokenId,
+    AccountCreationRequestToken, AccountCreationRequestTokenId, AccountCreationToken,
+    AccountCreationTokenId, CREATION_REQUEST_TOKEN_LENGTH, NewAccountCreationRequestToken,
+    NewAccountCreationToken, NewProvisioningToken, ProvisioningToken, ProvisioningTokenId,
 };
 pub use turn::{
     DEFAULT_TURN_TTL_MINUTES, MAX_TURN_TTL_MINUTES, TURN_RANDOM_LENGTH, TurnCredentials, TurnHost,
