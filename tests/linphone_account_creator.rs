@@ -1,0 +1,348 @@
+//! Debian bookworm's liblinphone 5.1 as a real client: its account creator's FlexiAPI backend,
+//! driven by `fixtures/linphone/account_creator.c` (compiled here with `cc` and `pkg-config`),
+//! against the running server. Skipped when liblinphone's headers are absent, except in CI,
+//! which installs `liblinphone-dev`.
+//!
+//! What 5.1's backend can ask (its `FlexiAPIClient`): `POST tokens` (a creation token by push),
+//! `POST accounts/with-token` (`username`, `domain`, `password`, `algorithm`, `token`),
+//! `GET accounts/<sip>/info`, and, authenticated by Digest with the core's credentials,
+//! `POST accounts/me/password` and `DELETE accounts/me`. It has no request-token calls (5.2
+//! added them), so the request-token steps are the test's, as the web page's visitor's.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+use crate::helpers::{TestApp, challenges, digest_authorization, json, logs};
+
+const HARNESS: &str = include_str!("fixtures/linphone/account_creator.c");
+
+/// How long one request of the account creator may take before the test fails.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A callback of the account creator, as the harness prints it.
+#[derive(Debug)]
+struct Outcome {
+    /// `LinphoneAccountCreatorStatus` name: `RequestOk`, `MissingArguments`, ….
+    status: String,
+    /// The server's answer, `-` for none.
+    body: String,
+}
+
+impl Outcome {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: not JSON: {}", self.body))
+    }
+}
+
+/// The harness running against one test server.
+struct Linphone {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+    _dir: tempfile::TempDir,
+}
+
+/// The compiler flags of liblinphone, or `None` (skip) when its development files are absent.
+/// Debian's `linphone.pc` names the libraries liblinphone needs but not liblinphone itself.
+fn linphone_flags() -> Option<Vec<String>> {
+    let out = std::process::Command::new("pkg-config")
+        .args(["--cflags", "--libs", "linphone"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let mut flags: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    flags.push("-llinphone".into());
+    Some(flags)
+}
+
+fn compile(dir: &Path, flags: &[String]) -> PathBuf {
+    let source = dir.join("account_creator.c");
+    std::fs::write(&source, HARNESS).unwrap();
+    let program = dir.join("account_creator");
+    let out = std::process::Command::new("cc")
+        .arg("-o")
+        .arg(&program)
+        .arg(&source)
+        .args(flags)
+        .output()
+        .expect("cc runs");
+    assert!(
+        out.status.success(),
+        "the harness compiles: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    program
+}
+
+impl Linphone {
+    /// Compiles and starts the harness, its account creator pointed at `app`'s API. `None` when
+    /// liblinphone is absent outside CI.
+    async fn start(app: &TestApp) -> Option<Self> {
+        let Some(flags) = linphone_flags() else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "liblinphone-dev (pkg-config linphone) is absent in CI"
+            );
+            eprintln!("liblinphone-dev is absent: skipped");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let program = compile(dir.path(), &flags);
+        // A core that listens on no SIP port and keeps its files in the temporary folder.
+        let config = dir.path().join("linphonerc");
+        std::fs::write(
+            &config,
+            format!(
+                "[sip]\nsip_port=0\nsip_tcp_port=0\nsip_tls_port=0\n\
+                 [storage]\nuri={db}\n[misc]\nconfig-uri=\n",
+                db = dir.path().join("linphone.db").display()
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(&program)
+            .arg(&config)
+            .arg(app.url("/api/"))
+            .env("HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the harness starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut linphone = Self {
+            child,
+            stdin,
+            stdout,
+            _dir: dir,
+        };
+        let ready = linphone.line().await;
+        assert!(ready.starts_with("READY 5.1"), "liblinphone 5.1: {ready}");
+        Some(linphone)
+    }
+
+    async fn line(&mut self) -> String {
+        match tokio::time::timeout(PATIENCE, self.stdout.next_line()).await {
+            Ok(Ok(Some(line))) => line,
+            Ok(other) => panic!("the harness ended: {other:?}"),
+            Err(_) => panic!("the harness said nothing for {PATIENCE:?}"),
+        }
+    }
+
+    async fn send(&mut self, command: &str) {
+        self.stdin
+            .write_all(format!("{command}\n").as_bytes())
+            .await
+            .unwrap();
+        self.stdin.flush().await.unwrap();
+    }
+
+    /// Sends `command` and waits for the callback `callback` it fires.
+    async fn call(&mut self, command: &str, callback: &str) -> Outcome {
+        self.send(command).await;
+        let line = self.line().await;
+        let mut words = line.splitn(5, ' ');
+        assert_eq!(words.next(), Some("RESULT"), "{line}");
+        assert_eq!(words.next(), Some(callback), "{line}");
+        let _number = words.next();
+        Outcome {
+            status: words.next().unwrap_or_default().to_owned(),
+            body: words.next().unwrap_or_default().to_owned(),
+        }
+    }
+
+    async fn login(&mut self, username: &str, password: &str) {
+        self.send(&format!("login {username} localhost {password}"))
+            .await;
+        assert_eq!(self.line().await, "READY login");
+    }
+
+    async fn quit(mut self) {
+        self.send("quit").await;
+        let status = tokio::time::timeout(PATIENCE, self.child.wait())
+            .await
+            .expect("the harness quits")
+            .unwrap();
+        assert!(status.success(), "{status}");
+    }
+}
+
+/// An account creation token minted by the admin API.
+async fn admin_token(app: &TestApp) -> String {
+    let resp = app
+        .admin_call(
+            reqwest::Method::POST,
+            "/api/account_creation_tokens".into(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    json(resp).await["token"].as_str().unwrap().to_owned()
+}
+
+/// `GET /api/accounts/me` with Digest as `username`: the status of the answer to the challenge.
+async fn digest_login(app: &TestApp, username: &str, password: &str) -> StatusCode {
+    let from = format!("sip:{username}@localhost");
+    let first = app
+        .get("localhost", "/api/accounts/me")
+        .header("from", &from)
+        .send()
+        .await
+        .unwrap();
+    let Some(challenge) = challenges(first.headers()).into_iter().next() else {
+        return first.status();
+    };
+    app.get("localhost", "/api/accounts/me")
+        .header("from", &from)
+        .header(
+            "authorization",
+            digest_authorization(&challenge, username, password, "GET", "/api/accounts/me", 1),
+        )
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// The admin's view of the account `username`, if any.
+async fn admin_find(app: &TestApp, username: &str) -> Option<Value> {
+    let resp = app
+        .admin_call(
+            reqwest::Method::GET,
+            format!("/api/accounts/{username}@localhost/search"),
+            None,
+        )
+        .await
+        .unwrap();
+    match resp.status() {
+        StatusCode::OK => Some(json(resp).await),
+        StatusCode::NOT_FOUND => None,
+        other => panic!("search answered {other}"),
+    }
+}
+
+/// Waits for `check` to hold: 5.1 reports some successes with no callback.
+async fn eventually<F: std::future::Future<Output = bool>>(mut check: impl FnMut() -> F) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "never happened");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn liblinphone_creates_an_account_with_a_token_changes_its_password_and_deletes_it() {
+    let app = TestApp::spawn().await;
+    let Some(mut linphone) = Linphone::start(&app).await else {
+        return;
+    };
+    let token = admin_token(&app).await;
+    logs::secret("first-secret-123");
+    logs::secret("second-secret-456");
+
+    // POST accounts/with-token, the token named `token`, SHA-256 as 5.1 sends it.
+    let created = linphone
+        .call(
+            &format!("create lina localhost first-secret-123 SHA-256 {token}"),
+            "create_account",
+        )
+        .await;
+    assert_eq!(created.status, "RequestOk", "{created:?}");
+    let account = created.json();
+    assert_eq!(account["username"], "lina");
+    assert_eq!(account["domain"], "localhost");
+    assert_eq!(account["activated"], false);
+    assert!(account.get("password").is_none(), "{account}");
+
+    // The token is spent: a second use is refused, 422, which 5.1 calls MissingArguments.
+    let again = linphone
+        .call(
+            &format!("create lina2 localhost first-secret-123 SHA-256 {token}"),
+            "create_account",
+        )
+        .await;
+    assert_eq!(again.status, "MissingArguments", "{again:?}");
+    assert!(admin_find(&app, "lina2").await.is_none());
+    assert_eq!(
+        digest_login(&app, "lina", "first-secret-123").await,
+        StatusCode::OK
+    );
+
+    // Digest from liblinphone (its core's credentials): the password change succeeds silently.
+    linphone.login("lina", "first-secret-123").await;
+    linphone
+        .send("password SHA-256 first-secret-123 second-secret-456")
+        .await;
+    eventually(|| async {
+        digest_login(&app, "lina", "second-secret-456").await == StatusCode::OK
+    })
+    .await;
+    assert_eq!(
+        digest_login(&app, "lina", "first-secret-123").await,
+        StatusCode::UNAUTHORIZED
+    );
+    // The original's quirk, kept: changing one's password activates the account.
+    assert_eq!(admin_find(&app, "lina").await.unwrap()["activated"], true);
+
+    // DELETE accounts/me, authenticated with the new password.
+    linphone.login("lina", "second-secret-456").await;
+    let deleted = linphone.call("delete", "delete_account").await;
+    assert_eq!(deleted.status, "RequestOk", "{deleted:?}");
+    assert!(admin_find(&app, "lina").await.is_none());
+
+    linphone.quit().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn liblinphone_is_told_why_an_account_is_not_created() {
+    let app = TestApp::spawn().await;
+    let Some(mut linphone) = Linphone::start(&app).await else {
+        return;
+    };
+    // An unknown token: 422, which 5.1 calls MissingArguments; it keeps the body of 2xx
+    // answers only, so the server's message does not reach the application.
+    let unknown = linphone
+        .call(
+            "create nobody localhost secret-123456 MD5 ABCDEFGHIJKLM",
+            "create_account",
+        )
+        .await;
+    assert_eq!(unknown.status, "MissingArguments", "{unknown:?}");
+    assert_eq!(unknown.body, "-");
+    assert!(admin_find(&app, "nobody").await.is_none());
+
+    // A valid token but an uppercase username: 422 too, and the token is not spent.
+    let token = admin_token(&app).await;
+    let refused = linphone
+        .call(
+            &format!("create Upper localhost secret-123456 MD5 {token}"),
+            "create_account",
+        )
+        .await;
+    assert_eq!(refused.status, "MissingArguments", "{refused:?}");
+    let created = linphone
+        .call(
+            &format!("create lower localhost secret-123456 MD5 {token}"),
+            "create_account",
+        )
+        .await;
+    assert_eq!(created.status, "RequestOk", "{created:?}");
+    assert_eq!(created.json()["username"], "lower");
+
+    linphone.quit().await;
+    app.stop().await;
+}
