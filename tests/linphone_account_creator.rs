@@ -56,14 +56,23 @@ struct Linphone {
     _dir: tempfile::TempDir,
 }
 
-/// The compiler flags of liblinphone, or `None` (skip) when its development files are absent.
-/// Debian's `linphone.pc` names the libraries liblinphone needs but not liblinphone itself.
-fn linphone_flags() -> Option<Vec<String>> {
+/// The compiler flags of liblinphone, or `None` (skip) when its development files are absent
+/// outside CI. Debian's `linphone.pc` names the libraries liblinphone needs but not liblinphone
+/// itself.
+fn liblinphone() -> Option<Vec<String>> {
     let out = std::process::Command::new("pkg-config")
         .args(["--cflags", "--libs", "linphone"])
         .output()
         .ok()
-        .filter(|o| o.status.success())?;
+        .filter(|o| o.status.success());
+    let Some(out) = out else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "liblinphone-dev (pkg-config linphone) is absent in CI"
+        );
+        eprintln!("liblinphone-dev is absent: skipped");
+        return None;
+    };
     let mut flags: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .map(str::to_owned)
@@ -92,19 +101,11 @@ fn compile(dir: &Path, flags: &[String]) -> PathBuf {
 }
 
 impl Linphone {
-    /// Compiles and starts the harness, its account creator pointed at `app`'s API. `None` when
-    /// liblinphone is absent outside CI.
-    async fn start(app: &TestApp) -> Option<Self> {
-        let Some(flags) = linphone_flags() else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "liblinphone-dev (pkg-config linphone) is absent in CI"
-            );
-            eprintln!("liblinphone-dev is absent: skipped");
-            return None;
-        };
+    /// Compiles (with `flags`, from [`liblinphone`]) and starts the harness, its account
+    /// creator pointed at `app`'s API.
+    async fn start(app: &TestApp, flags: &[String]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let program = compile(dir.path(), &flags);
+        let program = compile(dir.path(), flags);
         // A core that listens on no SIP port and keeps its files in the temporary folder.
         let config = dir.path().join("linphonerc");
         std::fs::write(
@@ -138,7 +139,7 @@ impl Linphone {
         };
         let ready = linphone.line().await;
         assert!(ready.starts_with("READY 5.1"), "liblinphone 5.1: {ready}");
-        Some(linphone)
+        linphone
     }
 
     async fn line(&mut self) -> String {
@@ -253,10 +254,11 @@ async fn eventually<F: std::future::Future<Output = bool>>(mut check: impl FnMut
 
 #[tokio::test]
 async fn liblinphone_creates_an_account_with_a_token_changes_its_password_and_deletes_it() {
-    let app = TestApp::spawn().await;
-    let Some(mut linphone) = Linphone::start(&app).await else {
+    let Some(flags) = liblinphone() else {
         return;
     };
+    let app = TestApp::spawn().await;
+    let mut linphone = Linphone::start(&app, &flags).await;
     let token = admin_token(&app).await;
     logs::secret("first-secret-123");
     logs::secret("second-secret-456");
@@ -317,10 +319,11 @@ async fn liblinphone_creates_an_account_with_a_token_changes_its_password_and_de
 
 #[tokio::test]
 async fn liblinphone_is_told_why_an_account_is_not_created() {
-    let app = TestApp::spawn().await;
-    let Some(mut linphone) = Linphone::start(&app).await else {
+    let Some(flags) = liblinphone() else {
         return;
     };
+    let app = TestApp::spawn().await;
+    let mut linphone = Linphone::start(&app, &flags).await;
     // An unknown token: 422, which 5.1 calls MissingArguments; it keeps the body of 2xx
     // answers only, so the server's message does not reach the application.
     let unknown = linphone
@@ -357,11 +360,12 @@ async fn liblinphone_is_told_why_an_account_is_not_created() {
 
 #[tokio::test]
 async fn liblinphone_links_a_phone_number_with_the_texted_code() {
-    let ovh = OvhStandIn::start().await;
-    let app = TestApp::spawn_with(Store::Memory, |c| ovh.configure(c)).await;
-    let Some(mut linphone) = Linphone::start(&app).await else {
+    let Some(flags) = liblinphone() else {
         return;
     };
+    let ovh = OvhStandIn::start().await;
+    let app = TestApp::spawn_with(Store::Memory, |c| ovh.configure(c)).await;
+    let mut linphone = Linphone::start(&app, &flags).await;
     let resp = app
         .admin_call(
             reqwest::Method::POST,
