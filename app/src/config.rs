@@ -81,6 +81,11 @@ pub struct FileConfig {
     pub reset_password_email_token_expiration_minutes: Option<i64>,
     /// Lifetime of account recovery tokens (`/recovery/phone/{token}`); 0 means never.
     pub account_recovery_token_expiration_minutes: Option<i64>,
+    /// `send-by-push` of creation tokens refuses a device that got one within this many
+    /// minutes (429); 0: no throttle.
+    pub account_creation_token_retry_minutes: Option<i64>,
+    /// The same for recovery tokens (the original reads this key without defining it).
+    pub account_recovery_token_retry_minutes: Option<i64>,
     /// Codes the web pages send per client address within `unauthenticated_window_seconds`
     /// (0: no limit).
     pub codes_sent_per_ip: Option<u64>,
@@ -152,6 +157,8 @@ pub struct Config {
     pub reset_password_email_token_expiration_minutes: i64,
     /// 0 means never.
     pub account_recovery_token_expiration_minutes: i64,
+    pub account_creation_token_retry_minutes: i64,
+    pub account_recovery_token_retry_minutes: i64,
     pub codes_sent_per_ip: u64,
     pub codes_sent_per_recipient: u64,
     /// `None`: the web pages show no captcha.
@@ -249,6 +256,12 @@ impl Config {
             account_recovery_token_expiration_minutes: file_config
                 .account_recovery_token_expiration_minutes
                 .unwrap_or(60),
+            account_creation_token_retry_minutes: file_config
+                .account_creation_token_retry_minutes
+                .unwrap_or(60),
+            account_recovery_token_retry_minutes: file_config
+                .account_recovery_token_retry_minutes
+                .unwrap_or(60),
             codes_sent_per_ip: file_config.codes_sent_per_ip.unwrap_or(10),
             codes_sent_per_recipient: file_config.codes_sent_per_recipient.unwrap_or(3),
             captcha: captcha_settings(file_config.captcha)?,
@@ -285,6 +298,14 @@ impl Config {
             bail!(
                 "recovery_code_expiration_minutes, reset_password_email_token_expiration_minutes \
                  and account_recovery_token_expiration_minutes must be 0 (never) or positive"
+            );
+        }
+        if config.account_creation_token_retry_minutes < 0
+            || config.account_recovery_token_retry_minutes < 0
+        {
+            bail!(
+                "account_creation_token_retry_minutes and account_recovery_token_retry_minutes \
+                 must be 0 (no throttle) or positive"
             );
         }
         if config.provisioning_token_expiration_minutes < 0 {
@@ -472,6 +493,42 @@ mod tests {
             let f = file(bad);
             assert!(
                 Config::load(Some(f.path()), None, None, None).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn push_token_throttles_default_to_an_hour_and_refuse_negatives() {
+        let c = Config::load(None, None, None, None).unwrap();
+        assert_eq!(
+            (
+                c.account_creation_token_retry_minutes,
+                c.account_recovery_token_retry_minutes
+            ),
+            (60, 60)
+        );
+        let f = file(
+            "account_creation_token_retry_minutes = 0
+account_recovery_token_retry_minutes = 5
+",
+        );
+        let c = Config::load(Some(f.path()), None, None, None).unwrap();
+        assert_eq!(
+            (
+                c.account_creation_token_retry_minutes,
+                c.account_recovery_token_retry_minutes
+            ),
+            (0, 5)
+        );
+        for bad in [
+            "account_creation_token_retry_minutes = -1
+",
+            "account_recovery_token_retry_minutes = -1
+",
+        ] {
+            assert!(
+                Config::load(Some(file(bad).path()), None, None, None).is_err(),
                 "{bad}"
             );
         }

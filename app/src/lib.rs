@@ -182,6 +182,8 @@ impl Application {
                 account_recovery_token_ttl: minutes(
                     config.account_recovery_token_expiration_minutes,
                 ),
+                account_creation_token_retry: minutes(config.account_creation_token_retry_minutes),
+                account_recovery_token_retry: minutes(config.account_recovery_token_retry_minutes),
                 change_codes: ChangeCodeSettings {
                     email_ttl: minutes(config.email_change_code_expiration_minutes),
                     phone_ttl: minutes(config.phone_change_code_expiration_minutes),

@@ -16,6 +16,7 @@ pub enum Conflict {
     Nonce,
     ProvisioningToken,
     AccountCreationToken,
+    AccountCreationRequestToken,
     /// `key` of an account type (unique within its space).
     AccountTypeKey,
     /// `title` of a contacts list (unique across spaces).

@@ -51,6 +51,8 @@ pub enum Rule {
     ValidCode,
     /// The value the account already has.
     NotCurrent,
+    /// Does not match the field's pattern (`pn_param`, `pn_prid`, `call_id`).
+    Format,
 }
 
 /// One broken rule on one field, named as the client sent it.

@@ -156,3 +156,8 @@ message-server-unavailable = The mail or SMS server cannot be reached right now,
 validation-digits = The { $attribute } must be { $digits } digits.
 validation-valid-code = The { $attribute } should be valid
 validation-not-current = The { $attribute } is already the account's.
+# Linphone apps' tokens and pushes
+validation-format = The { $attribute } format is invalid.
+token-requested-too-recently = Last token requested too recently
+token-not-sent = Token not sent
+push-notification-not-sent = Push notification not sent

@@ -156,3 +156,8 @@ message-server-unavailable = Le serveur de messagerie ou de SMS est injoignable 
 validation-digits = Le champ { $attribute } doit comporter { $digits } chiffres.
 validation-valid-code = Le { $attribute } n'est pas valide.
 validation-not-current = Le champ { $attribute } a déjà cette valeur pour ce compte.
+# jetons et notifications push des applications Linphone
+validation-format = Le format du champ { $attribute } est invalide.
+token-requested-too-recently = Dernier jeton demandé trop récemment
+token-not-sent = Jeton non envoyé
+push-notification-not-sent = Notification push non envoyée

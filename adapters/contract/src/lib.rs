@@ -82,6 +82,7 @@ pub mod cases {
         dictionary,
         provisioning_tokens,
         account_creation_tokens,
+        account_creation_request_tokens,
         account_types,
         actions,
         phone_countries,

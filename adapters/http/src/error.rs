@@ -190,9 +190,12 @@ impl ApiResponse for ApiError {
                 ),
                 described(
                     429,
-                    "Too many failed authentications (or wrong old passwords) for this account or address, or too many unauthenticated requests (Digest challenges, auth tokens) from this address; `Retry-After` says when to try again.",
+                    "Too many failed authentications (or wrong old passwords) for this account or address, or too many unauthenticated requests (Digest challenges, auth tokens) from this address, or a token pushed to this device too recently; `Retry-After` says when to try again.",
                 ),
-                described(503, "The database or the device registry is unavailable."),
+                described(
+                    503,
+                    "The database or the device registry is unavailable, or a message or push could not be sent.",
+                ),
             ],
         }
     }
@@ -258,6 +261,7 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         }
         Rule::ValidCode => m(MessageId::ValidationValidCode),
         Rule::NotCurrent => m(MessageId::ValidationNotCurrent),
+        Rule::Format => m(MessageId::ValidationFormat),
     }
 }
 
@@ -324,6 +328,7 @@ fn not_found_message(entity: Entity) -> MessageId {
         Entity::AccountType
         | Entity::AccountAction
         | Entity::AccountCreationToken
+        | Entity::AccountCreationRequestToken
         | Entity::ApiKey
         | Entity::AuthToken
         | Entity::PhoneCountry
@@ -343,7 +348,8 @@ fn conflict(c: Conflict) -> ApiError {
         | Conflict::AuthToken
         | Conflict::Nonce
         | Conflict::ProvisioningToken
-        | Conflict::AccountCreationToken => {
+        | Conflict::AccountCreationToken
+        | Conflict::AccountCreationRequestToken => {
             // Random tokens colliding: astronomically rare, and retrying is the fix.
             return ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -506,7 +512,37 @@ impl From<ServiceError> for ApiError {
                 };
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, id)
             }
+            ServiceError::TokenRequestedTooRecently {
+                retry_after_seconds,
+            } => {
+                // The original's message, without the seconds: `Retry-After` carries them.
+                let mut e = Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    MessageId::TokenRequestedTooRecently,
+                );
+                e.retry_after = Some(retry_after_seconds);
+                e
+            }
+            ServiceError::TokenNotSent(e) => {
+                log_push_failure(&e);
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, MessageId::TokenNotSent)
+            }
+            ServiceError::PushNotSent(e) => {
+                log_push_failure(&e);
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    MessageId::PushNotificationNotSent,
+                )
+            }
         }
+    }
+}
+
+/// A push's failure is for operators (the client only learns it was not sent); an unconfigured
+/// pusher is no failure.
+fn log_push_failure(e: &TransportError) {
+    if !matches!(e, TransportError::NotConfigured) {
+        tracing::warn!(error = %e, "push not sent");
     }
 }
 

@@ -167,6 +167,11 @@ message_ids! {
     ValidationDigits = "validation-digits",
     ValidationValidCode = "validation-valid-code",
     ValidationNotCurrent = "validation-not-current",
+    // Linphone apps' tokens and pushes.
+    ValidationFormat = "validation-format",
+    TokenRequestedTooRecently = "token-requested-too-recently",
+    TokenNotSent = "token-not-sent",
+    PushNotificationNotSent = "push-notification-not-sent",
 }
 
 impl std::fmt::Display for MessageId {

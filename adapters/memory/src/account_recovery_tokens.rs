@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use flexiapi_domain::error::StoreError;
 use flexiapi_domain::model::{
     AccountId, AccountRecoveryToken, AccountRecoveryTokenId, Domain, NewAccountRecoveryToken,
+    PushTarget,
 };
 use flexiapi_domain::ports::{AccountRecoveryTokenRepository, StoreResult};
 
@@ -82,5 +83,38 @@ impl AccountRecoveryTokenRepository for MemoryStorage {
                 r.account_id = known;
                 r.clone()
             }))
+    }
+
+    async fn latest_pushed_account_recovery_token(
+        &self,
+        domain: &Domain,
+        target: &PushTarget,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        Ok(self
+            .lock()
+            .account_recovery_tokens
+            .values()
+            .filter(|r| {
+                &r.domain == domain
+                    && r.created_at >= since
+                    && r.pn_provider.as_deref() == Some(target.provider.as_str())
+                    && r.pn_param.as_deref() == Some(target.param.as_str())
+                    && r.pn_prid.as_deref() == Some(target.prid.as_str())
+            })
+            .map(|r| r.created_at)
+            .max())
+    }
+
+    async fn delete_unused_account_recovery_token(
+        &self,
+        token: &str,
+        domain: &Domain,
+    ) -> StoreResult<bool> {
+        let mut t = self.lock();
+        let before = t.account_recovery_tokens.len();
+        t.account_recovery_tokens
+            .retain(|_, r| !(r.token == token && &r.domain == domain && !r.used));
+        Ok(t.account_recovery_tokens.len() != before)
     }
 }

@@ -57,6 +57,7 @@ impl Tables {
             .retain(|_, t| t.account_id != AccountId(id));
         self.creation_tokens
             .retain(|_, t| t.account_id != Some(AccountId(id)));
+        self.drop_orphan_request_tokens();
         self.account_type_links.retain(|(a, _)| *a != id);
         self.account_actions
             .retain(|_, a| a.account_id != AccountId(id));

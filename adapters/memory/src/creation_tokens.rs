@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use flexiapi_domain::error::{Conflict, StoreError};
 use flexiapi_domain::model::{
     AccountCreationToken, AccountCreationTokenId, AccountId, Domain, NewAccountCreationToken,
+    PushTarget,
 };
 use flexiapi_domain::ports::{AccountCreationTokenRepository, StoreResult};
 
@@ -35,6 +36,9 @@ impl AccountCreationTokenRepository for MemoryStorage {
             user_agent: new.user_agent,
             created_at: now,
             expire_at: new.expire_at,
+            pn_provider: new.push.as_ref().map(|p| p.provider.as_str().to_owned()),
+            pn_param: new.push.as_ref().map(|p| p.param.as_str().to_owned()),
+            pn_prid: new.push.as_ref().map(|p| p.prid.as_str().to_owned()),
         };
         t.creation_tokens.insert(id, token.clone());
         Ok(token)
@@ -87,6 +91,41 @@ impl AccountCreationTokenRepository for MemoryStorage {
                 c.account_id = Some(account_id);
                 c.clone()
             }))
+    }
+
+    async fn latest_pushed_creation_token(
+        &self,
+        domain: &Domain,
+        target: &PushTarget,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        Ok(self
+            .lock()
+            .creation_tokens
+            .values()
+            .filter(|c| {
+                &c.domain == domain
+                    && c.created_at >= since
+                    && c.pn_provider.as_deref() == Some(target.provider.as_str())
+                    && c.pn_param.as_deref() == Some(target.param.as_str())
+                    && c.pn_prid.as_deref() == Some(target.prid.as_str())
+            })
+            .map(|c| c.created_at)
+            .max())
+    }
+
+    async fn delete_unused_creation_token(
+        &self,
+        token: &str,
+        domain: &Domain,
+    ) -> StoreResult<bool> {
+        let mut t = self.lock();
+        let before = t.creation_tokens.len();
+        t.creation_tokens
+            .retain(|_, c| !(c.token == token && &c.domain == domain && !c.used));
+        let deleted = t.creation_tokens.len() != before;
+        t.drop_orphan_request_tokens();
+        Ok(deleted)
     }
 
     async fn has_used_creation_token(&self, account_id: AccountId) -> StoreResult<bool> {

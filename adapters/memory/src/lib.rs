@@ -13,6 +13,7 @@ mod auth_tokens;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
+mod creation_request_tokens;
 mod creation_tokens;
 mod dictionary;
 mod nonces;
@@ -57,6 +58,7 @@ struct Tables {
     dictionary: BTreeMap<i64, BTreeMap<String, String>>,
     provisioning_tokens: BTreeMap<i64, ProvisioningToken>,
     creation_tokens: BTreeMap<i64, AccountCreationToken>,
+    creation_request_tokens: BTreeMap<i64, flexiapi_domain::model::AccountCreationRequestToken>,
     /// By id, with the domain of the space each belongs to.
     account_types: BTreeMap<i64, (Domain, AccountType)>,
     /// (account id, type id).
@@ -103,6 +105,7 @@ impl Default for Tables {
             dictionary: BTreeMap::new(),
             provisioning_tokens: BTreeMap::new(),
             creation_tokens: BTreeMap::new(),
+            creation_request_tokens: BTreeMap::new(),
             account_types: BTreeMap::new(),
             account_type_links: BTreeSet::new(),
             account_actions: BTreeMap::new(),
@@ -140,6 +143,15 @@ impl Tables {
     fn next_id(&mut self) -> i64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Drops the request tokens whose creation token is gone (the SQL cascade).
+    fn drop_orphan_request_tokens(&mut self) {
+        let tokens = &self.creation_tokens;
+        self.creation_request_tokens.retain(|_, r| {
+            r.acc_creation_token_id
+                .is_none_or(|id| tokens.contains_key(&id.0))
+        });
     }
 }
 

@@ -157,6 +157,9 @@ impl SpaceRepository for MemoryStorage {
         // Tokens belong to their space, as the SQL foreign keys say.
         t.auth_tokens.retain(|_, tok| &tok.domain != domain);
         t.creation_tokens.retain(|_, tok| &tok.domain != domain);
+        t.creation_request_tokens
+            .retain(|_, tok| &tok.domain != domain);
+        t.drop_orphan_request_tokens();
         t.registration_codes.retain(|_, c| &c.domain != domain);
         t.account_recovery_tokens
             .retain(|_, tok| &tok.domain != domain);

@@ -158,6 +158,45 @@ macro_rules! impl_account_recovery_tokens {
                 }
                 self.account_recovery_token(token, domain).await
             }
+
+            async fn latest_pushed_account_recovery_token(
+                &self,
+                domain: &Domain,
+                target: &PushTarget,
+                since: DateTime<Utc>,
+            ) -> StoreResult<Option<DateTime<Utc>>> {
+                let latest: Option<DateTime<Utc>> = sqlx::query_scalar(Self::sql(
+                    "SELECT MAX(created_at) FROM account_recovery_tokens \
+                     WHERE pn_provider = ? AND pn_param = ? AND pn_prid = ? \
+                     AND domain = ? AND created_at >= ?",
+                ))
+                .bind(target.provider.as_str())
+                .bind(target.param.as_str())
+                .bind(target.prid.as_str())
+                .bind(domain.as_str())
+                .bind(ts(since))
+                .fetch_one(self.writer())
+                .await
+                .map_err(store_error)?;
+                Ok(latest)
+            }
+
+            async fn delete_unused_account_recovery_token(
+                &self,
+                token: &str,
+                domain: &Domain,
+            ) -> StoreResult<bool> {
+                let deleted = sqlx::query(Self::sql(
+                    "DELETE FROM account_recovery_tokens WHERE token = ? AND domain = ? AND used = ?",
+                ))
+                .bind(token)
+                .bind(domain.as_str())
+                .bind(false)
+                .execute(self.writer())
+                .await
+                .map_err(store_error)?;
+                Ok(deleted.rows_affected() > 0)
+            }
         }
     };
 }

@@ -3,20 +3,24 @@
 
 macro_rules! impl_creation_tokens {
     ($storage:ident, $db:ty) => {
-        #[async_trait]
-        impl AccountCreationTokenRepository for $storage {
-            async fn create_creation_token(
-                &self,
+        impl $storage {
+            /// Inserts an unused, unattached token (on `conn`, which may be a transaction's).
+            async fn insert_creation_token(
+                conn: &mut Conn,
                 new: NewAccountCreationToken,
                 now: DateTime<Utc>,
             ) -> StoreResult<AccountCreationToken> {
                 let now = ts(now);
                 let expire_at = new.expire_at.map(ts);
-                let mut conn = self.write_conn().await?;
+                let push = new.push.as_ref();
+                let pn_provider = push.map(|p| p.provider.as_str().to_owned());
+                let pn_param = push.map(|p| p.param.as_str().to_owned());
+                let pn_prid = push.map(|p| p.prid.as_str().to_owned());
                 let query = sqlx::query(Self::insert_sql(
                     "INSERT INTO account_creation_tokens \
-                     (token, domain, used, ip, user_agent, created_at, updated_at, expire_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (token, domain, used, ip, user_agent, created_at, updated_at, expire_at, \
+                     pn_provider, pn_param, pn_prid) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ))
                 .bind(&new.token)
                 .bind(new.domain.as_str())
@@ -25,7 +29,10 @@ macro_rules! impl_creation_tokens {
                 .bind(&new.user_agent)
                 .bind(now)
                 .bind(now)
-                .bind(expire_at);
+                .bind(expire_at)
+                .bind(&pn_provider)
+                .bind(&pn_param)
+                .bind(&pn_prid);
                 let id = Self::insert_id(&mut *conn, query)
                     .await
                     .map_err(|e| match &e {
@@ -45,7 +52,22 @@ macro_rules! impl_creation_tokens {
                     user_agent: new.user_agent,
                     created_at: now,
                     expire_at,
+                    pn_provider,
+                    pn_param,
+                    pn_prid,
                 })
+            }
+        }
+
+        #[async_trait]
+        impl AccountCreationTokenRepository for $storage {
+            async fn create_creation_token(
+                &self,
+                new: NewAccountCreationToken,
+                now: DateTime<Utc>,
+            ) -> StoreResult<AccountCreationToken> {
+                let mut conn = self.write_conn().await?;
+                Self::insert_creation_token(&mut conn, new, now).await
             }
 
             async fn creation_token(
@@ -119,6 +141,45 @@ macro_rules! impl_creation_tokens {
                     return Ok(None);
                 }
                 Self::creation_token_in(&mut conn, token, domain).await
+            }
+
+            async fn latest_pushed_creation_token(
+                &self,
+                domain: &Domain,
+                target: &PushTarget,
+                since: DateTime<Utc>,
+            ) -> StoreResult<Option<DateTime<Utc>>> {
+                let latest: Option<DateTime<Utc>> = sqlx::query_scalar(Self::sql(
+                    "SELECT MAX(created_at) FROM account_creation_tokens \
+                     WHERE pn_provider = ? AND pn_param = ? AND pn_prid = ? \
+                     AND domain = ? AND created_at >= ?",
+                ))
+                .bind(target.provider.as_str())
+                .bind(target.param.as_str())
+                .bind(target.prid.as_str())
+                .bind(domain.as_str())
+                .bind(ts(since))
+                .fetch_one(self.writer())
+                .await
+                .map_err(store_error)?;
+                Ok(latest)
+            }
+
+            async fn delete_unused_creation_token(
+                &self,
+                token: &str,
+                domain: &Domain,
+            ) -> StoreResult<bool> {
+                let deleted = sqlx::query(Self::sql(
+                    "DELETE FROM account_creation_tokens WHERE token = ? AND domain = ? AND used = ?",
+                ))
+                .bind(token)
+                .bind(domain.as_str())
+                .bind(false)
+                .execute(self.writer())
+                .await
+                .map_err(store_error)?;
+                Ok(deleted.rows_affected() > 0)
             }
 
             async fn has_used_creation_token(&self, account_id: AccountId) -> StoreResult<bool> {

@@ -44,6 +44,7 @@ mod auth_tokens;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
+mod creation_request_tokens;
 mod creation_tokens;
 mod dialect;
 mod dictionary;

@@ -537,7 +537,8 @@ impl From<ProvisioningTokenRow> for ProvisioningToken {
 /// Column list of `SELECT`s, as a literal for `concat!`.
 macro_rules! creation_token_columns {
     () => {
-        "id, token, domain, used, account_id, ip, user_agent, created_at, expire_at"
+        "id, token, domain, used, account_id, ip, user_agent, created_at, expire_at, \
+         pn_provider, pn_param, pn_prid"
     };
 }
 pub(crate) use creation_token_columns;
@@ -554,6 +555,9 @@ pub(crate) struct CreationTokenRow {
     user_agent: Option<String>,
     created_at: DateTime<Utc>,
     expire_at: Option<DateTime<Utc>>,
+    pn_provider: Option<String>,
+    pn_param: Option<String>,
+    pn_prid: Option<String>,
 }
 
 impl TryFrom<CreationTokenRow> for AccountCreationToken {
@@ -570,6 +574,9 @@ impl TryFrom<CreationTokenRow> for AccountCreationToken {
             user_agent: r.user_agent,
             created_at: r.created_at,
             expire_at: r.expire_at,
+            pn_provider: r.pn_provider,
+            pn_param: r.pn_param,
+            pn_prid: r.pn_prid,
         })
     }
 }

@@ -38,6 +38,7 @@ macro_rules! impl_storage {
                 NewSpace, Page, Password, ProvisioningToken, Space, Username, AccountAction,
                 AccountActionId, AccountCreationToken, AccountType, AccountTypeId,
                 NewAccountCreationToken, PhoneCountry, ContactsList, ContactsListId, SpaceId,
+                AccountCreationRequestToken, NewAccountCreationRequestToken, PushTarget,
             };
             use flexiapi_domain::model::{
                 AccountTypeKey, ActionCode, ActionKey, ContactsListTitle, DtmfProtocol, Email,
@@ -45,6 +46,7 @@ macro_rules! impl_storage {
             };
             use flexiapi_domain::ports::{
                 AccountActionRepository, AccountCreationTokenRepository, AccountTypeRepository,
+                AccountCreationRequestTokenRepository,
                 ContactRepository, ContactsListRepository, PhoneCountryRepository,
             };
             use flexiapi_domain::ports::{
@@ -322,6 +324,7 @@ macro_rules! impl_storage {
             crate::dictionary::impl_dictionary!($storage, $db);
             crate::provisioning_tokens::impl_provisioning_tokens!($storage, $db);
             crate::creation_tokens::impl_creation_tokens!($storage, $db);
+            crate::creation_request_tokens::impl_creation_request_tokens!($storage, $db);
             crate::account_types::impl_account_types!($storage, $db);
             crate::account_actions::impl_account_actions!($storage, $db);
             crate::phone_countries::impl_phone_countries!($storage, $db);

@@ -6,14 +6,15 @@
 //!   provisioning QR code;
 //! - `/recovery/email`, `/recovery/phone/{account_recovery_token}`: a code sent to the
 //!   account's address (the same answer for an unknown one), then a new password;
-//! - `/reset_password/{token}`: the page the reset e-mail links to.
+//! - `/reset_password/{token}`: the page the reset e-mail links to;
+//! - `/creation_token/check/{token}`: where a person validates an app's creation request token.
 //!
-//! Every form is CSRF-protected (see `signing`); the sign-up and e-mail recovery forms carry an
-//! hCaptcha when `[captcha]` is configured.
+//! Every form is CSRF-protected (see `signing`); the sign-up, e-mail recovery and creation
+//! request token forms carry an hCaptcha when `[captcha]` is configured.
 //!
 //! # Layout
 //! - `pages`: what every handler starts with and how it answers;
-//! - `register`, `recovery`, `reset`: the handlers of each flow;
+//! - `register`, `recovery`, `reset`, `creation_token`: the handlers of each flow;
 //! - `render`: the templates (`templates/*.html`) and their texts (`locales/<lang>/web.ftl`);
 //! - `signing`: CSRF tokens and the sealed hidden fields that carry a flow between pages;
 //! - `captcha`: hCaptcha's verification.
@@ -23,6 +24,7 @@
 #![allow(clippy::result_large_err)]
 
 mod captcha;
+mod creation_token;
 mod pages;
 mod recovery;
 mod register;
@@ -103,6 +105,17 @@ pub fn pages(
                 "/reset_password/:token",
                 poem::get(reset::show).data(web.clone()),
             )
-            .at("/reset_password", poem::post(reset::submit).data(web))
+            .at(
+                "/reset_password",
+                poem::post(reset::submit).data(web.clone()),
+            )
+            .at(
+                "/creation_token/check/:token",
+                poem::get(creation_token::check).data(web.clone()),
+            )
+            .at(
+                "/creation_token/validate",
+                poem::post(creation_token::validate).data(web),
+            )
     })
 }

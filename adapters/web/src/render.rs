@@ -24,6 +24,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("recovery.html", include_str!("../templates/recovery.html")),
     ("password.html", include_str!("../templates/password.html")),
     ("message.html", include_str!("../templates/message.html")),
+    (
+        "creation_token.html",
+        include_str!("../templates/creation_token.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -102,6 +106,7 @@ mod tests {
                 "recovery.rs",
                 "register.rs",
                 "reset.rs",
+                "creation_token.rs",
             ]
             .iter()
             .filter_map(|f| {

@@ -103,6 +103,7 @@ pub use space_email_server::{
     SpaceEmailServer, is_mail_host,
 };
 pub use tokens::{
-    AccountCreationToken, AccountCreationTokenId, NewAccountCreationToken, NewProvisioningToken,
-    ProvisioningToken, ProvisioningTokenId,
+    AccountCreationRequestToken, AccountCreationRequestTokenId, AccountCreationToken,
+    AccountCreationTokenId, CREATION_REQUEST_TOKEN_LENGTH, NewAccountCreationRequestToken,
+    NewAccountCreationToken, NewProvisioningToken, ProvisioningToken, ProvisioningTokenId,
 };

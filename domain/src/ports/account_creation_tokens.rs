@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreResult;
-use crate::model::{AccountCreationToken, AccountId, Domain, NewAccountCreationToken};
+use crate::model::{AccountCreationToken, AccountId, Domain, NewAccountCreationToken, PushTarget};
 
 /// Account creation tokens belong to the space (domain) they were minted in: every lookup names
 /// it, and a token of another space (or of none: rows older than the column) is answered as an
@@ -51,6 +51,21 @@ pub trait AccountCreationTokenRepository: Send + Sync + 'static {
         domain: &Domain,
         account_id: AccountId,
     ) -> StoreResult<Option<AccountCreationToken>>;
+
+    /// The creation time of the newest token of `domain` pushed to `target` (its provider,
+    /// param and prid) that was created at or after `since`, used or not: `send-by-push`'s
+    /// throttle.
+    async fn latest_pushed_creation_token(
+        &self,
+        domain: &Domain,
+        target: &PushTarget,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>>;
+
+    /// Deletes the token of `domain` if it is still unused (its push failed); returns whether
+    /// a row was deleted. A token already spent stays: an account may hang on it.
+    async fn delete_unused_creation_token(&self, token: &str, domain: &Domain)
+    -> StoreResult<bool>;
 
     /// Whether a used token is linked to the account (the original's "validated" account: it
     /// registered with a token, or consumed one once logged in).

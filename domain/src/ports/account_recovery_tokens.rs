@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreResult;
-use crate::model::{AccountId, AccountRecoveryToken, Domain, NewAccountRecoveryToken};
+use crate::model::{AccountId, AccountRecoveryToken, Domain, NewAccountRecoveryToken, PushTarget};
 
 #[async_trait]
 pub trait AccountRecoveryTokenRepository: Send + Sync + 'static {
@@ -35,4 +35,21 @@ pub trait AccountRecoveryTokenRepository: Send + Sync + 'static {
         account_id: Option<AccountId>,
         issued_after: Option<DateTime<Utc>>,
     ) -> StoreResult<Option<AccountRecoveryToken>>;
+
+    /// The creation time of the newest token of `domain` pushed to `target` created at or after
+    /// `since`, used or not: `send-by-push`'s throttle.
+    async fn latest_pushed_account_recovery_token(
+        &self,
+        domain: &Domain,
+        target: &PushTarget,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>>;
+
+    /// Deletes the token of `domain` if it is still unused (its push failed); returns whether
+    /// a row was deleted.
+    async fn delete_unused_account_recovery_token(
+        &self,
+        token: &str,
+        domain: &Domain,
+    ) -> StoreResult<bool>;
 }

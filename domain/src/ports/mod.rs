@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::StoreError;
 
+mod account_creation_request_tokens;
 mod account_creation_tokens;
 mod account_recovery_tokens;
 mod account_types;
@@ -37,6 +38,7 @@ mod secrets;
 mod space_email_servers;
 mod spaces;
 
+pub use account_creation_request_tokens::AccountCreationRequestTokenRepository;
 pub use account_creation_tokens::AccountCreationTokenRepository;
 pub use account_recovery_tokens::AccountRecoveryTokenRepository;
 pub use account_types::AccountTypeRepository;
@@ -80,6 +82,7 @@ pub trait Storage:
     + DictionaryRepository
     + ProvisioningTokenRepository
     + AccountCreationTokenRepository
+    + AccountCreationRequestTokenRepository
     + AccountTypeRepository
     + AccountActionRepository
     + PhoneCountryRepository

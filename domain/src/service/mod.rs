@@ -86,6 +86,16 @@ pub enum ServiceError {
     /// The transport refused the message or could not be reached; nothing changed.
     #[error("not sent: {0}")]
     NotSent(TransportError),
+    /// A token was pushed to this device within the retry window (`Retry-After`).
+    #[error("last token requested too recently; retry in {retry_after_seconds} s")]
+    TokenRequestedTooRecently { retry_after_seconds: u64 },
+    /// A token could not be pushed (nothing pushes to the provider, or the push failed); no
+    /// token was kept.
+    #[error("token not sent: {0}")]
+    TokenNotSent(TransportError),
+    /// A push notification could not be sent (nothing pushes to the provider, or it failed).
+    #[error("push notification not sent: {0}")]
+    PushNotSent(TransportError),
 }
 
 /// How a message reaches a person.
@@ -102,6 +112,8 @@ pub enum Entity {
     AccountType,
     AccountAction,
     AccountCreationToken,
+    /// Unknown, used, or not validated yet.
+    AccountCreationRequestToken,
     ApiKey,
     AuthToken,
     PhoneCountry,
@@ -190,6 +202,7 @@ pub mod notices;
 mod passwords;
 mod phone_countries;
 pub mod provisioning;
+pub mod push_tokens;
 pub mod recovery;
 pub mod registration;
 pub mod reset_password;
@@ -247,6 +260,12 @@ pub struct ServiceSettings {
     pub reset_password_token_ttl: Option<Duration>,
     /// Lifetime of account recovery tokens; `None`: forever.
     pub account_recovery_token_ttl: Option<Duration>,
+    /// `send-by-push` of creation tokens refuses a device that got one within this window
+    /// (`account_creation_token_retry_minutes`); `None`: no throttle.
+    pub account_creation_token_retry: Option<Duration>,
+    /// The same for recovery tokens (`account_recovery_token_retry_minutes`). The original reads
+    /// this key but never defines it (its window is about zero); here it is a real setting.
+    pub account_recovery_token_retry: Option<Duration>,
 }
 
 /// The use cases, over the ports.

@@ -4,10 +4,12 @@
 //! A token belongs to the space it was minted in: every lookup here takes the request's space,
 //! and a token of another space is answered exactly as an unknown one.
 
+use chrono::{DateTime, Utc};
+
 use super::accounts::{OptionalFields, present, required_password};
 use super::{Entity, ServiceError, ServiceResult, Services};
 use crate::model::{
-    Account, AccountCreationToken, Domain, NewAccount, NewAccountCreationToken, Space,
+    Account, AccountCreationToken, Domain, NewAccount, NewAccountCreationToken, PushTarget, Space,
 };
 use crate::validation::{Rule, ValidationErrors};
 
@@ -66,20 +68,30 @@ impl Services {
         let now = self.now();
         Ok(self
             .storage
-            .create_creation_token(
-                NewAccountCreationToken {
-                    token: self.tokens.alphanumeric(CREATION_TOKEN_LENGTH),
-                    domain: space.domain.clone(),
-                    ip: origin.ip,
-                    user_agent: origin.user_agent,
-                    expire_at: self
-                        .settings
-                        .account_creation_token_ttl
-                        .map(|ttl| now + ttl),
-                },
-                now,
-            )
+            .create_creation_token(self.new_creation_token(space, origin, None, now), now)
             .await?)
+    }
+
+    /// A fresh creation token of `space` (13 letters and digits, the configured lifetime from
+    /// `now`), pushed to `push` when given.
+    pub(crate) fn new_creation_token(
+        &self,
+        space: &Space,
+        origin: Origin,
+        push: Option<PushTarget>,
+        now: DateTime<Utc>,
+    ) -> NewAccountCreationToken {
+        NewAccountCreationToken {
+            token: self.tokens.alphanumeric(CREATION_TOKEN_LENGTH),
+            domain: space.domain.clone(),
+            ip: origin.ip,
+            user_agent: origin.user_agent,
+            expire_at: self
+                .settings
+                .account_creation_token_ttl
+                .map(|ttl| now + ttl),
+            push,
+        }
     }
 
     /// Links an unused, unlinked token of `space` (the request's) to `account`, an account of

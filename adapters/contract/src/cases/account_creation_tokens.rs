@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use flexiapi_domain::error::{Conflict, StoreError};
-use flexiapi_domain::model::{AccountCreationToken, AccountId, NewAccount, NewAccountCreationToken};
+use flexiapi_domain::model::{
+    AccountCreationToken, AccountId, NewAccount, NewAccountCreationToken, PushParam, PushPrid,
+    PushProvider, PushTarget,
+};
 use flexiapi_domain::ports::Storage;
 use tokio::task::JoinSet;
 
@@ -19,6 +22,7 @@ fn creation_token(
         ip: Some("203.0.113.12".into()),
         user_agent: Some("creation agent".into()),
         expire_at,
+        push: None,
     }
 }
 
@@ -423,7 +427,73 @@ pub async fn a_used_creation_token_validates_its_account(s: Arc<dyn Storage>) {
     assert!(!s.has_used_creation_token(AccountId(carol.id.0 + 1000)).await.unwrap());
 }
 
+fn target(prid: &str) -> PushTarget {
+    PushTarget {
+        provider: PushProvider::Fcm,
+        param: PushParam::unchecked("org.linphone"),
+        prid: PushPrid::unchecked(prid),
+    }
+}
+
+pub async fn a_pushed_creation_token_keeps_its_device_and_answers_the_throttle(
+    s: Arc<dyn Storage>,
+) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    let ex = domain("example.org");
+    let pushed = |token: &str, prid: &str| NewAccountCreationToken {
+        push: Some(target(prid)),
+        ..creation_token(token, None)
+    };
+    let first = s.create_creation_token(pushed("one", "dev"), t0()).await.unwrap();
+    assert_eq!(
+        (first.pn_provider.as_deref(), first.pn_param.as_deref(), first.pn_prid.as_deref()),
+        (Some("fcm"), Some("org.linphone"), Some("dev"))
+    );
+    let read = s.creation_token("one", &ex).await.unwrap().unwrap();
+    assert_eq!(norm_creation(read), norm_creation(first));
+    // A minted token has no device.
+    let minted = s.create_creation_token(creation_token("minted", None), t0()).await.unwrap();
+    assert_eq!((minted.pn_provider, minted.pn_param, minted.pn_prid), (None, None, None));
+
+    s.create_creation_token(pushed("two", "dev"), t0() + secs(30)).await.unwrap();
+    s.create_creation_token(pushed("else", "other-dev"), t0() + secs(50)).await.unwrap();
+    // The newest of the device's tokens since the time, used or not.
+    assert!(s.spend_creation_token("two", &ex, t0() + secs(31)).await.unwrap().is_some());
+    let latest = |since| {
+        let s = s.clone();
+        async move { s.latest_pushed_creation_token(&domain("example.org"), &target("dev"), since).await.unwrap().map(ms) }
+    };
+    assert_eq!(latest(t0()).await, Some(ms(t0() + secs(30))));
+    assert_eq!(latest(t0() + secs(30)).await, Some(ms(t0() + secs(30))));
+    assert_eq!(latest(t0() + secs(31)).await, None);
+    // Another space, another provider: none.
+    assert_eq!(
+        s.latest_pushed_creation_token(&domain("other.org"), &target("dev"), t0()).await.unwrap(),
+        None
+    );
+    let apns = PushTarget { provider: PushProvider::Apns, ..target("dev") };
+    assert_eq!(s.latest_pushed_creation_token(&ex, &apns, t0()).await.unwrap(), None);
+}
+
+pub async fn a_creation_token_whose_push_failed_is_deleted_unless_spent(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    let ex = domain("example.org");
+    s.create_creation_token(creation_token("gone", None), t0()).await.unwrap();
+    s.create_creation_token(creation_token("spent", None), t0()).await.unwrap();
+    assert!(!s.delete_unused_creation_token("gone", &domain("other.org")).await.unwrap());
+    assert!(s.delete_unused_creation_token("gone", &ex).await.unwrap());
+    assert!(s.creation_token("gone", &ex).await.unwrap().is_none());
+    assert!(!s.delete_unused_creation_token("gone", &ex).await.unwrap());
+    s.spend_creation_token("spent", &ex, t0()).await.unwrap().unwrap();
+    assert!(!s.delete_unused_creation_token("spent", &ex).await.unwrap());
+    assert!(s.creation_token("spent", &ex).await.unwrap().is_some());
+}
+
 crate::register_cases! {
+    a_pushed_creation_token_keeps_its_device_and_answers_the_throttle,
+    a_creation_token_whose_push_failed_is_deleted_unless_spent,
     a_used_creation_token_validates_its_account,
     creation_tokens_are_read_back_and_spent_once_before_expiry,
     concurrent_spends_of_a_creation_token_let_one_win,

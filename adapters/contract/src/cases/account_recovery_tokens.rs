@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use flexiapi_domain::error::StoreError;
-use flexiapi_domain::model::NewAccountRecoveryToken;
+use flexiapi_domain::model::{
+    NewAccountRecoveryToken, PushParam, PushPrid, PushProvider, PushTarget,
+};
 use flexiapi_domain::ports::Storage;
 use tokio::task::JoinSet;
 
@@ -100,7 +102,51 @@ pub async fn an_account_recovery_token_is_used_once(s: Arc<dyn Storage>) {
     assert_eq!((spent.used, spent.account_id), (true, None));
 }
 
+fn fcm(prid: &str) -> PushTarget {
+    PushTarget {
+        provider: PushProvider::Fcm,
+        param: PushParam::unchecked("param"),
+        prid: PushPrid::unchecked(prid),
+    }
+}
+
+pub async fn the_newest_recovery_token_pushed_to_a_device_answers_the_throttle(
+    s: Arc<dyn Storage>,
+) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    let ex = domain("example.org");
+    s.create_account_recovery_token(token("example.org", "a"), t0()).await.unwrap();
+    s.create_account_recovery_token(token("example.org", "b"), t0() + secs(20)).await.unwrap();
+    s.use_account_recovery_token("b", &ex, None, None).await.unwrap().unwrap();
+    assert_eq!(
+        s.latest_pushed_account_recovery_token(&ex, &fcm("prid"), t0()).await.unwrap().map(ms),
+        Some(ms(t0() + secs(20)))
+    );
+    assert_eq!(
+        s.latest_pushed_account_recovery_token(&ex, &fcm("prid"), t0() + secs(21)).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        s.latest_pushed_account_recovery_token(&ex, &fcm("other"), t0()).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        s.latest_pushed_account_recovery_token(&domain("other.org"), &fcm("prid"), t0())
+            .await
+            .unwrap(),
+        None
+    );
+    // A failed push deletes its token, never a used one.
+    assert!(!s.delete_unused_account_recovery_token("a", &domain("other.org")).await.unwrap());
+    assert!(s.delete_unused_account_recovery_token("a", &ex).await.unwrap());
+    assert!(s.account_recovery_token("a", &ex).await.unwrap().is_none());
+    assert!(!s.delete_unused_account_recovery_token("b", &ex).await.unwrap());
+    assert!(s.account_recovery_token("b", &ex).await.unwrap().is_some());
+}
+
 crate::register_cases! {
+    the_newest_recovery_token_pushed_to_a_device_answers_the_throttle,
     an_account_recovery_token_is_kept_in_its_space,
     an_account_recovery_token_is_used_once,
 }

@@ -33,6 +33,13 @@ pub struct CreationTokenObject {
     /// Null: the token never expires (`account_creation_token_expiration_minutes` = 0).
     #[oai(nullable)]
     pub expire_at: Option<String>,
+    /// The device it was pushed to (`send-by-push`); null for minted and exchanged tokens.
+    #[oai(nullable)]
+    pub pn_provider: Option<String>,
+    #[oai(nullable)]
+    pub pn_param: Option<String>,
+    #[oai(nullable)]
+    pub pn_prid: Option<String>,
 }
 
 impl From<AccountCreationToken> for CreationTokenObject {
@@ -44,6 +51,9 @@ impl From<AccountCreationToken> for CreationTokenObject {
             ip: t.ip,
             user_agent: t.user_agent,
             expire_at: t.expire_at.map(timestamp),
+            pn_provider: t.pn_provider,
+            pn_param: t.pn_param,
+            pn_prid: t.pn_prid,
         }
     }
 }
@@ -57,6 +67,9 @@ impl poem_openapi::types::Example for CreationTokenObject {
             ip: Some("192.0.2.10".into()),
             user_agent: Some("curl/8.5".into()),
             expire_at: None,
+            pn_provider: None,
+            pn_param: None,
+            pn_prid: None,
         }
     }
 }
@@ -131,7 +144,7 @@ pub enum TokenCreated {
     Created(Json<CreationTokenObject>),
 }
 
-fn origin(req: &Request) -> Origin {
+pub(crate) fn origin(req: &Request) -> Origin {
     Origin {
         ip: Some(client_ip(req)),
         user_agent: user_agent(req),

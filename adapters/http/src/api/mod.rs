@@ -15,6 +15,7 @@ pub mod me;
 pub mod phone_countries;
 pub mod ping;
 pub mod provisioning;
+pub mod push_tokens;
 pub mod reset_password;
 pub mod space_email_servers;
 mod space_json;
