@@ -7,8 +7,9 @@
 //! `POST accounts/with-token` (`username`, `domain`, `password`, `algorithm`, `token`),
 //! `GET accounts/<sip>/info`, and, authenticated by Digest with the core's credentials,
 //! `POST accounts/me/password`, `POST accounts/me/phone/request`, `POST accounts/me/phone` and
-//! `DELETE accounts/me`. It has no request-token calls (5.2 added them), so the request-token
-//! steps are the test's, as the web page's visitor's.
+//! `DELETE accounts/me`. It has no request-token calls (5.2 added them): there the test asks for
+//! the request token and exchanges it over HTTP, as 5.2 would, and validates it on its page, as
+//! its visitor; 5.1 creates the account with the creation token.
 //!
 //! 5.1's own limits, met here: it keeps the body of 2xx answers only (an error reaches the
 //! application as a status alone: 422 is `MissingArguments`, anything else `UnexpectedError`);
@@ -25,8 +26,11 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
+use flexiapi::push::{PushConfig, PushFile};
+
 use crate::helpers::{Store, TestApp, challenges, digest_authorization, json, logs};
 use crate::support_ovh::OvhStandIn;
+use crate::web_pages::{Visitor, hidden};
 
 const HARNESS: &str = include_str!("fixtures/linphone/account_creator.c");
 
@@ -439,6 +443,181 @@ async fn liblinphone_links_a_phone_number_with_the_texted_code() {
         .await;
     eventually(|| async { admin_find(&app, "paul").await.unwrap()["phone"] == "+33612345678" })
         .await;
+
+    linphone.quit().await;
+    app.stop().await;
+}
+
+/// Validates the request token of `validation_url` on its page, as its visitor: the form with
+/// its CSRF token, posted without JavaScript (no captcha is configured).
+async fn validate_on_the_page(app: &TestApp, validation_url: &str) {
+    let path = validation_url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or_else(|| panic!("not a URL: {validation_url}"));
+    let visitor = Visitor::new(app, "localhost", "en");
+    let (status, page) = visitor.get(path).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let token = hidden(&page, "account_creation_request_token");
+    let (status, answer) = visitor
+        .post(
+            &page,
+            "/creation_token/validate",
+            &[("account_creation_request_token", &token)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+}
+
+#[tokio::test]
+async fn liblinphone_creates_the_account_of_a_validated_request_token() {
+    let Some(flags) = liblinphone() else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let mut linphone = Linphone::start(&app, &flags).await;
+    // 5.2's account creator asks for a request token and shows its page; 5.1 cannot, so the
+    // test does, over HTTP.
+    let resp = app
+        .request(
+            reqwest::Method::POST,
+            "localhost",
+            "/api/account_creation_request_tokens",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let request = json(resp).await;
+    let request_token = request["token"].as_str().unwrap().to_owned();
+    let validation_url = request["validation_url"].as_str().unwrap().to_owned();
+    assert!(validation_url.ends_with(&format!("/creation_token/check/{request_token}")));
+    let exchange = || async {
+        app.request(
+            reqwest::Method::POST,
+            "localhost",
+            "/api/account_creation_tokens/using-account-creation-request-token",
+        )
+        .json(&serde_json::json!({"account_creation_request_token": request_token}))
+        .send()
+        .await
+        .unwrap()
+    };
+    assert_eq!(
+        exchange().await.status(),
+        StatusCode::NOT_FOUND,
+        "not validated yet"
+    );
+
+    validate_on_the_page(&app, &validation_url).await;
+    let resp = exchange().await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let token = json(resp).await["token"].as_str().unwrap().to_owned();
+    // The request token is spent.
+    assert_eq!(exchange().await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    logs::secret("request-secret-123");
+    let created = linphone
+        .call(
+            &format!("create rita localhost request-secret-123 SHA-256 {token}"),
+            "create_account",
+        )
+        .await;
+    assert_eq!(created.status, "RequestOk", "{created:?}");
+    assert_eq!(created.json()["username"], "rita");
+    assert_eq!(
+        digest_login(&app, "rita", "request-secret-123").await,
+        StatusCode::OK
+    );
+    // And so is the creation token.
+    let again = linphone
+        .call(
+            &format!("create rita2 localhost request-secret-123 SHA-256 {token}"),
+            "create_account",
+        )
+        .await;
+    assert_eq!(again.status, "MissingArguments", "{again:?}");
+    assert!(admin_find(&app, "rita2").await.is_none());
+
+    linphone.quit().await;
+    app.stop().await;
+}
+
+/// A `flexisip_pusher` stand-in that writes its arguments, one a line, to `pushes` in `dir`.
+fn recording_pusher(dir: &Path) -> PathBuf {
+    let script = dir.join("flexisip_pusher");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\n",
+            dir.join("pushes").display()
+        ),
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&script).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&script, permissions).unwrap();
+    script
+}
+
+#[tokio::test]
+async fn liblinphone_creates_an_account_with_a_pushed_token() {
+    let Some(flags) = liblinphone() else {
+        return;
+    };
+    let pusher_dir = tempfile::tempdir().unwrap();
+    let script = recording_pusher(pusher_dir.path());
+    let app = TestApp::spawn_with(Store::Memory, |c| {
+        c.push = PushConfig::from_file(Some(PushFile {
+            flexisip_pusher_path: Some(script),
+            ..PushFile::default()
+        }))
+        .unwrap();
+    })
+    .await;
+    let mut linphone = Linphone::start(&app, &flags).await;
+    // 5.1 asks `POST tokens`, a route the server does not serve (the original renamed it
+    // `account_creation_tokens/send-by-push`), so the request is the test's, as 5.2's.
+    let resp = app
+        .request(
+            reqwest::Method::POST,
+            "localhost",
+            "/api/account_creation_tokens/send-by-push",
+        )
+        .json(&serde_json::json!({"pn_provider": "apns", "pn_param": "ABCD1234.org.linphone.phone.voip", "pn_prid": "0123456789abcdef"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let pushed = std::fs::read_to_string(pusher_dir.path().join("pushes")).unwrap();
+    let payload: Value = pushed
+        .lines()
+        .skip_while(|l| *l != "--customPayload")
+        .nth(1)
+        .map(|p| serde_json::from_str(p).unwrap())
+        .unwrap_or_else(|| panic!("no payload in {pushed}"));
+    let token = payload["token"].as_str().unwrap().to_owned();
+
+    logs::secret("pushed-secret-123");
+    let created = linphone
+        .call(
+            &format!("create pia localhost pushed-secret-123 MD5 {token}"),
+            "create_account",
+        )
+        .await;
+    assert_eq!(created.status, "RequestOk", "{created:?}");
+    assert_eq!(created.json()["username"], "pia");
+    assert_eq!(
+        digest_login(&app, "pia", "pushed-secret-123").await,
+        StatusCode::OK
+    );
+    let again = linphone
+        .call(
+            &format!("create pia2 localhost pushed-secret-123 MD5 {token}"),
+            "create_account",
+        )
+        .await;
+    assert_eq!(again.status, "MissingArguments", "{again:?}");
 
     linphone.quit().await;
     app.stop().await;
