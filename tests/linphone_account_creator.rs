@@ -12,7 +12,8 @@
 //! its visitor; 5.1 creates the account with the creation token.
 //!
 //! 5.1's own limits, met here: it keeps the body of 2xx answers only (an error reaches the
-//! application as a status alone: 422 is `MissingArguments`, anything else `UnexpectedError`);
+//! application as a status alone; for an account creation 422 is `MissingArguments` and
+//! anything else `UnexpectedError`);
 //! it fires no callback when some requests succeed (the test watches the server instead); and it
 //! crashes (SIGSEGV) on an empty 2xx body after a Digest challenge, which is what
 //! `POST accounts/me/phone/request` answers, here as in the original.
