@@ -102,6 +102,7 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/api/account_creation_tokens", "admin"),
     ("GET", "/api/audit_events", "super"),
     ("POST", "/api/account_creation_tokens/consume", "user"),
+    ("POST", "/api/push_notification", "user"),
     ("POST", "/api/accounts/me/email/request", "user"),
     ("POST", "/api/accounts/me/email", "user"),
     ("POST", "/api/accounts/me/phone/request", "user"),

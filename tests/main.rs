@@ -39,6 +39,7 @@ mod phones;
 mod provisioning;
 mod provisioning_email;
 mod proxy;
+mod push_tokens;
 mod real_clients;
 mod shared_database;
 mod shutdown;
