@@ -544,20 +544,13 @@ async fn liblinphone_creates_the_account_of_a_validated_request_token() {
     app.stop().await;
 }
 
-/// A `flexisip_pusher` stand-in that writes its arguments, one a line, to `pushes` in `dir`.
+/// The recorded `flexisip_pusher` stand-in (`fixtures/flexisip_pusher.sh`, shared with
+/// `push_tokens.rs`) in `dir`, where it writes the arguments of its calls to `calls`.
 fn recording_pusher(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
     let script = dir.join("flexisip_pusher");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\n",
-            dir.join("pushes").display()
-        ),
-    )
-    .unwrap();
-    let mut permissions = std::fs::metadata(&script).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-    std::fs::set_permissions(&script, permissions).unwrap();
+    std::fs::write(&script, include_str!("fixtures/flexisip_pusher.sh")).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     script
 }
 
@@ -590,7 +583,7 @@ async fn liblinphone_creates_an_account_with_a_pushed_token() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    let pushed = std::fs::read_to_string(pusher_dir.path().join("pushes")).unwrap();
+    let pushed = std::fs::read_to_string(pusher_dir.path().join("calls")).unwrap();
     let payload: Value = pushed
         .lines()
         .skip_while(|l| *l != "--customPayload")
