@@ -64,7 +64,7 @@ impl poem_openapi::types::Example for PushNotificationRequest {
         Self {
             pn_provider: Some("apns".into()),
             pn_param: Some("ABCD1234.org.linphone.phone.voip".into()),
-            pn_prid: Some("0123456789abcdef".into()),
+            pn_prid: Some("apns-device-token:0123".into()),
             kind: Some("call".into()),
             call_id: Some("a1b2c3@sip.example.org".into()),
         }
