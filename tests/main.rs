@@ -29,6 +29,7 @@ mod import;
 mod isolation;
 mod jwt;
 mod limits;
+mod linphone_account_creator;
 mod localization;
 mod metrics;
 mod notifications;
