@@ -3,7 +3,8 @@
 //! against the running server. Skipped when liblinphone's headers are absent, except in CI,
 //! which installs `liblinphone-dev`.
 //!
-//! What 5.1's backend can ask (its `FlexiAPIClient`): `POST tokens` (a creation token by push),
+//! What 5.1's backend can ask (its `FlexiAPIClient`): `POST tokens` (a creation token by push,
+//! the original's first path for send-by-push, served here for 5.1 and answered `{}`),
 //! `POST accounts/with-token` (`username`, `domain`, `password`, `algorithm`, `token`),
 //! `GET accounts/<sip>/info`, and, authenticated by Digest with the core's credentials,
 //! `POST accounts/me/password`, `POST accounts/me/phone/request`, `POST accounts/me/phone` and
@@ -570,19 +571,14 @@ async fn liblinphone_creates_an_account_with_a_pushed_token() {
     })
     .await;
     let mut linphone = Linphone::start(&app, &flags).await;
-    // 5.1 asks `POST tokens`, a route the server does not serve (the original renamed it
-    // `account_creation_tokens/send-by-push`), so the request is the test's, as 5.2's.
-    let resp = app
-        .request(
-            reqwest::Method::POST,
-            "localhost",
-            "/api/account_creation_tokens/send-by-push",
+    // 5.1 posts its push sign-up to `POST /api/tokens`, the original's first path for it.
+    let sent = linphone
+        .call(
+            "send_token apns ABCD1234.org.linphone.phone.voip 0123456789abcdef",
+            "send_token",
         )
-        .json(&serde_json::json!({"pn_provider": "apns", "pn_param": "ABCD1234.org.linphone.phone.voip", "pn_prid": "0123456789abcdef"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+        .await;
+    assert_eq!(sent.status, "RequestOk", "{sent:?}");
     let pushed = std::fs::read_to_string(pusher_dir.path().join("calls")).unwrap();
     let payload: Value = pushed
         .lines()

@@ -147,6 +147,15 @@ async fn a_pushed_creation_token_registers_an_account(store: Store) {
     assert_eq!(calls.len(), 1);
     let token = pusher.last_token();
     assert_eq!(token.len(), 13);
+    // The Linphone SDK 5.1's path for the same (answered `{}`: 5.1 cannot read an empty body).
+    let legacy = post(&app, "localhost", "/api/tokens", &device("device-sdk-5-1")).await;
+    assert_eq!(legacy.status(), 200);
+    assert_eq!(legacy.text().await.unwrap(), "{}");
+    assert_eq!(pusher.calls().len(), 2);
+    assert_eq!(
+        value_after(&pusher.calls()[1], "--pn-prid").as_deref(),
+        Some("device-sdk-5-1")
+    );
     assert_eq!(
         &calls[0][..6],
         [

@@ -133,6 +133,18 @@ impl Fields {
     }
 }
 
+async fn send_creation_token_by_push(req: &Request, body: SendByPushRequest) -> ApiResult<Empty> {
+    let space = request_space(req)?;
+    // Closed spaces say so before they look at the body.
+    state(req)?.services.ensure_public_registration(space)?;
+    let request = push_request(body)?;
+    state(req)?
+        .services
+        .send_creation_token_by_push(space, request, origin(req))
+        .await?;
+    Ok(Empty::Ok)
+}
+
 fn push_request(body: SendByPushRequest) -> ApiResult<PushRequest> {
     let mut fields = Fields::default();
     let request = PushRequest {
@@ -166,15 +178,29 @@ impl PushTokensApi {
         req: &Request,
         body: Json<SendByPushRequest>,
     ) -> ApiResult<Empty> {
-        let space = request_space(req)?;
-        // Closed spaces say so before they look at the body.
-        state(req)?.services.ensure_public_registration(space)?;
-        let request = push_request(body.0)?;
-        state(req)?
-            .services
-            .send_creation_token_by_push(space, request, origin(req))
-            .await?;
-        Ok(Empty::Ok)
+        send_creation_token_by_push(req, body.0).await
+    }
+
+    /// Send an account creation token by push (the old path)
+    ///
+    /// Access: Public. The same as `POST /account_creation_tokens/send-by-push`, under the path
+    /// the original first gave it: the Linphone SDK 5.1 (Debian 12's liblinphone) still posts
+    /// its push sign-up here. Answers `{}` rather than an empty body, which 5.1 cannot read.
+    #[oai(
+        path = "/tokens",
+        method = "post",
+        tag = "ApiTags::Me",
+        operation_id = "sendAccountCreationTokenByPushLegacy",
+        deprecated
+    )]
+    async fn creation_by_push_legacy_path(
+        &self,
+        req: &Request,
+        body: Json<SendByPushRequest>,
+    ) -> ApiResult<Json<serde_json::Value>> {
+        send_creation_token_by_push(req, body.0).await?;
+        // An empty object, not an empty body: 5.1 crashes on an empty 2xx body.
+        Ok(Json(serde_json::json!({})))
     }
 
     /// Send an account recovery token by push
