@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use flexiapi::config::Config;
 use flexiapi::push::{ApnsFile, FcmFile, PushConfig, PushFile};
-use flexiapi_adapters_push::stand_in::{ApnsStandIn, FcmStandIn};
+use flexiapi_adapters_push::stand_in::{Answer, ApnsStandIn, FcmStandIn};
 use flexiapi_domain::error::TransportError;
+use flexiapi_domain::model::PasswordAlgorithm::Sha256;
 use flexiapi_domain::model::{PushNotification, PushParam, PushPrid, PushProvider, PushTarget};
 
-use crate::helpers::{Store, TestApp};
+use crate::helpers::{Store, TestApp, json};
 
 const DEVICE: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
 
@@ -249,4 +250,139 @@ fn startup_log(config: &Path) -> String {
     let _ = child.kill();
     let _ = child.wait();
     log
+}
+
+async fn post(app: &TestApp, path: &str, body: &serde_json::Value) -> reqwest::Response {
+    app.request(reqwest::Method::POST, "localhost", path)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The routes, end to end with no Flexisip binary: a token pushed through FCM registers an
+/// account, a recovery token reaches an iPhone over APNs (sandbox), and a call push is a VoIP one.
+#[tokio::test]
+async fn tokens_and_calls_reach_the_apps_through_fcm_and_apns_directly() {
+    let fcm = FcmStandIn::start().await;
+    let apns = ApnsStandIn::start().await;
+    let app = TestApp::spawn_with(Store::Sqlite, |config| {
+        config.push = direct_push_config(&fcm, &apns);
+    })
+    .await;
+
+    let android = serde_json::json!({"pn_provider": "fcm", "pn_param": "929724111839", "pn_prid": "fcm-device_1"});
+    let resp = post(&app, "/api/account_creation_tokens/send-by-push", &android).await;
+    assert_eq!(resp.status(), 200);
+    let arrivals = fcm.arrivals();
+    assert_eq!(arrivals.len(), 1);
+    assert_eq!(arrivals[0].message["token"], "fcm-device_1");
+    let token = arrivals[0].message["data"]["token"]
+        .as_str()
+        .expect("the token is in the message's data")
+        .to_owned();
+    assert_eq!(token.len(), 13);
+    let resp = post(
+        &app,
+        "/api/accounts/with-account-creation-token",
+        &serde_json::json!({"username": "droid", "password": "secret123", "account_creation_token": token}),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+
+    let iphone = serde_json::json!({
+        "pn_provider": "apns.dev",
+        "pn_param": apns.pn_param(),
+        "pn_prid": format!("{DEVICE}:remote"),
+    });
+    let resp = post(&app, "/api/account_recovery_tokens/send-by-push", &iphone).await;
+    assert_eq!(resp.status(), 200);
+    let arrival = apns.arrivals().pop().unwrap();
+    assert!(arrival.http2);
+    assert_eq!(
+        (arrival.environment.as_str(), arrival.device_token.as_str()),
+        ("sandbox", DEVICE)
+    );
+    assert_eq!(
+        (arrival.push_type.as_str(), arrival.priority),
+        ("background", 5)
+    );
+    let recovery = arrival.body["token"].as_str().unwrap().to_owned();
+    let page = app
+        .get("localhost", &format!("/recovery/phone/{recovery}"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        200,
+        "the pushed recovery token opens its page"
+    );
+
+    app.account("caller", "localhost", "secret123", &[Sha256], false)
+        .await;
+    let key = app.admin_key_for("caller", "localhost").await;
+    let mut call = iphone.clone();
+    call["pn_provider"] = "apns".into();
+    call["type"] = "call".into();
+    call["call_id"] = "abc-123@sip.example.org".into();
+    let resp = app
+        .request(reqwest::Method::POST, "localhost", "/api/push_notification")
+        .header("x-api-key", key)
+        .json(&call)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let arrival = apns.arrivals().pop().unwrap();
+    assert_eq!(arrival.environment, "production");
+    assert_eq!((arrival.push_type.as_str(), arrival.priority), ("voip", 10));
+    assert!(arrival.topic.ends_with(".voip"), "{}", arrival.topic);
+    app.stop().await;
+}
+
+/// A provider that refuses, or never answers, is "not sent" (503) within the push timeout, and
+/// leaves neither a token nor a throttle behind: the same device gets one once it is back.
+#[tokio::test]
+async fn a_refusing_or_hanging_provider_is_not_sent_and_keeps_nothing() {
+    let fcm = FcmStandIn::start().await;
+    let apns = ApnsStandIn::start().await;
+    let app = TestApp::spawn_with(Store::Sqlite, |config| {
+        config.push = direct_push_config(&fcm, &apns);
+    })
+    .await;
+    let android = serde_json::json!({"pn_provider": "fcm", "pn_param": "929724111839", "pn_prid": "gone-device"});
+    fcm.answer_sends(Answer::Status(404, "UNREGISTERED".into()));
+    let resp = post(&app, "/api/account_creation_tokens/send-by-push", &android).await;
+    assert_eq!(resp.status(), 503);
+    assert_eq!(json(resp).await["message"], "Token not sent");
+
+    let iphone = serde_json::json!({
+        "pn_provider": "apns",
+        "pn_param": apns.pn_param(),
+        "pn_prid": DEVICE,
+    });
+    apns.answer(Answer::Hang);
+    let start = Instant::now();
+    let resp = post(&app, "/api/account_creation_tokens/send-by-push", &iphone).await;
+    assert_eq!(resp.status(), 503);
+    // `direct_push_config` bounds a push at 5 seconds.
+    assert!(
+        start.elapsed() < Duration::from_secs(9),
+        "{:?}",
+        start.elapsed()
+    );
+
+    fcm.answer_sends(Answer::Accept);
+    apns.answer(Answer::Accept);
+    for device in [&android, &iphone] {
+        let resp = post(&app, "/api/account_creation_tokens/send-by-push", device).await;
+        assert_eq!(
+            resp.status(),
+            200,
+            "no throttle was left by the failed push"
+        );
+    }
+    app.stop().await;
 }
