@@ -51,6 +51,10 @@ pub enum Rule {
     ValidCode,
     /// The value the account already has.
     NotCurrent,
+    /// Not one of the account's contacts (direct, or through an attached contacts list).
+    AccountContact,
+    /// Enabling this call forwarding would put `always` beside `no_answer` or `busy`.
+    ForwardingExclusive,
 }
 
 /// One broken rule on one field, named as the client sent it.

@@ -117,6 +117,7 @@ pub enum Entity {
     SpaceEmailServer,
     /// No e-mail or phone change code to confirm (none asked for, or already used).
     ChangeCode,
+    CallForwarding,
     /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
     /// to a missing row, a change to a row that is gone): storage answers cannot say which.
     Unnamed,
@@ -181,6 +182,7 @@ mod api_keys;
 mod audit;
 mod auth_tokens;
 mod blocking;
+pub mod call_forwardings;
 pub mod change_codes;
 pub mod contacts;
 pub mod devices;
