@@ -156,3 +156,9 @@ message-server-unavailable = The mail or SMS server cannot be reached right now,
 validation-digits = The { $attribute } must be { $digits } digits.
 validation-valid-code = The { $attribute } should be valid
 validation-not-current = The { $attribute } is already the account's.
+# call forwardings
+validation-account-contact = The selected { $attribute } is not one of the account's contacts.
+validation-forwarding-exclusive = An enabled "always" call forwarding cannot stand beside an enabled "no_answer" or "busy" one.
+field-forward-to = forward_to
+field-sip-uri = sip_uri
+field-contact-id = contact_id

@@ -156,3 +156,9 @@ message-server-unavailable = Le serveur de messagerie ou de SMS est injoignable 
 validation-digits = Le champ { $attribute } doit comporter { $digits } chiffres.
 validation-valid-code = Le { $attribute } n'est pas valide.
 validation-not-current = Le champ { $attribute } a déjà cette valeur pour ce compte.
+# renvois d'appel
+validation-account-contact = Le { $attribute } sélectionné n'est pas un des contacts du compte.
+validation-forwarding-exclusive = Un renvoi d'appel « always » activé ne peut coexister avec un renvoi « no_answer » ou « busy » activé.
+field-forward-to = destination du renvoi
+field-sip-uri = adresse SIP
+field-contact-id = contact

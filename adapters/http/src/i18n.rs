@@ -167,6 +167,8 @@ message_ids! {
     ValidationDigits = "validation-digits",
     ValidationValidCode = "validation-valid-code",
     ValidationNotCurrent = "validation-not-current",
+    ValidationAccountContact = "validation-account-contact",
+    ValidationForwardingExclusive = "validation-forwarding-exclusive",
 }
 
 impl std::fmt::Display for MessageId {

@@ -68,6 +68,7 @@ apis!(
     api::audit::AuditApi,
     api::change_codes::ChangeCodesApi,
     api::reset_password::ResetPasswordApi,
+    api::call_forwardings::CallForwardingsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {

@@ -173,6 +173,8 @@ fn every_rule_has_its_own_validation_message() {
         Rule::Digits(4),
         Rule::ValidCode,
         Rule::NotCurrent,
+        Rule::AccountContact,
+        Rule::ForwardingExclusive,
     ];
     // Stops compiling when a rule is added: list it above as well.
     for rule in &rules {
@@ -211,7 +213,9 @@ fn every_rule_has_its_own_validation_message() {
             | Rule::LastSuperSpace
             | Rule::Digits(_)
             | Rule::ValidCode
-            | Rule::NotCurrent => {}
+            | Rule::NotCurrent
+            | Rule::AccountContact
+            | Rule::ForwardingExclusive => {}
         }
     }
     let produced: BTreeSet<&str> = rules

@@ -4,6 +4,7 @@ pub mod account_types;
 pub mod accounts;
 pub mod actions;
 pub mod api_keys;
+pub mod call_forwardings;
 pub mod audit;
 pub mod change_codes;
 pub mod contacts;
