@@ -14,6 +14,7 @@ mod api_keys;
 mod audit;
 mod basics;
 mod brute_force;
+mod call_forwardings;
 mod budgets;
 mod cli;
 mod contacts;
