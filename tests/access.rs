@@ -78,7 +78,11 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/api/accounts/{account}/call_forwardings", "admin"),
     ("GET", "/api/accounts/{account}/call_forwardings/0", "admin"),
     ("PUT", "/api/accounts/{account}/call_forwardings/0", "admin"),
-    ("DELETE", "/api/accounts/{account}/call_forwardings/0", "admin"),
+    (
+        "DELETE",
+        "/api/accounts/{account}/call_forwardings/0",
+        "admin",
+    ),
     ("GET", "/api/accounts/me/provision", "user"),
     ("GET", "/api/accounts/me/devices", "user"),
     ("GET", "/provisioning/me", "user"),

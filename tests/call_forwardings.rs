@@ -76,7 +76,8 @@ async fn my_call_forwardings_follow_the_originals_rules(store: Store) {
     let me = |method: Method, path: &str, body: Option<Value>| {
         call(&app, &key, "localhost", method, path, body, "en")
     };
-    let contact = json!({"type": "always", "forward_to": "contact", "contact_id": bob.id.0, "enabled": true});
+    let contact =
+        json!({"type": "always", "forward_to": "contact", "contact_id": bob.id.0, "enabled": true});
 
     let (status, body) = answer(
         me(
@@ -87,10 +88,16 @@ async fn my_call_forwardings_follow_the_originals_rules(store: Store) {
         .await,
     )
     .await;
-    assert_eq!((status, error_fields(&body)), (422, vec!["contact_id".into()]));
+    assert_eq!(
+        (status, error_fields(&body)),
+        (422, vec!["contact_id".into()])
+    );
     // Bob is not one of Alice's contacts yet.
     let (status, body) = answer(me(Method::POST, ME, Some(contact.clone())).await).await;
-    assert_eq!((status, error_fields(&body)), (422, vec!["contact_id".into()]));
+    assert_eq!(
+        (status, error_fields(&body)),
+        (422, vec!["contact_id".into()])
+    );
     assert_eq!(
         body["errors"]["contact_id"][0],
         "The selected contact_id is not one of the account's contacts."
@@ -104,7 +111,12 @@ async fn my_call_forwardings_follow_the_originals_rules(store: Store) {
     assert_eq!(created["contact_sip_uri"], "sip:bob@localhost");
     assert_eq!(created["sip_uri"], Value::Null);
     assert_eq!(created["enabled"], true);
-    let keys: Vec<&str> = created.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = created
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         keys.len(),
         9,
@@ -128,7 +140,10 @@ async fn my_call_forwardings_follow_the_originals_rules(store: Store) {
     .await;
     assert_eq!(status, 422);
     assert!(error_fields(&body).contains(&"type".to_owned()), "{body}");
-    assert_eq!(body["errors"]["type"][0], "The type has already been taken.");
+    assert_eq!(
+        body["errors"]["type"][0],
+        "The type has already been taken."
+    );
     let resp = me(Method::DELETE, &one, None).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "1");
@@ -145,7 +160,8 @@ async fn my_call_forwardings_follow_the_originals_rules(store: Store) {
     )
     .await;
     assert_eq!((status, error_fields(&body)), (422, vec!["sip_uri".into()]));
-    let always = json!({"type": "always", "forward_to": "sip_uri", "sip_uri": "sip:uri", "enabled": true});
+    let always =
+        json!({"type": "always", "forward_to": "sip_uri", "sip_uri": "sip:uri", "enabled": true});
     let (status, always_created) = answer(me(Method::POST, ME, Some(always)).await).await;
     assert_eq!(status, 201);
     assert_eq!(always_created["sip_uri"], "sip:uri");
@@ -193,8 +209,16 @@ async fn my_call_forwardings_follow_the_originals_rules(store: Store) {
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!((&updated["forward_to"], &updated["sip_uri"]), (&json!("voicemail"), &Value::Null));
-    assert_eq!(me(Method::PUT, &format!("{ME}/0"), Some(json!({}))).await.status(), 404);
+    assert_eq!(
+        (&updated["forward_to"], &updated["sip_uri"]),
+        (&json!("voicemail"), &Value::Null)
+    );
+    assert_eq!(
+        me(Method::PUT, &format!("{ME}/0"), Some(json!({})))
+            .await
+            .status(),
+        404
+    );
     app.stop().await;
 }
 
@@ -209,7 +233,10 @@ async fn invalid_forwardings_are_localized_422s_with_every_field(store: Store) {
     assert_eq!(status, 422);
     assert_eq!(error_fields(&body), ["enabled", "forward_to", "type"]);
     assert_eq!(body["errors"]["type"][0], "The type field is required.");
-    assert_eq!(body["message"], "The type field is required. (and 2 more errors)");
+    assert_eq!(
+        body["message"],
+        "The type field is required. (and 2 more errors)"
+    );
     let (_, body) = answer(post(json!({}), "fr").await).await;
     assert_eq!(body["errors"]["type"][0], "Le champ type est obligatoire.");
     assert_eq!(
@@ -228,14 +255,23 @@ async fn invalid_forwardings_are_localized_422s_with_every_field(store: Store) {
         body["errors"]["type"][0],
         "The selected type is invalid (expected one of: always, no_answer, busy)."
     );
-    assert_eq!(body["errors"]["sip_uri"][0], "The sip_uri must be a valid SIP URI.");
-    assert_eq!(body["errors"]["enabled"][0], "The enabled field must be true or false.");
+    assert_eq!(
+        body["errors"]["sip_uri"][0],
+        "The sip_uri must be a valid SIP URI."
+    );
+    assert_eq!(
+        body["errors"]["enabled"][0],
+        "The enabled field must be true or false."
+    );
     let (_, body) = answer(post(bad, "fr").await).await;
     assert_eq!(
         body["errors"]["sip_uri"][0],
         "Le champ adresse SIP doit être une URI SIP valide."
     );
-    assert_eq!(body["errors"]["enabled"][0], "Le champ enabled doit être vrai ou faux.");
+    assert_eq!(
+        body["errors"]["enabled"][0],
+        "Le champ enabled doit être vrai ou faux."
+    );
 
     let (status, _) = answer(
         post(
@@ -279,7 +315,8 @@ async fn invalid_forwardings_are_localized_422s_with_every_field(store: Store) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 400);
-    let (_, listed) = answer(call(&app, &key, "localhost", Method::GET, ME, None, "en").await).await;
+    let (_, listed) =
+        answer(call(&app, &key, "localhost", Method::GET, ME, None, "en").await).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     app.stop().await;
 }
@@ -370,17 +407,34 @@ async fn admins_manage_the_forwardings_of_their_spaces_accounts(store: Store) {
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!((&updated["type"], &updated["enabled"]), (&json!("busy"), &json!(false)));
+    assert_eq!(
+        (&updated["type"], &updated["enabled"]),
+        (&json!("busy"), &json!(false))
+    );
     // Admins see the account's forwardings, the account its own; not another's.
-    let (_, mine) = answer(call(&app, &bob_key, "a.example.org", Method::GET, ME, None, "en").await).await;
+    let (_, mine) =
+        answer(call(&app, &bob_key, "a.example.org", Method::GET, ME, None, "en").await).await;
     assert_eq!(mine, json!([]));
-    let through_bob = format!("/api/accounts/{}/call_forwardings/{}", bob.id.0, created["id"]);
+    let through_bob = format!(
+        "/api/accounts/{}/call_forwardings/{}",
+        bob.id.0, created["id"]
+    );
     for method in [Method::GET, Method::DELETE] {
         assert_eq!(on_a(method, through_bob.clone(), None).await.status(), 404);
     }
     let bobs_own = format!("{ME}/{}", created["id"]);
     assert_eq!(
-        call(&app, &bob_key, "a.example.org", Method::GET, &bobs_own, None, "en").await.status(),
+        call(
+            &app,
+            &bob_key,
+            "a.example.org",
+            Method::GET,
+            &bobs_own,
+            None,
+            "en"
+        )
+        .await
+        .status(),
         404
     );
     // An account of another space is unknown here, whoever asks.
@@ -396,7 +450,16 @@ async fn admins_manage_the_forwardings_of_their_spaces_accounts(store: Store) {
         .status(),
         404
     );
-    let super_on_a = call(&app, &app.admin_key, "a.example.org", Method::GET, &theirs, None, "en").await;
+    let super_on_a = call(
+        &app,
+        &app.admin_key,
+        "a.example.org",
+        Method::GET,
+        &theirs,
+        None,
+        "en",
+    )
+    .await;
     assert_eq!(super_on_a.status(), 404);
     // A contact of another space is no contact of Alice's, even named by id.
     let (status, body) = answer(
@@ -408,10 +471,16 @@ async fn admins_manage_the_forwardings_of_their_spaces_accounts(store: Store) {
         .await,
     )
     .await;
-    assert_eq!((status, error_fields(&body)), (422, vec!["contact_id".into()]));
+    assert_eq!(
+        (status, error_fields(&body)),
+        (422, vec!["contact_id".into()])
+    );
 
     let resp = on_a(Method::DELETE, one.clone(), None).await;
-    assert_eq!((resp.status().as_u16(), resp.text().await.unwrap()), (200, "1".into()));
+    assert_eq!(
+        (resp.status().as_u16(), resp.text().await.unwrap()),
+        (200, "1".into())
+    );
     assert_eq!(on_a(Method::GET, one, None).await.status(), 404);
     app.stop().await;
 }
@@ -421,7 +490,9 @@ async fn search_and_resolve_carry_the_forwardings_flexisip_routes_by(store: Stor
     let (alice, key) = user(&app, "alice").await;
     let (bob, _) = user(&app, "bob").await;
     app.edit_account(&alice, |c| {
-        c.email = Some(flexiapi_domain::model::Email::unchecked("alice@example.org"))
+        c.email = Some(flexiapi_domain::model::Email::unchecked(
+            "alice@example.org",
+        ))
     })
     .await;
     add_contact(&app, alice.id, bob.id).await;
@@ -437,23 +508,37 @@ async fn search_and_resolve_carry_the_forwardings_flexisip_routes_by(store: Stor
     }
     let admin = |path: &str| app.admin_call(Method::GET, path.to_owned(), None);
 
-    let (status, found) = answer(admin("/api/accounts/alice@localhost/search").await.unwrap()).await;
+    let (status, found) =
+        answer(admin("/api/accounts/alice@localhost/search").await.unwrap()).await;
     assert_eq!(status, 200);
     assert_eq!(found["id"], alice.id.0);
     assert_eq!(found["call_forwardings"], json!(made));
-    assert_eq!(found["call_forwardings"][0]["contact_sip_uri"], "sip:bob@localhost");
+    assert_eq!(
+        found["call_forwardings"][0]["contact_sip_uri"],
+        "sip:bob@localhost"
+    );
     let (status, resolved) = answer(admin("/api/resolve/alice@localhost").await.unwrap()).await;
     assert_eq!(status, 200);
     assert_eq!(resolved["type"], "account");
     assert_eq!(resolved["payload"]["sip_uri"], "sip:alice@localhost");
     assert_eq!(resolved["payload"]["call_forwardings"], json!(made));
-    let (_, by_email) =
-        answer(admin("/api/accounts/alice@example.org/search-by-email").await.unwrap()).await;
+    let (_, by_email) = answer(
+        admin("/api/accounts/alice@example.org/search-by-email")
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(by_email["call_forwardings"], json!(made));
     // An account without forwardings carries an empty list, not nothing.
     let (_, resolved) = answer(admin("/api/resolve/bob@localhost").await.unwrap()).await;
     assert_eq!(resolved["payload"]["call_forwardings"], json!([]));
-    assert_eq!(admin("/api/resolve/nobody@localhost").await.unwrap().status(), 404);
+    assert_eq!(
+        admin("/api/resolve/nobody@localhost")
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     app.stop().await;
 }
 
@@ -465,16 +550,28 @@ async fn deleting_accounts_and_contacts_does_what_the_originals_keys_do(store: S
     add_contact(&app, alice.id, bob.id).await;
     add_contact(&app, carol.id, alice.id).await;
     for (key, body) in [
-        (&key, json!({"type": "busy", "forward_to": "contact", "contact_id": bob.id.0, "enabled": true})),
-        (&key, json!({"type": "no_answer", "forward_to": "voicemail", "enabled": true})),
-        (&carol_key, json!({"type": "always", "forward_to": "contact", "contact_id": alice.id.0, "enabled": true})),
+        (
+            &key,
+            json!({"type": "busy", "forward_to": "contact", "contact_id": bob.id.0, "enabled": true}),
+        ),
+        (
+            &key,
+            json!({"type": "no_answer", "forward_to": "voicemail", "enabled": true}),
+        ),
+        (
+            &carol_key,
+            json!({"type": "always", "forward_to": "contact", "contact_id": alice.id.0, "enabled": true}),
+        ),
     ] {
         let resp = call(&app, key, "localhost", Method::POST, ME, Some(body), "en").await;
         assert_eq!(resp.status(), 201);
     }
     let storage = app.services.storage_for_tests();
     let kinds = |forwardings: Vec<flexiapi_domain::model::CallForwarding>| {
-        forwardings.into_iter().map(|f| f.kind.to_string()).collect::<Vec<_>>()
+        forwardings
+            .into_iter()
+            .map(|f| f.kind.to_string())
+            .collect::<Vec<_>>()
     };
 
     // Bob stops being a contact: the forwarding stays (the original's key is on accounts).
@@ -497,11 +594,29 @@ async fn deleting_accounts_and_contacts_does_what_the_originals_keys_do(store: S
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    assert_eq!(kinds(storage.call_forwardings_of(alice.id).await.unwrap()), ["no_answer"]);
+    assert_eq!(
+        kinds(storage.call_forwardings_of(alice.id).await.unwrap()),
+        ["no_answer"]
+    );
     // Alice's account goes: hers go, and Carol's to her.
-    let resp = call(&app, &key, "localhost", Method::DELETE, "/api/accounts/me", None, "en").await;
+    let resp = call(
+        &app,
+        &key,
+        "localhost",
+        Method::DELETE,
+        "/api/accounts/me",
+        None,
+        "en",
+    )
+    .await;
     assert_eq!(resp.status(), 200);
-    assert!(storage.call_forwardings_of(alice.id).await.unwrap().is_empty());
+    assert!(
+        storage
+            .call_forwardings_of(alice.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let (_, carols) =
         answer(call(&app, &carol_key, "localhost", Method::GET, ME, None, "en").await).await;
     assert_eq!(carols, json!([]));

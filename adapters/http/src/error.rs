@@ -343,7 +343,9 @@ fn conflict(c: Conflict) -> ApiError {
         Conflict::AccountTypeKey => "key",
         Conflict::ContactsListTitle => "title",
         Conflict::CallForwardingType => "type",
-        Conflict::CallForwardingEnabled => return ApiError::field("enabled", Rule::ForwardingExclusive),
+        Conflict::CallForwardingEnabled => {
+            return ApiError::field("enabled", Rule::ForwardingExclusive);
+        }
         Conflict::ApiKey
         | Conflict::AuthToken
         | Conflict::Nonce

@@ -150,7 +150,10 @@ pub struct NewCallForwarding {
 /// RFC 3261 §19.1 `SIP-URI` / `SIPS-URI`: scheme, optional `userinfo@`, `hostport`,
 /// `;parameters` and `?headers`.
 pub fn is_sip_uri(raw: &str) -> bool {
-    let lower = raw.get(..5).map(str::to_ascii_lowercase).unwrap_or_default();
+    let lower = raw
+        .get(..5)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
     let rest = if lower.starts_with("sips:") {
         &raw[5..]
     } else if lower.starts_with("sip:") {

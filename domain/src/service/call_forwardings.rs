@@ -112,9 +112,9 @@ fn write_conflict(e: StoreError, missing: Entity) -> ServiceError {
         StoreError::Conflict(Conflict::CallForwardingType) => {
             ServiceError::Validation(ValidationErrors::single("type", Rule::Unique))
         }
-        StoreError::Conflict(Conflict::CallForwardingEnabled) => {
-            ServiceError::Validation(ValidationErrors::single("enabled", Rule::ForwardingExclusive))
-        }
+        StoreError::Conflict(Conflict::CallForwardingEnabled) => ServiceError::Validation(
+            ValidationErrors::single("enabled", Rule::ForwardingExclusive),
+        ),
         StoreError::NotFound => ServiceError::NotFound(missing),
         other => other.into(),
     }
@@ -125,7 +125,10 @@ impl Services {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn call_forwardings_of(&self, account: &Account) -> ServiceResult<Vec<CallForwarding>> {
+    pub async fn call_forwardings_of(
+        &self,
+        account: &Account,
+    ) -> ServiceResult<Vec<CallForwarding>> {
         Ok(self.storage.call_forwardings_of(account.id).await?)
     }
 

@@ -311,7 +311,9 @@ impl AccountsApi {
     ) -> ApiResult<Json<super::call_forwardings::AccountWithForwardings>> {
         let account = find_by_sip(req, &sip.0).await?;
         let object = AccountObject::from(&account);
-        Ok(Json(super::call_forwardings::with_forwardings(req, &account, object).await?))
+        Ok(Json(
+            super::call_forwardings::with_forwardings(req, &account, object).await?,
+        ))
     }
 
     /// Find an account by email
@@ -337,7 +339,9 @@ impl AccountsApi {
             .await?
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, MessageId::EmailNotFound))?;
         let object = account_object(req, &account).await?;
-        Ok(Json(super::call_forwardings::with_forwardings(req, &account, object).await?))
+        Ok(Json(
+            super::call_forwardings::with_forwardings(req, &account, object).await?,
+        ))
     }
 
     /// Resolve a SIP address
