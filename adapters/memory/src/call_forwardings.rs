@@ -11,6 +11,13 @@ use flexiapi_domain::ports::{CallForwardingRepository, StoreResult};
 use crate::{MemoryStorage, Tables};
 
 impl Tables {
+    /// The account's rows, in id order, without scanning other accounts'.
+    fn forwardings_of(&self, account_id: AccountId) -> impl Iterator<Item = &CallForwarding> {
+        self.call_forwardings
+            .range((account_id.0, i64::MIN)..=(account_id.0, i64::MAX))
+            .map(|(_, f)| f)
+    }
+
     /// The row with its contact's identity, as the SQL join reads it.
     fn forwarding_view(&self, row: &CallForwarding) -> CallForwarding {
         let contact = row
@@ -37,9 +44,8 @@ impl Tables {
             return Err(StoreError::NotFound);
         }
         let others = || {
-            self.call_forwardings
-                .values()
-                .filter(|f| f.account_id == new.account_id && Some(f.id) != itself)
+            self.forwardings_of(new.account_id)
+                .filter(move |f| Some(f.id) != itself)
         };
         if others().any(|f| f.kind == new.kind) {
             return Err(StoreError::Conflict(Conflict::CallForwardingType));
@@ -75,9 +81,7 @@ fn row(
 impl CallForwardingRepository for MemoryStorage {
     async fn call_forwardings_of(&self, account_id: AccountId) -> StoreResult<Vec<CallForwarding>> {
         let t = self.lock();
-        Ok(t.call_forwardings
-            .values()
-            .filter(|f| f.account_id == account_id)
+        Ok(t.forwardings_of(account_id)
             .map(|f| t.forwarding_view(f))
             .collect())
     }
@@ -89,8 +93,7 @@ impl CallForwardingRepository for MemoryStorage {
     ) -> StoreResult<Option<CallForwarding>> {
         let t = self.lock();
         Ok(t.call_forwardings
-            .get(&id.0)
-            .filter(|f| f.account_id == account_id)
+            .get(&(account_id.0, id.0))
             .map(|f| t.forwarding_view(f)))
     }
 
@@ -103,7 +106,8 @@ impl CallForwardingRepository for MemoryStorage {
         t.check_forwarding(new, None)?;
         let id = CallForwardingId(t.next_id());
         let stored = row(id, new, now, now);
-        t.call_forwardings.insert(id.0, stored.clone());
+        t.call_forwardings
+            .insert((new.account_id.0, id.0), stored.clone());
         Ok(t.forwarding_view(&stored))
     }
 
@@ -116,13 +120,13 @@ impl CallForwardingRepository for MemoryStorage {
         let mut t = self.lock();
         let created_at = t
             .call_forwardings
-            .get(&id.0)
-            .filter(|f| f.account_id == new.account_id)
+            .get(&(new.account_id.0, id.0))
             .ok_or(StoreError::NotFound)?
             .created_at;
         t.check_forwarding(new, Some(id))?;
         let stored = row(id, new, created_at, now);
-        t.call_forwardings.insert(id.0, stored.clone());
+        t.call_forwardings
+            .insert((new.account_id.0, id.0), stored.clone());
         Ok(t.forwarding_view(&stored))
     }
 
@@ -131,14 +135,10 @@ impl CallForwardingRepository for MemoryStorage {
         account_id: AccountId,
         id: CallForwardingId,
     ) -> StoreResult<bool> {
-        let mut t = self.lock();
-        let mine = t
+        Ok(self
+            .lock()
             .call_forwardings
-            .get(&id.0)
-            .is_some_and(|f| f.account_id == account_id);
-        if mine {
-            t.call_forwardings.remove(&id.0);
-        }
-        Ok(mine)
+            .remove(&(account_id.0, id.0))
+            .is_some())
     }
 }

@@ -85,8 +85,8 @@ struct Tables {
     account_recovery_tokens: BTreeMap<i64, flexiapi_domain::model::AccountRecoveryToken>,
     /// By name.
     secrets: BTreeMap<String, String>,
-    /// By id.
-    call_forwardings: BTreeMap<i64, flexiapi_domain::model::CallForwarding>,
+    /// By (account id, id): an account's rows are one range.
+    call_forwardings: BTreeMap<(i64, i64), flexiapi_domain::model::CallForwarding>,
 }
 
 impl Default for Tables {
