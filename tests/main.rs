@@ -15,6 +15,7 @@ mod audit;
 mod basics;
 mod brute_force;
 mod budgets;
+mod call_forwardings;
 mod cli;
 mod contacts;
 mod creation_tokens;

@@ -21,6 +21,10 @@ pub enum Conflict {
     AccountTypeKey,
     /// `title` of a contacts list (unique across spaces).
     ContactsListTitle,
+    /// `type` of a call forwarding (one of each per account).
+    CallForwardingType,
+    /// An enabled call forwarding whose type excludes another enabled one of the account.
+    CallForwardingEnabled,
 }
 
 /// What a repository or store can answer instead of a result.

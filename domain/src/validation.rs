@@ -53,6 +53,10 @@ pub enum Rule {
     NotCurrent,
     /// Does not match the field's pattern (`pn_param`, `pn_prid`, `call_id`).
     Format,
+    /// Not one of the account's contacts (direct, or through an attached contacts list).
+    AccountContact,
+    /// Enabling this call forwarding would put `always` beside `no_answer` or `busy`.
+    ForwardingExclusive,
 }
 
 /// One broken rule on one field, named as the client sent it.

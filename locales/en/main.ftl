@@ -163,3 +163,9 @@ validation-format = The { $attribute } format is invalid.
 token-requested-too-recently = Last token requested too recently
 token-not-sent = Token not sent
 push-notification-not-sent = Push notification not sent
+# call forwardings
+validation-account-contact = The selected { $attribute } is not one of the account's contacts.
+validation-forwarding-exclusive = An enabled "always" call forwarding cannot stand beside an enabled "no_answer" or "busy" one.
+field-forward-to = forward_to
+field-sip-uri = sip_uri
+field-contact-id = contact_id

@@ -163,3 +163,9 @@ validation-format = Le format du champ { $attribute } est invalide.
 token-requested-too-recently = Dernier jeton demandé trop récemment
 token-not-sent = Jeton non envoyé
 push-notification-not-sent = Notification push non envoyée
+# renvois d'appel
+validation-account-contact = Le { $attribute } sélectionné n'est pas un des contacts du compte.
+validation-forwarding-exclusive = Un renvoi d'appel « always » activé ne peut coexister avec un renvoi « no_answer » ou « busy » activé.
+field-forward-to = destination du renvoi
+field-sip-uri = adresse SIP
+field-contact-id = contact

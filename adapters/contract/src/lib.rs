@@ -95,6 +95,7 @@ pub mod cases {
         reset_password_tokens,
         account_recovery_tokens,
         secrets,
+        call_forwardings,
     }
 }
 

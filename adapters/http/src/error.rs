@@ -262,6 +262,8 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::ValidCode => m(MessageId::ValidationValidCode),
         Rule::NotCurrent => m(MessageId::ValidationNotCurrent),
         Rule::Format => m(MessageId::ValidationFormat),
+        Rule::AccountContact => m(MessageId::ValidationAccountContact),
+        Rule::ForwardingExclusive => m(MessageId::ValidationForwardingExclusive),
     }
 }
 
@@ -333,6 +335,7 @@ fn not_found_message(entity: Entity) -> MessageId {
         | Entity::ApiKey
         | Entity::AuthToken
         | Entity::PhoneCountry
+        | Entity::CallForwarding
         | Entity::Unnamed => MessageId::NotFound,
     }
 }
@@ -345,6 +348,10 @@ fn conflict(c: Conflict) -> ApiError {
         Conflict::SpaceName => "name",
         Conflict::AccountTypeKey => "key",
         Conflict::ContactsListTitle => "title",
+        Conflict::CallForwardingType => "type",
+        Conflict::CallForwardingEnabled => {
+            return ApiError::field("enabled", Rule::ForwardingExclusive);
+        }
         Conflict::ApiKey
         | Conflict::AuthToken
         | Conflict::Nonce

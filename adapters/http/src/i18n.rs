@@ -174,6 +174,8 @@ message_ids! {
     TokenRequestedTooRecently = "token-requested-too-recently",
     TokenNotSent = "token-not-sent",
     PushNotificationNotSent = "push-notification-not-sent",
+    ValidationAccountContact = "validation-account-contact",
+    ValidationForwardingExclusive = "validation-forwarding-exclusive",
 }
 
 impl std::fmt::Display for MessageId {

@@ -70,6 +70,7 @@ apis!(
     api::change_codes::ChangeCodesApi,
     api::reset_password::ResetPasswordApi,
     api::push_tokens::PushTokensApi,
+    api::call_forwardings::CallForwardingsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {

@@ -174,6 +174,8 @@ fn every_rule_has_its_own_validation_message() {
         Rule::ValidCode,
         Rule::NotCurrent,
         Rule::Format,
+        Rule::AccountContact,
+        Rule::ForwardingExclusive,
     ];
     // Stops compiling when a rule is added: list it above as well.
     for rule in &rules {
@@ -213,7 +215,9 @@ fn every_rule_has_its_own_validation_message() {
             | Rule::Digits(_)
             | Rule::ValidCode
             | Rule::NotCurrent
-            | Rule::Format => {}
+            | Rule::Format
+            | Rule::AccountContact
+            | Rule::ForwardingExclusive => {}
         }
     }
     let produced: BTreeSet<&str> = rules

@@ -74,6 +74,9 @@ impl Tables {
             .retain(|_, t| t.account_id.0 != id);
         self.account_recovery_tokens
             .retain(|_, t| t.account_id != Some(AccountId(id)));
+        // As the SQL foreign keys: its own forwardings and those to it as a contact go.
+        self.call_forwardings
+            .retain(|_, f| f.account_id.0 != id && f.contact_id != Some(AccountId(id)));
     }
 }
 

@@ -10,6 +10,7 @@ mod api_keys;
 mod audit;
 mod auth_failures;
 mod auth_tokens;
+mod call_forwardings;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
@@ -86,6 +87,8 @@ struct Tables {
     account_recovery_tokens: BTreeMap<i64, flexiapi_domain::model::AccountRecoveryToken>,
     /// By name.
     secrets: BTreeMap<String, String>,
+    /// By (account id, id): an account's rows are one range.
+    call_forwardings: BTreeMap<(i64, i64), flexiapi_domain::model::CallForwarding>,
 }
 
 impl Default for Tables {
@@ -121,6 +124,7 @@ impl Default for Tables {
             reset_password_tokens: BTreeMap::new(),
             account_recovery_tokens: BTreeMap::new(),
             secrets: BTreeMap::new(),
+            call_forwardings: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

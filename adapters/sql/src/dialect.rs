@@ -27,6 +27,9 @@ pub(crate) trait Dialect {
     /// Locks the space row of the domain bound to `?` until the end of the transaction.
     const LOCK_SPACE: &'static str;
 
+    /// Locks the account row of the id bound to `?` until the end of the transaction.
+    const LOCK_ACCOUNT: &'static str;
+
     /// The super spaces' ids, locked until the end of the transaction.
     const LOCK_SUPER_SPACES: &'static str;
 

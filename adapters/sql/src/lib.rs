@@ -41,6 +41,7 @@ mod api_keys;
 mod audit;
 mod auth_failures;
 mod auth_tokens;
+mod call_forwardings;
 mod change_codes;
 mod contacts;
 mod contacts_lists;

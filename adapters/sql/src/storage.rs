@@ -338,6 +338,7 @@ macro_rules! impl_storage {
             crate::reset_password_tokens::impl_reset_password_tokens!($storage, $db);
             crate::account_recovery_tokens::impl_account_recovery_tokens!($storage, $db);
             crate::secrets::impl_secrets!($storage, $db);
+            crate::call_forwardings::impl_call_forwardings!($storage, $db);
 
             #[async_trait]
             impl Storage for $storage {
@@ -478,6 +479,7 @@ impl Dialect for PostgresStorage {
     }
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
+    const LOCK_ACCOUNT: &'static str = "SELECT id FROM accounts WHERE id = ? FOR UPDATE";
 
     /// The super spaces' ids, locked in id order (no deadlock between two such transactions).
     const LOCK_SUPER_SPACES: &'static str =
@@ -552,6 +554,7 @@ impl Dialect for MySqlStorage {
     }
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ? FOR UPDATE";
+    const LOCK_ACCOUNT: &'static str = "SELECT id FROM accounts WHERE id = ? FOR UPDATE";
 
     /// The super spaces' ids, locked in id order (no deadlock between two such transactions).
     const LOCK_SUPER_SPACES: &'static str =

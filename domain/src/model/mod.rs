@@ -44,6 +44,7 @@ mod account_recovery_token;
 mod api_key;
 mod audit;
 mod auth_token;
+mod call_forwarding;
 mod change_code;
 mod contacts_list;
 mod device;
@@ -73,6 +74,10 @@ pub use account_recovery_token::{
 pub use api_key::{ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey, hash_api_key};
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use auth_token::AuthToken;
+pub use call_forwarding::{
+    CallForwarding, CallForwardingId, ForwardTo, ForwardingType, MAX_FORWARDING_SIP_URI_LENGTH,
+    NewCallForwarding, SipUri, is_sip_uri,
+};
 pub use change_code::{
     CHANGE_CODE_DIGITS, CHANGE_CODE_MAX_ATTEMPTS, ChangeCode, ChangeCodeId, ChangeTarget,
     EmailChangeCode, NewChangeCode, PhoneChangeCode, is_change_code_shape,

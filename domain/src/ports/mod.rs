@@ -21,6 +21,7 @@ mod api_keys;
 mod audit;
 mod auth_failures;
 mod auth_tokens;
+mod call_forwardings;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
@@ -48,6 +49,7 @@ pub use api_keys::ApiKeyRepository;
 pub use audit::AuditRepository;
 pub use auth_failures::AuthFailureStore;
 pub use auth_tokens::AuthTokenRepository;
+pub use call_forwardings::CallForwardingRepository;
 pub use change_codes::ChangeCodeRepository;
 pub use contacts::ContactRepository;
 pub use contacts_lists::ContactsListRepository;
@@ -96,6 +98,7 @@ pub trait Storage:
     + ResetPasswordTokenRepository
     + AccountRecoveryTokenRepository
     + SecretStore
+    + CallForwardingRepository
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;

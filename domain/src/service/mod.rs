@@ -132,6 +132,7 @@ pub enum Entity {
     ChangeCode,
     /// No TURN server is configured (`[turn]`).
     TurnService,
+    CallForwarding,
     /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
     /// to a missing row, a change to a row that is gone): storage answers cannot say which.
     Unnamed,
@@ -196,6 +197,7 @@ mod api_keys;
 mod audit;
 mod auth_tokens;
 mod blocking;
+pub mod call_forwardings;
 pub mod change_codes;
 pub mod contacts;
 pub mod devices;

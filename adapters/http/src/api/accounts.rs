@@ -98,7 +98,8 @@ pub struct Resolved {
     /// Always `account`.
     #[oai(rename = "type")]
     pub kind: String,
-    pub payload: AccountObject,
+    /// The account with its `call_forwardings`, for Flexisip to route its calls.
+    pub payload: super::call_forwardings::AccountWithForwardings,
 }
 
 /// One page of accounts, in the original's paginator shape.
@@ -294,7 +295,8 @@ impl AccountsApi {
 
     /// Find an account by SIP address
     ///
-    /// Access: Admin. `sip` is `username@domain`, in the request's space.
+    /// Access: Admin. `sip` is `username@domain`, in the request's space. With the account's
+    /// `call_forwardings`.
     #[oai(
         path = "/accounts/:sip/search",
         method = "get",
@@ -306,13 +308,18 @@ impl AccountsApi {
         req: &Request,
         _caller: AdminCaller,
         sip: Path<String>,
-    ) -> ApiResult<Json<AccountObject>> {
-        Ok(Json(AccountObject::from(&find_by_sip(req, &sip.0).await?)))
+    ) -> ApiResult<Json<super::call_forwardings::AccountWithForwardings>> {
+        let account = find_by_sip(req, &sip.0).await?;
+        let object = AccountObject::from(&account);
+        Ok(Json(
+            super::call_forwardings::with_forwardings(req, &account, object).await?,
+        ))
     }
 
     /// Find an account by email
     ///
-    /// Access: Admin. The first account of the request's space with that email.
+    /// Access: Admin. The first account of the request's space with that email, with its
+    /// `call_forwardings`.
     #[oai(
         path = "/accounts/:email/search-by-email",
         method = "get",
@@ -324,19 +331,23 @@ impl AccountsApi {
         req: &Request,
         _caller: AdminCaller,
         email: Path<String>,
-    ) -> ApiResult<Json<AccountObject>> {
+    ) -> ApiResult<Json<super::call_forwardings::AccountWithForwardings>> {
         let space = request_space(req)?;
         let account = state(req)?
             .services
             .account_by_email(space, &email.0)
             .await?
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, MessageId::EmailNotFound))?;
-        Ok(Json(account_object(req, &account).await?))
+        let object = account_object(req, &account).await?;
+        Ok(Json(
+            super::call_forwardings::with_forwardings(req, &account, object).await?,
+        ))
     }
 
     /// Resolve a SIP address
     ///
-    /// Access: Admin. `{"type": "account", "payload": <account>}` for `username@domain`.
+    /// Access: Admin. `{"type": "account", "payload": <account>}` for `username@domain`; the
+    /// account carries its `call_forwardings`, which Flexisip routes its calls by.
     #[oai(
         path = "/resolve/:sip",
         method = "get",
@@ -350,9 +361,10 @@ impl AccountsApi {
         sip: Path<String>,
     ) -> ApiResult<Json<Resolved>> {
         let account = find_by_sip(req, &sip.0).await?;
+        let object = account_object(req, &account).await?;
         Ok(Json(Resolved {
             kind: "account".into(),
-            payload: account_object(req, &account).await?,
+            payload: super::call_forwardings::with_forwardings(req, &account, object).await?,
         }))
     }
 

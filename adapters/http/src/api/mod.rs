@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod actions;
 pub mod api_keys;
 pub mod audit;
+pub mod call_forwardings;
 pub mod change_codes;
 pub mod contacts;
 pub mod contacts_lists;

@@ -298,7 +298,7 @@ impl Reader<'_> {
     }
 
     /// `true`/`false`, `1`/`0` and their strings, as the original's boolean rule.
-    fn boolean(&mut self, key: &str) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, key: &str) -> Option<bool> {
         let v = match self.map.get(key)? {
             Value::Bool(b) => Some(*b),
             Value::Number(n) => match n.as_i64() {

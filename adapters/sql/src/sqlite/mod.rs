@@ -68,6 +68,8 @@ impl Dialect for SqliteStorage {
     }
 
     const LOCK_SPACE: &'static str = "SELECT id FROM spaces WHERE domain = ?";
+    /// The `BEGIN IMMEDIATE` transaction already holds the write lock.
+    const LOCK_ACCOUNT: &'static str = "SELECT id FROM accounts WHERE id = ?";
 
     /// The super spaces' ids; the `BEGIN IMMEDIATE` transaction already holds the write lock.
     const LOCK_SUPER_SPACES: &'static str = "SELECT id FROM spaces WHERE super = TRUE ORDER BY id";
