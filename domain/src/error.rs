@@ -20,6 +20,9 @@ pub enum Conflict {
     AccountTypeKey,
     /// `title` of a contacts list (unique across spaces).
     ContactsListTitle,
+    /// `username` + `domain` of an external account (unique across spaces: the B2BUA keys its
+    /// accounts by that address).
+    ExternalAccountIdentity,
 }
 
 /// What a repository or store can answer instead of a result.

@@ -51,6 +51,8 @@ pub enum Rule {
     ValidCode,
     /// The value the account already has.
     NotCurrent,
+    /// Must differ from the value of this other field.
+    Different(String),
 }
 
 /// One broken rule on one field, named as the client sent it.

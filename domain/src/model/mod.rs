@@ -47,6 +47,7 @@ mod auth_token;
 mod change_code;
 mod contacts_list;
 mod device;
+mod external_account;
 mod nonce;
 mod password;
 mod phone_country;
@@ -93,6 +94,10 @@ pub use recovery_code::{
 pub use registration_code::{NewRegistrationCode, RegistrationCode, RegistrationCodeId};
 pub use reset_password_token::{
     NewResetPasswordToken, RESET_PASSWORD_TOKEN_LENGTH, ResetPasswordToken, ResetPasswordTokenId,
+};
+pub use external_account::{
+    ExternalAccount, ExternalAccountId, MAX_EXTERNAL_ACCOUNT_FIELD_LENGTH, NewExternalAccount,
+    SipProtocol,
 };
 pub use sip_identity::{Domain, SipIdentity, SipIdentityError, Username};
 pub use space::{
