@@ -94,6 +94,7 @@ pub mod cases {
         reset_password_tokens,
         account_recovery_tokens,
         secrets,
+        external_accounts,
     }
 }
 

@@ -73,6 +73,7 @@ impl Tables {
             .retain(|_, t| t.account_id.0 != id);
         self.account_recovery_tokens
             .retain(|_, t| t.account_id != Some(AccountId(id)));
+        self.external_accounts.remove(&id);
     }
 }
 

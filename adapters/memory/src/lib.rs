@@ -15,6 +15,7 @@ mod contacts;
 mod contacts_lists;
 mod creation_tokens;
 mod dictionary;
+mod external_accounts;
 mod nonces;
 mod phone_countries;
 mod provisioning_tokens;
@@ -84,6 +85,8 @@ struct Tables {
     account_recovery_tokens: BTreeMap<i64, flexiapi_domain::model::AccountRecoveryToken>,
     /// By name.
     secrets: BTreeMap<String, String>,
+    /// By account id.
+    external_accounts: BTreeMap<i64, flexiapi_domain::model::ExternalAccount>,
 }
 
 impl Default for Tables {
@@ -118,6 +121,7 @@ impl Default for Tables {
             reset_password_tokens: BTreeMap::new(),
             account_recovery_tokens: BTreeMap::new(),
             secrets: BTreeMap::new(),
+            external_accounts: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

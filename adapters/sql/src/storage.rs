@@ -335,6 +335,7 @@ macro_rules! impl_storage {
             crate::reset_password_tokens::impl_reset_password_tokens!($storage, $db);
             crate::account_recovery_tokens::impl_account_recovery_tokens!($storage, $db);
             crate::secrets::impl_secrets!($storage, $db);
+            crate::external_accounts::impl_external_accounts!($storage, $db);
 
             #[async_trait]
             impl Storage for $storage {

@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn protocols_are_their_exact_wire_names() {
         for name in SipProtocol::NAMES {
-            assert_eq!(SipProtocol::parse(name).map(SipProtocol::as_str), Some(name));
+            assert_eq!(
+                SipProtocol::parse(name).map(SipProtocol::as_str),
+                Some(name)
+            );
         }
         assert_eq!(SipProtocol::parse("udp"), None);
         assert_eq!(SipProtocol::parse("SCTP"), None);

@@ -82,6 +82,10 @@ pub use contacts_list::{
     ContactsList, ContactsListId, ContactsListTitle, MAX_CONTACTS_LIST_TITLE_LENGTH,
 };
 pub use device::{Device, UserAgentInfo};
+pub use external_account::{
+    ExternalAccount, ExternalAccountId, MAX_EXTERNAL_ACCOUNT_FIELD_LENGTH, NewExternalAccount,
+    SipProtocol,
+};
 pub use nonce::DigestNonce;
 pub use password::{Password, PasswordAlgorithm, UnknownAlgorithm};
 pub use phone_country::{PHONE_COUNTRIES, PhoneCountry};
@@ -94,10 +98,6 @@ pub use recovery_code::{
 pub use registration_code::{NewRegistrationCode, RegistrationCode, RegistrationCodeId};
 pub use reset_password_token::{
     NewResetPasswordToken, RESET_PASSWORD_TOKEN_LENGTH, ResetPasswordToken, ResetPasswordTokenId,
-};
-pub use external_account::{
-    ExternalAccount, ExternalAccountId, MAX_EXTERNAL_ACCOUNT_FIELD_LENGTH, NewExternalAccount,
-    SipProtocol,
 };
 pub use sip_identity::{Domain, SipIdentity, SipIdentityError, Username};
 pub use space::{

@@ -91,7 +91,9 @@ impl Services {
                 errors.add("domain", Rule::Required);
                 None
             }
-            Some(d) if d.chars().count() > MAX_EXTERNAL_ACCOUNT_FIELD_LENGTH || !is_mail_host(&d) => {
+            Some(d)
+                if d.chars().count() > MAX_EXTERNAL_ACCOUNT_FIELD_LENGTH || !is_mail_host(&d) =>
+            {
                 errors.add("domain", Rule::Domain);
                 None
             }
@@ -127,9 +129,9 @@ impl Services {
         };
         // Blank is absent; otherwise the password is taken as sent, spaces included.
         let password = input.password.filter(|p| !p.trim().is_empty());
-        let hash_covers_changed = existing.as_ref().is_none_or(|e| {
-            domain.as_deref() != Some(e.domain.as_str()) || realm != e.realm
-        });
+        let hash_covers_changed = existing
+            .as_ref()
+            .is_none_or(|e| domain.as_deref() != Some(e.domain.as_str()) || realm != e.realm);
         if password.is_none() && hash_covers_changed {
             errors.add("password", Rule::Required);
         }

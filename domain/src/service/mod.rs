@@ -12,7 +12,8 @@ use crate::auth::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget}
 use crate::error::{Conflict, RegistrarError, StoreError, TransportError};
 use crate::model::{Account, Domain, PasswordAlgorithm, Space, TurnSettings};
 use crate::ports::{
-    B2buaNotifier, Clock, DeviceRegistry, NoB2buaNotifier, NoNotifier, NoPusher, Notifier, PoolUsage, Pusher, Storage, TokenSource,
+    B2buaNotifier, Clock, DeviceRegistry, NoB2buaNotifier, NoNotifier, NoPusher, Notifier,
+    PoolUsage, Pusher, Storage, TokenSource,
 };
 use crate::validation::{Rule, ValidationErrors};
 
