@@ -158,3 +158,10 @@ validation-valid-code = The { $attribute } should be valid
 validation-not-current = The { $attribute } is already the account's.
 # TURN
 turn-not-configured = No TURN service configured
+# external accounts
+external-account-not-found = This account has no external account.
+validation-different = The { $attribute } and { $other } must be different.
+field-realm = realm
+field-registrar = registrar
+field-outbound-proxy = outbound proxy
+field-protocol = protocol

@@ -158,3 +158,10 @@ validation-valid-code = Le { $attribute } n'est pas valide.
 validation-not-current = Le champ { $attribute } a déjà cette valeur pour ce compte.
 # TURN
 turn-not-configured = Aucun service TURN n'est configuré
+# external accounts
+external-account-not-found = Ce compte n'a pas de compte externe.
+validation-different = Les champs { $attribute } et { $other } doivent être différents.
+field-realm = domaine d'authentification
+field-registrar = serveur d'enregistrement
+field-outbound-proxy = proxy sortant
+field-protocol = protocole

@@ -258,6 +258,9 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         }
         Rule::ValidCode => m(MessageId::ValidationValidCode),
         Rule::NotCurrent => m(MessageId::ValidationNotCurrent),
+        Rule::Different(other) => {
+            m(MessageId::ValidationDifferent).with("other", Arg::Field(other.clone()))
+        }
     }
 }
 
@@ -321,6 +324,7 @@ fn not_found_message(entity: Entity) -> MessageId {
         Entity::SpaceEmailServer => MessageId::EmailServerNotFound,
         Entity::ChangeCode => MessageId::ChangeCodeNotFound,
         Entity::TurnService => MessageId::TurnNotConfigured,
+        Entity::ExternalAccount => MessageId::ExternalAccountNotFound,
         // As the original: no message of their own.
         Entity::AccountType
         | Entity::AccountAction
@@ -340,6 +344,7 @@ fn conflict(c: Conflict) -> ApiError {
         Conflict::SpaceName => "name",
         Conflict::AccountTypeKey => "key",
         Conflict::ContactsListTitle => "title",
+        Conflict::ExternalAccountIdentity => "username",
         Conflict::ApiKey
         | Conflict::AuthToken
         | Conflict::Nonce

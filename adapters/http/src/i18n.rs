@@ -169,6 +169,9 @@ message_ids! {
     ValidationNotCurrent = "validation-not-current",
     // TURN.
     TurnNotConfigured = "turn-not-configured",
+    // External accounts.
+    ExternalAccountNotFound = "external-account-not-found",
+    ValidationDifferent = "validation-different",
 }
 
 impl std::fmt::Display for MessageId {

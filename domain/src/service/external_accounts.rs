@@ -22,6 +22,8 @@ pub struct ExternalAccountInput {
     pub registrar: Option<String>,
     pub outbound_proxy: Option<String>,
     pub protocol: Option<String>,
+    /// Fields the adapter could not read as text (their rule is already recorded).
+    pub unreadable: ValidationErrors,
 }
 
 /// At most the column's size, and nothing provisioning cannot carry.
@@ -73,11 +75,13 @@ impl Services {
         input: ExternalAccountInput,
     ) -> ServiceResult<(ExternalAccount, bool)> {
         let existing = self.storage.external_account_of(account.id).await?;
-        let mut errors = ValidationErrors::new();
+        let mut errors = input.unreadable;
 
         let username = match present(input.username) {
             None => {
-                errors.add("username", Rule::Required);
+                if !errors.has("username") {
+                    errors.add("username", Rule::Required);
+                }
                 None
             }
             Some(u) if Username::parse(&u).is_err() => {
@@ -88,7 +92,9 @@ impl Services {
         };
         let domain = match present(input.domain) {
             None => {
-                errors.add("domain", Rule::Required);
+                if !errors.has("domain") {
+                    errors.add("domain", Rule::Required);
+                }
                 None
             }
             Some(d)
@@ -116,7 +122,9 @@ impl Services {
         let outbound_proxy = optional("outbound_proxy", input.outbound_proxy);
         let protocol = match present(input.protocol) {
             None => {
-                errors.add("protocol", Rule::Required);
+                if !errors.has("protocol") {
+                    errors.add("protocol", Rule::Required);
+                }
                 None
             }
             Some(p) => SipProtocol::parse(&p).or_else(|| {
@@ -132,7 +140,7 @@ impl Services {
         let hash_covers_changed = existing
             .as_ref()
             .is_none_or(|e| domain.as_deref() != Some(e.domain.as_str()) || realm != e.realm);
-        if password.is_none() && hash_covers_changed {
+        if password.is_none() && hash_covers_changed && !errors.has("password") {
             errors.add("password", Rule::Required);
         }
         errors.into_result()?;
