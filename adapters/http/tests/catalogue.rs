@@ -105,6 +105,7 @@ fn every_message_id_exists_in_every_language() {
         "count",
         "seconds",
         "digits",
+        "other",
     ]
     .into_iter()
     .map(|n| (n.into(), FluentValue::from(1)))
@@ -173,6 +174,7 @@ fn every_rule_has_its_own_validation_message() {
         Rule::Digits(4),
         Rule::ValidCode,
         Rule::NotCurrent,
+        Rule::Different("other".into()),
     ];
     // Stops compiling when a rule is added: list it above as well.
     for rule in &rules {
@@ -211,7 +213,8 @@ fn every_rule_has_its_own_validation_message() {
             | Rule::LastSuperSpace
             | Rule::Digits(_)
             | Rule::ValidCode
-            | Rule::NotCurrent => {}
+            | Rule::NotCurrent
+            | Rule::Different(_) => {}
         }
     }
     let produced: BTreeSet<&str> = rules
