@@ -39,6 +39,9 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("GET", "/api/accounts/{account}/dictionary/k", "admin"),
     ("POST", "/api/accounts/{account}/dictionary/k", "admin"),
     ("DELETE", "/api/accounts/{account}/dictionary/k", "admin"),
+    ("GET", "/api/accounts/{account}/external", "admin"),
+    ("POST", "/api/accounts/{account}/external", "admin"),
+    ("DELETE", "/api/accounts/{account}/external", "admin"),
     ("GET", "/api/accounts/me/contacts", "user"),
     (
         "GET",

@@ -24,6 +24,7 @@ mod digest;
 mod email_change;
 mod expiration_emails;
 mod expiry;
+mod external_accounts;
 mod faults;
 mod flexisip;
 mod import;

@@ -21,6 +21,7 @@ use flexiapi_adapters_http::i18n::Languages;
 use flexiapi_adapters_http::{AppState, HttpSettings};
 use flexiapi_adapters_memory::MemoryStorage;
 use flexiapi_adapters_redis::RedisRegistry;
+use flexiapi_adapters_redis::b2bua::RedisB2buaNotifier;
 use flexiapi_adapters_sql::SqlDatabase;
 use flexiapi_domain::auth::{AuthSettings, Authenticator, FailureBudget, RequestBudget};
 use flexiapi_domain::ports::{Clock, Storage, TokenSource};
@@ -199,7 +200,10 @@ impl Application {
         if let Some(url) = &config.redis_url {
             let registry = RedisRegistry::new(url, flexiapi_adapters_redis::DEFAULT_TIMEOUT)
                 .map_err(anyhow::Error::msg)?;
-            services = services.with_registrar(Arc::new(registry));
+            let registry = Arc::new(registry);
+            services = services
+                .with_registrar(registry.clone())
+                .with_b2bua(Arc::new(RedisB2buaNotifier::new(registry)));
         }
         services = services.with_notifier(Arc::new(transports.notifier()));
         let (pusher, push_line) = config.push.pusher()?;

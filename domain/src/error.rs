@@ -25,6 +25,9 @@ pub enum Conflict {
     CallForwardingType,
     /// An enabled call forwarding whose type excludes another enabled one of the account.
     CallForwardingEnabled,
+    /// `username` + `domain` of an external account (unique across spaces: the B2BUA keys its
+    /// accounts by that address).
+    ExternalAccountIdentity,
 }
 
 /// What a repository or store can answer instead of a result.

@@ -57,6 +57,8 @@ pub enum Rule {
     AccountContact,
     /// Enabling this call forwarding would put `always` beside `no_answer` or `busy`.
     ForwardingExclusive,
+    /// Must differ from the value of this other field.
+    Different(String),
 }
 
 /// One broken rule on one field, named as the client sent it.

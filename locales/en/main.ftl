@@ -169,3 +169,10 @@ validation-forwarding-exclusive = An enabled "always" call forwarding cannot sta
 field-forward-to = forward_to
 field-sip-uri = sip_uri
 field-contact-id = contact_id
+# external accounts
+external-account-not-found = This account has no external account.
+validation-different = The { $attribute } and { $other } must be different.
+field-realm = realm
+field-registrar = registrar
+field-outbound-proxy = outbound proxy
+field-protocol = protocol

@@ -169,3 +169,10 @@ validation-forwarding-exclusive = Un renvoi d'appel « always » activé ne peut
 field-forward-to = destination du renvoi
 field-sip-uri = adresse SIP
 field-contact-id = contact
+# external accounts
+external-account-not-found = Ce compte n'a pas de compte externe.
+validation-different = Les champs { $attribute } et { $other } doivent être différents.
+field-realm = domaine d'authentification
+field-registrar = serveur d'enregistrement
+field-outbound-proxy = proxy sortant
+field-protocol = protocole

@@ -96,6 +96,7 @@ pub mod cases {
         account_recovery_tokens,
         secrets,
         call_forwardings,
+        external_accounts,
     }
 }
 

@@ -264,6 +264,9 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::Format => m(MessageId::ValidationFormat),
         Rule::AccountContact => m(MessageId::ValidationAccountContact),
         Rule::ForwardingExclusive => m(MessageId::ValidationForwardingExclusive),
+        Rule::Different(other) => {
+            m(MessageId::ValidationDifferent).with("other", Arg::Field(other.clone()))
+        }
     }
 }
 
@@ -327,6 +330,7 @@ fn not_found_message(entity: Entity) -> MessageId {
         Entity::SpaceEmailServer => MessageId::EmailServerNotFound,
         Entity::ChangeCode => MessageId::ChangeCodeNotFound,
         Entity::TurnService => MessageId::TurnNotConfigured,
+        Entity::ExternalAccount => MessageId::ExternalAccountNotFound,
         // As the original: no message of their own.
         Entity::AccountType
         | Entity::AccountAction
@@ -352,6 +356,7 @@ fn conflict(c: Conflict) -> ApiError {
         Conflict::CallForwardingEnabled => {
             return ApiError::field("enabled", Rule::ForwardingExclusive);
         }
+        Conflict::ExternalAccountIdentity => "username",
         Conflict::ApiKey
         | Conflict::AuthToken
         | Conflict::Nonce

@@ -176,6 +176,9 @@ message_ids! {
     PushNotificationNotSent = "push-notification-not-sent",
     ValidationAccountContact = "validation-account-contact",
     ValidationForwardingExclusive = "validation-forwarding-exclusive",
+    // External accounts.
+    ExternalAccountNotFound = "external-account-not-found",
+    ValidationDifferent = "validation-different",
 }
 
 impl std::fmt::Display for MessageId {

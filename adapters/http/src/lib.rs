@@ -58,6 +58,7 @@ apis!(
     api::api_keys::ApiKeysApi,
     api::devices::DevicesApi,
     api::dictionary::DictionaryApi,
+    api::external_accounts::ExternalAccountsApi,
     api::account_types::AccountTypesApi,
     api::actions::ActionsApi,
     api::contacts::ContactsApi,

@@ -105,6 +105,7 @@ fn every_message_id_exists_in_every_language() {
         "count",
         "seconds",
         "digits",
+        "other",
     ]
     .into_iter()
     .map(|n| (n.into(), FluentValue::from(1)))
@@ -176,6 +177,7 @@ fn every_rule_has_its_own_validation_message() {
         Rule::Format,
         Rule::AccountContact,
         Rule::ForwardingExclusive,
+        Rule::Different("other".into()),
     ];
     // Stops compiling when a rule is added: list it above as well.
     for rule in &rules {
@@ -217,7 +219,8 @@ fn every_rule_has_its_own_validation_message() {
             | Rule::NotCurrent
             | Rule::Format
             | Rule::AccountContact
-            | Rule::ForwardingExclusive => {}
+            | Rule::ForwardingExclusive
+            | Rule::Different(_) => {}
         }
     }
     let produced: BTreeSet<&str> = rules

@@ -77,6 +77,7 @@ impl Tables {
         // As the SQL foreign keys: its own forwardings and those to it as a contact go.
         self.call_forwardings
             .retain(|_, f| f.account_id.0 != id && f.contact_id != Some(AccountId(id)));
+        self.external_accounts.remove(&id);
     }
 }
 

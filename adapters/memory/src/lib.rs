@@ -17,6 +17,7 @@ mod contacts_lists;
 mod creation_request_tokens;
 mod creation_tokens;
 mod dictionary;
+mod external_accounts;
 mod nonces;
 mod phone_countries;
 mod provisioning_tokens;
@@ -89,6 +90,8 @@ struct Tables {
     secrets: BTreeMap<String, String>,
     /// By (account id, id): an account's rows are one range.
     call_forwardings: BTreeMap<(i64, i64), flexiapi_domain::model::CallForwarding>,
+    /// By account id.
+    external_accounts: BTreeMap<i64, flexiapi_domain::model::ExternalAccount>,
 }
 
 impl Default for Tables {
@@ -125,6 +128,7 @@ impl Default for Tables {
             account_recovery_tokens: BTreeMap::new(),
             secrets: BTreeMap::new(),
             call_forwardings: BTreeMap::new(),
+            external_accounts: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

@@ -5,6 +5,7 @@
 //! - [`RedisRegistry`]: the port over one multiplexed connection, opened lazily and reopened
 //!   after a failure, every round trip bounded by a timeout so that a dead Redis costs a request
 //!   about a second and a 503, never a hang.
+//! - `b2bua`: external-account changes published to Flexisip's B2BUA (`flexisip/B2BUA/account`).
 //! - `testing` (feature `testing`): the registrar's side, for tests.
 //!
 //! Removing a device deletes its hash field, then publishes on the channel `<user>@<domain>`:
@@ -12,6 +13,7 @@
 //! key, without the `fs:` of the hash) and refetches the record when told, so the proxy stops
 //! forking to the removed device at once.
 
+pub mod b2bua;
 pub mod contact;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -76,7 +78,7 @@ impl RedisRegistry {
 
     /// Runs `command` on the shared connection within the timeout; a failure drops the
     /// connection so that the next call opens a fresh one.
-    async fn query<T: redis::FromRedisValue>(
+    pub(crate) async fn query<T: redis::FromRedisValue>(
         &self,
         command: &redis::Cmd,
     ) -> Result<T, RegistrarError> {

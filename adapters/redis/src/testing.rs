@@ -63,3 +63,39 @@ pub fn subscribe(url: &str, channel: &str, wait: Duration) -> mpsc::Receiver<Str
     let _ = ready_rx.recv();
     rx
 }
+
+/// As [`subscribe`], for a channel other tests publish on too (the B2BUA's): the receiver gets
+/// the first payload within `wait` that contains `needle`, or nothing.
+pub fn subscribe_for(
+    url: &str,
+    channel: &str,
+    needle: &str,
+    wait: Duration,
+) -> mpsc::Receiver<String> {
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let (tx, rx) = mpsc::channel();
+    let (url, channel, needle) = (url.to_owned(), channel.to_owned(), needle.to_owned());
+    std::thread::spawn(move || {
+        let mut connection = connection(&url);
+        let mut pubsub = connection.as_pubsub();
+        pubsub.subscribe(&channel).expect("SUBSCRIBE");
+        let deadline = std::time::Instant::now() + wait;
+        let _ = ready_tx.send(());
+        while let Some(left) = deadline
+            .checked_duration_since(std::time::Instant::now())
+            .filter(|d| !d.is_zero())
+        {
+            pubsub.set_read_timeout(Some(left)).expect("read timeout");
+            let Ok(msg) = pubsub.get_message() else {
+                return;
+            };
+            let payload = msg.get_payload::<String>().unwrap_or_default();
+            if payload.contains(&needle) {
+                let _ = tx.send(payload);
+                return;
+            }
+        }
+    });
+    let _ = ready_rx.recv();
+    rx
+}

@@ -50,6 +50,7 @@ mod creation_tokens;
 mod dialect;
 mod dictionary;
 mod error;
+mod external_accounts;
 pub mod legacy;
 mod nonces;
 mod phone_countries;

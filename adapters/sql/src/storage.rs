@@ -339,6 +339,7 @@ macro_rules! impl_storage {
             crate::account_recovery_tokens::impl_account_recovery_tokens!($storage, $db);
             crate::secrets::impl_secrets!($storage, $db);
             crate::call_forwardings::impl_call_forwardings!($storage, $db);
+            crate::external_accounts::impl_external_accounts!($storage, $db);
 
             #[async_trait]
             impl Storage for $storage {

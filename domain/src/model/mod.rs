@@ -48,6 +48,7 @@ mod call_forwarding;
 mod change_code;
 mod contacts_list;
 mod device;
+mod external_account;
 mod nonce;
 mod password;
 mod phone_country;
@@ -86,6 +87,10 @@ pub use contacts_list::{
     ContactsList, ContactsListId, ContactsListTitle, MAX_CONTACTS_LIST_TITLE_LENGTH,
 };
 pub use device::{Device, UserAgentInfo};
+pub use external_account::{
+    ExternalAccount, ExternalAccountId, MAX_EXTERNAL_ACCOUNT_FIELD_LENGTH, NewExternalAccount,
+    SipProtocol,
+};
 pub use nonce::DigestNonce;
 pub use password::{Password, PasswordAlgorithm, UnknownAlgorithm};
 pub use phone_country::{PHONE_COUNTRIES, PhoneCountry};

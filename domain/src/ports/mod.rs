@@ -21,12 +21,14 @@ mod api_keys;
 mod audit;
 mod auth_failures;
 mod auth_tokens;
+mod b2bua;
 mod call_forwardings;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
 mod devices;
 mod dictionary;
+mod external_accounts;
 mod nonces;
 mod notifier;
 mod phone_countries;
@@ -49,12 +51,14 @@ pub use api_keys::ApiKeyRepository;
 pub use audit::AuditRepository;
 pub use auth_failures::AuthFailureStore;
 pub use auth_tokens::AuthTokenRepository;
+pub use b2bua::{B2buaAccountChange, B2buaNotifier, NoB2buaNotifier};
 pub use call_forwardings::CallForwardingRepository;
 pub use change_codes::ChangeCodeRepository;
 pub use contacts::ContactRepository;
 pub use contacts_lists::ContactsListRepository;
 pub use devices::DeviceRegistry;
 pub use dictionary::DictionaryRepository;
+pub use external_accounts::ExternalAccountRepository;
 pub use nonces::NonceStore;
 pub use notifier::{
     Letterhead, NoNotifier, Notice, NotificationCounts, Notifier, SpaceEmailServer,
@@ -99,6 +103,7 @@ pub trait Storage:
     + AccountRecoveryTokenRepository
     + SecretStore
     + CallForwardingRepository
+    + ExternalAccountRepository
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;

@@ -644,7 +644,12 @@ impl Services {
     /// # Errors
     /// `NotFound(Account)`.
     pub async fn delete_account(&self, id: AccountId) -> ServiceResult<()> {
+        // Its external account goes by cascade: the B2BUA is told after, so it drops it.
+        let external = self.storage.external_account_of(id).await?;
         if self.storage.delete_account(id, self.now()).await? {
+            if let Some(external) = external {
+                self.publish_external_account(&external).await;
+            }
             Ok(())
         } else {
             Err(ServiceError::NotFound(Entity::Account))

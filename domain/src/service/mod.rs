@@ -12,7 +12,8 @@ use crate::auth::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget}
 use crate::error::{Conflict, RegistrarError, StoreError, TransportError};
 use crate::model::{Account, Domain, PasswordAlgorithm, Space, TurnSettings};
 use crate::ports::{
-    Clock, DeviceRegistry, NoNotifier, NoPusher, Notifier, PoolUsage, Pusher, Storage, TokenSource,
+    B2buaNotifier, Clock, DeviceRegistry, NoB2buaNotifier, NoNotifier, NoPusher, Notifier,
+    PoolUsage, Pusher, Storage, TokenSource,
 };
 use crate::validation::{Rule, ValidationErrors};
 
@@ -133,6 +134,8 @@ pub enum Entity {
     /// No TURN server is configured (`[turn]`).
     TurnService,
     CallForwarding,
+    /// The account has no external account.
+    ExternalAccount,
     /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
     /// to a missing row, a change to a row that is gone): storage answers cannot say which.
     Unnamed,
@@ -203,6 +206,7 @@ pub mod contacts;
 pub mod devices;
 mod dictionary;
 pub mod expiration_emails;
+pub mod external_accounts;
 pub mod notices;
 mod passwords;
 mod phone_countries;
@@ -292,6 +296,8 @@ pub struct Services {
     pub notifier: Arc<dyn Notifier>,
     /// Delivers pushes to Linphone apps; [`NoPusher`] when nothing can be pushed.
     pub pusher: Arc<dyn Pusher>,
+    /// Tells Flexisip's B2BUA about external-account changes; [`NoB2buaNotifier`] without Redis.
+    pub b2bua: Arc<dyn B2buaNotifier>,
     /// Shared by every clone: see [`Services::space_by_host`].
     spaces: Arc<space_cache::SpaceCache>,
     /// Wrong old passwords and auth token creations spend these (the Authenticator's).
@@ -321,6 +327,7 @@ impl Services {
             provisioning_token_ttl: None,
             notifier: Arc::new(NoNotifier),
             pusher: Arc::new(NoPusher),
+            b2bua: Arc::new(NoB2buaNotifier),
             spaces: Arc::default(),
         }
     }
@@ -334,6 +341,12 @@ impl Services {
     #[must_use]
     pub fn with_pusher(mut self, pusher: Arc<dyn Pusher>) -> Self {
         self.pusher = pusher;
+        self
+    }
+
+    #[must_use]
+    pub fn with_b2bua(mut self, b2bua: Arc<dyn B2buaNotifier>) -> Self {
+        self.b2bua = b2bua;
         self
     }
 

@@ -16,7 +16,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Entity, ServiceError, ServiceResult, Services, check_may_get_credentials};
-use crate::model::{Account, AccountChanges, ProvisioningToken, Space};
+use crate::model::{Account, AccountChanges, ExternalAccount, ProvisioningToken, Space};
 use crate::validation::is_config_char;
 
 /// One `name = value` of a section.
@@ -80,6 +80,18 @@ impl LinphoneConfig {
     /// The configuration for `space`, and for `account` with its passwords when given (the
     /// account belongs to `space`).
     pub fn build(space: &Space, account: Option<&Account>) -> Self {
+        Self::build_with_external(space, account, None)
+    }
+
+    /// As [`LinphoneConfig::build`], with the account's external account, as the original:
+    /// `proxy_0` gets `depends_on = external_account`; `proxy_1` registers the external address
+    /// (`idkey = external_account`, `reg_proxy` the registrar or domain with its transport,
+    /// `reg_route` the outbound proxy) and the next `auth_info_N` carries its HA1.
+    pub fn build_with_external(
+        space: &Space,
+        account: Option<&Account>,
+        external: Option<&ExternalAccount>,
+    ) -> Self {
         let mut config = Self {
             sections: Vec::new(),
             overwrite_all: space.settings.custom_provisioning_overwrite_all,
@@ -146,6 +158,9 @@ impl LinphoneConfig {
                 config.set(&section, "realm", space.realm());
                 config.set(&section, "algorithm", password.algorithm.as_str());
             }
+            if let Some(external) = external {
+                add_external_account(&mut config, external, account.passwords.len());
+            }
         }
 
         if let Some(custom) = s.custom_provisioning_entries.as_deref()
@@ -159,6 +174,44 @@ impl LinphoneConfig {
         }
         config
     }
+}
+
+/// The external account's proxy and credentials; its `auth_info` follows the account's
+/// `auth_count` ones.
+fn add_external_account(
+    config: &mut LinphoneConfig,
+    external: &ExternalAccount,
+    auth_count: usize,
+) {
+    config.set("proxy_0", "depends_on", "external_account");
+    let transport = external.protocol.as_str().to_ascii_lowercase();
+    let server = external.registrar.as_deref().unwrap_or(&external.domain);
+    config.set(
+        "proxy_1",
+        "reg_identity",
+        format!("<sip:{}>", external.identifier()),
+    );
+    config.set(
+        "proxy_1",
+        "reg_proxy",
+        format!("<sip:{server};transport={transport}>"),
+    );
+    if let Some(route) = &external.outbound_proxy {
+        config.set(
+            "proxy_1",
+            "reg_route",
+            format!("<sip:{route};transport={transport}>"),
+        );
+    }
+    config.set("proxy_1", "reg_sendregister", "1");
+    config.set("proxy_1", "refkey", "push_notification");
+    config.set("proxy_1", "idkey", "external_account");
+    let section = format!("auth_info_{auth_count}");
+    config.set(&section, "username", external.username.as_str());
+    config.set(&section, "domain", external.domain.as_str());
+    config.set(&section, "ha1", external.password.as_str());
+    config.set(&section, "realm", external.resolved_realm());
+    config.set(&section, "algorithm", external.algorithm.as_str());
 }
 
 /// `"Display Name" <sip:user@domain>`, or `<sip:user@domain>` without a display name.

@@ -12,6 +12,7 @@ pub mod contacts_lists;
 pub mod creation_tokens;
 pub mod devices;
 pub mod dictionary;
+pub mod external_accounts;
 pub mod me;
 pub mod phone_countries;
 pub mod ping;

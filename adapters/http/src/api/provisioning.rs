@@ -112,6 +112,14 @@ fn xml(space: &Space, account: Option<&Account>) -> XmlConfig {
     ))))
 }
 
+/// The account's configuration, with its external account when it has one.
+async fn account_xml(req: &Request, space: &Space, account: &Account) -> ApiResult<XmlConfig> {
+    let external = state(req)?.services.find_external_account(account).await?;
+    Ok(XmlConfig::Ok(PlainText(render_xml(
+        &LinphoneConfig::build_with_external(space, Some(account), external.as_ref()),
+    ))))
+}
+
 /// A PNG QR code of `data`: high error correction, at least 300 pixels wide, with its quiet
 /// zone (as the original's).
 pub fn qr_png(data: &str) -> ApiResult<Vec<u8>> {
@@ -170,13 +178,14 @@ impl ProvisioningApi {
     )]
     async fn me(
         &self,
+        req: &Request,
         caller: UserCaller,
         #[oai(name = "x-linphone-provisioning")] header: Header<Option<String>>,
     ) -> ApiResult<XmlConfig> {
         let auth = &caller.0.auth;
         check_header(&auth.account_space, &header.0)?;
         check_may_get_credentials(&auth.account)?;
-        Ok(xml(&auth.account_space, Some(&auth.account)))
+        account_xml(req, &auth.account_space, &auth.account).await
     }
 
     /// Configuration by provisioning token
@@ -203,7 +212,7 @@ impl ProvisioningApi {
             .services
             .redeem_provisioning_token(&provisioning_token.0, space)
             .await?;
-        Ok(xml(space, Some(&account)))
+        account_xml(req, space, &account).await
     }
 
     /// QR code of a provisioning token
