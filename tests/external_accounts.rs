@@ -434,6 +434,23 @@ async fn a_redis_that_is_down_does_not_lose_the_change(store: Store) {
     );
     let (status, shown) = call(&app, &key, &domain, Method::GET, &path, None, "en").await;
     assert_eq!((status, shown["username"].as_str()), (200, Some("down")));
+    // Once the retries are spent, the lost publish is on /metrics for the operator.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = app
+            .get(&domain, "/metrics")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains("flexiapi_b2bua_publish_failures_total 1") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no failure counted:\n{text}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     app.stop().await;
 }
 

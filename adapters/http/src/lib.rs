@@ -214,6 +214,7 @@ fn metrics_text(state: poem::web::Data<&AppState>) -> poem::Response {
         .body(state.metrics.render(
             state.services.pool_usage(),
             state.services.notifier.counts(),
+            state.services.b2bua.failures(),
         ))
 }
 

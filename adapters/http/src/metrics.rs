@@ -23,6 +23,7 @@ pub struct Metrics {
     pool: IntGaugeVec,
     notifications_sent: IntCounterVec,
     notifications_failed: IntCounterVec,
+    b2bua_publish_failures: prometheus::IntCounter,
     /// Serializes the catch-up of the notification counters (two scrapes must not both add the
     /// same difference).
     notifications_sync: Mutex<()>,
@@ -92,6 +93,11 @@ impl Metrics {
             &["channel"],
         )
         .expect("valid metric");
+        let b2bua_publish_failures = prometheus::IntCounter::new(
+            "flexiapi_b2bua_publish_failures_total",
+            "External-account changes the B2BUA could not be told about on Redis (after retries)",
+        )
+        .expect("valid metric");
         for channel in ["email", "sms"] {
             notifications_sent.with_label_values(&[channel]);
             notifications_failed.with_label_values(&[channel]);
@@ -103,6 +109,7 @@ impl Metrics {
             Box::new(pool.clone()),
             Box::new(notifications_sent.clone()),
             Box::new(notifications_failed.clone()),
+            Box::new(b2bua_publish_failures.clone()),
         ] {
             registry.register(metric).expect("unique metric names");
         }
@@ -139,6 +146,7 @@ impl Metrics {
             pool,
             notifications_sent,
             notifications_failed,
+            b2bua_publish_failures,
             notifications_sync: Mutex::new(()),
             routes,
         }
@@ -181,8 +189,13 @@ impl Metrics {
 
     /// The text exposition of every metric, with `pool` (the pool's usage read now) and
     /// `notifications` (the notifier's counts since the start).
-    pub fn render(&self, pool: Option<PoolUsage>, notifications: NotificationCounts) -> String {
-        self.catch_up(notifications);
+    pub fn render(
+        &self,
+        pool: Option<PoolUsage>,
+        notifications: NotificationCounts,
+        b2bua_failures: u64,
+    ) -> String {
+        self.catch_up(notifications, b2bua_failures);
         if let Some(usage) = pool {
             self.pool
                 .with_label_values(&["open"])
@@ -202,7 +215,7 @@ impl Metrics {
 
 impl Metrics {
     /// Brings the counters up to the notifier's totals (they only grow).
-    fn catch_up(&self, counts: NotificationCounts) {
+    fn catch_up(&self, counts: NotificationCounts, b2bua_failures: u64) {
         let _guard = self
             .notifications_sync
             .lock()
@@ -218,6 +231,10 @@ impl Metrics {
                 counter.inc_by(missing);
             }
         }
+        let counter = &self.b2bua_publish_failures;
+        if let Some(missing) = b2bua_failures.checked_sub(counter.get()).filter(|m| *m > 0) {
+            counter.inc_by(missing);
+        }
     }
 }
 
@@ -230,7 +247,7 @@ mod tests {
     #[test]
     fn notification_counters_follow_the_notifiers_totals() {
         let m = Metrics::new(&[]);
-        let text = m.render(None, NotificationCounts::default());
+        let text = m.render(None, NotificationCounts::default(), 0);
         assert!(
             text.contains("flexiapi_notifications_failed_total{channel=\"email\"} 0"),
             "{text}"
@@ -241,8 +258,8 @@ mod tests {
             sms_sent: 0,
             sms_failed: 1,
         };
-        m.render(None, counts);
-        let text = m.render(None, counts);
+        m.render(None, counts, 0);
+        let text = m.render(None, counts, 0);
         for line in [
             "flexiapi_notifications_sent_total{channel=\"email\"} 3",
             "flexiapi_notifications_failed_total{channel=\"email\"} 2",
