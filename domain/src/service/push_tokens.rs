@@ -18,6 +18,7 @@ use crate::model::{
     CREATION_REQUEST_TOKEN_LENGTH, NewAccountCreationRequestToken, NewAccountRecoveryToken,
     PushCallId, PushKind, PushNotification, PushParam, PushPrid, PushProvider, PushTarget, Space,
 };
+use crate::ports::StoreResult;
 use crate::validation::{Rule, ValidationErrors};
 
 /// The field naming a request token in `using-account-creation-request-token`.
@@ -83,6 +84,20 @@ fn parse_target(request: PushRequest, errors: &mut ValidationErrors) -> Option<P
     })
 }
 
+/// Refuses a push when `latest` (the newest token pushed to the device within `window`) exists.
+fn throttle(
+    latest: Option<DateTime<Utc>>,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    match latest {
+        Some(latest) => Err(ServiceError::TokenRequestedTooRecently {
+            retry_after_seconds: retry_after(latest, window, now),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The whole seconds until `latest + window` (at least 1: the newest token is still in it).
 fn retry_after(latest: DateTime<Utc>, window: Duration, now: DateTime<Utc>) -> u64 {
     let millis = (latest + window - now).num_milliseconds();
@@ -110,6 +125,22 @@ impl Services {
         }
     }
 
+    /// Pushes the stored `token` to `target`; when the push fails, runs `forget` (the deletion
+    /// of the token, a future that does nothing until awaited) so that nothing is left behind.
+    async fn push_token(
+        &self,
+        target: PushTarget,
+        token: &str,
+        forget: impl Future<Output = StoreResult<bool>>,
+    ) -> ServiceResult<()> {
+        let push = PushNotification::token(target, token);
+        if let Err(e) = self.pusher.push(&push).await {
+            forget.await?;
+            return Err(ServiceError::TokenNotSent(e));
+        }
+        Ok(())
+    }
+
     /// Creates a creation token of `space` and pushes it to the app's device; the token is the
     /// app's to register with (`/accounts/with-account-creation-token`). Refused on a space
     /// closed to public registration.
@@ -133,11 +164,7 @@ impl Services {
                 .storage
                 .latest_pushed_creation_token(&space.domain, &target, now - window)
                 .await?;
-            if let Some(latest) = latest {
-                return Err(ServiceError::TokenRequestedTooRecently {
-                    retry_after_seconds: retry_after(latest, window, now),
-                });
-            }
+            throttle(latest, window, now)?;
         }
         let token = self
             .storage
@@ -146,14 +173,10 @@ impl Services {
                 now,
             )
             .await?;
-        let push = PushNotification::token(target, &token.token);
-        if let Err(e) = self.pusher.push(&push).await {
-            self.storage
-                .delete_unused_creation_token(&token.token, &space.domain)
-                .await?;
-            return Err(ServiceError::TokenNotSent(e));
-        }
-        Ok(())
+        let forget = self
+            .storage
+            .delete_unused_creation_token(&token.token, &space.domain);
+        self.push_token(target, &token.token, forget).await
     }
 
     /// Creates an account recovery token of `space` and pushes it to the app's device, which
@@ -176,11 +199,7 @@ impl Services {
                 .storage
                 .latest_pushed_account_recovery_token(&space.domain, &target, now - window)
                 .await?;
-            if let Some(latest) = latest {
-                return Err(ServiceError::TokenRequestedTooRecently {
-                    retry_after_seconds: retry_after(latest, window, now),
-                });
-            }
+            throttle(latest, window, now)?;
         }
         let token = self
             .storage
@@ -197,14 +216,10 @@ impl Services {
                 now,
             )
             .await?;
-        let push = PushNotification::token(target, &token.token);
-        if let Err(e) = self.pusher.push(&push).await {
-            self.storage
-                .delete_unused_account_recovery_token(&token.token, &space.domain)
-                .await?;
-            return Err(ServiceError::TokenNotSent(e));
-        }
-        Ok(())
+        let forget = self
+            .storage
+            .delete_unused_account_recovery_token(&token.token, &space.domain);
+        self.push_token(target, &token.token, forget).await
     }
 
     /// A new creation request token of `space`, for a person to validate on its page.
