@@ -165,20 +165,13 @@ macro_rules! impl_account_recovery_tokens {
                 target: &PushTarget,
                 since: DateTime<Utc>,
             ) -> StoreResult<Option<DateTime<Utc>>> {
-                let latest: Option<DateTime<Utc>> = sqlx::query_scalar(Self::sql(
-                    "SELECT MAX(created_at) FROM account_recovery_tokens \
-                     WHERE pn_provider = ? AND pn_param = ? AND pn_prid = ? \
-                     AND domain = ? AND created_at >= ?",
-                ))
-                .bind(target.provider.as_str())
-                .bind(target.param.as_str())
-                .bind(target.prid.as_str())
-                .bind(domain.as_str())
-                .bind(ts(since))
-                .fetch_one(self.writer())
-                .await
-                .map_err(store_error)?;
-                Ok(latest)
+                crate::pushed_tokens::latest_pushed!(
+                    self,
+                    "account_recovery_tokens",
+                    domain,
+                    target,
+                    since
+                )
             }
 
             async fn delete_unused_account_recovery_token(
@@ -186,16 +179,7 @@ macro_rules! impl_account_recovery_tokens {
                 token: &str,
                 domain: &Domain,
             ) -> StoreResult<bool> {
-                let deleted = sqlx::query(Self::sql(
-                    "DELETE FROM account_recovery_tokens WHERE token = ? AND domain = ? AND used = ?",
-                ))
-                .bind(token)
-                .bind(domain.as_str())
-                .bind(false)
-                .execute(self.writer())
-                .await
-                .map_err(store_error)?;
-                Ok(deleted.rows_affected() > 0)
+                crate::pushed_tokens::delete_unused!(self, "account_recovery_tokens", token, domain)
             }
         }
     };

@@ -55,6 +55,7 @@ pub mod legacy;
 mod nonces;
 mod phone_countries;
 mod provisioning_tokens;
+mod pushed_tokens;
 mod recovery_codes;
 mod registration_codes;
 mod reset_password_tokens;
