@@ -27,6 +27,7 @@ mod reset_password_tokens;
 mod secrets;
 mod space_email_servers;
 mod spaces;
+mod voicemails;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -92,6 +93,8 @@ struct Tables {
     call_forwardings: BTreeMap<(i64, i64), flexiapi_domain::model::CallForwarding>,
     /// By account id.
     external_accounts: BTreeMap<i64, flexiapi_domain::model::ExternalAccount>,
+    /// By id.
+    voicemails: BTreeMap<String, flexiapi_domain::model::Voicemail>,
 }
 
 impl Default for Tables {
@@ -129,6 +132,7 @@ impl Default for Tables {
             secrets: BTreeMap::new(),
             call_forwardings: BTreeMap::new(),
             external_accounts: BTreeMap::new(),
+            voicemails: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

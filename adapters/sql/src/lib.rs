@@ -42,6 +42,7 @@ mod audit;
 mod auth_failures;
 mod auth_tokens;
 mod call_forwardings;
+mod voicemails;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
