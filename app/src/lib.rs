@@ -205,6 +205,11 @@ impl Application {
                 .with_registrar(registry.clone())
                 .with_b2bua(Arc::new(RedisB2buaNotifier::new(registry)));
         }
+        let files = flexiapi_adapters_http::LocalFiles::new(
+            &config.files_directory,
+            config.max_upload_size,
+        );
+        services = services.with_files(Arc::new(files.clone()));
         services = services.with_notifier(Arc::new(transports.notifier()));
         let (pusher, push_line) = config.push.pusher()?;
         tracing::info!("{push_line}");
@@ -255,6 +260,7 @@ impl Application {
                 trusted_proxies: config.trusted_proxies.clone(),
                 public_scheme: config.public_scheme,
                 public_port: config.public_port,
+                files,
             },
         };
         let acceptor = TcpListener::bind(config.bind.clone())

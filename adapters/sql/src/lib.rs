@@ -42,7 +42,6 @@ mod audit;
 mod auth_failures;
 mod auth_tokens;
 mod call_forwardings;
-mod voicemails;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
@@ -67,6 +66,7 @@ mod sqlite;
 mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod voicemails;
 
 pub use sqlite::SqliteStorage;
 pub use storage::{MySqlStorage, PostgresStorage};

@@ -123,6 +123,4 @@ pub use turn::{
     DEFAULT_TURN_TTL_MINUTES, MAX_TURN_TTL_MINUTES, TURN_RANDOM_LENGTH, TurnCredentials, TurnHost,
     TurnSettings, TurnSettingsError,
 };
-pub use voicemail::{
-    NewVoicemail, VOICEMAIL_SNIFF_LENGTH, Voicemail, VoicemailId, VoicemailType,
-};
+pub use voicemail::{NewVoicemail, VOICEMAIL_SNIFF_LENGTH, Voicemail, VoicemailId, VoicemailType};
