@@ -500,7 +500,20 @@ async fn uploads_over_the_limit_or_cut_short_leave_nothing(store: Store) {
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(&body[..2500]).await.unwrap();
     stream.flush().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut partial = files_in(&dir);
+    for _ in 0..50 {
+        if !partial.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        partial = files_in(&dir);
+    }
+    // Under a temporary name while it comes.
+    assert_eq!(partial.len(), 1, "{partial:?}");
+    assert!(
+        partial[0].starts_with('.') && partial[0].ends_with(".part"),
+        "{partial:?}"
+    );
     drop(stream);
     let mut left = files_in(&dir);
     for _ in 0..50 {
