@@ -628,3 +628,34 @@ account_recovery_token_retry_minutes = 5
         assert!(Config::load(Some(f.path()), None, None, None).is_err());
     }
 }
+
+#[cfg(test)]
+mod files_directory_tests {
+    use std::path::PathBuf;
+
+    use super::default_files_directory;
+
+    #[test]
+    fn files_go_beside_the_sqlite_database_else_in_the_working_directory() {
+        assert_eq!(
+            default_files_directory("sqlite:///var/lib/flexiapi/db.sqlite?mode=rwc"),
+            PathBuf::from("/var/lib/flexiapi/files")
+        );
+        assert_eq!(
+            default_files_directory("sqlite://data/flexiapi.sqlite"),
+            PathBuf::from("data/files")
+        );
+        for elsewhere in [
+            super::DEFAULT_DATABASE,
+            "sqlite::memory:",
+            "memory",
+            "postgres://u@localhost/db",
+        ] {
+            assert_eq!(
+                default_files_directory(elsewhere),
+                PathBuf::from("files"),
+                "{elsewhere}"
+            );
+        }
+    }
+}

@@ -48,6 +48,31 @@ impl LocalFiles {
         self.directory.join(name)
     }
 
+    /// Removes the files of the directory last modified before `cutoff` (temporary ones too);
+    /// returns how many. A directory not created yet holds nothing.
+    ///
+    /// # Errors
+    /// I/O failures reading the directory or removing a file.
+    pub async fn remove_older_than(&self, cutoff: std::time::SystemTime) -> std::io::Result<u64> {
+        let mut entries = match tokio::fs::read_dir(&self.directory).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let mut removed = 0;
+        while let Some(entry) = entries.next_entry().await? {
+            let meta = entry.metadata().await?;
+            if meta.is_file() && meta.modified()? < cutoff {
+                match tokio::fs::remove_file(entry.path()).await {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// A fresh temporary path for an upload in progress: hidden, and unique per upload.
     pub fn temporary_path(&self, name: &str, unique: &str) -> PathBuf {
         self.directory.join(format!(".{name}.{unique}.part"))
