@@ -651,6 +651,90 @@ async fn deleting_a_voicemail_or_its_account_removes_the_file(store: Store) {
     w.app.stop().await;
 }
 
+async fn an_uploaded_voicemail_is_mailed_once_with_its_recording(store: Store) {
+    use base64::Engine as _;
+    let Some(smtp) = crate::support_smtp::SmtpServer::start() else {
+        return;
+    };
+    let w = world(store, |c| smtp.configure(c)).await;
+    let slot = w.slot("audio/opus").await;
+    let id = slot["id"].as_str().unwrap();
+    let audio = opus_bytes(2048);
+    let resp = w
+        .upload(
+            &w.admin_key,
+            id,
+            multipart("file", "a.opus", "audio/opus", &audio),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let mail = smtp.wait_for_message("alice@example.net").await;
+    assert_eq!(mail.subject, "New voicemail from sip:bob@v.example.org");
+    assert!(
+        mail.text
+            .contains("sip:bob@v.example.org left you a voicemail"),
+        "{}",
+        mail.text
+    );
+    let raw = String::from_utf8_lossy(&mail.raw).replace("\r\n", "");
+    assert!(raw.contains(&format!("{id}.opus")), "the file name");
+    assert!(raw.contains("audio/opus"), "the file type");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&audio);
+    assert!(raw.contains(&encoded), "the recording, whole");
+
+    // Once: later runs find nothing to send.
+    assert_eq!(w.app.services.mail_voicemails("en").await.unwrap(), 0);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(smtp.messages_to("alice@example.net").len(), 1);
+    w.app.stop().await;
+}
+
+async fn a_refused_voicemail_mail_leaves_the_voicemail_and_is_retried(store: Store) {
+    let Some(smtp) =
+        crate::support_smtp::SmtpServer::start_with(&["--reject", "alice@example.net"])
+    else {
+        return;
+    };
+    let w = world(store, |c| smtp.configure(c)).await;
+    let slot = w.slot("audio/wav").await;
+    let id = slot["id"].as_str().unwrap();
+    let resp = w
+        .upload(
+            &w.admin_key,
+            id,
+            multipart("file", "a.wav", "audio/wav", &wav_bytes(300)),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    // Each run tries again (the upload's own run included), until the limit of tries.
+    let limit = flexiapi_domain::service::voicemails::VOICEMAIL_MAIL_TRYOUTS;
+    let pending = async || {
+        w.app
+            .services
+            .storage_for_tests()
+            .voicemails_to_mail(limit, w.app.services.now(), 10)
+            .await
+            .unwrap()
+            .len()
+    };
+    let mut runs = 0;
+    while pending().await > 0 && runs < 20 {
+        assert_eq!(w.app.services.mail_voicemails("en").await.unwrap(), 0);
+        runs += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(pending().await, 0, "given up after the tries");
+    assert!(runs >= limit - 1 && runs <= limit, "{runs} runs");
+    assert!(smtp.messages_to("alice@example.net").is_empty());
+    let (status, shown) = answer(
+        w.call(&w.alice_key, Method::GET, &format!("{ME}/{id}"), None)
+            .await,
+    )
+    .await;
+    assert_eq!((status, shown["size"].as_i64()), (200, Some(300)));
+    w.app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
     voicemails_are_created_listed_shown_and_deleted_by_their_account,
     a_voicemail_needs_an_email_and_valid_fields,
@@ -659,4 +743,6 @@ crate::on_memory_and_sqlite!(
     uploads_over_the_limit_or_cut_short_leave_nothing,
     downloads_serve_the_file_and_ranges_to_its_account_and_admins,
     deleting_a_voicemail_or_its_account_removes_the_file,
+    an_uploaded_voicemail_is_mailed_once_with_its_recording,
+    a_refused_voicemail_mail_leaves_the_voicemail_and_is_retried,
 );

@@ -91,6 +91,19 @@ impl FileStore for LocalFiles {
             Err(e) => tracing::warn!(error = %e, file = name, "cannot remove a voicemail file"),
         }
     }
+
+    async fn read(&self, name: &str) -> Option<Vec<u8>> {
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return None;
+        }
+        match tokio::fs::read(self.path(name)).await {
+            Ok(data) => Some(data),
+            Err(e) => {
+                tracing::warn!(error = %e, file = name, "cannot read a voicemail file");
+                None
+            }
+        }
+    }
 }
 
 /// A file being written: removed when dropped unless [`PartFile::keep`] was called, so that an

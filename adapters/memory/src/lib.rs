@@ -95,6 +95,8 @@ struct Tables {
     external_accounts: BTreeMap<i64, flexiapi_domain::model::ExternalAccount>,
     /// By id.
     voicemails: BTreeMap<String, flexiapi_domain::model::Voicemail>,
+    /// By voicemail id: (being mailed since, sent at, failed tries).
+    voicemail_mailing: BTreeMap<String, (Option<DateTime<Utc>>, Option<DateTime<Utc>>, u32)>,
 }
 
 impl Default for Tables {
@@ -133,6 +135,7 @@ impl Default for Tables {
             call_forwardings: BTreeMap::new(),
             external_accounts: BTreeMap::new(),
             voicemails: BTreeMap::new(),
+            voicemail_mailing: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

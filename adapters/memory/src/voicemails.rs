@@ -113,10 +113,81 @@ impl VoicemailRepository for MemoryStorage {
             .get(id.as_str())
             .is_some_and(|v| v.account_id == account_id)
         {
+            t.voicemail_mailing.remove(id.as_str());
             Ok(t.voicemails.remove(id.as_str()))
         } else {
             Ok(None)
         }
+    }
+
+    async fn voicemails_to_mail(
+        &self,
+        max_tryouts: u32,
+        stale_before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Voicemail>> {
+        let t = self.lock();
+        let mut found: Vec<Voicemail> = t
+            .voicemails
+            .values()
+            .filter(|v| v.uploaded_at.is_some())
+            .filter(|v| {
+                let (sending, sent, tries) = t
+                    .voicemail_mailing
+                    .get(v.id.as_str())
+                    .copied()
+                    .unwrap_or_default();
+                sent.is_none() && tries < max_tryouts && sending.is_none_or(|s| s < stale_before)
+            })
+            .cloned()
+            .collect();
+        by_creation(&mut found);
+        found.truncate(limit as usize);
+        Ok(found)
+    }
+
+    async fn claim_voicemail_mailing(
+        &self,
+        id: &VoicemailId,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut t = self.lock();
+        if !t.voicemails.contains_key(id.as_str()) {
+            return Ok(false);
+        }
+        let state = t
+            .voicemail_mailing
+            .entry(id.as_str().to_owned())
+            .or_default();
+        if state.1.is_some() || state.0.is_some_and(|s| s >= stale_before) {
+            return Ok(false);
+        }
+        state.0 = Some(now);
+        Ok(true)
+    }
+
+    async fn finish_voicemail_mailing(
+        &self,
+        id: &VoicemailId,
+        sent: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut t = self.lock();
+        if !t.voicemails.contains_key(id.as_str()) {
+            return Ok(());
+        }
+        let state = t
+            .voicemail_mailing
+            .entry(id.as_str().to_owned())
+            .or_default();
+        state.0 = None;
+        if sent {
+            state.1 = Some(now);
+        } else {
+            state.2 += 1;
+        }
+        Ok(())
     }
 
     async fn voicemails_created_before(

@@ -206,6 +206,76 @@ macro_rules! impl_voicemails {
                 Ok(deleted.then_some(row))
             }
 
+            async fn voicemails_to_mail(
+                &self,
+                max_tryouts: u32,
+                stale_before: DateTime<Utc>,
+                limit: u32,
+            ) -> StoreResult<Vec<flexiapi_domain::model::Voicemail>> {
+                let rows: Vec<crate::voicemails::VoicemailRow> =
+                    sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        crate::voicemails::voicemail_columns!(),
+                        " FROM account_files f WHERE f.uploaded_at IS NOT NULL \
+                         AND f.sent_by_mail_at IS NULL AND f.sending_by_mail_tryouts < ? \
+                         AND (f.sending_by_mail_at IS NULL OR f.sending_by_mail_at < ?) \
+                         ORDER BY f.created_at, f.id LIMIT ?"
+                    )))
+                    .bind(i64::from(max_tryouts))
+                    .bind(ts(stale_before))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn claim_voicemail_mailing(
+                &self,
+                id: &flexiapi_domain::model::VoicemailId,
+                now: DateTime<Utc>,
+                stale_before: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                // One statement: the guard and the mark are atomic.
+                Ok(sqlx::query(Self::sql(
+                    "UPDATE account_files SET sending_by_mail_at = ? WHERE id = ? \
+                     AND sent_by_mail_at IS NULL \
+                     AND (sending_by_mail_at IS NULL OR sending_by_mail_at < ?)",
+                ))
+                .bind(ts(now))
+                .bind(id.as_str())
+                .bind(ts(stale_before))
+                .execute(self.writer())
+                .await
+                .map_err(store_error)?
+                .rows_affected()
+                    > 0)
+            }
+
+            async fn finish_voicemail_mailing(
+                &self,
+                id: &flexiapi_domain::model::VoicemailId,
+                sent: bool,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let query = if sent {
+                    sqlx::query(Self::sql(
+                        "UPDATE account_files SET sending_by_mail_at = NULL, sent_by_mail_at = ? \
+                         WHERE id = ?",
+                    ))
+                    .bind(ts(now))
+                    .bind(id.as_str())
+                } else {
+                    sqlx::query(Self::sql(
+                        "UPDATE account_files SET sending_by_mail_at = NULL, \
+                         sending_by_mail_tryouts = sending_by_mail_tryouts + 1 WHERE id = ?",
+                    ))
+                    .bind(id.as_str())
+                };
+                query.execute(self.writer()).await.map_err(store_error)?;
+                Ok(())
+            }
+
             async fn voicemails_created_before(
                 &self,
                 cutoff: DateTime<Utc>,

@@ -62,7 +62,8 @@ pub use dictionary::DictionaryRepository;
 pub use external_accounts::ExternalAccountRepository;
 pub use nonces::NonceStore;
 pub use notifier::{
-    Letterhead, NoNotifier, Notice, NotificationCounts, Notifier, SpaceEmailServer,
+    Letterhead, NoNotifier, Notice, NoticeAttachment, NotificationCounts, Notifier,
+    SpaceEmailServer,
 };
 pub use phone_countries::PhoneCountryRepository;
 pub use provisioning_tokens::ProvisioningTokenRepository;

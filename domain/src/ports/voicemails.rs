@@ -54,6 +54,33 @@ pub trait VoicemailRepository: Send + Sync + 'static {
         id: &VoicemailId,
     ) -> StoreResult<Option<Voicemail>>;
 
+    /// Uploaded voicemails (of every space) not mailed yet, that failed fewer than
+    /// `max_tryouts` times and that no one is mailing since `stale_before` or later; oldest
+    /// first, at most `limit`.
+    async fn voicemails_to_mail(
+        &self,
+        max_tryouts: u32,
+        stale_before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Voicemail>>;
+
+    /// Marks voicemail `id` as being mailed from `now`, unless it was mailed or someone else
+    /// marked it since `stale_before`: of concurrent calls, at most one gets `true`.
+    async fn claim_voicemail_mailing(
+        &self,
+        id: &VoicemailId,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Ends the mailing of voicemail `id`: sent at `now`, or one failed try more.
+    async fn finish_voicemail_mailing(
+        &self,
+        id: &VoicemailId,
+        sent: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
     /// Voicemails of every space created before `cutoff`, oldest first, at most `limit`.
     async fn voicemails_created_before(
         &self,
@@ -69,6 +96,11 @@ pub trait FileStore: Send + Sync + 'static {
     /// Removes file `name`; a missing file is not an error, and a failure is logged, never
     /// raised (the row is gone already; `files clear` sweeps what is left).
     async fn remove(&self, name: &str);
+
+    /// The content of file `name`; `None` when it is missing or unreadable (logged).
+    async fn read(&self, _name: &str) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// No files directory: nothing to remove.

@@ -8,15 +8,23 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Entity, ServiceError, ServiceResult, Services};
+use super::{Channel, Entity, ServiceError, ServiceResult, Services};
 use crate::error::StoreError;
 use crate::model::{
     Account, AccountId, NewVoicemail, SipUri, Space, Voicemail, VoicemailId, VoicemailType,
 };
+use crate::ports::{Notice, NoticeAttachment};
 use crate::validation::{Rule, ValidationErrors};
 
-/// Rows [`Services::clear_voicemails_created_before`] handles per storage call.
+/// Rows [`Services::clear_voicemails_created_before`] and [`Services::mail_voicemails`] handle
+/// per storage call.
 const CLEAR_BATCH: u32 = 500;
+
+/// Failed sends after which a voicemail is no longer mailed.
+pub const VOICEMAIL_MAIL_TRYOUTS: u32 = 5;
+
+/// A mailing started this long ago and never finished (the process died) may be taken again.
+const VOICEMAIL_MAILING_STALE_MINUTES: i64 = 10;
 
 /// `POST …/voicemails` input, unvalidated.
 #[derive(Debug, Clone, Default)]
@@ -213,6 +221,79 @@ impl Services {
                 }
             }
         }
+    }
+
+    /// E-mails each uploaded voicemail not mailed yet to its account, its recording attached
+    /// (the original's `accounts:send-voicemails-emails`, run by the server): in `language`,
+    /// from the account's space. A failed send is tried again on a later run, up to
+    /// [`VOICEMAIL_MAIL_TRYOUTS`] times; a space without an e-mail transport, or an account
+    /// without an address, is skipped without spending a try. Returns how many were sent.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn mail_voicemails(&self, language: &str) -> ServiceResult<u64> {
+        let now = self.now();
+        let stale_before = now - chrono::Duration::minutes(VOICEMAIL_MAILING_STALE_MINUTES);
+        let pending = self
+            .storage
+            .voicemails_to_mail(VOICEMAIL_MAIL_TRYOUTS, stale_before, CLEAR_BATCH)
+            .await?;
+        let mut sent = 0;
+        for voicemail in pending {
+            let Some(account) = self.storage.account_by_id(voicemail.account_id).await? else {
+                continue;
+            };
+            let Some(to) = account.email.clone() else {
+                continue;
+            };
+            let Some(space) = self.storage.space_by_domain(&account.domain).await? else {
+                continue;
+            };
+            let letterhead = self.letterhead(&space).await?;
+            if self.ensure_channel(Channel::Email, &letterhead).is_err() {
+                continue;
+            }
+            if !self
+                .storage
+                .claim_voicemail_mailing(&voicemail.id, now, stale_before)
+                .await?
+            {
+                continue;
+            }
+            let data = match voicemail.name.as_deref() {
+                Some(name) => self.files.read(name).await,
+                None => None,
+            };
+            let outcome = match data {
+                None => false,
+                Some(data) => {
+                    let notice = Notice::Voicemail {
+                        sip_from: voicemail.sip_from.as_ref().map(ToString::to_string),
+                        received_at: voicemail.uploaded_at.unwrap_or(voicemail.created_at),
+                        attachment: NoticeAttachment {
+                            file_name: voicemail.file_name(),
+                            content_type: voicemail.content_type.to_string(),
+                            data,
+                        },
+                    };
+                    self.notifier
+                        .email(
+                            &letterhead,
+                            &to,
+                            account.display_name.as_deref(),
+                            language,
+                            &notice,
+                        )
+                        .await
+                        .is_ok()
+                }
+            };
+            self.storage
+                .finish_voicemail_mailing(&voicemail.id, outcome, self.now())
+                .await?;
+            sent += u64::from(outcome);
+        }
+        Ok(sent)
     }
 
     /// Removes the files of voicemails whose rows are gone.

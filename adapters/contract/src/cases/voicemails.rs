@@ -173,10 +173,60 @@ pub async fn concurrent_uploads_fill_a_voicemail_once(s: Arc<dyn Storage>) {
     assert_eq!(stored.name, winners[0].name);
 }
 
+pub async fn uploaded_voicemails_are_mailed_once_with_retries(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    s.create_voicemail(&slot(alice, 13), t0()).await.unwrap();
+    s.create_voicemail(&slot(alice, 14), t0() + secs(1)).await.unwrap();
+    s.create_voicemail(&slot(alice, 15), t0() + secs(2)).await.unwrap();
+    // Not uploaded: nothing to mail yet.
+    assert!(s.voicemails_to_mail(3, t0(), 10).await.unwrap().is_empty());
+    for n in [13, 14] {
+        s.fill_voicemail(alice, &vid(n), "f", 1, t0()).await.unwrap().unwrap();
+    }
+    let now = t0() + secs(60);
+    let stale = now - secs(30);
+    assert_eq!(ids(&s.voicemails_to_mail(3, stale, 10).await.unwrap()), [vid(13), vid(14)]);
+    assert_eq!(ids(&s.voicemails_to_mail(3, stale, 1).await.unwrap()), [vid(13)]);
+
+    // Claimed once; a claim in progress hides it until it is stale.
+    assert!(s.claim_voicemail_mailing(&vid(13), now, stale).await.unwrap());
+    assert!(!s.claim_voicemail_mailing(&vid(13), now, stale).await.unwrap());
+    assert_eq!(ids(&s.voicemails_to_mail(3, stale, 10).await.unwrap()), [vid(14)]);
+    let later = now + secs(120);
+    assert_eq!(
+        ids(&s.voicemails_to_mail(3, later - secs(30), 10).await.unwrap()),
+        [vid(13), vid(14)]
+    );
+    // Sent: never again.
+    s.finish_voicemail_mailing(&vid(13), true, now).await.unwrap();
+    assert!(!s.claim_voicemail_mailing(&vid(13), later, later).await.unwrap());
+    assert_eq!(ids(&s.voicemails_to_mail(3, later, 10).await.unwrap()), [vid(14)]);
+
+    // Failures count up to the limit.
+    for tries in 1..=2 {
+        assert!(s.claim_voicemail_mailing(&vid(14), now, stale).await.unwrap());
+        s.finish_voicemail_mailing(&vid(14), false, now).await.unwrap();
+        assert_eq!(
+            ids(&s.voicemails_to_mail(3, stale, 10).await.unwrap()),
+            [vid(14)],
+            "{tries}"
+        );
+    }
+    assert!(s.claim_voicemail_mailing(&vid(14), now, stale).await.unwrap());
+    s.finish_voicemail_mailing(&vid(14), false, now).await.unwrap();
+    assert!(s.voicemails_to_mail(3, stale, 10).await.unwrap().is_empty());
+    assert_eq!(ids(&s.voicemails_to_mail(4, stale, 10).await.unwrap()), [vid(14)]);
+    // Unknown voicemails: nothing to claim, nothing to finish.
+    assert!(!s.claim_voicemail_mailing(&vid(99), now, stale).await.unwrap());
+    s.finish_voicemail_mailing(&vid(99), true, now).await.unwrap();
+}
+
 crate::register_cases! {
     voicemails_are_created_listed_filled_and_deleted,
     a_voicemail_is_found_in_its_space_only,
     voicemails_need_their_account_and_go_with_it,
     old_voicemails_are_listed_oldest_first_up_to_a_limit,
     concurrent_uploads_fill_a_voicemail_once,
+    uploaded_voicemails_are_mailed_once_with_retries,
 }

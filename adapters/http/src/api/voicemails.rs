@@ -613,6 +613,14 @@ impl VoicemailsApi {
             .await
             .map_err(|e| io_failure(&e))?;
         part.keep();
+        // Mailed to the account off the request path; the server's maintenance retries.
+        let services = state.services.clone();
+        let language = state.settings.languages.fallback().to_string();
+        tokio::spawn(async move {
+            if let Err(e) = services.mail_voicemails(&language).await {
+                tracing::warn!(error = %e, "could not mail voicemails");
+            }
+        });
         Ok(Json(object(req, &filled)?))
     }
 }
