@@ -95,9 +95,12 @@ struct Tables {
     external_accounts: BTreeMap<i64, flexiapi_domain::model::ExternalAccount>,
     /// By id.
     voicemails: BTreeMap<String, flexiapi_domain::model::Voicemail>,
-    /// By voicemail id: (being mailed since, sent at, failed tries).
-    voicemail_mailing: BTreeMap<String, (Option<DateTime<Utc>>, Option<DateTime<Utc>>, u32)>,
+    /// By voicemail id.
+    voicemail_mailing: BTreeMap<String, VoicemailMailing>,
 }
+
+/// (being mailed since, sent at, failed tries): the SQL `sending_by_mail_*` columns.
+type VoicemailMailing = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, u32);
 
 impl Default for Tables {
     fn default() -> Self {
