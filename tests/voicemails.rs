@@ -486,6 +486,40 @@ async fn uploads_over_the_limit_or_cut_short_leave_nothing(store: Store) {
     }
     assert_eq!(files_in(&dir), Vec::<String>::new());
 
+    // Without a length (chunked), the stream itself is cut past the limit.
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", w.app.port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/files/{id} HTTP/1.1\r\nHost: {HOST}\r\nx-api-key: {}\r\n\
+         Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        w.admin_key
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // A large field before a small file: the body's own cap, not the file's, stops it.
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"junk\"\r\n\r\n{}\r\n",
+        "x".repeat(200_000)
+    )
+    .into_bytes();
+    body.extend_from_slice(&multipart("file", "a.wav", "audio/wav", &wav_bytes(100)));
+    for chunk in body.chunks(8192) {
+        let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+        framed.extend_from_slice(chunk);
+        framed.extend_from_slice(b"\r\n");
+        if stream.write_all(&framed).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer_bytes = Vec::new();
+    let _ = tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut answer_bytes).await;
+    let answer_text = String::from_utf8_lossy(&answer_bytes);
+    assert!(answer_text.starts_with("HTTP/1.1 422"), "{answer_text}");
+    assert!(answer_text.contains("4 kilobytes"), "{answer_text}");
+    assert_eq!(files_in(&dir), Vec::<String>::new());
+
     // A client that announces a body and goes away in the middle of the file.
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", w.app.port))
         .await
