@@ -412,3 +412,89 @@ fn the_first_start_says_which_mail_transport_is_active() {
     );
     assert!(log.contains("mail transport: SMTP"), "{log}");
 }
+
+#[tokio::test]
+async fn old_voicemails_and_their_files_are_cleared_from_the_command_line() {
+    use flexiapi_domain::model::{
+        Domain, NewAccount, NewVoicemail, Username, VoicemailId, VoicemailType,
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    let created = flexiapi(
+        &db,
+        &[
+            "spaces",
+            "create",
+            "--domain",
+            "sip.example.org",
+            "--host",
+            "sip.example.org",
+        ],
+    );
+    assert!(created.status.success());
+    // The default `[files] directory`: beside the SQLite database.
+    let files = dir.path().join("files");
+    std::fs::create_dir(&files).unwrap();
+    let opened = flexiapi::Database::open(&db).await.unwrap();
+    let now = chrono::Utc::now();
+    let account = opened
+        .storage
+        .create_account(
+            NewAccount::new(
+                Username::parse("alice").unwrap(),
+                Domain::parse("sip.example.org").unwrap(),
+            ),
+            0,
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+    let add = async |n: u8, age_days: i64| {
+        let id = VoicemailId::from_random_hex(&format!("{n:02x}").repeat(16)).unwrap();
+        let at = now - chrono::Duration::days(age_days);
+        let new = NewVoicemail {
+            id: id.clone(),
+            account_id: account,
+            sip_from: None,
+            content_type: VoicemailType::Wav,
+        };
+        opened.storage.create_voicemail(&new, at).await.unwrap();
+        let name = format!("{id}.wav");
+        opened
+            .storage
+            .fill_voicemail(account, &id, &name, 4, at)
+            .await
+            .unwrap()
+            .unwrap();
+        std::fs::write(files.join(&name), b"RIFF").unwrap();
+        (id, name)
+    };
+    let (old, old_name) = add(1, 40).await;
+    let (recent, recent_name) = add(2, 2).await;
+    // A file no voicemail names any more (its account went in a bulk deletion), long ago.
+    let orphan = files.join("0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f.wav");
+    std::fs::write(&orphan, b"RIFF").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&orphan)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(40 * 86_400))
+        .unwrap();
+
+    let out = flexiapi(&db, &["files", "clear", "--older-than", "30d"]);
+    assert!(out.status.success(), "{}", stderr_line(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "deleted 1 voicemails and 1 other files"
+    );
+    let left = |id| opened.storage.voicemail(account, id);
+    assert!(left(&old).await.unwrap().is_none());
+    assert!(left(&recent).await.unwrap().is_some());
+    assert!(!files.join(old_name).exists() && !orphan.exists());
+    assert!(files.join(recent_name).exists());
+
+    let bad = flexiapi(&db, &["files", "clear", "--older-than", "soon"]);
+    assert!(!bad.status.success());
+}

@@ -139,6 +139,9 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
     database: Option<flexiapi_adapters_sql::testing::TestDatabase>,
+    /// The `[files] directory` (a fresh temporary one unless the test set its own).
+    pub files_directory: std::path::PathBuf,
+    _files: Option<tempfile::TempDir>,
 }
 
 /// The use cases over a storage the test opened itself.
@@ -212,7 +215,11 @@ impl TestApp {
             }
         };
         let mut config = config(&url);
+        // Each server its own files, never the working directory.
+        let files = tempfile::tempdir().unwrap();
+        config.files_directory = files.path().join("files");
         tweak(&mut config);
+        let files_directory = config.files_directory.clone();
         let mut app = Self::start(
             Application::build_with_clock(&config, clock)
                 .await
@@ -220,6 +227,8 @@ impl TestApp {
         );
         app._dir = dir;
         app.database = database;
+        app.files_directory = files_directory;
+        app._files = Some(files);
         app
     }
 
@@ -249,6 +258,8 @@ impl TestApp {
             task: Some(task),
             _dir: None,
             database: None,
+            files_directory: std::path::PathBuf::new(),
+            _files: None,
         }
     }
 

@@ -52,5 +52,6 @@ mod token_scope;
 mod tooling;
 mod turn;
 mod type_scope;
+mod voicemails;
 mod web_browser;
 mod web_pages;

@@ -57,6 +57,21 @@ pub enum Command {
     },
     /// Print the OpenAPI 3 document (JSON).
     Openapi,
+    /// Manage the `[files] directory` (voicemails).
+    #[command(subcommand)]
+    Files(FilesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// Delete the voicemails (of every space) created before a given age, with their files,
+    /// and any file of the directory older than that (left by bulk deletions or a crash);
+    /// prints how many of each.
+    Clear {
+        /// Age, e.g. `7d`, `12h`, `30m`, `90s` (a bare number is days).
+        #[arg(long = "older-than", value_parser = parse_age)]
+        older_than: chrono::Duration,
+    },
 }
 
 #[derive(Debug, Subcommand)]

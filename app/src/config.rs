@@ -100,6 +100,31 @@ pub struct FileConfig {
     pub push: Option<PushFile>,
     /// `[turn]`: the TURN servers credentials are handed out for (see `turn`).
     pub turn: Option<TurnFile>,
+    /// `[files]`: where voicemail files are kept.
+    pub files: Option<FilesFile>,
+}
+
+/// `[files]` of the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesFile {
+    /// Default: `files` beside the SQLite database, else `./files`; created (0700) at first use.
+    pub directory: Option<String>,
+    /// Largest voicemail upload, in bytes (default 10 MiB).
+    pub max_upload_size: Option<u64>,
+}
+
+/// The default `[files] directory`: `files` beside a SQLite database file, else `./files`.
+pub fn default_files_directory(database: &str) -> std::path::PathBuf {
+    let sqlite_file = database
+        .strip_prefix("sqlite://")
+        .or_else(|| database.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or_default())
+        .filter(|path| !path.is_empty() && !path.starts_with(":memory:"));
+    match sqlite_file.map(Path::new).and_then(Path::parent) {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join("files"),
+        _ => std::path::PathBuf::from("files"),
+    }
 }
 
 /// `[captcha]` of the file.
@@ -171,6 +196,10 @@ pub struct Config {
     /// `None`: no TURN service (`/accounts/me/services/turn` answers 404). Hides its secret in
     /// `Debug`.
     pub turn: Option<TurnSettings>,
+    /// `[files] directory`: where voicemail files are kept.
+    pub files_directory: std::path::PathBuf,
+    /// `[files] max_upload_size`, bytes.
+    pub max_upload_size: u64,
 }
 
 impl Config {
@@ -192,10 +221,19 @@ impl Config {
             }
             None => FileConfig::default(),
         };
+        let database = database
+            .or(file_config.database)
+            .unwrap_or_else(|| DEFAULT_DATABASE.into());
+        let files = file_config.files.unwrap_or_default();
         let config = Self {
-            database: database
-                .or(file_config.database)
-                .unwrap_or_else(|| DEFAULT_DATABASE.into()),
+            files_directory: files
+                .directory
+                .filter(|d| !d.trim().is_empty())
+                .map_or_else(|| default_files_directory(&database), Into::into),
+            max_upload_size: files
+                .max_upload_size
+                .unwrap_or(flexiapi_adapters_http::files::DEFAULT_MAX_UPLOAD_SIZE),
+            database,
             bind: bind
                 .or(file_config.bind)
                 .unwrap_or_else(|| DEFAULT_BIND.into()),
@@ -275,6 +313,9 @@ impl Config {
             push: PushConfig::from_file(file_config.push)?,
             turn: turn_settings(file_config.turn)?,
         };
+        if config.max_upload_size == 0 {
+            bail!("[files] max_upload_size must be positive");
+        }
         if config.api_key_expiration_minutes <= 0 {
             bail!("api_key_expiration_minutes must be positive");
         }
@@ -585,5 +626,36 @@ account_recovery_token_retry_minutes = 5
     fn a_negative_provisioning_token_expiration_is_refused() {
         let f = file("provisioning_token_expiration_minutes = -1\n");
         assert!(Config::load(Some(f.path()), None, None, None).is_err());
+    }
+}
+
+#[cfg(test)]
+mod files_directory_tests {
+    use std::path::PathBuf;
+
+    use super::default_files_directory;
+
+    #[test]
+    fn files_go_beside_the_sqlite_database_else_in_the_working_directory() {
+        assert_eq!(
+            default_files_directory("sqlite:///var/lib/flexiapi/db.sqlite?mode=rwc"),
+            PathBuf::from("/var/lib/flexiapi/files")
+        );
+        assert_eq!(
+            default_files_directory("sqlite://data/flexiapi.sqlite"),
+            PathBuf::from("data/files")
+        );
+        for elsewhere in [
+            super::DEFAULT_DATABASE,
+            "sqlite::memory:",
+            "memory",
+            "postgres://u@localhost/db",
+        ] {
+            assert_eq!(
+                default_files_directory(elsewhere),
+                PathBuf::from("files"),
+                "{elsewhere}"
+            );
+        }
     }
 }

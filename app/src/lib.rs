@@ -205,6 +205,11 @@ impl Application {
                 .with_registrar(registry.clone())
                 .with_b2bua(Arc::new(RedisB2buaNotifier::new(registry)));
         }
+        let files = flexiapi_adapters_http::LocalFiles::new(
+            &config.files_directory,
+            config.max_upload_size,
+        );
+        services = services.with_files(Arc::new(files.clone()));
         services = services.with_notifier(Arc::new(transports.notifier()));
         let (pusher, push_line) = config.push.pusher()?;
         tracing::info!("{push_line}");
@@ -255,6 +260,7 @@ impl Application {
                 trusted_proxies: config.trusted_proxies.clone(),
                 public_scheme: config.public_scheme,
                 public_port: config.public_port,
+                files,
             },
         };
         let acceptor = TcpListener::bind(config.bind.clone())
@@ -304,6 +310,7 @@ impl Application {
         let maintenance = tokio::spawn(maintenance(
             authenticator.clone(),
             self.state.services.clone(),
+            self.state.settings.languages.fallback().to_string(),
         ));
         let app = flexiapi_adapters_http::app_with(self.state, self.pages);
         let result = Server::new_with_acceptor(self.acceptor)
@@ -320,7 +327,7 @@ impl Application {
 }
 
 /// Coalesced writes and purges, off the request path.
-async fn maintenance(authenticator: Authenticator, services: Services) {
+async fn maintenance(authenticator: Authenticator, services: Services, language: String) {
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     let mut ticks: u64 = 0;
     loop {
@@ -349,6 +356,12 @@ async fn maintenance(authenticator: Authenticator, services: Services) {
                 Ok(tokens) if tokens > 0 => tracing::info!(tokens, "purged expired auth tokens"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not purge expired auth tokens"),
+            }
+            // Voicemails whose mail failed at upload time are tried again (with a limit).
+            match services.mail_voicemails(&language).await {
+                Ok(sent) if sent > 0 => tracing::info!(sent, "mailed voicemails"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not mail voicemails"),
             }
         }
     }

@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::anyhow;
+use anyhow::{Context, anyhow};
 use clap::Parser;
-use flexiapi::cli::{AccountsCommand, ApiKeysCommand, Cli, Command, SpacesCommand};
+use flexiapi::cli::{AccountsCommand, ApiKeysCommand, Cli, Command, FilesCommand, SpacesCommand};
 use flexiapi::config::Config;
 use flexiapi::notify::Transports;
 use flexiapi::{Application, Database, services, shutdown_signal};
@@ -146,6 +146,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => Ok(()),
+        Command::Files(FilesCommand::Clear { older_than }) => {
+            let db = open_migrated(&config).await?;
+            let files = flexiapi_adapters_http::LocalFiles::new(
+                &config.files_directory,
+                config.max_upload_size,
+            );
+            let cutoff = chrono::Utc::now() - older_than;
+            let cleared = services(db.storage.clone())
+                .with_files(Arc::new(files.clone()))
+                .clear_voicemails_created_before(cutoff)
+                .await
+                .map_err(explain);
+            db.close().await;
+            let cleared = cleared?;
+            // A file is written after its voicemail is created: one older than the cutoff
+            // belongs to no voicemail left.
+            let swept = files
+                .remove_older_than(cutoff.into())
+                .await
+                .with_context(|| format!("cannot clear {}", config.files_directory.display()))?;
+            println!("deleted {cleared} voicemails and {swept} other files");
+            Ok(())
+        }
     }
 }
 

@@ -59,6 +59,10 @@ pub enum Rule {
     ForwardingExclusive,
     /// Must differ from the value of this other field.
     Different(String),
+    /// A file whose bytes are not of this type (a MIME type).
+    FileType(String),
+    /// A file larger than this many kilobytes (KiB).
+    MaxKilobytes(u64),
 }
 
 /// One broken rule on one field, named as the client sent it.

@@ -176,3 +176,12 @@ field-realm = realm
 field-registrar = registrar
 field-outbound-proxy = outbound proxy
 field-protocol = protocol
+# voicemails
+voicemail-needs-email = The account has no email address attached to it.
+voicemail-not-found = Voicemail not found.
+validation-file-type = The { $attribute } must be a file of type: { $values }.
+validation-max-kilobytes = The { $attribute } must not be greater than { $max } kilobytes.
+field-sip-from = sip_from
+field-content-type = content_type
+field-file = file
+upload-incomplete = The upload was cut short: nothing was stored.

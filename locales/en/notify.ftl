@@ -46,3 +46,6 @@ notify-sms-code-no-expiry = Your { $space } validation code is { $code }.
 notify-sms-provisioning = Set up your { $space } account: { $link }
 notify-sms-reset-password = Choose a new password for your { $space } account: { $link }
 notify-sms-space-expiring = Your space { $space } expires on { $date }.
+notify-voicemail-subject = New voicemail from { $from }
+notify-voicemail-body = { $from } left you a voicemail on { $date }.
+notify-voicemail-advice = The recording is attached to this message.

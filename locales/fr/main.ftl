@@ -176,3 +176,12 @@ field-realm = domaine d'authentification
 field-registrar = serveur d'enregistrement
 field-outbound-proxy = proxy sortant
 field-protocol = protocole
+# messages vocaux
+voicemail-needs-email = Le compte n'a pas d'adresse e-mail.
+voicemail-not-found = Message vocal introuvable.
+validation-file-type = Le champ { $attribute } doit être un fichier de type : { $values }.
+validation-max-kilobytes = Le champ { $attribute } ne peut pas dépasser { $max } kilo-octets.
+field-sip-from = sip_from
+field-content-type = content_type
+field-file = fichier
+upload-incomplete = L'envoi a été interrompu : rien n'a été enregistré.

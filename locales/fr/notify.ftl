@@ -45,3 +45,6 @@ notify-sms-code-no-expiry = Votre code de validation { $space } est { $code }.
 notify-sms-provisioning = Configurez votre compte { $space } : { $link }
 notify-sms-reset-password = Choisissez un nouveau mot de passe pour votre compte { $space } : { $link }
 notify-sms-space-expiring = Votre espace { $space } expire le { $date }.
+notify-voicemail-subject = Nouveau message vocal de { $from }
+notify-voicemail-body = { $from } vous a laissé un message vocal le { $date }.
+notify-voicemail-advice = L’enregistrement est joint à ce message.

@@ -267,6 +267,11 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::Different(other) => {
             m(MessageId::ValidationDifferent).with("other", Arg::Field(other.clone()))
         }
+        Rule::FileType(values) => {
+            m(MessageId::ValidationFileType).with("values", Arg::Text(values.clone()))
+        }
+        Rule::MaxKilobytes(max) => m(MessageId::ValidationMaxKilobytes)
+            .with("max", Arg::Number(i64::try_from(*max).unwrap_or(i64::MAX))),
     }
 }
 
@@ -331,6 +336,7 @@ fn not_found_message(entity: Entity) -> MessageId {
         Entity::ChangeCode => MessageId::ChangeCodeNotFound,
         Entity::TurnService => MessageId::TurnNotConfigured,
         Entity::ExternalAccount => MessageId::ExternalAccountNotFound,
+        Entity::Voicemail => MessageId::VoicemailNotFound,
         // As the original: no message of their own.
         Entity::AccountType
         | Entity::AccountAction
@@ -508,6 +514,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::NoEmailAddress => {
                 Self::new(StatusCode::FORBIDDEN, MessageId::NoEmailAddress)
             }
+            ServiceError::VoicemailNeedsEmail => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                MessageId::VoicemailNeedsEmail,
+            ),
             ServiceError::NoTransport(channel) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 match channel {

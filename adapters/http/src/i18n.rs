@@ -179,6 +179,12 @@ message_ids! {
     // External accounts.
     ExternalAccountNotFound = "external-account-not-found",
     ValidationDifferent = "validation-different",
+    // Voicemails.
+    VoicemailNeedsEmail = "voicemail-needs-email",
+    VoicemailNotFound = "voicemail-not-found",
+    ValidationFileType = "validation-file-type",
+    ValidationMaxKilobytes = "validation-max-kilobytes",
+    UploadIncomplete = "upload-incomplete",
 }
 
 impl std::fmt::Display for MessageId {

@@ -17,6 +17,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod files;
 pub mod forwarded;
 pub mod i18n;
 pub mod metrics;
@@ -26,6 +27,7 @@ pub mod state;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Route};
 use poem_openapi::OpenApiService;
 
+pub use files::LocalFiles;
 pub use forwarded::TrustedProxies;
 pub use state::{AppState, HttpSettings, PublicScheme};
 
@@ -72,6 +74,7 @@ apis!(
     api::reset_password::ResetPasswordApi,
     api::push_tokens::PushTokensApi,
     api::call_forwardings::CallForwardingsApi,
+    api::voicemails::VoicemailsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -96,9 +99,19 @@ pub fn api_metrics() -> metrics::Metrics {
 
 /// Provisioning lives outside `/api`, where Linphone apps look for it: its own service, routed
 /// at the root, and merged into the one document.
-fn provisioning_service() -> OpenApiService<api::provisioning::ProvisioningApi, ()> {
-    OpenApiService::new(
+/// The voicemail downloads (`/f/…`) are served from the root as well, through this service.
+fn provisioning_service() -> OpenApiService<
+    (
         api::provisioning::ProvisioningApi,
+        api::voicemails::FilesApi,
+    ),
+    (),
+> {
+    OpenApiService::new(
+        (
+            api::provisioning::ProvisioningApi,
+            api::voicemails::FilesApi,
+        ),
         "flexiapi",
         env!("CARGO_PKG_VERSION"),
     )
@@ -249,6 +262,7 @@ pub fn app_with(state: AppState, pages: impl FnOnce(Route) -> Route) -> impl End
             },
         )
         .nest_no_strip("/provisioning", provisioning_service().into_endpoint())
+        .nest_no_strip("/f", provisioning_service().into_endpoint())
         .around(middleware::root)
         .data(state)
 }

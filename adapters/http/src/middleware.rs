@@ -58,6 +58,9 @@ fn client_origin(req: &Request, settings: &HttpSettings) -> (String, PublicSchem
     (ip, scheme)
 }
 
+/// The voicemail uploads (`POST /api/files/{uuid}`), whose bodies are not buffered.
+const UPLOAD_PATH_PREFIX: &str = "/api/files/";
+
 fn is_json(req: &Request) -> bool {
     req.headers()
         .get(CONTENT_TYPE)
@@ -171,7 +174,9 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
         req.extensions_mut().insert(response_headers.clone());
         req.extensions_mut().insert(audit_actor.clone());
 
-        if method != Method::GET && method != Method::HEAD {
+        // Uploads are streamed to disk by their handler, under their own limit.
+        let streamed = method == Method::POST && path.starts_with(UPLOAD_PATH_PREFIX);
+        if method != Method::GET && method != Method::HEAD && !streamed {
             let body = req
                 .take_body()
                 .into_bytes_limit(state.settings.max_body_bytes)

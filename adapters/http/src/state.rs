@@ -21,6 +21,8 @@ pub struct HttpSettings {
     pub public_scheme: Option<PublicScheme>,
     /// The port of the URLs we hand out; `None`: the scheme's default (no port in the URL).
     pub public_port: Option<u16>,
+    /// The `[files] directory` and upload limit (voicemails).
+    pub files: crate::files::LocalFiles,
 }
 
 /// The scheme clients reach us by.

@@ -178,6 +178,8 @@ fn every_rule_has_its_own_validation_message() {
         Rule::AccountContact,
         Rule::ForwardingExclusive,
         Rule::Different("other".into()),
+        Rule::FileType("audio/opus".into()),
+        Rule::MaxKilobytes(1),
     ];
     // Stops compiling when a rule is added: list it above as well.
     for rule in &rules {
@@ -220,7 +222,9 @@ fn every_rule_has_its_own_validation_message() {
             | Rule::Format
             | Rule::AccountContact
             | Rule::ForwardingExclusive
-            | Rule::Different(_) => {}
+            | Rule::Different(_)
+            | Rule::FileType(_)
+            | Rule::MaxKilobytes(_) => {}
         }
     }
     let produced: BTreeSet<&str> = rules

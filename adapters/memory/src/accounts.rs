@@ -78,6 +78,10 @@ impl Tables {
         self.call_forwardings
             .retain(|_, f| f.account_id.0 != id && f.contact_id != Some(AccountId(id)));
         self.external_accounts.remove(&id);
+        self.voicemails.retain(|_, v| v.account_id.0 != id);
+        let voicemails = &self.voicemails;
+        self.voicemail_mailing
+            .retain(|k, _| voicemails.contains_key(k));
     }
 }
 

@@ -27,6 +27,7 @@ mod reset_password_tokens;
 mod secrets;
 mod space_email_servers;
 mod spaces;
+mod voicemails;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -92,7 +93,14 @@ struct Tables {
     call_forwardings: BTreeMap<(i64, i64), flexiapi_domain::model::CallForwarding>,
     /// By account id.
     external_accounts: BTreeMap<i64, flexiapi_domain::model::ExternalAccount>,
+    /// By id.
+    voicemails: BTreeMap<String, flexiapi_domain::model::Voicemail>,
+    /// By voicemail id.
+    voicemail_mailing: BTreeMap<String, VoicemailMailing>,
 }
+
+/// (being mailed since, sent at, failed tries): the SQL `sending_by_mail_*` columns.
+type VoicemailMailing = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, u32);
 
 impl Default for Tables {
     fn default() -> Self {
@@ -129,6 +137,8 @@ impl Default for Tables {
             secrets: BTreeMap::new(),
             call_forwardings: BTreeMap::new(),
             external_accounts: BTreeMap::new(),
+            voicemails: BTreeMap::new(),
+            voicemail_mailing: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

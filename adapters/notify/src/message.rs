@@ -74,6 +74,28 @@ pub(crate) fn build(email: &OutgoingEmail, sender: &Sender) -> Result<Message, T
         .to(to)
         .subject(email.subject.clone())
         .message_id(Some(message_id));
+    if !email.attachments.is_empty() {
+        // The body as it would be alone, then each file, in a `multipart/mixed`.
+        let body = match &email.html_body {
+            Some(html) => MultiPart::alternative_plain_html(email.text_body.clone(), html.clone()),
+            None => MultiPart::mixed().singlepart(SinglePart::plain(email.text_body.clone())),
+        };
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for file in &email.attachments {
+            let content_type = ContentType::parse(&file.content_type).map_err(|e| {
+                TransportError::Refused(format!(
+                    "invalid attachment type {:?}: {e}",
+                    file.content_type
+                ))
+            })?;
+            mixed = mixed.singlepart(
+                Attachment::new(file.file_name.clone()).body(file.data.clone(), content_type),
+            );
+        }
+        return builder
+            .multipart(mixed)
+            .map_err(|e| TransportError::Refused(format!("cannot build the message: {e}")));
+    }
     let built = match &email.html_body {
         Some(html) if email.inline_images.is_empty() => builder.multipart(
             MultiPart::alternative_plain_html(email.text_body.clone(), html.clone()),

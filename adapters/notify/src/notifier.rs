@@ -138,6 +138,7 @@ impl TemplateNotifier {
             text_body: rendered.text,
             html_body: Some(rendered.html),
             inline_images: rendered.inline_images,
+            attachments: rendered.attachments,
         };
         // The transport logs its own failures (with the server's answer).
         mailer.send(&email).await

@@ -152,6 +152,8 @@ pub struct RenderedEmail {
     pub text: String,
     pub html: String,
     pub inline_images: Vec<InlineImage>,
+    /// Files sent with the message (a voicemail's recording).
+    pub attachments: Vec<flexiapi_domain::ports::NoticeAttachment>,
 }
 
 #[derive(Serialize)]
@@ -252,6 +254,15 @@ pub fn email(
             args.set("date", date(lang, *expire_at));
             ("space_expiring", "space-expiring", None, None, None)
         }
+        Notice::Voicemail {
+            sip_from,
+            received_at,
+            ..
+        } => {
+            args.set("date", date(lang, *received_at));
+            args.set("from", sip_from.clone().unwrap_or_else(|| "?".to_owned()));
+            ("space_expiring", "voicemail", None, None, None)
+        }
     };
     let subject = say(lang, &format!("notify-{prefix}-subject"), &args)?;
     t.insert("body", say(lang, &format!("notify-{prefix}-body"), &args)?);
@@ -259,6 +270,7 @@ pub fn email(
         args.set("minutes", m);
     }
     let mut inline_images = Vec::new();
+    let mut attachments = Vec::new();
     let mut qr_cid = None;
     match notice {
         Notice::Provisioning { link } => {
@@ -283,6 +295,10 @@ pub fn email(
         }
         Notice::SpaceExpiring { .. } => {
             t.insert("advice", say(lang, "notify-space-expiring-advice", &args)?);
+        }
+        Notice::Voicemail { attachment, .. } => {
+            t.insert("advice", say(lang, "notify-voicemail-advice", &args)?);
+            attachments.push(attachment.clone());
         }
         _ => {
             if args.get("minutes").is_some() {
@@ -313,6 +329,7 @@ pub fn email(
         html: render(format!("{template}.html"))?,
         subject,
         inline_images,
+        attachments,
     })
 }
 
@@ -363,6 +380,15 @@ pub fn sms(space_name: &str, language: &str, notice: &Notice) -> Result<String, 
             args.set("date", date(lang, *expire_at));
             "notify-sms-space-expiring"
         }
+        Notice::Voicemail {
+            sip_from,
+            received_at,
+            ..
+        } => {
+            args.set("date", date(lang, *received_at));
+            args.set("from", sip_from.clone().unwrap_or_else(|| "?".to_owned()));
+            "notify-voicemail-subject"
+        }
     };
     say(lang, id, &args)
 }
@@ -395,6 +421,7 @@ pub fn kind(notice: &Notice) -> &'static str {
         Notice::Provisioning { .. } => "provisioning",
         Notice::ResetPassword { .. } => "reset_password",
         Notice::SpaceExpiring { .. } => "space_expiring",
+        Notice::Voicemail { .. } => "voicemail",
     }
 }
 

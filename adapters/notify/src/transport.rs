@@ -25,6 +25,8 @@ pub struct OutgoingEmail {
     pub html_body: Option<String>,
     /// Images the HTML shows by `cid:` (a provisioning QR code); ignored without `html_body`.
     pub inline_images: Vec<InlineImage>,
+    /// Files sent beside the text (a voicemail's recording), as `multipart/mixed`.
+    pub attachments: Vec<flexiapi_domain::ports::NoticeAttachment>,
 }
 
 /// An image sent inside the message and shown by the HTML part as `<img src="cid:ID">`.

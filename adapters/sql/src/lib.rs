@@ -67,6 +67,7 @@ mod sqlite;
 mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod voicemails;
 
 pub use sqlite::SqliteStorage;
 pub use storage::{MySqlStorage, PostgresStorage};

@@ -61,6 +61,7 @@ mod space;
 mod space_email_server;
 mod tokens;
 mod turn;
+mod voicemail;
 
 pub use account::{Account, AccountChanges, AccountId, AccountQuery, NewAccount, Page};
 pub use account_extras::{
@@ -122,3 +123,4 @@ pub use turn::{
     DEFAULT_TURN_TTL_MINUTES, MAX_TURN_TTL_MINUTES, TURN_RANDOM_LENGTH, TurnCredentials, TurnHost,
     TurnSettings, TurnSettingsError,
 };
+pub use voicemail::{NewVoicemail, VOICEMAIL_SNIFF_LENGTH, Voicemail, VoicemailId, VoicemailType};

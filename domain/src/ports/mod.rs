@@ -40,6 +40,7 @@ mod reset_password_tokens;
 mod secrets;
 mod space_email_servers;
 mod spaces;
+mod voicemails;
 
 pub use account_creation_request_tokens::AccountCreationRequestTokenRepository;
 pub use account_creation_tokens::AccountCreationTokenRepository;
@@ -61,7 +62,8 @@ pub use dictionary::DictionaryRepository;
 pub use external_accounts::ExternalAccountRepository;
 pub use nonces::NonceStore;
 pub use notifier::{
-    Letterhead, NoNotifier, Notice, NotificationCounts, Notifier, SpaceEmailServer,
+    Letterhead, NoNotifier, Notice, NoticeAttachment, NotificationCounts, Notifier,
+    SpaceEmailServer,
 };
 pub use phone_countries::PhoneCountryRepository;
 pub use provisioning_tokens::ProvisioningTokenRepository;
@@ -72,6 +74,7 @@ pub use reset_password_tokens::ResetPasswordTokenRepository;
 pub use secrets::SecretStore;
 pub use space_email_servers::SpaceEmailServerRepository;
 pub use spaces::SpaceRepository;
+pub use voicemails::{FileStore, NoFileStore, VoicemailRepository};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -104,6 +107,7 @@ pub trait Storage:
     + SecretStore
     + CallForwardingRepository
     + ExternalAccountRepository
+    + VoicemailRepository
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;

@@ -44,6 +44,31 @@ pub enum Notice {
     },
     /// Tells a space's admin the space expires soon.
     SpaceExpiring { expire_at: DateTime<Utc> },
+    /// A voicemail left for the account, its recording attached.
+    Voicemail {
+        /// Who left it (a SIP URI), when known.
+        sip_from: Option<String>,
+        received_at: DateTime<Utc>,
+        attachment: NoticeAttachment,
+    },
+}
+
+/// A file sent with a notice's e-mail.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NoticeAttachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for NoticeAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NoticeAttachment")
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.data.len())
+            .finish()
+    }
 }
 
 /// Who sends: the space the message is about, and its own server when it has one.

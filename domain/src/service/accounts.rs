@@ -646,10 +646,13 @@ impl Services {
     pub async fn delete_account(&self, id: AccountId) -> ServiceResult<()> {
         // Its external account goes by cascade: the B2BUA is told after, so it drops it.
         let external = self.storage.external_account_of(id).await?;
+        // Its voicemails go by cascade: their files are removed after.
+        let voicemails = self.storage.voicemails_of(id).await?;
         if self.storage.delete_account(id, self.now()).await? {
             if let Some(external) = external {
                 self.publish_external_account(&external).await;
             }
+            self.remove_voicemail_files(&voicemails).await;
             Ok(())
         } else {
             Err(ServiceError::NotFound(Entity::Account))

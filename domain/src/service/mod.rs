@@ -12,8 +12,8 @@ use crate::auth::{BudgetError, Budgets, Exhausted, FailureBudget, RequestBudget}
 use crate::error::{Conflict, RegistrarError, StoreError, TransportError};
 use crate::model::{Account, Domain, PasswordAlgorithm, Space, TurnSettings};
 use crate::ports::{
-    B2buaNotifier, Clock, DeviceRegistry, NoB2buaNotifier, NoNotifier, NoPusher, Notifier,
-    PoolUsage, Pusher, Storage, TokenSource,
+    B2buaNotifier, Clock, DeviceRegistry, FileStore, NoB2buaNotifier, NoFileStore, NoNotifier,
+    NoPusher, Notifier, PoolUsage, Pusher, Storage, TokenSource,
 };
 use crate::validation::{Rule, ValidationErrors};
 
@@ -98,6 +98,8 @@ pub enum ServiceError {
     /// A push notification could not be sent (nothing pushes to the provider, or it failed).
     #[error("push notification not sent: {0}")]
     PushNotSent(TransportError),
+    #[error("the account has no e-mail address to send voicemails to")]
+    VoicemailNeedsEmail,
 }
 
 /// How a message reaches a person.
@@ -136,6 +138,7 @@ pub enum Entity {
     CallForwarding,
     /// The account has no external account.
     ExternalAccount,
+    Voicemail,
     /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
     /// to a missing row, a change to a row that is gone): storage answers cannot say which.
     Unnamed,
@@ -222,6 +225,7 @@ pub mod space_email_servers;
 mod spaces;
 mod turn;
 mod unconfirmed;
+pub mod voicemails;
 
 pub use api_keys::API_KEY_LENGTH;
 pub use auth_tokens::AUTH_TOKEN_TTL_MINUTES;
@@ -298,6 +302,8 @@ pub struct Services {
     pub pusher: Arc<dyn Pusher>,
     /// Tells Flexisip's B2BUA about external-account changes; [`NoB2buaNotifier`] without Redis.
     pub b2bua: Arc<dyn B2buaNotifier>,
+    /// Where voicemail files are; [`NoFileStore`] when there are none.
+    pub files: Arc<dyn FileStore>,
     /// Shared by every clone: see [`Services::space_by_host`].
     spaces: Arc<space_cache::SpaceCache>,
     /// Wrong old passwords and auth token creations spend these (the Authenticator's).
@@ -328,6 +334,7 @@ impl Services {
             notifier: Arc::new(NoNotifier),
             pusher: Arc::new(NoPusher),
             b2bua: Arc::new(NoB2buaNotifier),
+            files: Arc::new(NoFileStore),
             spaces: Arc::default(),
         }
     }
@@ -347,6 +354,12 @@ impl Services {
     #[must_use]
     pub fn with_b2bua(mut self, b2bua: Arc<dyn B2buaNotifier>) -> Self {
         self.b2bua = b2bua;
+        self
+    }
+
+    #[must_use]
+    pub fn with_files(mut self, files: Arc<dyn FileStore>) -> Self {
+        self.files = files;
         self
     }
 

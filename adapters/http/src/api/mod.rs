@@ -23,6 +23,7 @@ pub mod space_email_servers;
 mod space_json;
 pub mod spaces;
 pub mod turn;
+pub mod voicemails;
 
 use std::collections::BTreeMap;
 
