@@ -78,6 +78,7 @@ impl Tables {
         self.call_forwardings
             .retain(|_, f| f.account_id.0 != id && f.contact_id != Some(AccountId(id)));
         self.external_accounts.remove(&id);
+        self.delete_statistics_of_account(id);
     }
 }
 

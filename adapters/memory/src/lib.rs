@@ -27,6 +27,7 @@ mod reset_password_tokens;
 mod secrets;
 mod space_email_servers;
 mod spaces;
+mod statistics;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -92,6 +93,12 @@ struct Tables {
     call_forwardings: BTreeMap<(i64, i64), flexiapi_domain::model::CallForwarding>,
     /// By account id.
     external_accounts: BTreeMap<i64, flexiapi_domain::model::ExternalAccount>,
+    /// By (space, id), with the id of the sending account when it was one of the space's.
+    statistics_messages:
+        BTreeMap<statistics::StatisticsKey, (Option<i64>, flexiapi_domain::model::StatisticsMessage)>,
+    /// By (space, id), as `statistics_messages`.
+    statistics_calls:
+        BTreeMap<statistics::StatisticsKey, (Option<i64>, flexiapi_domain::model::StatisticsCall)>,
 }
 
 impl Default for Tables {
@@ -129,6 +136,8 @@ impl Default for Tables {
             secrets: BTreeMap::new(),
             call_forwardings: BTreeMap::new(),
             external_accounts: BTreeMap::new(),
+            statistics_messages: BTreeMap::new(),
+            statistics_calls: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

@@ -340,6 +340,7 @@ macro_rules! impl_storage {
             crate::secrets::impl_secrets!($storage, $db);
             crate::call_forwardings::impl_call_forwardings!($storage, $db);
             crate::external_accounts::impl_external_accounts!($storage, $db);
+            crate::statistics::impl_statistics!($storage, $db);
 
             #[async_trait]
             impl Storage for $storage {

@@ -59,6 +59,7 @@ mod reset_password_token;
 mod sip_identity;
 mod space;
 mod space_email_server;
+mod statistics;
 mod tokens;
 mod turn;
 
@@ -103,6 +104,11 @@ pub use recovery_code::{
 pub use registration_code::{NewRegistrationCode, RegistrationCode, RegistrationCodeId};
 pub use reset_password_token::{
     NewResetPasswordToken, RESET_PASSWORD_TOKEN_LENGTH, ResetPasswordToken, ResetPasswordTokenId,
+};
+pub use statistics::{
+    InviteTerminatedState, MAX_STATISTICS_ADDRESS_LENGTH, MAX_STATISTICS_ID_LENGTH,
+    StatisticsAddress, StatisticsCall, StatisticsCallDevice, StatisticsMessage,
+    StatisticsMessageDevice, is_statistics_id,
 };
 pub use sip_identity::{Domain, SipIdentity, SipIdentityError, Username};
 pub use space::{

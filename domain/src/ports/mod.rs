@@ -40,6 +40,7 @@ mod reset_password_tokens;
 mod secrets;
 mod space_email_servers;
 mod spaces;
+mod statistics;
 
 pub use account_creation_request_tokens::AccountCreationRequestTokenRepository;
 pub use account_creation_tokens::AccountCreationTokenRepository;
@@ -72,6 +73,7 @@ pub use reset_password_tokens::ResetPasswordTokenRepository;
 pub use secrets::SecretStore;
 pub use space_email_servers::SpaceEmailServerRepository;
 pub use spaces::SpaceRepository;
+pub use statistics::StatisticsRepository;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -104,6 +106,7 @@ pub trait Storage:
     + SecretStore
     + CallForwardingRepository
     + ExternalAccountRepository
+    + StatisticsRepository
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;
