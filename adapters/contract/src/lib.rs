@@ -97,6 +97,7 @@ pub mod cases {
         secrets,
         call_forwardings,
         external_accounts,
+        statistics,
     }
 }
 
