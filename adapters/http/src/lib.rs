@@ -72,6 +72,7 @@ apis!(
     api::reset_password::ResetPasswordApi,
     api::push_tokens::PushTokensApi,
     api::call_forwardings::CallForwardingsApi,
+    api::statistics::StatisticsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {

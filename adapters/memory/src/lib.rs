@@ -94,8 +94,10 @@ struct Tables {
     /// By account id.
     external_accounts: BTreeMap<i64, flexiapi_domain::model::ExternalAccount>,
     /// By (space, id), with the id of the sending account when it was one of the space's.
-    statistics_messages:
-        BTreeMap<statistics::StatisticsKey, (Option<i64>, flexiapi_domain::model::StatisticsMessage)>,
+    statistics_messages: BTreeMap<
+        statistics::StatisticsKey,
+        (Option<i64>, flexiapi_domain::model::StatisticsMessage),
+    >,
     /// By (space, id), as `statistics_messages`.
     statistics_calls:
         BTreeMap<statistics::StatisticsKey, (Option<i64>, flexiapi_domain::model::StatisticsCall)>,

@@ -39,7 +39,8 @@ impl Tables {
     pub(crate) fn delete_statistics_of_space(&mut self, space: &Domain) {
         self.statistics_messages
             .retain(|(s, _), _| s != space.as_str());
-        self.statistics_calls.retain(|(s, _), _| s != space.as_str());
+        self.statistics_calls
+            .retain(|(s, _), _| s != space.as_str());
     }
 }
 
@@ -86,7 +87,8 @@ impl StatisticsRepository for MemoryStorage {
             .statistics_messages
             .get_mut(&key(space, &device.message_id))
             .ok_or(StoreError::NotFound)?;
-        let same = |d: &StatisticsMessageDevice| d.to == device.to && d.device_id == device.device_id;
+        let same =
+            |d: &StatisticsMessageDevice| d.to == device.to && d.device_id == device.device_id;
         if let Some(existing) = message.devices.iter_mut().find(|d| same(d)) {
             existing.last_status = device.last_status;
             existing.received_at = device.received_at;

@@ -105,11 +105,6 @@ pub use registration_code::{NewRegistrationCode, RegistrationCode, RegistrationC
 pub use reset_password_token::{
     NewResetPasswordToken, RESET_PASSWORD_TOKEN_LENGTH, ResetPasswordToken, ResetPasswordTokenId,
 };
-pub use statistics::{
-    InviteTerminatedState, MAX_STATISTICS_ADDRESS_LENGTH, MAX_STATISTICS_ID_LENGTH,
-    StatisticsAddress, StatisticsCall, StatisticsCallDevice, StatisticsMessage,
-    StatisticsMessageDevice, is_statistics_id,
-};
 pub use sip_identity::{Domain, SipIdentity, SipIdentityError, Username};
 pub use space::{
     DigestConfig, JwtAlgorithm, JwtConfig, NewSpace, Space, SpaceId, SpaceSettings,
@@ -118,6 +113,11 @@ pub use space::{
 pub use space_email_server::{
     MAX_EMAIL_SERVER_HOST_LENGTH, MAX_EMAIL_SERVER_SIGNATURE_LENGTH, MAX_EMAIL_SERVER_TEXT_LENGTH,
     SpaceEmailServer, is_mail_host,
+};
+pub use statistics::{
+    InviteTerminatedState, MAX_STATISTICS_ADDRESS_LENGTH, MAX_STATISTICS_ID_LENGTH,
+    StatisticsAddress, StatisticsCall, StatisticsCallDevice, StatisticsMessage,
+    StatisticsMessageDevice, is_statistics_id,
 };
 pub use tokens::{
     AccountCreationRequestToken, AccountCreationRequestTokenId, AccountCreationToken,

@@ -167,7 +167,14 @@ mod tests {
             StatisticsAddress::parse("alice@sip.example.org"),
             Some(StatisticsAddress::new("alice", "sip.example.org"))
         );
-        for bad in ["alice", "@example.org", "alice@", "a@b@c", "al ice@example.org", ""] {
+        for bad in [
+            "alice",
+            "@example.org",
+            "alice@",
+            "a@b@c",
+            "al ice@example.org",
+            "",
+        ] {
             assert_eq!(StatisticsAddress::parse(bad), None, "{bad}");
         }
         assert!(StatisticsAddress::parse(&format!("{}@d", "a".repeat(255))).is_none());

@@ -39,8 +39,11 @@ pub trait StatisticsRepository: Send + Sync + 'static {
     async fn record_statistics_call(&self, call: &StatisticsCall) -> StoreResult<bool>;
 
     /// The call of that id in the space, with its devices; `None` when unknown there.
-    async fn statistics_call(&self, space: &Domain, id: &str)
-    -> StoreResult<Option<StatisticsCall>>;
+    async fn statistics_call(
+        &self,
+        space: &Domain,
+        id: &str,
+    ) -> StoreResult<Option<StatisticsCall>>;
 
     /// Sets `ended_at` of a call of the space; `None` when unknown there.
     async fn end_statistics_call(

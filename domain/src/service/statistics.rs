@@ -9,8 +9,8 @@ use super::spaces::parse_expiry;
 use super::{Entity, ServiceError, ServiceResult, Services};
 use crate::model::{
     Account, AccountId, InviteTerminatedState, MAX_STATISTICS_ADDRESS_LENGTH,
-    MAX_STATISTICS_ID_LENGTH, Page, Space, StatisticsAddress, StatisticsCall,
-    StatisticsCallDevice, StatisticsMessage, StatisticsMessageDevice, is_statistics_id,
+    MAX_STATISTICS_ID_LENGTH, Page, Space, StatisticsAddress, StatisticsCall, StatisticsCallDevice,
+    StatisticsMessage, StatisticsMessageDevice, is_statistics_id,
 };
 use crate::validation::{Rule, ValidationErrors};
 
@@ -385,12 +385,7 @@ impl Services {
         let party = StatisticsAddress::new(account.username.as_str(), account.domain.as_str());
         Ok(self
             .storage
-            .statistics_calls_of(
-                &account.domain,
-                &party,
-                page.max(1),
-                per_page.clamp(1, 100),
-            )
+            .statistics_calls_of(&account.domain, &party, page.max(1), per_page.clamp(1, 100))
             .await?)
     }
 
@@ -415,7 +410,10 @@ impl Services {
     /// # Errors
     /// Storage failures.
     pub async fn clear_statistics(&self, older_than: Duration) -> ServiceResult<u64> {
-        Ok(self.storage.clear_statistics(self.now() - older_than).await?)
+        Ok(self
+            .storage
+            .clear_statistics(self.now() - older_than)
+            .await?)
     }
 }
 
