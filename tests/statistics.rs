@@ -237,7 +237,7 @@ async fn hooks_record_calls_and_messages_once_and_histories_list_them(store: Sto
         (mine["current_page"].clone(), mine["last_page"].clone()),
         (json!(2), json!(2))
     );
-    assert_eq!(mine["prev_page_url"].is_string(), true);
+    assert!(mine["prev_page_url"].is_string());
     assert_eq!(mine["next_page_url"], Value::Null);
 
     // Messages, and what each recipient device received.
