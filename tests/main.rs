@@ -48,6 +48,7 @@ mod shared_database;
 mod shutdown;
 mod space_email_servers;
 mod spaces;
+mod statistics;
 mod token_scope;
 mod tooling;
 mod turn;

@@ -47,6 +47,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand, name = "api-keys")]
     ApiKeys(ApiKeysCommand),
+    /// Manage call and message statistics.
+    #[command(subcommand)]
+    Statistics(StatisticsCommand),
     /// Import an original (PHP) account manager's database: spaces, accounts, password hashes
     /// as they are, account types, dictionaries and contacts. What is already here is kept, so
     /// running it again changes nothing.
@@ -212,6 +215,17 @@ pub enum AccountsCommand {
         /// Only the space of this SIP domain [default: every space].
         #[arg(long = "space", value_name = "DOMAIN")]
         space: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatisticsCommand {
+    /// Delete the messages sent and calls initiated before a given age, in every space, with
+    /// their devices; prints how many.
+    Clear {
+        /// Age, e.g. `30d`, `12h` (a bare number is days).
+        #[arg(long = "older-than", value_parser = parse_age)]
+        older_than: chrono::Duration,
     },
 }
 

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use clap::Parser;
-use flexiapi::cli::{AccountsCommand, ApiKeysCommand, Cli, Command, FilesCommand, SpacesCommand};
+use flexiapi::cli::{
+    AccountsCommand, ApiKeysCommand, Cli, Command, FilesCommand, SpacesCommand, StatisticsCommand,
+};
 use flexiapi::config::Config;
 use flexiapi::notify::Transports;
 use flexiapi::{Application, Database, services, shutdown_signal};
@@ -126,6 +128,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(explain);
             db.close().await;
             println!("deleted {} unconfirmed accounts", cleared?);
+            Ok(())
+        }
+        Command::Statistics(StatisticsCommand::Clear { older_than }) => {
+            let db = open_migrated(&config).await?;
+            let cleared = services(db.storage.clone())
+                .clear_statistics(older_than)
+                .await
+                .map_err(explain);
+            db.close().await;
+            println!("deleted {} call and message statistics", cleared?);
             Ok(())
         }
         Command::ApiKeys(ApiKeysCommand::Create { username, domain }) => {

@@ -4,7 +4,7 @@
 //! microseconds in an HDR histogram; the server's RSS is sampled every 50 ms meanwhile.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
@@ -75,6 +75,94 @@ pub async fn run(
     phase.store(STOP, Ordering::SeqCst);
     let elapsed = started.elapsed();
 
+    let mut histogram = new_histogram()?;
+    let (mut ok, mut errors) = (0, 0);
+    let mut first_error = None;
+    for worker in workers {
+        let tally = worker.await.context("a worker panicked")?;
+        histogram.add(&tally.histogram)?;
+        ok += tally.ok;
+        errors += tally.errors;
+        first_error = first_error.or(tally.first_error);
+    }
+    if let Some(e) = first_error {
+        eprintln!("   {}: first error: {e}", scenario.name());
+    }
+    Ok(Outcome {
+        histogram,
+        ok,
+        errors,
+        elapsed,
+        peak_rss_kib,
+    })
+}
+
+/// [`Scenario::CallBurst`]: `total` operations, each run once by whichever connection is free,
+/// no warm-up; the elapsed time is the whole burst's.
+pub async fn burst(
+    plan: &Plan,
+    server: &Server,
+    keys: &JwtKeys,
+    scenario: Scenario,
+    total: u64,
+) -> anyhow::Result<Outcome> {
+    let next = Arc::new(AtomicU64::new(0));
+    let run_tag: u32 = rand::rng().random();
+    let started = Instant::now();
+    let mut workers = Vec::with_capacity(plan.connections);
+    for index in 0..plan.connections {
+        let mut worker = Worker::new(scenario, index, run_tag, &server.ready, keys)?;
+        let next = next.clone();
+        let addr = server.addr();
+        workers.push(tokio::spawn(async move {
+            let mut tally = Tally {
+                histogram: new_histogram().expect("valid histogram bounds"),
+                ok: 0,
+                errors: 0,
+                first_error: None,
+            };
+            let mut connection: Option<Connection> = None;
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= total {
+                    break;
+                }
+                worker.created = n;
+                let op_started = Instant::now();
+                let result = match connection.as_mut() {
+                    Some(c) => worker.operation(c).await,
+                    None => match Connection::open(addr).await {
+                        Ok(mut c) => {
+                            let result = worker.operation(&mut c).await;
+                            connection = Some(c);
+                            result
+                        }
+                        Err(e) => Err(e),
+                    },
+                };
+                match result {
+                    Ok(()) => {
+                        tally.ok += 1;
+                        let us = u64::try_from(op_started.elapsed().as_micros())
+                            .unwrap_or(MAX_LATENCY_US);
+                        let _ = tally.histogram.record(us.clamp(1, MAX_LATENCY_US));
+                    }
+                    Err(e) => {
+                        tally.errors += 1;
+                        tally.first_error.get_or_insert_with(|| format!("{e:#}"));
+                        connection = None;
+                    }
+                }
+            }
+            tally
+        }));
+    }
+    let mut peak_rss_kib = server.rss_kib().unwrap_or_default();
+    while workers.iter().any(|w| !w.is_finished()) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        peak_rss_kib = peak_rss_kib.max(server.rss_kib().unwrap_or_default());
+    }
+    let elapsed = started.elapsed();
     let mut histogram = new_histogram()?;
     let (mut ok, mut errors) = (0, 0);
     let mut first_error = None;
@@ -273,6 +361,21 @@ impl Worker {
                 let req = request("GET", DOMAIN, &format!("/api/accounts?page={page}"))
                     .header("x-api-key", self.admin_key.as_str());
                 expect(c.send(req.body(empty())?).await?.status, StatusCode::OK)
+            }
+            Scenario::CallBurst => {
+                // `created` is the record's number in the burst (set by `burst`).
+                let i = self.created % self.fillers;
+                let body = serde_json::json!({
+                    "id": format!("b{:08x}-{}", self.run_tag, self.created),
+                    "from": format!("{USER}@{DOMAIN}"),
+                    "to": format!("{}@{DOMAIN}", seed::filler(i)),
+                    "initiated_at": "2026-01-01T10:00:00Z",
+                });
+                let req = request("POST", DOMAIN, "/api/statistics/calls")
+                    .header("x-api-key", self.admin_key.as_str())
+                    .header("content-type", "application/json")
+                    .body(Full::new(Bytes::from(serde_json::to_vec(&body)?)))?;
+                expect(c.send(req).await?.status, StatusCode::OK)
             }
             Scenario::SearchAccount => {
                 let i = rand::rng().random_range(0..self.fillers);

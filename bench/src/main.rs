@@ -44,7 +44,8 @@ struct Cli {
 struct RunArgs {
     /// Scenarios, comma-separated, or `all`: ping, me-admin-key, me-user-key, me-jwt-rs256,
     /// me-jwt-es256, me-digest, me-digest-handshake, create-account, list-accounts,
-    /// search-account.
+    /// search-account, call-burst (10,000 call records posted once each: its time is the
+    /// burst's, without warm-up).
     #[arg(long, default_value = "all")]
     scenario: String,
 
@@ -232,7 +233,11 @@ async fn run_plan(plan: &Plan) -> anyhow::Result<Vec<Row>> {
             );
             let mut ping = None;
             for scenario in scenarios {
-                let result = load::run(plan, &server, &keys, scenario).await?;
+                let result = if scenario == Scenario::CallBurst {
+                    load::burst(plan, &server, &keys, scenario, scenario::CALL_BURST).await?
+                } else {
+                    load::run(plan, &server, &keys, scenario).await?
+                };
                 eprintln!(
                     "   {:<20} {:>9.0} req/s  p50 {:>7} µs  p99 {:>7} µs  errors {}",
                     scenario.name(),

@@ -24,11 +24,17 @@ pub enum Scenario {
     ListAccounts,
     /// `GET /api/accounts/{sip}/search` by an admin, for a random one of the N accounts.
     SearchAccount,
+    /// `POST /api/statistics/calls` by an admin: a burst of [`CALL_BURST`] call records, each
+    /// posted once, as fast as the connections go (a count, not a duration).
+    CallBurst,
 }
+
+/// The call records of [`Scenario::CallBurst`].
+pub const CALL_BURST: u64 = 10_000;
 
 impl Scenario {
     /// In the order they run: writes last, so the lookups see exactly N accounts.
-    pub const ALL: [Scenario; 10] = [
+    pub const ALL: [Scenario; 11] = [
         Scenario::Ping,
         Scenario::MeAdminKey,
         Scenario::MeUserKey,
@@ -39,6 +45,7 @@ impl Scenario {
         Scenario::ListAccounts,
         Scenario::SearchAccount,
         Scenario::CreateAccount,
+        Scenario::CallBurst,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +60,7 @@ impl Scenario {
             Scenario::CreateAccount => "create-account",
             Scenario::ListAccounts => "list-accounts",
             Scenario::SearchAccount => "search-account",
+            Scenario::CallBurst => "call-burst",
         }
     }
 

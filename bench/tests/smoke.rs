@@ -28,12 +28,12 @@ fn quick_mode_completes_without_errors() {
         output.status.success(),
         "the bench failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    // Ten scenarios at 1,000 accounts and ping plus the two lookups at 2,000, per backend.
+    // Eleven scenarios at 1,000 accounts and ping plus the two lookups at 2,000, per backend.
     let rows = stdout
         .lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| scenario"))
         .count();
-    assert_eq!(rows, 3 * (10 + 3), "{stdout}");
+    assert_eq!(rows, 3 * (11 + 3), "{stdout}");
     for line in stdout
         .lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| scenario"))

@@ -98,6 +98,7 @@ pub mod cases {
         call_forwardings,
         external_accounts,
         voicemails,
+        statistics,
     }
 }
 

@@ -346,6 +346,8 @@ fn not_found_message(entity: Entity) -> MessageId {
         | Entity::AuthToken
         | Entity::PhoneCountry
         | Entity::CallForwarding
+        | Entity::StatisticsCall
+        | Entity::StatisticsMessage
         | Entity::Unnamed => MessageId::NotFound,
     }
 }

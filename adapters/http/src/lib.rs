@@ -75,6 +75,7 @@ apis!(
     api::push_tokens::PushTokensApi,
     api::call_forwardings::CallForwardingsApi,
     api::voicemails::VoicemailsApi,
+    api::statistics::StatisticsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {

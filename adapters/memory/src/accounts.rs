@@ -82,6 +82,7 @@ impl Tables {
         let voicemails = &self.voicemails;
         self.voicemail_mailing
             .retain(|k, _| voicemails.contains_key(k));
+        self.delete_statistics_of_account(id);
     }
 }
 

@@ -27,6 +27,7 @@ mod reset_password_tokens;
 mod secrets;
 mod space_email_servers;
 mod spaces;
+mod statistics;
 mod voicemails;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -97,6 +98,14 @@ struct Tables {
     voicemails: BTreeMap<String, flexiapi_domain::model::Voicemail>,
     /// By voicemail id.
     voicemail_mailing: BTreeMap<String, VoicemailMailing>,
+    /// By (space, id), with the id of the sending account when it was one of the space's.
+    statistics_messages: BTreeMap<
+        statistics::StatisticsKey,
+        (Option<i64>, flexiapi_domain::model::StatisticsMessage),
+    >,
+    /// By (space, id), as `statistics_messages`.
+    statistics_calls:
+        BTreeMap<statistics::StatisticsKey, (Option<i64>, flexiapi_domain::model::StatisticsCall)>,
 }
 
 /// (being mailed since, sent at, failed tries): the SQL `sending_by_mail_*` columns.
@@ -139,6 +148,8 @@ impl Default for Tables {
             external_accounts: BTreeMap::new(),
             voicemails: BTreeMap::new(),
             voicemail_mailing: BTreeMap::new(),
+            statistics_messages: BTreeMap::new(),
+            statistics_calls: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

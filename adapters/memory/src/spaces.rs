@@ -134,6 +134,7 @@ impl SpaceRepository for MemoryStorage {
         for account_id in account_ids {
             t.delete_account_rows(account_id);
         }
+        t.delete_statistics_of_space(domain);
         let list_ids: Vec<i64> = t
             .contacts_lists
             .values()

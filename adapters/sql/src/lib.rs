@@ -64,6 +64,7 @@ mod secrets;
 mod space_email_servers;
 mod spaces;
 mod sqlite;
+mod statistics;
 mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -341,6 +341,7 @@ macro_rules! impl_storage {
             crate::call_forwardings::impl_call_forwardings!($storage, $db);
             crate::external_accounts::impl_external_accounts!($storage, $db);
             crate::voicemails::impl_voicemails!($storage, $db);
+            crate::statistics::impl_statistics!($storage, $db);
 
             #[async_trait]
             impl Storage for $storage {

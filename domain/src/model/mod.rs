@@ -59,6 +59,7 @@ mod reset_password_token;
 mod sip_identity;
 mod space;
 mod space_email_server;
+mod statistics;
 mod tokens;
 mod turn;
 mod voicemail;
@@ -113,6 +114,11 @@ pub use space::{
 pub use space_email_server::{
     MAX_EMAIL_SERVER_HOST_LENGTH, MAX_EMAIL_SERVER_SIGNATURE_LENGTH, MAX_EMAIL_SERVER_TEXT_LENGTH,
     SpaceEmailServer, is_mail_host,
+};
+pub use statistics::{
+    InviteTerminatedState, MAX_STATISTICS_ADDRESS_LENGTH, MAX_STATISTICS_ID_LENGTH,
+    StatisticsAddress, StatisticsCall, StatisticsCallDevice, StatisticsMessage,
+    StatisticsMessageDevice, is_statistics_id,
 };
 pub use tokens::{
     AccountCreationRequestToken, AccountCreationRequestTokenId, AccountCreationToken,

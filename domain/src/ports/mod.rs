@@ -40,6 +40,7 @@ mod reset_password_tokens;
 mod secrets;
 mod space_email_servers;
 mod spaces;
+mod statistics;
 mod voicemails;
 
 pub use account_creation_request_tokens::AccountCreationRequestTokenRepository;
@@ -74,6 +75,7 @@ pub use reset_password_tokens::ResetPasswordTokenRepository;
 pub use secrets::SecretStore;
 pub use space_email_servers::SpaceEmailServerRepository;
 pub use spaces::SpaceRepository;
+pub use statistics::StatisticsRepository;
 pub use voicemails::{FileStore, NoFileStore, VoicemailRepository};
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -108,6 +110,7 @@ pub trait Storage:
     + CallForwardingRepository
     + ExternalAccountRepository
     + VoicemailRepository
+    + StatisticsRepository
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;

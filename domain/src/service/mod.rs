@@ -139,6 +139,10 @@ pub enum Entity {
     /// The account has no external account.
     ExternalAccount,
     Voicemail,
+    /// No call statistics of that id in the request's space.
+    StatisticsCall,
+    /// No message statistics of that id in the request's space.
+    StatisticsMessage,
     /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
     /// to a missing row, a change to a row that is gone): storage answers cannot say which.
     Unnamed,
@@ -223,6 +227,7 @@ pub mod sign_up;
 mod space_cache;
 pub mod space_email_servers;
 mod spaces;
+pub mod statistics;
 mod turn;
 mod unconfirmed;
 pub mod voicemails;

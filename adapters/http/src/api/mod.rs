@@ -22,6 +22,7 @@ pub mod reset_password;
 pub mod space_email_servers;
 mod space_json;
 pub mod spaces;
+pub mod statistics;
 pub mod turn;
 pub mod voicemails;
 
@@ -48,6 +49,8 @@ pub enum ApiTags {
     ContactsLists,
     /// Spaces (Super Admin level).
     Spaces,
+    /// What Flexisip's statistics hooks report (Admin level).
+    Statistics,
 }
 
 /// The original's timestamp format: ISO 8601, UTC, microseconds.
