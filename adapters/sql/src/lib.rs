@@ -38,6 +38,7 @@ mod account_recovery_tokens;
 mod account_types;
 mod accounts;
 mod api_keys;
+mod attempt_codes;
 mod audit;
 mod auth_failures;
 mod auth_tokens;

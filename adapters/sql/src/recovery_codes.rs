@@ -134,19 +134,7 @@ macro_rules! impl_recovery_codes {
                 id: flexiapi_domain::model::RecoveryCodeId,
                 max_attempts: u32,
             ) -> StoreResult<Option<RecoveryCode>> {
-                // `code` first: MySQL assigns left to right, with the values already assigned.
-                let result = sqlx::query(Self::sql(
-                    "UPDATE recovery_codes \
-                     SET code = CASE WHEN attempts + 1 >= ? THEN NULL ELSE code END, \
-                     attempts = attempts + 1 \
-                     WHERE id = ? AND code IS NOT NULL",
-                ))
-                .bind(i64::from(max_attempts))
-                .bind(id.0)
-                .execute(self.writer())
-                .await
-                .map_err(store_error)?;
-                if result.rows_affected() != 1 {
+                if !crate::attempt_codes::fail_code!(self, "recovery_codes", id.0, max_attempts) {
                     return Ok(None);
                 }
                 self.recovery_code_by_id(id.0).await
@@ -158,17 +146,7 @@ macro_rules! impl_recovery_codes {
                 code: &str,
                 max_attempts: u32,
             ) -> StoreResult<bool> {
-                let result = sqlx::query(Self::sql(
-                    "UPDATE recovery_codes SET code = NULL \
-                     WHERE id = ? AND code = ? AND attempts < ?",
-                ))
-                .bind(id.0)
-                .bind(code)
-                .bind(i64::from(max_attempts))
-                .execute(self.writer())
-                .await
-                .map_err(store_error)?;
-                Ok(result.rows_affected() == 1)
+                crate::attempt_codes::spend_code!(self, "recovery_codes", id.0, code, max_attempts)
             }
 
             async fn recovery_codes_created_since(
