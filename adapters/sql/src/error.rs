@@ -19,6 +19,16 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// The result of an insert that a concurrent twin may have beaten (a retried hook): `false` when
+/// the row was already there, a missing parent is `NotFound`.
+pub(crate) fn inserted_once<T>(result: Result<T, sqlx::Error>) -> Result<bool, StoreError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(not_found_on_foreign_key(e)),
+    }
+}
+
 /// For a write that references an account (or another parent) by id: a missing parent is
 /// `NotFound`.
 pub(crate) fn not_found_on_foreign_key(e: sqlx::Error) -> StoreError {

@@ -304,11 +304,8 @@ macro_rules! impl_statistics {
                 .bind(ts(message.updated_at))
                 .execute(&mut *tx)
                 .await;
-                match inserted {
-                    Ok(_) => {}
-                    // A concurrent twin of a retried hook won.
-                    Err(e) if crate::error::is_unique_violation(&e) => return Ok(false),
-                    Err(e) => return Err(crate::error::not_found_on_foreign_key(e)),
+                if !crate::error::inserted_once(inserted)? {
+                    return Ok(false);
                 }
                 tx.commit().await.map_err(store_error)?;
                 Ok(true)
@@ -420,11 +417,8 @@ macro_rules! impl_statistics {
                 .bind(ts(call.updated_at))
                 .execute(&mut *tx)
                 .await;
-                match inserted {
-                    Ok(_) => {}
-                    // A concurrent twin of a retried hook won.
-                    Err(e) if crate::error::is_unique_violation(&e) => return Ok(false),
-                    Err(e) => return Err(crate::error::not_found_on_foreign_key(e)),
+                if !crate::error::inserted_once(inserted)? {
+                    return Ok(false);
                 }
                 tx.commit().await.map_err(store_error)?;
                 Ok(true)
