@@ -106,6 +106,8 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/api/statistics/calls", "admin"),
     ("PATCH", "/api/statistics/calls/c0", "admin"),
     ("PATCH", "/api/statistics/calls/c0/devices/d0", "admin"),
+    ("POST", "/api/wizard", "admin"),
+    ("POST", "/api/messages", "admin"),
     ("GET", "/api/accounts/me/provision", "user"),
     ("GET", "/api/accounts/me/devices", "user"),
     ("GET", "/provisioning/me", "user"),

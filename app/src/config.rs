@@ -102,6 +102,19 @@ pub struct FileConfig {
     pub turn: Option<TurnFile>,
     /// `[files]`: where voicemail files are kept.
     pub files: Option<FilesFile>,
+    /// `[messages]`: `POST /api/messages` through a linphone-daemon.
+    pub messages: Option<MessagesFile>,
+}
+
+/// `[messages]` of the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessagesFile {
+    /// The UNIX socket of `linphone-daemon --pipe` (the original's
+    /// `APP_LINPHONE_DAEMON_UNIX_PATH`); unset: `POST /api/messages` answers 404.
+    pub linphone_daemon_socket: Option<String>,
+    /// How long a message may take, connection and answer included (default 5).
+    pub timeout_seconds: Option<u64>,
 }
 
 /// `[files]` of the file.
@@ -200,6 +213,10 @@ pub struct Config {
     pub files_directory: std::path::PathBuf,
     /// `[files] max_upload_size`, bytes.
     pub max_upload_size: u64,
+    /// `[messages] linphone_daemon_socket`; `None`: `POST /api/messages` answers 404.
+    pub linphone_daemon_socket: Option<std::path::PathBuf>,
+    /// `[messages] timeout_seconds`.
+    pub linphone_daemon_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -225,7 +242,19 @@ impl Config {
             .or(file_config.database)
             .unwrap_or_else(|| DEFAULT_DATABASE.into());
         let files = file_config.files.unwrap_or_default();
+        let messages = file_config.messages.unwrap_or_default();
+        if messages.timeout_seconds == Some(0) {
+            bail!("[messages] timeout_seconds must be positive");
+        }
         let config = Self {
+            linphone_daemon_socket: messages
+                .linphone_daemon_socket
+                .filter(|s| !s.trim().is_empty())
+                .map(Into::into),
+            linphone_daemon_timeout: messages.timeout_seconds.map_or(
+                flexiapi_adapters_notify::DEFAULT_DAEMON_TIMEOUT,
+                std::time::Duration::from_secs,
+            ),
             files_directory: files
                 .directory
                 .filter(|d| !d.trim().is_empty())

@@ -214,6 +214,15 @@ impl Application {
         let (pusher, push_line) = config.push.pusher()?;
         tracing::info!("{push_line}");
         services = services.with_pusher(pusher);
+        if let Some(socket) = &config.linphone_daemon_socket {
+            tracing::info!(socket = %socket.display(), "POST /api/messages sends through linphone-daemon");
+            services = services.with_sip_messenger(Arc::new(
+                flexiapi_adapters_notify::LinphoneDaemon::new(
+                    socket,
+                    config.linphone_daemon_timeout,
+                ),
+            ));
+        }
         let bootstrap = services
             .bootstrap()
             .await

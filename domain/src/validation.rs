@@ -63,6 +63,10 @@ pub enum Rule {
     FileType(String),
     /// A file larger than this many kilobytes (KiB).
     MaxKilobytes(u64),
+    /// No such record (in the request's space).
+    Exists,
+    /// An address of another space than the request's.
+    SpaceAddress,
 }
 
 /// One broken rule on one field, named as the client sent it.

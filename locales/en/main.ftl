@@ -185,3 +185,13 @@ field-sip-from = sip_from
 field-content-type = content_type
 field-file = file
 upload-incomplete = The upload was cut short: nothing was stored.
+# wizards and SIP messages
+validation-exists = The selected { $attribute } is invalid.
+validation-space-address = The { $attribute } must be an address of this space.
+sip-messages-not-configured = Sending SIP messages is not configured.
+sip-message-refused = The message was refused: { $reason }
+sip-message-not-sent = The message could not be sent: the SIP service is unavailable.
+field-to = to
+field-body = body
+field-linphone-action = linphone_action
+field-provisioning-account-id = provisioning_account_id

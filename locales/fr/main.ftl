@@ -185,3 +185,13 @@ field-sip-from = sip_from
 field-content-type = content_type
 field-file = fichier
 upload-incomplete = L'envoi a été interrompu : rien n'a été enregistré.
+# assistants et messages SIP
+validation-exists = Le champ { $attribute } sélectionné est invalide.
+validation-space-address = Le champ { $attribute } doit être une adresse de cet espace.
+sip-messages-not-configured = L'envoi de messages SIP n'est pas configuré.
+sip-message-refused = Le message a été refusé : { $reason }
+sip-message-not-sent = Le message n'a pas pu être envoyé : le service SIP est indisponible.
+field-to = destinataire
+field-body = message
+field-linphone-action = linphone_action
+field-provisioning-account-id = provisioning_account_id

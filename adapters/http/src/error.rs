@@ -272,6 +272,8 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         }
         Rule::MaxKilobytes(max) => m(MessageId::ValidationMaxKilobytes)
             .with("max", Arg::Number(i64::try_from(*max).unwrap_or(i64::MAX))),
+        Rule::Exists => m(MessageId::ValidationExists),
+        Rule::SpaceAddress => m(MessageId::ValidationSpaceAddress),
     }
 }
 
@@ -349,6 +351,7 @@ fn not_found_message(entity: Entity) -> MessageId {
         | Entity::StatisticsCall
         | Entity::StatisticsMessage
         | Entity::Unnamed => MessageId::NotFound,
+        Entity::SipMessages => MessageId::SipMessagesNotConfigured,
     }
 }
 
@@ -370,7 +373,8 @@ fn conflict(c: Conflict) -> ApiError {
         | Conflict::Nonce
         | Conflict::ProvisioningToken
         | Conflict::AccountCreationToken
-        | Conflict::AccountCreationRequestToken => {
+        | Conflict::AccountCreationRequestToken
+        | Conflict::Wizard => {
             // Random tokens colliding: astronomically rare, and retrying is the fix.
             return ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -551,6 +555,21 @@ impl From<ServiceError> for ApiError {
             ServiceError::TokenNotSent(e) => {
                 log_push_failure(&e);
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, MessageId::TokenNotSent)
+            }
+            ServiceError::SipMessageRefused(reason) => {
+                // The daemon's reason says what is wrong with the address, as the original's.
+                Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    MessageId::SipMessageRefused,
+                )
+                .with_arg("reason", Arg::Text(reason))
+            }
+            ServiceError::SipMessageNotSent(e) => {
+                tracing::warn!(error = %e, "SIP message not sent");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    MessageId::SipMessageNotSent,
+                )
             }
             ServiceError::PushNotSent(e) => {
                 log_push_failure(&e);

@@ -185,6 +185,11 @@ message_ids! {
     ValidationFileType = "validation-file-type",
     ValidationMaxKilobytes = "validation-max-kilobytes",
     UploadIncomplete = "upload-incomplete",
+    ValidationExists = "validation-exists",
+    ValidationSpaceAddress = "validation-space-address",
+    SipMessagesNotConfigured = "sip-messages-not-configured",
+    SipMessageRefused = "sip-message-refused",
+    SipMessageNotSent = "sip-message-not-sent",
 }
 
 impl std::fmt::Display for MessageId {

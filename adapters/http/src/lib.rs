@@ -76,6 +76,7 @@ apis!(
     api::call_forwardings::CallForwardingsApi,
     api::voicemails::VoicemailsApi,
     api::statistics::StatisticsApi,
+    api::wizards::WizardsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {

@@ -180,6 +180,8 @@ fn every_rule_has_its_own_validation_message() {
         Rule::Different("other".into()),
         Rule::FileType("audio/opus".into()),
         Rule::MaxKilobytes(1),
+        Rule::Exists,
+        Rule::SpaceAddress,
     ];
     // Stops compiling when a rule is added: list it above as well.
     for rule in &rules {
@@ -224,7 +226,9 @@ fn every_rule_has_its_own_validation_message() {
             | Rule::ForwardingExclusive
             | Rule::Different(_)
             | Rule::FileType(_)
-            | Rule::MaxKilobytes(_) => {}
+            | Rule::MaxKilobytes(_)
+            | Rule::Exists
+            | Rule::SpaceAddress => {}
         }
     }
     let produced: BTreeSet<&str> = rules

@@ -83,6 +83,9 @@ impl Tables {
         self.voicemail_mailing
             .retain(|k, _| voicemails.contains_key(k));
         self.delete_statistics_of_account(id);
+        self.wizards.retain(|_, w| {
+            w.account_id.0 != id && w.provisioning_account_id != Some(AccountId(id))
+        });
     }
 }
 

@@ -29,6 +29,7 @@ mod space_email_servers;
 mod spaces;
 mod statistics;
 mod voicemails;
+mod wizards;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -98,6 +99,8 @@ struct Tables {
     voicemails: BTreeMap<String, flexiapi_domain::model::Voicemail>,
     /// By voicemail id.
     voicemail_mailing: BTreeMap<String, VoicemailMailing>,
+    /// By token.
+    wizards: BTreeMap<String, flexiapi_domain::model::Wizard>,
     /// By (space, id), with the id of the sending account when it was one of the space's.
     statistics_messages: BTreeMap<
         statistics::StatisticsKey,
@@ -148,6 +151,7 @@ impl Default for Tables {
             external_accounts: BTreeMap::new(),
             voicemails: BTreeMap::new(),
             voicemail_mailing: BTreeMap::new(),
+            wizards: BTreeMap::new(),
             statistics_messages: BTreeMap::new(),
             statistics_calls: BTreeMap::new(),
             // The seed the SQL migrations insert.

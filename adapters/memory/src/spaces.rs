@@ -164,6 +164,7 @@ impl SpaceRepository for MemoryStorage {
         t.registration_codes.retain(|_, c| &c.domain != domain);
         t.account_recovery_tokens
             .retain(|_, tok| &tok.domain != domain);
+        t.wizards.retain(|_, w| &w.domain != domain);
         t.spaces.remove(&id);
         Ok(true)
     }

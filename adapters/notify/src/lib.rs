@@ -5,6 +5,8 @@
 //!   or from a space's own server settings.
 //! - [`OvhSmsSender`]: SMS through OVH's API, with OVH's signed requests.
 //! - [`DirectoryTransport`]: both, written as files into a folder, for development.
+//! - [`LinphoneDaemon`]: SIP MESSAGEs through a `linphone-daemon`'s UNIX socket
+//!   (`POST /api/messages`; the domain's `SipMessenger`).
 //!
 //! Every transport logs a failed send (with the server's answer, never a secret) and returns the
 //! error; the notifier counts it and the use case tells the user.
@@ -14,6 +16,7 @@
 use std::sync::Arc;
 
 mod directory;
+pub mod linphone_daemon;
 mod message;
 mod notifier;
 mod ovh;
@@ -22,6 +25,7 @@ mod smtp;
 mod transport;
 
 pub use directory::DirectoryTransport;
+pub use linphone_daemon::{DEFAULT_DAEMON_TIMEOUT, LinphoneDaemon};
 pub use message::Sender;
 pub use notifier::TemplateNotifier;
 pub use ovh::{OVH_EU_ENDPOINT, OvhSettings, OvhSmsSender, ovh_signature};

@@ -70,6 +70,7 @@ mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod voicemails;
+mod wizards;
 
 pub use sqlite::SqliteStorage;
 pub use storage::{MySqlStorage, PostgresStorage};

@@ -7,14 +7,15 @@
 //! - `/recovery/email`, `/recovery/phone/{account_recovery_token}`: a code sent to the
 //!   account's address (the same answer for an unknown one), then a new password;
 //! - `/reset_password/{token}`: the page the reset e-mail links to;
-//! - `/creation_token/check/{token}`: where a person validates an app's creation request token.
+//! - `/creation_token/check/{token}`: where a person validates an app's creation request token;
+//! - `/wizard/{token}`, `/wizard`: open a Linphone app on a `sip-linphone:` link.
 //!
 //! Every form is CSRF-protected (see `signing`); the sign-up, e-mail recovery and creation
 //! request token forms carry an hCaptcha when `[captcha]` is configured.
 //!
 //! # Layout
 //! - `pages`: what every handler starts with and how it answers;
-//! - `register`, `recovery`, `reset`, `creation_token`: the handlers of each flow;
+//! - `register`, `recovery`, `reset`, `creation_token`, `wizard`: the handlers of each flow;
 //! - `render`: the templates (`templates/*.html`) and their texts (`locales/<lang>/web.ftl`);
 //! - `signing`: CSRF tokens and the sealed hidden fields that carry a flow between pages;
 //! - `captcha`: hCaptcha's verification.
@@ -31,6 +32,7 @@ mod register;
 mod render;
 mod reset;
 mod signing;
+mod wizard;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -115,7 +117,9 @@ pub fn pages(
             )
             .at(
                 "/creation_token/validate",
-                poem::post(creation_token::validate).data(web),
+                poem::post(creation_token::validate).data(web.clone()),
             )
+            .at("/wizard", poem::get(wizard::by_query).data(web.clone()))
+            .at("/wizard/:token", poem::get(wizard::by_token).data(web))
     })
 }

@@ -28,6 +28,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         "creation_token.html",
         include_str!("../templates/creation_token.html"),
     ),
+    ("wizard.html", include_str!("../templates/wizard.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -107,6 +108,7 @@ mod tests {
                 "register.rs",
                 "reset.rs",
                 "creation_token.rs",
+                "wizard.rs",
             ]
             .iter()
             .filter_map(|f| {

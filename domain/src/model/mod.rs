@@ -63,6 +63,7 @@ mod statistics;
 mod tokens;
 mod turn;
 mod voicemail;
+mod wizard;
 
 pub use account::{Account, AccountChanges, AccountId, AccountQuery, NewAccount, Page};
 pub use account_extras::{
@@ -130,3 +131,7 @@ pub use turn::{
     TurnSettings, TurnSettingsError,
 };
 pub use voicemail::{NewVoicemail, VOICEMAIL_SNIFF_LENGTH, Voicemail, VoicemailId, VoicemailType};
+pub use wizard::{
+    LinphoneAction, MAX_SIP_MESSAGE_BODY, NewWizard, OutgoingSipMessage, WIZARD_TOKEN_LENGTH,
+    Wizard, WizardLink,
+};

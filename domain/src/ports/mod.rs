@@ -38,10 +38,12 @@ mod recovery_codes;
 mod registration_codes;
 mod reset_password_tokens;
 mod secrets;
+mod sip_messenger;
 mod space_email_servers;
 mod spaces;
 mod statistics;
 mod voicemails;
+mod wizards;
 
 pub use account_creation_request_tokens::AccountCreationRequestTokenRepository;
 pub use account_creation_tokens::AccountCreationTokenRepository;
@@ -73,10 +75,12 @@ pub use recovery_codes::RecoveryCodeRepository;
 pub use registration_codes::RegistrationCodeRepository;
 pub use reset_password_tokens::ResetPasswordTokenRepository;
 pub use secrets::SecretStore;
+pub use sip_messenger::{NoSipMessenger, SipMessenger};
 pub use space_email_servers::SpaceEmailServerRepository;
 pub use spaces::SpaceRepository;
 pub use statistics::StatisticsRepository;
 pub use voicemails::{FileStore, NoFileStore, VoicemailRepository};
+pub use wizards::WizardRepository;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -111,6 +115,7 @@ pub trait Storage:
     + ExternalAccountRepository
     + VoicemailRepository
     + StatisticsRepository
+    + WizardRepository
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;

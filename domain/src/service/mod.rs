@@ -13,7 +13,7 @@ use crate::error::{Conflict, RegistrarError, StoreError, TransportError};
 use crate::model::{Account, Domain, PasswordAlgorithm, Space, TurnSettings};
 use crate::ports::{
     B2buaNotifier, Clock, DeviceRegistry, FileStore, NoB2buaNotifier, NoFileStore, NoNotifier,
-    NoPusher, Notifier, PoolUsage, Pusher, Storage, TokenSource,
+    NoPusher, NoSipMessenger, Notifier, PoolUsage, Pusher, SipMessenger, Storage, TokenSource,
 };
 use crate::validation::{Rule, ValidationErrors};
 
@@ -100,6 +100,12 @@ pub enum ServiceError {
     PushNotSent(TransportError),
     #[error("the account has no e-mail address to send voicemails to")]
     VoicemailNeedsEmail,
+    /// linphone-daemon refused the SIP MESSAGE; its reason, for the client.
+    #[error("message refused: {0}")]
+    SipMessageRefused(String),
+    /// linphone-daemon could not be reached or did not answer in time.
+    #[error("message not sent: {0}")]
+    SipMessageNotSent(TransportError),
 }
 
 /// How a message reaches a person.
@@ -143,6 +149,8 @@ pub enum Entity {
     StatisticsCall,
     /// No message statistics of that id in the request's space.
     StatisticsMessage,
+    /// No linphone-daemon is configured (`[messages] linphone_daemon_socket`).
+    SipMessages,
     /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
     /// to a missing row, a change to a row that is gone): storage answers cannot say which.
     Unnamed,
@@ -231,6 +239,7 @@ pub mod statistics;
 mod turn;
 mod unconfirmed;
 pub mod voicemails;
+pub mod wizards;
 
 pub use api_keys::API_KEY_LENGTH;
 pub use auth_tokens::AUTH_TOKEN_TTL_MINUTES;
@@ -309,6 +318,8 @@ pub struct Services {
     pub b2bua: Arc<dyn B2buaNotifier>,
     /// Where voicemail files are; [`NoFileStore`] when there are none.
     pub files: Arc<dyn FileStore>,
+    /// Sends SIP MESSAGEs (`POST /api/messages`); [`NoSipMessenger`] without linphone-daemon.
+    pub sip_messenger: Arc<dyn SipMessenger>,
     /// Shared by every clone: see [`Services::space_by_host`].
     spaces: Arc<space_cache::SpaceCache>,
     /// Wrong old passwords and auth token creations spend these (the Authenticator's).
@@ -340,6 +351,7 @@ impl Services {
             pusher: Arc::new(NoPusher),
             b2bua: Arc::new(NoB2buaNotifier),
             files: Arc::new(NoFileStore),
+            sip_messenger: Arc::new(NoSipMessenger),
             spaces: Arc::default(),
         }
     }
@@ -359,6 +371,12 @@ impl Services {
     #[must_use]
     pub fn with_b2bua(mut self, b2bua: Arc<dyn B2buaNotifier>) -> Self {
         self.b2bua = b2bua;
+        self
+    }
+
+    #[must_use]
+    pub fn with_sip_messenger(mut self, messenger: Arc<dyn SipMessenger>) -> Self {
+        self.sip_messenger = messenger;
         self
     }
 

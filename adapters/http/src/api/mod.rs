@@ -25,6 +25,7 @@ pub mod spaces;
 pub mod statistics;
 pub mod turn;
 pub mod voicemails;
+pub mod wizards;
 
 use std::collections::BTreeMap;
 
