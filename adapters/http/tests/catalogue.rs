@@ -106,6 +106,7 @@ fn every_message_id_exists_in_every_language() {
         "seconds",
         "digits",
         "other",
+        "reason",
     ]
     .into_iter()
     .map(|n| (n.into(), FluentValue::from(1)))
