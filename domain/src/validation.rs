@@ -63,6 +63,8 @@ pub enum Rule {
     FileType(String),
     /// A file larger than this many kilobytes (KiB).
     MaxKilobytes(u64),
+    /// A JSON array.
+    Array,
 }
 
 /// One broken rule on one field, named as the client sent it.

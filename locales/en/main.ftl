@@ -185,3 +185,4 @@ field-sip-from = sip_from
 field-content-type = content_type
 field-file = file
 upload-incomplete = The upload was cut short: nothing was stored.
+validation-array = The { $attribute } field must be a list.

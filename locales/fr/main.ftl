@@ -185,3 +185,4 @@ field-sip-from = sip_from
 field-content-type = content_type
 field-file = fichier
 upload-incomplete = L'envoi a été interrompu : rien n'a été enregistré.
+validation-array = Le champ { $attribute } doit être une liste.

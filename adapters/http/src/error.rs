@@ -272,6 +272,7 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         }
         Rule::MaxKilobytes(max) => m(MessageId::ValidationMaxKilobytes)
             .with("max", Arg::Number(i64::try_from(*max).unwrap_or(i64::MAX))),
+        Rule::Array => m(MessageId::ValidationArray),
     }
 }
 

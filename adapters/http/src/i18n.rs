@@ -185,6 +185,8 @@ message_ids! {
     ValidationFileType = "validation-file-type",
     ValidationMaxKilobytes = "validation-max-kilobytes",
     UploadIncomplete = "upload-incomplete",
+    // The original's compatibility: JSON bodies read against the document.
+    ValidationArray = "validation-array",
 }
 
 impl std::fmt::Display for MessageId {

@@ -180,6 +180,7 @@ fn every_rule_has_its_own_validation_message() {
         Rule::Different("other".into()),
         Rule::FileType("audio/opus".into()),
         Rule::MaxKilobytes(1),
+        Rule::Array,
     ];
     // Stops compiling when a rule is added: list it above as well.
     for rule in &rules {
@@ -224,7 +225,8 @@ fn every_rule_has_its_own_validation_message() {
             | Rule::ForwardingExclusive
             | Rule::Different(_)
             | Rule::FileType(_)
-            | Rule::MaxKilobytes(_) => {}
+            | Rule::MaxKilobytes(_)
+            | Rule::Array => {}
         }
     }
     let produced: BTreeSet<&str> = rules

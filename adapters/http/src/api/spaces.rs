@@ -322,7 +322,7 @@ impl<'a, T: Type> ApiExtractor<'a> for LooseJson<T> {
 
     fn request_meta() -> Option<MetaRequest> {
         Some(MetaRequest {
-            description: None,
+            description: Some(crate::document::LOOSE_BODY),
             content: vec![MetaMediaType {
                 content_type: "application/json",
                 schema: T::schema_ref(),
