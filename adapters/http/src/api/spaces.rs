@@ -458,6 +458,25 @@ impl SpacesApi {
         Ok(Json(with_email_server(services, &space).await?))
     }
 
+    /// Replace a space (PATCH)
+    ///
+    /// Access: Super Admin. The same as `PUT`: the original routes `PUT` and `PATCH` alike.
+    #[oai(
+        path = "/spaces/:domain",
+        method = "patch",
+        tag = "ApiTags::Spaces",
+        operation_id = "patchSpace"
+    )]
+    async fn patch_update(
+        &self,
+        req: &Request,
+        caller: SuperAdminCaller,
+        domain: Path<String>,
+        body: LooseJson<SpaceInput>,
+    ) -> Result<Json<SpaceObject>, ApiError> {
+        self.update(req, caller, domain, body).await
+    }
+
     /// Delete a space
     ///
     /// Access: Super Admin. Deletes the space and all its accounts, with their passwords and
