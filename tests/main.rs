@@ -17,6 +17,7 @@ mod brute_force;
 mod budgets;
 mod call_forwardings;
 mod cli;
+mod compat;
 mod contacts;
 mod creation_tokens;
 mod devices;

@@ -292,7 +292,7 @@ async fn domains_hosts_and_names_are_unique() {
             "domain",
         ),
         (
-            json!({"name": "n2", "domain": "n2.example.org", "host": "A.example.org"}),
+            json!({"name": "n2", "domain": "n2.example.org", "host": "a.example.org"}),
             "host",
         ),
         (

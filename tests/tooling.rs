@@ -144,7 +144,7 @@ from client import AuthenticatedClient
 from client.api.accounts import create_account
 from client.api.me import get_me
 from client.models import NewAccountRequest
-api = AuthenticatedClient(base_url="{base}/api", token="{key}", prefix="", auth_header_name="x-api-key")
+api = AuthenticatedClient(base_url="{base}", token="{key}", prefix="", auth_header_name="x-api-key")
 created = create_account.sync(client=api, body=NewAccountRequest(username="sdkuser", password="secret123", activated=True))
 assert created.username == "sdkuser", created
 me = get_me.sync(client=api)
@@ -187,7 +187,7 @@ async fn schemathesis_finds_no_server_error_and_no_response_off_its_schema() {
     let app = TestApp::spawn_with(crate::helpers::Store::Memory, |c| pusher.configure(c)).await;
     let out = tokio::process::Command::new("schemathesis")
         .args(["run", &app.url("/api/openapi.json")])
-        .args(["--url", &app.url("/api")])
+        .args(["--url", &app.url("")])
         .args([
             "--checks",
             "not_a_server_error,response_schema_conformance,status_code_conformance",

@@ -67,6 +67,8 @@ pub enum Rule {
     Exists,
     /// An address of another space than the request's.
     SpaceAddress,
+    /// A JSON array.
+    Array,
 }
 
 /// One broken rule on one field, named as the client sent it.

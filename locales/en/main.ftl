@@ -195,3 +195,4 @@ field-to = to
 field-body = body
 field-linphone-action = linphone_action
 field-provisioning-account-id = provisioning_account_id
+validation-array = The { $attribute } field must be a list.

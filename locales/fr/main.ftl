@@ -195,3 +195,4 @@ field-to = destinataire
 field-body = message
 field-linphone-action = linphone_action
 field-provisioning-account-id = provisioning_account_id
+validation-array = Le champ { $attribute } doit être une liste.

@@ -274,6 +274,7 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
             .with("max", Arg::Number(i64::try_from(*max).unwrap_or(i64::MAX))),
         Rule::Exists => m(MessageId::ValidationExists),
         Rule::SpaceAddress => m(MessageId::ValidationSpaceAddress),
+        Rule::Array => m(MessageId::ValidationArray),
     }
 }
 

@@ -190,6 +190,8 @@ message_ids! {
     SipMessagesNotConfigured = "sip-messages-not-configured",
     SipMessageRefused = "sip-message-refused",
     SipMessageNotSent = "sip-message-not-sent",
+    // The original's compatibility: JSON bodies read against the document.
+    ValidationArray = "validation-array",
 }
 
 impl std::fmt::Display for MessageId {

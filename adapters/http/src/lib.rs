@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod document;
 pub mod error;
 pub mod files;
 pub mod forwarded;
@@ -84,7 +85,16 @@ fn service() -> OpenApiService<Apis, ()> {
         .description(
             "A Flexisip Account Manager REST API. Send `Accept: application/json` and \
          `Content-Type: application/json`; errors are JSON `{\"message\"}` (422 adds `errors`), \
-         localized from `Accept-Language` (en, fr).",
+         localized from `Accept-Language` (en, fr).\n\n\
+         A JSON body is read against its schema: a field of the wrong JSON type answers 422 on \
+         that field (a boolean may also be sent as `0`, `1`, `\"true\"`, `\"false\"`, an \
+         integer as an integral string, a string as a number, as the original accepts). A \
+         field the operation does not know is ignored, as the original does, and named in the \
+         answer's `Warning` header: `Warning: 299 flexiapi \"ignored fields: a, b\"`. The \
+         request schemas say `additionalProperties: false` so that generated clients can be \
+         strict; the server still tolerates unknown fields. A 405 carries `Allow` with the \
+         route's methods. Every path is given from the host's root (server `/`): the API \
+         under `/api`, provisioning under `/provisioning`.",
         )
         .server("/api")
 }
@@ -119,35 +129,96 @@ fn provisioning_service() -> OpenApiService<
     )
 }
 
-/// The OpenAPI 3 document, as JSON: the `/api` operations and, with a path-level server `/`,
-/// the provisioning ones. Each operation also gets `x-access-level` (Public, User, Admin, Super
-/// Admin), read from the "Access: ..." sentence its description starts with.
+/// The OpenAPI 3 document, as JSON: the `/api` operations and the provisioning ones, every
+/// path given from the host's root (one server, `/`), so that a generated client or Swagger UI's
+/// "try it out" calls `/api/accounts` and `/provisioning/me` alike. Each operation also gets
+/// `x-access-level` (Public, User, Admin, Super Admin), read from the "Access: ..." sentence its
+/// description starts with; the request schemas get `additionalProperties: false`.
 pub fn openapi_json() -> String {
     let spec = service().spec();
     let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&spec) else {
         return spec;
     };
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        *paths = std::mem::take(paths)
+            .into_iter()
+            .map(|(path, item)| (format!("/api{path}"), item))
+            .collect();
+    }
+    doc["servers"] = serde_json::json!([{"url": "/"}]);
     if let Ok(extra) = serde_json::from_str::<serde_json::Value>(&provisioning_service().spec()) {
         merge_root_paths(&mut doc, extra);
     }
     annotate_access_levels(&mut doc);
+    strict_request_schemas(&mut doc);
     serde_json::to_string_pretty(&doc).unwrap_or(spec)
+}
+
+/// `additionalProperties: false` on every object schema a request body reaches (not on the
+/// answers' schemas): generated clients send only known fields, while the server tolerates and
+/// names the others (`document`).
+fn strict_request_schemas(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    fn refs(schema: &Value, out: &mut Vec<String>) {
+        match schema {
+            Value::Object(map) => {
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    out.push(name.to_owned());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut pending = Vec::new();
+    if let Some(paths) = doc["paths"].as_object() {
+        for op in paths
+            .values()
+            .filter_map(Value::as_object)
+            .flat_map(|i| i.values())
+        {
+            if let Some(content) = op["requestBody"]["content"].as_object() {
+                for (media, body) in content {
+                    if media.starts_with("application/json") {
+                        refs(&body["schema"], &mut pending);
+                    }
+                }
+            }
+        }
+    }
+    let mut done = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if !done.insert(name.clone()) {
+            continue;
+        }
+        let Some(schema) = doc["components"]["schemas"].get_mut(&name) else {
+            continue;
+        };
+        refs(schema, &mut pending);
+        if let Some(map) = schema.as_object_mut()
+            && map.get("type").and_then(Value::as_str) == Some("object")
+            && map.contains_key("properties")
+            && !map.contains_key("additionalProperties")
+        {
+            map.insert("additionalProperties".into(), Value::Bool(false));
+        }
+    }
 }
 
 /// Adds `extra`'s paths (served from the root, not `/api`), tags and components to `doc`.
 fn merge_root_paths(doc: &mut serde_json::Value, extra: serde_json::Value) {
     use serde_json::Value;
-    let root_server = serde_json::json!([{"url": "/"}]);
     if let (Some(paths), Some(extra_paths)) = (
         doc.get_mut("paths").and_then(Value::as_object_mut),
         extra.get("paths").and_then(Value::as_object),
     ) {
         for (path, item) in extra_paths {
-            let mut item = item.clone();
-            if let Some(item) = item.as_object_mut() {
-                item.insert("servers".into(), root_server.clone());
-            }
-            paths.insert(path.clone(), item);
+            paths.insert(path.clone(), item.clone());
         }
     }
     if let (Some(tags), Some(extra_tags)) = (
@@ -242,8 +313,15 @@ pub fn app(state: AppState) -> impl Endpoint {
 /// get the request's space, client address, scheme and language as the API does.
 pub fn app_with(state: AppState, pages: impl FnOnce(Route) -> Route) -> impl Endpoint {
     let service = service();
-    let docs = poem::web::Html(service.swagger_ui_html());
     let spec = openapi_json();
+    // Swagger UI embeds the document it is given: the served one (with provisioning, paths
+    // from the root) replaces the `/api` service's own.
+    let docs = poem::web::Html(
+        service
+            .swagger_ui_html()
+            .replacen(&service.spec(), &spec, 1),
+    );
+    let routes = std::sync::Arc::new(document::RouteTable::new(&spec));
     pages(Route::new())
         .at("/health/live", poem::endpoint::make_sync(|_| "ok"))
         .at("/health/ready", poem::get(ready))
@@ -266,5 +344,6 @@ pub fn app_with(state: AppState, pages: impl FnOnce(Route) -> Route) -> impl End
         .nest_no_strip("/provisioning", provisioning_service().into_endpoint())
         .nest_no_strip("/f", provisioning_service().into_endpoint())
         .around(middleware::root)
+        .data(routes)
         .data(state)
 }

@@ -8,10 +8,11 @@ use std::time::Instant;
 
 use flexiapi_domain::access::AccessError;
 use flexiapi_domain::model::{NewAuditEvent, normalize_host};
-use poem::http::header::{CONTENT_LANGUAGE, CONTENT_TYPE, HOST};
+use poem::http::header::{ALLOW, CONTENT_LANGUAGE, CONTENT_TYPE, HOST};
 use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
+use crate::document::{IGNORED_FIELDS_HEADER, RouteTable};
 use crate::error::ApiError;
 use crate::forwarded;
 use crate::i18n::MessageId;
@@ -127,6 +128,7 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
     let Some(state) = req.data::<AppState>().cloned() else {
         return Ok(ApiError::internal().into_response());
     };
+    let routes = req.data::<Arc<RouteTable>>().cloned().unwrap_or_default();
     let lang = state
         .settings
         .languages
@@ -184,16 +186,44 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
                 .map_err(|_| {
                     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, MessageId::PayloadTooLarge)
                 })?;
-            if is_json(&req)
-                && !body.iter().all(u8::is_ascii_whitespace)
-                && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
-            {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    MessageId::InvalidJson,
-                ));
+            let mut body = body;
+            // The body's type mistakes, answered only if the operation's parser refuses the
+            // body: after the caller is authenticated (a stranger learns 401, not the schema).
+            let mut mistakes = None;
+            if is_json(&req) && !body.iter().all(u8::is_ascii_whitespace) {
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        MessageId::InvalidJson,
+                    ));
+                }
+                if let Some(check) = routes.check_body(&method, &path, &body) {
+                    if !check.ignored.is_empty() {
+                        response_headers.push(
+                            IGNORED_FIELDS_HEADER,
+                            format!(
+                                "299 flexiapi \"ignored fields: {}\"",
+                                check.ignored.join(", ").replace(['"', '\\'], "")
+                            ),
+                        );
+                    }
+                    if !check.errors.is_empty() {
+                        mistakes = Some(check.errors);
+                    }
+                    if let Some(rewritten) = check.rewritten {
+                        body = rewritten.into();
+                    }
+                }
             }
             req.set_body(body);
+            return ep.call(req).await.map(IntoResponse::into_response).map_err(
+                |err| match mistakes {
+                    Some(errors) if err.is::<poem_openapi::error::ParseRequestPayloadError>() => {
+                        ApiError::validation(&errors)
+                    }
+                    _ => to_api_error(err),
+                },
+            );
         }
         ep.call(req)
             .await
@@ -206,6 +236,13 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
         Ok(r) => r,
         Err(e) => e.render(&lang),
     };
+    // RFC 9110 §15.5.6: a 405 lists the methods the route has.
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && let Some(allow) = routes.allow(&path)
+        && let Ok(v) = HeaderValue::from_str(&allow)
+    {
+        response.headers_mut().insert(ALLOW, v);
+    }
     let headers = response.headers_mut();
     for (name, value) in response_headers.take() {
         if let Ok(v) = HeaderValue::from_str(&value) {

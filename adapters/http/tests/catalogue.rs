@@ -183,6 +183,7 @@ fn every_rule_has_its_own_validation_message() {
         Rule::MaxKilobytes(1),
         Rule::Exists,
         Rule::SpaceAddress,
+        Rule::Array,
     ];
     // Stops compiling when a rule is added: list it above as well.
     for rule in &rules {
@@ -229,7 +230,8 @@ fn every_rule_has_its_own_validation_message() {
             | Rule::FileType(_)
             | Rule::MaxKilobytes(_)
             | Rule::Exists
-            | Rule::SpaceAddress => {}
+            | Rule::SpaceAddress
+            | Rule::Array => {}
         }
     }
     let produced: BTreeSet<&str> = rules

@@ -332,6 +332,43 @@ impl AccountRepository for MemoryStorage {
         Ok(updated)
     }
 
+    async fn move_account(
+        &self,
+        id: AccountId,
+        username: &Username,
+        to: &Domain,
+        max_accounts: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut t = self.lock();
+        let Some(existing) = t.accounts.get(&id.0).cloned() else {
+            return Err(StoreError::NotFound);
+        };
+        if t.account_id_by_identity(username, to)
+            .is_some_and(|other| other != id.0)
+        {
+            return Err(StoreError::Conflict(Conflict::AccountIdentity));
+        }
+        let held = t.by_domain.get(to.as_str()).map_or(0, BTreeSet::len) as i64;
+        if max_accounts > 0 && &existing.domain != to && held >= max_accounts {
+            return Err(StoreError::SpaceFull);
+        }
+        if let Some(ids) = t.by_domain.get_mut(existing.domain.as_str()) {
+            ids.remove(&id.0);
+        }
+        t.account_type_links.retain(|(a, _)| *a != id.0);
+        t.contacts_list_members
+            .retain(|(_, member)| *member != id.0);
+        t.contacts_list_attachments.retain(|(a, _)| *a != id.0);
+        t.put_account(Account {
+            username: username.clone(),
+            domain: to.clone(),
+            updated_at: now,
+            ..existing
+        });
+        Ok(())
+    }
+
     async fn delete_account(&self, id: AccountId, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut t = self.lock();
         let Some(account) = t.accounts.get(&id.0).cloned() else {

@@ -466,6 +466,91 @@ macro_rules! impl_accounts {
                 Ok(account)
             }
 
+            async fn move_account(
+                &self,
+                id: AccountId,
+                username: &Username,
+                to: &Domain,
+                max_accounts: i64,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                let from: Option<String> =
+                    sqlx::query_scalar(Self::sql("SELECT domain FROM accounts WHERE id = ?"))
+                        .bind(id.0)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                let Some(from) = from else {
+                    return Err(StoreError::NotFound);
+                };
+                let moves = from != to.as_str();
+                if moves {
+                    // Serializes with creations in the target space, so the count stays true.
+                    sqlx::query(Self::sql(Self::LOCK_SPACE))
+                        .bind(to.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                    if max_accounts > 0
+                        && Self::account_count(&mut tx, to.as_str()).await? >= max_accounts
+                    {
+                        return Err(StoreError::SpaceFull);
+                    }
+                }
+                sqlx::query(Self::sql(
+                    "UPDATE accounts SET username = ?, domain = ?, updated_at = ? WHERE id = ?",
+                ))
+                .bind(username.as_str())
+                .bind(to.as_str())
+                .bind(ts(now))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(unique_as(Conflict::AccountIdentity))?;
+                if moves {
+                    // The counts' triggers see inserts and deletes only.
+                    sqlx::query(Self::sql(
+                        "UPDATE account_counts SET accounts = accounts - 1 WHERE domain = ?",
+                    ))
+                    .bind(&from)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                    let counted = sqlx::query(Self::sql(
+                        "UPDATE account_counts SET accounts = accounts + 1 WHERE domain = ?",
+                    ))
+                    .bind(to.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected();
+                    if counted == 0 {
+                        sqlx::query(Self::sql(
+                            "INSERT INTO account_counts (domain, accounts) VALUES (?, 1)",
+                        ))
+                        .bind(to.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                    }
+                    // The old space's resources stay there.
+                    for unlink in [
+                        "DELETE FROM account_account_type WHERE account_id = ?",
+                        "DELETE FROM account_contacts_list WHERE account_id = ?",
+                        "DELETE FROM contacts_list_contact WHERE contact_id = ?",
+                    ] {
+                        sqlx::query(Self::sql(unlink))
+                            .bind(id.0)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(store_error)?;
+                    }
+                }
+                tx.commit().await.map_err(store_error)?;
+                Ok(())
+            }
+
             async fn delete_account(&self, id: AccountId, now: DateTime<Utc>) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
                 let row = sqlx::query(Self::sql(

@@ -93,6 +93,23 @@ pub trait AccountRepository: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<Account>;
 
+    /// Moves the account to the space of `to`, named `username` there (a super admin's `PUT`
+    /// with another `domain`), in one transaction: it leaves its old space's account count, and
+    /// the old space's resources it was linked to (account types, contacts lists it was attached
+    /// to or listed in); the rest (passwords, keys, dictionary, contacts) goes with it.
+    ///
+    /// # Errors
+    /// `NotFound`; `Conflict(AccountIdentity)` when `username` is taken in `to`; `SpaceFull`
+    /// when `max_accounts > 0` and `to` already holds that many accounts.
+    async fn move_account(
+        &self,
+        id: AccountId,
+        username: &Username,
+        to: &Domain,
+        max_accounts: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
     /// Deletes the account with everything that belongs to it (passwords, keys, tokens,
     /// dictionary, types, actions, contacts, contacts list memberships and attachments), and leaves a tombstone for its
     /// username@domain. Returns whether it existed.

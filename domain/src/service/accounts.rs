@@ -120,6 +120,10 @@ pub struct UpdateAccount {
     pub admin: Option<bool>,
     /// `Some` replaces every entry (`{}` clears them).
     pub dictionary: Option<BTreeMap<String, String>>,
+    /// Another space's domain moves the account there (the caller must be a super admin: the
+    /// HTTP adapter checks it), with the checks of a creation there and a new `password` (the
+    /// stored hashes are bound to the old realm). Absent, blank or the account's own: no move.
+    pub domain: Option<String>,
 }
 
 /// The optional fields shared by creation and update, as sent.
@@ -276,10 +280,12 @@ impl Services {
         Ok(())
     }
 
-    /// Replaces an account of `space` as the original's `PUT` does.
+    /// Replaces an account of `space` as the original's `PUT` does, moving it to another space
+    /// when `domain` names one.
     ///
     /// # Errors
-    /// `NotFound(Account)`; `Validation` with every broken rule.
+    /// `NotFound(Account)`; `Validation` with every broken rule (`domain` for an unknown or
+    /// expired space); `SpaceFull` when the target space holds its `max_accounts`.
     pub async fn update_account(
         &self,
         id: AccountId,
@@ -289,8 +295,25 @@ impl Services {
     ) -> ServiceResult<Account> {
         let account = self.account_in_space(id, space).await?;
         let mut errors = ValidationErrors::new();
+        let target = match present(input.domain).filter(|d| d != space.domain.as_str()) {
+            None => None,
+            Some(domain) => {
+                let found = match Domain::parse(&domain) {
+                    Ok(d) => self.storage.space_by_domain(&d).await?,
+                    Err(_) => None,
+                }
+                .filter(|s| !s.is_expired(self.now()));
+                if found.is_none() {
+                    errors.add("domain", Rule::Domain);
+                }
+                found
+            }
+        };
+        // The checks run in the space the account ends up in, as a creation there.
+        let space = target.as_ref().unwrap_or(space);
+        let keep = target.is_none().then_some(&account);
         let username = self
-            .check_username(input.username, space, Some(&account), &mut errors)
+            .check_username(input.username, space, keep, &mut errors)
             .await?;
         let checked = self
             .check_optional(
@@ -305,13 +328,18 @@ impl Services {
                 &mut errors,
             )
             .await?;
-        let password = present(input.password);
-        if password
-            .as_deref()
-            .is_some_and(|p| p.chars().count() < MIN_PASSWORD_LENGTH)
-        {
-            errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
-        }
+        let password = if target.is_some() {
+            required_password(input.password, &mut errors)
+        } else {
+            let password = present(input.password);
+            if password
+                .as_deref()
+                .is_some_and(|p| p.chars().count() < MIN_PASSWORD_LENGTH)
+            {
+                errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
+            }
+            password
+        };
         check_lengths(
             input.display_name.as_deref(),
             input.dictionary.as_ref(),
@@ -347,15 +375,29 @@ impl Services {
             passwords,
             dictionary: input.dictionary,
         };
+        let taken = |e| match ServiceError::from(e) {
+            ServiceError::Conflict(_) => {
+                ServiceError::Validation(ValidationErrors::single("username", Rule::Unique))
+            }
+            other => other,
+        };
+        if let Some(target) = &target {
+            let max_accounts = self.current_max_accounts(target).await?;
+            self.storage
+                .move_account(
+                    account.id,
+                    &changes.username,
+                    &target.domain,
+                    max_accounts,
+                    self.now(),
+                )
+                .await
+                .map_err(taken)?;
+        }
         self.storage
             .update_account(account.id, changes, self.now())
             .await
-            .map_err(|e| match ServiceError::from(e) {
-                ServiceError::Conflict(_) => {
-                    ServiceError::Validation(ValidationErrors::single("username", Rule::Unique))
-                }
-                other => other,
-            })
+            .map_err(taken)
     }
 
     /// Creates an account as an admin does (`POST /api/accounts`).

@@ -169,6 +169,11 @@ impl Services {
                 errors.add("domain", Rule::Required);
                 None
             }
+            // The original's domain regex is lower case only: refused, not folded.
+            None if input.domain.chars().any(char::is_uppercase) => {
+                errors.add("domain", Rule::NoUppercase);
+                None
+            }
             None => {
                 let d = space_domain(&input.domain);
                 if d.is_none() {
@@ -179,6 +184,9 @@ impl Services {
         };
         let host = if input.host.trim().is_empty() {
             errors.add("host", Rule::Required);
+            None
+        } else if input.host.chars().any(char::is_uppercase) {
+            errors.add("host", Rule::NoUppercase);
             None
         } else {
             let h = space_domain(&input.host).and_then(|h| normalize_host(h.as_str()));

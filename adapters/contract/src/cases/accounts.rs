@@ -714,6 +714,73 @@ pub async fn unconfirmed_accounts_of_a_domain_are_deleted_with_tombstones(s: Arc
     );
 }
 
+pub async fn an_account_moves_to_another_space_leaving_its_types_behind(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    space(&s, "other.org").await;
+    let alice = account(&s, "alice", "example.org").await;
+    account(&s, "alice", "other.org").await;
+    let bob = account(&s, "bob", "example.org").await;
+    let kind = s
+        .create_account_type(&domain("example.org"), &type_key("desk"), t0())
+        .await
+        .unwrap();
+    assert!(
+        s.attach_account_type(&domain("example.org"), alice, kind.id, t0())
+            .await
+            .unwrap()
+    );
+
+    // Its name is taken there; then the space is full.
+    assert_conflict(
+        s.move_account(alice, &username("alice"), &domain("other.org"), 0, t0())
+            .await,
+        Conflict::AccountIdentity,
+    );
+    assert!(matches!(
+        s.move_account(alice, &username("alicia"), &domain("other.org"), 1, t0())
+            .await,
+        Err(StoreError::SpaceFull)
+    ));
+    assert!(matches!(
+        s.move_account(AccountId(i64::MAX), &username("x"), &domain("other.org"), 0, t0())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    let later = t0() + secs(5);
+    s.move_account(alice, &username("alicia"), &domain("other.org"), 2, later)
+        .await
+        .unwrap();
+    let moved = s.account_by_id(alice).await.unwrap().unwrap();
+    assert_eq!(
+        (moved.username.as_str(), moved.domain.as_str()),
+        ("alicia", "other.org")
+    );
+    assert_eq!(ms(moved.updated_at), ms(later));
+    assert_eq!(moved.passwords.len(), 2, "its passwords go with it");
+    assert!(
+        s.account_by_identity(&username("alice"), &domain("example.org"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 1);
+    assert_eq!(s.count_accounts(&domain("other.org")).await.unwrap(), 2);
+    assert!(s.types_of(alice).await.unwrap().is_empty());
+    // Moving within its space renames it and counts nothing twice.
+    s.move_account(bob, &username("robert"), &domain("example.org"), 1, later)
+        .await
+        .unwrap();
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 1);
+    // A space that never held an account gets its first through a move.
+    space(&s, "empty.org").await;
+    s.move_account(bob, &username("robert"), &domain("empty.org"), 0, later)
+        .await
+        .unwrap();
+    assert_eq!(s.count_accounts(&domain("empty.org")).await.unwrap(), 1);
+    assert_eq!(s.count_accounts(&domain("example.org")).await.unwrap(), 0);
+}
+
 crate::register_cases! {
     unconfirmed_accounts_of_a_domain_are_deleted_with_tombstones,
     an_account_is_read_back_identically_with_both_passwords,
@@ -731,4 +798,5 @@ crate::register_cases! {
     concurrent_creations_never_exceed_max_accounts,
     a_deactivation_is_stored_read_back_and_cleared,
     accounts_are_found_by_phone_or_by_username,
+    an_account_moves_to_another_space_leaving_its_types_behind,
 }

@@ -140,6 +140,25 @@ impl AccountTypesApi {
         Ok(Json(updated.into()))
     }
 
+    /// Rename an account type (PATCH)
+    ///
+    /// Access: Admin. The same as `PUT`: the original routes `PUT` and `PATCH` alike.
+    #[oai(
+        path = "/account_types/:id",
+        method = "patch",
+        tag = "ApiTags::Accounts",
+        operation_id = "patchAccountType"
+    )]
+    async fn patch_update(
+        &self,
+        req: &Request,
+        caller: AdminCaller,
+        id: Path<i64>,
+        body: Json<AccountTypeInput>,
+    ) -> Result<Json<AccountTypeObject>, ApiError> {
+        self.update(req, caller, id, body).await
+    }
+
     /// Delete an account type
     ///
     /// Access: Admin. Answers `1`, or `0` when it did not exist in the space.

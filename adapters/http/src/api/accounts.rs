@@ -64,11 +64,17 @@ pub struct UpdateAccountRequest {
     /// Required, same rules as on creation.
     #[oai(nullable)]
     pub username: Option<String>,
-    /// When given, replaces every stored password.
+    /// When given, replaces every stored password. Required with a move (`domain`).
     #[oai(nullable)]
     pub password: Option<String>,
     #[oai(nullable)]
     pub algorithm: Option<String>,
+    /// Super admins only: moves the account to the space with this domain, with the checks of
+    /// a creation there (username free, the space neither full nor expired) and a new
+    /// `password`. The account's own domain (or none) moves nothing; another one from an admin
+    /// who is not a super admin answers 403.
+    #[oai(nullable)]
+    pub domain: Option<String>,
     #[oai(nullable)]
     pub email: Option<String>,
     #[oai(nullable)]
@@ -258,7 +264,9 @@ impl AccountsApi {
     ///
     /// Access: Admin. Replaces the account as the original does: `email`, `display_name`,
     /// `phone` and `dtmf_protocol` become null when omitted; flags omitted stay; a `password`
-    /// replaces every stored hash.
+    /// replaces every stored hash. A super admin moves the account to another space with
+    /// `domain` (403 for other admins); its account types and contacts lists, which belong to
+    /// the old space, are detached.
     #[oai(
         path = "/accounts/:id",
         method = "put",
@@ -268,12 +276,22 @@ impl AccountsApi {
     async fn update(
         &self,
         req: &Request,
-        _caller: AdminCaller,
+        caller: AdminCaller,
         id: Path<i64>,
         body: Json<UpdateAccountRequest>,
     ) -> ApiResult<Json<AccountObject>> {
         let body = body.0;
+        let space = request_space(req)?;
+        let moves = body
+            .domain
+            .as_deref()
+            .map(str::trim)
+            .is_some_and(|d| !d.is_empty() && d != space.domain.as_str());
+        if moves && !caller.0.super_admin {
+            return Err(flexiapi_domain::access::AccessError::NotSuperAdmin.into());
+        }
         let input = UpdateAccount {
+            domain: body.domain,
             username: body.username,
             password: body.password,
             algorithm: body.algorithm,
@@ -288,15 +306,16 @@ impl AccountsApi {
         };
         let account = state(req)?
             .services
-            .update_account(AccountId(id.0), request_space(req)?, input, user_agent(req))
+            .update_account(AccountId(id.0), space, input, user_agent(req))
             .await?;
         Ok(Json(account_object(req, &account).await?))
     }
 
     /// Find an account by SIP address
     ///
-    /// Access: Admin. `sip` is `username@domain`, in the request's space. With the account's
-    /// `call_forwardings`.
+    /// Access: Admin. `sip` is `username@domain`, in the request's space. The whole account
+    /// object, as `GET /accounts/{id}` answers it (dictionary, types, actions, provisioning
+    /// token, pending changes), with the account's `call_forwardings`.
     #[oai(
         path = "/accounts/:sip/search",
         method = "get",
@@ -310,7 +329,7 @@ impl AccountsApi {
         sip: Path<String>,
     ) -> ApiResult<Json<super::call_forwardings::AccountWithForwardings>> {
         let account = find_by_sip(req, &sip.0).await?;
-        let object = AccountObject::from(&account);
+        let object = account_object_with(req, &account, CodeView::AdminShow).await?;
         Ok(Json(
             super::call_forwardings::with_forwardings(req, &account, object).await?,
         ))
@@ -583,6 +602,7 @@ impl poem_openapi::types::Example for UpdateAccountRequest {
             username: Some("alice".into()),
             password: None,
             algorithm: None,
+            domain: None,
             email: Some("alice@example.org".into()),
             display_name: Some("Alice Liddell".into()),
             phone: None,

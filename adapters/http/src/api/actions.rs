@@ -157,6 +157,26 @@ impl ActionsApi {
         Ok(Json(action.into()))
     }
 
+    /// Update a DTMF action (PATCH)
+    ///
+    /// Access: Admin. The same as `PUT`: the original routes `PUT` and `PATCH` alike.
+    #[oai(
+        path = "/accounts/:id/actions/:action_id",
+        method = "patch",
+        tag = "ApiTags::Accounts",
+        operation_id = "patchAction"
+    )]
+    async fn patch_update(
+        &self,
+        req: &Request,
+        caller: AdminCaller,
+        id: Path<i64>,
+        action_id: Path<i64>,
+        body: Json<ActionInput>,
+    ) -> Result<Json<ActionObject>, ApiError> {
+        self.update(req, caller, id, action_id, body).await
+    }
+
     /// Delete a DTMF action
     ///
     /// Access: Admin. Answers `1`, or `0` when it did not exist.

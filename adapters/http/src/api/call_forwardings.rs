@@ -268,6 +268,26 @@ impl CallForwardingsApi {
         Ok(Json((&updated).into()))
     }
 
+    /// Replace one of my call forwardings (PATCH)
+    ///
+    /// Access: User. The same as `PUT`: the original routes `PUT` and `PATCH` alike.
+    #[oai(
+        path = "/accounts/me/call_forwardings/:call_forwarding_id",
+        method = "patch",
+        tag = "ApiTags::Me",
+        operation_id = "patchMyCallForwarding"
+    )]
+    async fn patch_update_mine(
+        &self,
+        req: &Request,
+        caller: UserCaller,
+        call_forwarding_id: Path<i64>,
+        body: LooseJson<CallForwardingRequest>,
+    ) -> ApiResult<Json<CallForwardingObject>> {
+        self.update_mine(req, caller, call_forwarding_id, body)
+            .await
+    }
+
     /// Delete one of my call forwardings
     ///
     /// Access: User. Answers `1`; 404 for one that is not mine.
@@ -393,6 +413,26 @@ impl CallForwardingsApi {
             )
             .await?;
         Ok(Json((&updated).into()))
+    }
+
+    /// Replace one of an account's call forwardings (PATCH)
+    ///
+    /// Access: Admin. The same as `PUT`: the original routes `PUT` and `PATCH` alike.
+    #[oai(
+        path = "/accounts/:id/call_forwardings/:call_forwarding_id",
+        method = "patch",
+        tag = "ApiTags::Accounts",
+        operation_id = "patchCallForwarding"
+    )]
+    async fn patch_update(
+        &self,
+        req: &Request,
+        caller: AdminCaller,
+        id: Path<i64>,
+        call_forwarding_id: Path<i64>,
+        body: LooseJson<CallForwardingRequest>,
+    ) -> ApiResult<Json<CallForwardingObject>> {
+        self.update(req, caller, id, call_forwarding_id, body).await
     }
 
     /// Delete one of an account's call forwardings

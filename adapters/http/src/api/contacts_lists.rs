@@ -196,6 +196,25 @@ impl ContactsListsApi {
         Ok(Json(updated.into()))
     }
 
+    /// Update a contacts list (PATCH)
+    ///
+    /// Access: Admin. The same as `PUT`: the original routes `PUT` and `PATCH` alike.
+    #[oai(
+        path = "/contacts_lists/:id",
+        method = "patch",
+        tag = "ApiTags::ContactsLists",
+        operation_id = "patchContactsList"
+    )]
+    async fn patch_update(
+        &self,
+        req: &Request,
+        caller: AdminCaller,
+        id: Path<i64>,
+        body: Json<ContactsListBody>,
+    ) -> Result<Json<ContactsListObject>, ApiError> {
+        self.update(req, caller, id, body).await
+    }
+
     /// Delete a contacts list
     ///
     /// Access: Admin. 404 for a list of another space. Answers `1`.

@@ -322,7 +322,7 @@ impl<'a, T: Type> ApiExtractor<'a> for LooseJson<T> {
 
     fn request_meta() -> Option<MetaRequest> {
         Some(MetaRequest {
-            description: None,
+            description: Some(crate::document::LOOSE_BODY),
             content: vec![MetaMediaType {
                 content_type: "application/json",
                 schema: T::schema_ref(),
@@ -456,6 +456,25 @@ impl SpacesApi {
         let input = space_json::replacement(&current, &body.0);
         let space = services.update_space(&domain.0, input).await?;
         Ok(Json(with_email_server(services, &space).await?))
+    }
+
+    /// Replace a space (PATCH)
+    ///
+    /// Access: Super Admin. The same as `PUT`: the original routes `PUT` and `PATCH` alike.
+    #[oai(
+        path = "/spaces/:domain",
+        method = "patch",
+        tag = "ApiTags::Spaces",
+        operation_id = "patchSpace"
+    )]
+    async fn patch_update(
+        &self,
+        req: &Request,
+        caller: SuperAdminCaller,
+        domain: Path<String>,
+        body: LooseJson<SpaceInput>,
+    ) -> Result<Json<SpaceObject>, ApiError> {
+        self.update(req, caller, domain, body).await
     }
 
     /// Delete a space
