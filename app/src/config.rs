@@ -61,6 +61,10 @@ pub struct FileConfig {
     /// Reverse proxies (addresses and CIDR ranges) whose `Forwarded`, `X-Forwarded-For` and
     /// `X-Forwarded-Proto` are believed; from anyone else these headers are ignored.
     pub trusted_proxies: Option<Vec<String>>,
+    /// The request header in which the TLS terminator passes the verified client certificate's
+    /// subject (e.g. `X-SSL-Client-S-DN`, nginx's `$ssl_client_s_dn`); believed only from
+    /// `trusted_proxies`. Unset: no login by client certificate.
+    pub client_certificate_header: Option<String>,
     /// `http` or `https`: the scheme of the URLs handed out (and the cookie's `Secure`).
     pub public_scheme: Option<String>,
     /// The port of the URLs handed out, when clients do not use the scheme's default.
@@ -166,6 +170,8 @@ pub struct Config {
     pub provisioning_token_expiration_minutes: i64,
     /// Empty: forwarding headers are never believed.
     pub trusted_proxies: TrustedProxies,
+    /// `None`: no login by client certificate (lower-case header name).
+    pub client_certificate_header: Option<String>,
     /// `None`: HTTPS when the connection is TLS or a trusted proxy says so, else HTTP.
     pub public_scheme: Option<PublicScheme>,
     pub public_port: Option<u16>,
@@ -273,6 +279,13 @@ impl Config {
             .map_err(|entry| {
                 anyhow::anyhow!("trusted_proxies: {entry:?} is not an IP address or CIDR range")
             })?,
+            client_certificate_header: match file_config.client_certificate_header.as_deref() {
+                None => None,
+                Some(name) => match poem::http::HeaderName::from_bytes(name.trim().as_bytes()) {
+                    Ok(header) => Some(header.as_str().to_owned()),
+                    Err(_) => bail!("client_certificate_header: {name:?} is not a header name"),
+                },
+            },
             public_scheme: match file_config.public_scheme.as_deref() {
                 None => None,
                 Some("http") => Some(PublicScheme::Http),

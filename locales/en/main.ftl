@@ -185,3 +185,8 @@ field-sip-from = sip_from
 field-content-type = content_type
 field-file = file
 upload-incomplete = The upload was cut short: nothing was stored.
+# client certificates (provisioning)
+client-certificate-not-allowed = Not a valid authentication method
+client-certificate-no-common-name = The client certificate does not contain a valid CN.
+client-certificate-not-sip-address = The certificate CN is not a valid SIP address.
+client-certificate-unknown-account = The certificate is not linked to any account in the system.

@@ -185,3 +185,8 @@ field-sip-from = sip_from
 field-content-type = content_type
 field-file = fichier
 upload-incomplete = L'envoi a été interrompu : rien n'a été enregistré.
+# client certificates (provisioning)
+client-certificate-not-allowed = Méthode d'authentification non valide
+client-certificate-no-common-name = Le certificat client ne contient pas de CN valide.
+client-certificate-not-sip-address = Le CN du certificat n'est pas une adresse SIP valide.
+client-certificate-unknown-account = Le certificat n'est lié à aucun compte du système.

@@ -185,6 +185,11 @@ message_ids! {
     ValidationFileType = "validation-file-type",
     ValidationMaxKilobytes = "validation-max-kilobytes",
     UploadIncomplete = "upload-incomplete",
+    // Client certificates (provisioning).
+    ClientCertificateNotAllowed = "client-certificate-not-allowed",
+    ClientCertificateNoCommonName = "client-certificate-no-common-name",
+    ClientCertificateNotSipAddress = "client-certificate-not-sip-address",
+    ClientCertificateUnknownAccount = "client-certificate-unknown-account",
 }
 
 impl std::fmt::Display for MessageId {

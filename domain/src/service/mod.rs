@@ -100,6 +100,23 @@ pub enum ServiceError {
     PushNotSent(TransportError),
     #[error("the account has no e-mail address to send voicemails to")]
     VoicemailNeedsEmail,
+    /// A client certificate (from the TLS terminator) that does not log in; nothing else is
+    /// tried, as the original.
+    #[error("client certificate refused: {0:?}")]
+    ClientCertificateRefused(ClientCertificateRefusal),
+}
+
+/// Why a client certificate does not log in (`/provisioning/me`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientCertificateRefusal {
+    /// The space does not have `client_certificate_authentication`.
+    NotEnabled,
+    /// The subject does not start with `CN=`.
+    NoCommonName,
+    /// The common name is not a SIP address.
+    NotSipAddress,
+    /// No account of the request's space has that address.
+    UnknownAccount,
 }
 
 /// How a message reaches a person.
