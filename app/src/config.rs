@@ -448,6 +448,16 @@ mod tests {
     }
 
     #[test]
+    fn the_client_certificate_header_is_a_header_name_kept_in_lower_case() {
+        let f = file("client_certificate_header = \"X-SSL-Client-S-DN\"\n");
+        let c = Config::load(Some(f.path()), None, None, None).unwrap();
+        assert_eq!(
+            c.client_certificate_header.as_deref(),
+            Some("x-ssl-client-s-dn")
+        );
+    }
+
+    #[test]
     fn proxies_and_public_url_parts_are_read_and_checked() {
         let c = Config::load(None, None, None, None).unwrap();
         assert!(c.trusted_proxies.is_empty());
@@ -457,6 +467,7 @@ mod tests {
              public_scheme = \"https\"\npublic_port = 8443\n",
         );
         let c = Config::load(Some(f.path()), None, None, None).unwrap();
+        assert_eq!(c.client_certificate_header, None);
         assert!(c.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
         assert!(c.trusted_proxies.contains("127.0.0.2".parse().unwrap()));
         assert!(!c.trusted_proxies.contains("127.0.0.1".parse().unwrap()));
@@ -473,6 +484,10 @@ mod tests {
             ("public_scheme = \"ftp\"", "public_scheme"),
             ("public_port = 0", "public_port"),
             ("public_port = 70000", "70000"),
+            (
+                "client_certificate_header = \"X SSL\"",
+                "client_certificate_header",
+            ),
         ] {
             let f = file(bad);
             let err = Config::load(Some(f.path()), None, None, None).unwrap_err();
