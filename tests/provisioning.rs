@@ -630,7 +630,261 @@ async fn a_get_with_a_json_content_type_and_no_body_is_an_ordinary_request(store
     app.stop().await;
 }
 
+/// The `auth_info_N` sections' `(algorithm, ha1)`.
+fn auth_infos(sections: &[(String, Vec<Entry>)]) -> Vec<(String, String)> {
+    sections
+        .iter()
+        .filter(|(name, _)| name.starts_with("auth_info_"))
+        .map(|(name, _)| {
+            (
+                entry(sections, name, "algorithm").unwrap().to_owned(),
+                entry(sections, name, "ha1").unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn stored_hashes(app: &TestApp, account: &Account) -> Vec<(String, String)> {
+    app.services
+        .storage_for_tests()
+        .account_by_id(account.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .passwords
+        .into_iter()
+        .map(|p| (p.algorithm.as_str().to_owned(), p.hash))
+        .collect()
+}
+
+async fn reset_password_replaces_the_stored_passwords_by_one_new_ha1(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let alice = app
+        .account("alice", "localhost", "secret123", &[Sha256, Md5], false)
+        .await;
+    let old = stored_hashes(&app, &alice).await;
+    let key = app.admin_key_for("alice", "localhost").await;
+
+    // `0` or `false` leaves the passwords alone.
+    let resp = provisioning(&app, "localhost", "/provisioning/me?reset_password=0")
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, xml) = read(resp).await;
+    assert_eq!(status, 200);
+    assert_eq!(auth_infos(&lpconfig(&xml)).len(), 2);
+    assert_eq!(stored_hashes(&app, &alice).await, old);
+
+    // Present without a value, as the original reads it: one new password, in the space's
+    // default algorithm, whose HA1 alone is served and stored.
+    let resp = provisioning(&app, "localhost", "/provisioning/me?reset_password")
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, xml) = read(resp).await;
+    assert_eq!(status, 200);
+    let served = auth_infos(&lpconfig(&xml));
+    assert_eq!(served.len(), 1, "{xml}");
+    assert_eq!(served[0].0, "SHA-256");
+    assert_eq!(served[0].1.len(), 64);
+    assert!(!old.contains(&served[0]));
+    assert_eq!(stored_hashes(&app, &alice).await, served);
+
+    // By provisioning token: the token's account gets it.
+    let (bob, token) = account_with_token(&app, "bob").await;
+    let old = stored_hashes(&app, &bob).await;
+    let resp = provisioning(
+        &app,
+        "localhost",
+        &format!("/provisioning/{token}?reset_password=1"),
+    )
+    .send()
+    .await
+    .unwrap();
+    let (status, _, xml) = read(resp).await;
+    assert_eq!(status, 200);
+    let served = auth_infos(&lpconfig(&xml));
+    assert_eq!(served.len(), 1);
+    assert!(!old.contains(&served[0]));
+    assert_eq!(stored_hashes(&app, &bob).await, served);
+    app.stop().await;
+}
+
+/// `POST /api/accounts/auth_token` as a device would, answering the token.
+async fn new_auth_token(app: &TestApp) -> String {
+    let created = app
+        .request(Method::POST, "localhost", "/api/accounts/auth_token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    body(created).await["token"].as_str().unwrap().to_owned()
+}
+
+async fn an_attached_auth_token_provisions_its_account_once(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let alice = app
+        .account("alice", "localhost", "secret123", &[Sha256], false)
+        .await;
+    let key = app.admin_key_for("alice", "localhost").await;
+    let token = new_auth_token(&app).await;
+    let path = format!("/provisioning/auth_token/{token}");
+
+    // Not attached yet: 404, and the token stays usable.
+    let resp = provisioning(&app, "localhost", &path).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let attach = app
+        .get(
+            "localhost",
+            &format!("/api/accounts/auth_token/{token}/attach"),
+        )
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attach.status(), 200);
+
+    // Without the header: 400, nothing spent.
+    let resp = app.get("localhost", &path).send().await.unwrap();
+    assert_eq!(resp.status(), 400);
+
+    let resp = provisioning(&app, "localhost", &path).send().await.unwrap();
+    let (status, content_type, xml) = read(resp).await;
+    assert_eq!((status, content_type.as_str()), (200, "application/xml"));
+    let sections = lpconfig(&xml);
+    assert_eq!(
+        entry(&sections, "proxy_0", "reg_identity"),
+        Some("<sip:alice@localhost>")
+    );
+    assert_eq!(auth_infos(&sections), stored_hashes(&app, &alice).await);
+
+    // Single use.
+    let resp = provisioning(&app, "localhost", &path).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let resp = provisioning(&app, "localhost", "/provisioning/auth_token/unknown")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+
+    // With `reset_password`, as the other provisioning routes.
+    let old = stored_hashes(&app, &alice).await;
+    let token = new_auth_token(&app).await;
+    let attach = app
+        .get(
+            "localhost",
+            &format!("/api/accounts/auth_token/{token}/attach"),
+        )
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attach.status(), 200);
+    let resp = provisioning(
+        &app,
+        "localhost",
+        &format!("/provisioning/auth_token/{token}?reset_password=1"),
+    )
+    .send()
+    .await
+    .unwrap();
+    let (status, _, xml) = read(resp).await;
+    assert_eq!(status, 200);
+    let served = auth_infos(&lpconfig(&xml));
+    assert_ne!(served, old);
+    assert_eq!(stored_hashes(&app, &alice).await, served);
+    app.stop().await;
+}
+
+async fn a_client_certificate_passed_by_a_trusted_proxy_logs_in_on_provisioning_me(store: Store) {
+    const CERT: &str = "x-ssl-client-s-dn";
+    let app = TestApp::spawn_with(store, |c| {
+        c.trusted_proxies = flexiapi::config::TrustedProxies::parse(&["127.0.0.1"]).unwrap();
+        c.client_certificate_header = Some(CERT.into());
+    })
+    .await;
+    app.account("alice", "localhost", "secret123", &[Sha256], false)
+        .await;
+    app.space("other.org", false).await;
+    app.account("carol", "other.org", "secret123", &[Sha256], false)
+        .await;
+    let with_subject = |subject: &str| {
+        provisioning(&app, "localhost", "/provisioning/me").header(CERT, subject.to_owned())
+    };
+
+    // The space does not allow it (the default): refused, even a valid subject.
+    let resp = with_subject("CN=sip:alice@localhost").send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    assert_eq!(
+        body(resp).await["message"],
+        "Méthode d'authentification non valide"
+    );
+
+    app.edit_space("localhost", |s| {
+        s.settings.client_certificate_authentication = true;
+    })
+    .await;
+    for subject in ["CN=sip:alice@localhost", "CN=alice@localhost,O=Example"] {
+        let resp = with_subject(subject).send().await.unwrap();
+        let (status, _, xml) = read(resp).await;
+        assert_eq!(status, 200, "{subject}: {xml}");
+        assert_eq!(
+            entry(&lpconfig(&xml), "proxy_0", "reg_identity"),
+            Some("<sip:alice@localhost>")
+        );
+    }
+    for (subject, message) in [
+        (
+            "O=Example, CN=alice@localhost",
+            "Le certificat client ne contient pas de CN valide.",
+        ),
+        (
+            "CN=not an address",
+            "Le CN du certificat n'est pas une adresse SIP valide.",
+        ),
+        (
+            "CN=sip:nobody@localhost",
+            "Le certificat n'est lié à aucun compte du système.",
+        ),
+        // An account of another space is not one of this space's.
+        (
+            "CN=sip:carol@other.org",
+            "Le certificat n'est lié à aucun compte du système.",
+        ),
+    ] {
+        let resp = with_subject(subject).send().await.unwrap();
+        assert_eq!(resp.status(), 403, "{subject}");
+        assert_eq!(body(resp).await["message"], message, "{subject}");
+    }
+
+    // From a peer that is not a trusted proxy the header means nothing: no credentials, 401.
+    let other = crate::helpers::client_from(Some("127.0.0.2".parse().unwrap()));
+    let resp = other
+        .get(format!("http://127.0.0.1:{}/provisioning/me", app.port))
+        .header("host", "localhost")
+        .header(HEADER, "1")
+        .header(CERT, "CN=sip:alice@localhost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    // And on the API, where only `/provisioning/me` takes certificates.
+    let resp = app
+        .get("localhost", "/api/accounts/me")
+        .header(CERT, "CN=sip:alice@localhost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
+    reset_password_replaces_the_stored_passwords_by_one_new_ha1,
+    an_attached_auth_token_provisions_its_account_once,
+    a_client_certificate_passed_by_a_trusted_proxy_logs_in_on_provisioning_me,
     the_space_configuration_is_linphone_xml_behind_the_header,
     my_configuration_has_my_proxy_and_passwords_with_the_preferred_algorithm_last,
     every_user_method_reaches_my_configuration,

@@ -50,13 +50,19 @@ pub enum Command {
     /// Manage call and message statistics.
     #[command(subcommand)]
     Statistics(StatisticsCommand),
-    /// Import an original (PHP) account manager's database: spaces, accounts, password hashes
-    /// as they are, account types, dictionaries and contacts. What is already here is kept, so
-    /// running it again changes nothing.
+    /// Import an original (PHP) account manager's database: spaces (with their OIDC
+    /// configuration), accounts, password hashes as they are (clear-text ones hashed with the
+    /// space's algorithm), account types, dictionaries, contacts, API keys (hashed), account
+    /// actions, contacts lists, tombstones, phone-country activation, call forwardings, external
+    /// accounts and call and message statistics. What is already here is kept, so running it
+    /// again changes nothing. Every row not imported is listed on stderr (table, id, reason).
     Import {
         /// The original database: mysql://user:pass@host/db, mariadb://..., or sqlite://PATH.
         #[arg(long)]
         from: String,
+        /// Exit with an error when any row was skipped (what was imported stays).
+        #[arg(long)]
+        strict: bool,
     },
     /// Print the OpenAPI 3 document (JSON).
     Openapi,

@@ -61,6 +61,10 @@ pub struct FileConfig {
     /// Reverse proxies (addresses and CIDR ranges) whose `Forwarded`, `X-Forwarded-For` and
     /// `X-Forwarded-Proto` are believed; from anyone else these headers are ignored.
     pub trusted_proxies: Option<Vec<String>>,
+    /// The request header in which the TLS terminator passes the verified client certificate's
+    /// subject (e.g. `X-SSL-Client-S-DN`, nginx's `$ssl_client_s_dn`); believed only from
+    /// `trusted_proxies`. Unset: no login by client certificate.
+    pub client_certificate_header: Option<String>,
     /// `http` or `https`: the scheme of the URLs handed out (and the cookie's `Secure`).
     pub public_scheme: Option<String>,
     /// The port of the URLs handed out, when clients do not use the scheme's default.
@@ -179,6 +183,8 @@ pub struct Config {
     pub provisioning_token_expiration_minutes: i64,
     /// Empty: forwarding headers are never believed.
     pub trusted_proxies: TrustedProxies,
+    /// `None`: no login by client certificate (lower-case header name).
+    pub client_certificate_header: Option<String>,
     /// `None`: HTTPS when the connection is TLS or a trusted proxy says so, else HTTP.
     pub public_scheme: Option<PublicScheme>,
     pub public_port: Option<u16>,
@@ -302,6 +308,13 @@ impl Config {
             .map_err(|entry| {
                 anyhow::anyhow!("trusted_proxies: {entry:?} is not an IP address or CIDR range")
             })?,
+            client_certificate_header: match file_config.client_certificate_header.as_deref() {
+                None => None,
+                Some(name) => match poem::http::HeaderName::from_bytes(name.trim().as_bytes()) {
+                    Ok(header) => Some(header.as_str().to_owned()),
+                    Err(_) => bail!("client_certificate_header: {name:?} is not a header name"),
+                },
+            },
             public_scheme: match file_config.public_scheme.as_deref() {
                 None => None,
                 Some("http") => Some(PublicScheme::Http),
@@ -464,6 +477,16 @@ mod tests {
     }
 
     #[test]
+    fn the_client_certificate_header_is_a_header_name_kept_in_lower_case() {
+        let f = file("client_certificate_header = \"X-SSL-Client-S-DN\"\n");
+        let c = Config::load(Some(f.path()), None, None, None).unwrap();
+        assert_eq!(
+            c.client_certificate_header.as_deref(),
+            Some("x-ssl-client-s-dn")
+        );
+    }
+
+    #[test]
     fn proxies_and_public_url_parts_are_read_and_checked() {
         let c = Config::load(None, None, None, None).unwrap();
         assert!(c.trusted_proxies.is_empty());
@@ -473,6 +496,7 @@ mod tests {
              public_scheme = \"https\"\npublic_port = 8443\n",
         );
         let c = Config::load(Some(f.path()), None, None, None).unwrap();
+        assert_eq!(c.client_certificate_header, None);
         assert!(c.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
         assert!(c.trusted_proxies.contains("127.0.0.2".parse().unwrap()));
         assert!(!c.trusted_proxies.contains("127.0.0.1".parse().unwrap()));
@@ -489,6 +513,10 @@ mod tests {
             ("public_scheme = \"ftp\"", "public_scheme"),
             ("public_port = 0", "public_port"),
             ("public_port = 70000", "70000"),
+            (
+                "client_certificate_header = \"X SSL\"",
+                "client_certificate_header",
+            ),
         ] {
             let f = file(bad);
             let err = Config::load(Some(f.path()), None, None, None).unwrap_err();

@@ -267,6 +267,7 @@ impl Application {
                 languages,
                 max_body_bytes: config.max_body_bytes,
                 trusted_proxies: config.trusted_proxies.clone(),
+                client_certificate_header: config.client_certificate_header.clone(),
                 public_scheme: config.public_scheme,
                 public_port: config.public_port,
                 files,

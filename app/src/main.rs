@@ -150,11 +150,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{key}");
             Ok(())
         }
-        Command::Import { from } => {
+        Command::Import { from, strict } => {
             let db = open_migrated(&config).await?;
             let summary = flexiapi::import::run(db.storage.clone(), &from).await;
             db.close().await;
-            print!("{}", summary?);
+            let summary = summary?;
+            for skip in &summary.skips {
+                eprintln!("{skip}");
+            }
+            print!("{summary}");
+            if strict && summary.skipped() > 0 {
+                anyhow::bail!("{} rows were skipped (--strict)", summary.skipped());
+            }
             Ok(())
         }
         Command::Openapi => Ok(()),

@@ -196,3 +196,8 @@ field-body = body
 field-linphone-action = linphone_action
 field-provisioning-account-id = provisioning_account_id
 validation-array = The { $attribute } field must be a list.
+# client certificates (provisioning)
+client-certificate-not-allowed = Not a valid authentication method
+client-certificate-no-common-name = The client certificate does not contain a valid CN.
+client-certificate-not-sip-address = The certificate CN is not a valid SIP address.
+client-certificate-unknown-account = The certificate is not linked to any account in the system.

@@ -196,3 +196,8 @@ field-body = message
 field-linphone-action = linphone_action
 field-provisioning-account-id = provisioning_account_id
 validation-array = Le champ { $attribute } doit être une liste.
+# client certificates (provisioning)
+client-certificate-not-allowed = Méthode d'authentification non valide
+client-certificate-no-common-name = Le certificat client ne contient pas de CN valide.
+client-certificate-not-sip-address = Le CN du certificat n'est pas une adresse SIP valide.
+client-certificate-unknown-account = Le certificat n'est lié à aucun compte du système.

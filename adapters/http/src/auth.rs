@@ -13,7 +13,9 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 
 use crate::error::ApiError;
 use crate::i18n::MessageId;
-use crate::state::{AppState, AuditActor, ClientIp, RequestSpace, ResponseHeaders};
+use crate::state::{
+    AppState, AuditActor, ClientCertificateSubject, ClientIp, RequestSpace, ResponseHeaders,
+};
 
 pub const API_KEY_HEADER: &str = "x-api-key";
 pub const API_KEY_COOKIE: &str = "x-api-key";
@@ -251,3 +253,55 @@ caller_extractor!(
     /// An admin of a super space; API keys only.
     SuperAdminCaller, AuthMode::ApiKeyOnly, AccessLevel::SuperAdmin, [KEY_HEADER, KEY_COOKIE]
 );
+
+/// The caller of `/provisioning/me`: the account a verified client certificate names (when the
+/// TLS terminator passed one, see `client_certificate_header`), else a user authenticated as
+/// [`UserCaller`]. A certificate that does not log in is refused (403): no other credential is
+/// tried, as the original's middleware.
+pub struct ProvisioningCaller {
+    pub account: flexiapi_domain::model::Account,
+    /// The account's space.
+    pub space: std::sync::Arc<flexiapi_domain::model::Space>,
+}
+
+impl<'a> ApiExtractor<'a> for ProvisioningCaller {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        register_schemes(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        vec![BEARER, KEY_HEADER, KEY_COOKIE, DIGEST]
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        _body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        if let Some(subject) = req.extensions().get::<ClientCertificateSubject>() {
+            let state = req.data::<AppState>().ok_or_else(ApiError::internal)?;
+            let space = req
+                .extensions()
+                .get::<RequestSpace>()
+                .ok_or_else(ApiError::internal)?;
+            let account = state
+                .services
+                .account_by_client_certificate(&subject.0, &space.0)
+                .await
+                .map_err(ApiError::from)?;
+            return Ok(Self {
+                account,
+                space: space.0.clone(),
+            });
+        }
+        let caller = authenticate(req, AuthMode::User, AccessLevel::User).await?;
+        Ok(Self {
+            account: caller.auth.account,
+            space: caller.auth.account_space,
+        })
+    }
+}

@@ -7,7 +7,7 @@
 use flexiapi_domain::access::AccessError;
 use flexiapi_domain::auth::{AuthError, JwtFailure};
 use flexiapi_domain::error::{Conflict, RegistrarError, StoreError, TransportError};
-use flexiapi_domain::service::{Channel, Entity, ServiceError};
+use flexiapi_domain::service::{Channel, ClientCertificateRefusal, Entity, ServiceError};
 use flexiapi_domain::validation::{Rule, ValidationErrors};
 use fluent_templates::LanguageIdentifier;
 use poem::http::StatusCode;
@@ -521,6 +521,21 @@ impl From<ServiceError> for ApiError {
             ServiceError::NoEmailAddress => {
                 Self::new(StatusCode::FORBIDDEN, MessageId::NoEmailAddress)
             }
+            ServiceError::ClientCertificateRefused(why) => Self::new(
+                StatusCode::FORBIDDEN,
+                match why {
+                    ClientCertificateRefusal::NotEnabled => MessageId::ClientCertificateNotAllowed,
+                    ClientCertificateRefusal::NoCommonName => {
+                        MessageId::ClientCertificateNoCommonName
+                    }
+                    ClientCertificateRefusal::NotSipAddress => {
+                        MessageId::ClientCertificateNotSipAddress
+                    }
+                    ClientCertificateRefusal::UnknownAccount => {
+                        MessageId::ClientCertificateUnknownAccount
+                    }
+                },
+            ),
             ServiceError::VoicemailNeedsEmail => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 MessageId::VoicemailNeedsEmail,

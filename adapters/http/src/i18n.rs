@@ -192,6 +192,11 @@ message_ids! {
     SipMessageNotSent = "sip-message-not-sent",
     // The original's compatibility: JSON bodies read against the document.
     ValidationArray = "validation-array",
+    // Client certificates (provisioning).
+    ClientCertificateNotAllowed = "client-certificate-not-allowed",
+    ClientCertificateNoCommonName = "client-certificate-no-common-name",
+    ClientCertificateNotSipAddress = "client-certificate-not-sip-address",
+    ClientCertificateUnknownAccount = "client-certificate-unknown-account",
 }
 
 impl std::fmt::Display for MessageId {

@@ -17,8 +17,8 @@ use crate::error::ApiError;
 use crate::forwarded;
 use crate::i18n::MessageId;
 use crate::state::{
-    AppState, AuditActor, ClientIp, HttpSettings, PublicScheme, RequestScheme, RequestSpace,
-    ResponseHeaders,
+    AppState, AuditActor, ClientCertificateSubject, ClientIp, HttpSettings, PublicScheme,
+    RequestScheme, RequestSpace, ResponseHeaders,
 };
 
 /// The one route an expired space still answers (liveness of the host, no data).
@@ -57,6 +57,18 @@ fn client_origin(req: &Request, settings: &HttpSettings) -> (String, PublicSchem
         PublicScheme::Http
     });
     (ip, scheme)
+}
+
+/// The verified client certificate's subject, when the configured header carries one and the
+/// peer (the TLS terminator) is a trusted proxy: anyone else could write the header.
+fn client_certificate(req: &Request, settings: &HttpSettings) -> Option<ClientCertificateSubject> {
+    let name = settings.client_certificate_header.as_deref()?;
+    let peer = req.remote_addr().as_socket_addr().map(|a| a.ip())?;
+    if !settings.trusted_proxies.contains(peer) {
+        return None;
+    }
+    let value = req.headers().get(name)?.to_str().ok()?.trim();
+    (!value.is_empty()).then(|| ClientCertificateSubject(value.to_owned()))
 }
 
 /// The voicemail uploads (`POST /api/files/{uuid}`), whose bodies are not buffered.
@@ -173,6 +185,9 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
         req.extensions_mut().insert(RequestSpace(space));
         req.extensions_mut().insert(ClientIp(caller_ip));
         req.extensions_mut().insert(RequestScheme(scheme));
+        if let Some(subject) = client_certificate(&req, &state.settings) {
+            req.extensions_mut().insert(subject);
+        }
         req.extensions_mut().insert(response_headers.clone());
         req.extensions_mut().insert(audit_actor.clone());
 

@@ -16,6 +16,9 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Peers whose `Forwarded` / `X-Forwarded-*` headers are believed.
     pub trusted_proxies: crate::forwarded::TrustedProxies,
+    /// The header carrying the verified client certificate's subject, believed from
+    /// `trusted_proxies` only; `None`: no login by client certificate.
+    pub client_certificate_header: Option<String>,
     /// The scheme of the URLs we hand out; `None`: HTTPS when the connection is TLS or a trusted
     /// proxy says so, else HTTP.
     pub public_scheme: Option<PublicScheme>,
@@ -66,6 +69,11 @@ pub struct RequestSpace(pub Arc<Space>);
 /// what a trusted proxy says.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
+
+/// The subject of the client certificate the TLS terminator verified (set by the root
+/// middleware, only when a trusted proxy passed it in `client_certificate_header`).
+#[derive(Debug, Clone)]
+pub struct ClientCertificateSubject(pub String);
 
 /// The scheme of the URLs given to this request's client (set by the root middleware).
 #[derive(Debug, Clone, Copy)]

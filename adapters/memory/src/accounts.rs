@@ -391,6 +391,21 @@ impl AccountRepository for MemoryStorage {
             .contains_key(&(username.as_str().to_owned(), domain.as_str().to_owned())))
     }
 
+    async fn add_tombstone(
+        &self,
+        username: &Username,
+        domain: &Domain,
+        created_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let key = (username.as_str().to_owned(), domain.as_str().to_owned());
+        let mut t = self.lock();
+        if t.tombstones.contains_key(&key) {
+            return Ok(false);
+        }
+        t.tombstones.insert(key, created_at);
+        Ok(true)
+    }
+
     async fn purge_tombstones(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let mut t = self.lock();
         let len = t.tombstones.len();

@@ -608,6 +608,34 @@ macro_rules! impl_accounts {
                 Ok(count > 0)
             }
 
+            async fn add_tombstone(
+                &self,
+                username: &Username,
+                domain: &Domain,
+                created_at: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                // One statement: the check and the insert cannot be split by another writer.
+                let inserted = sqlx::query(Self::sql(
+                    "INSERT INTO accounts_tombstones (username, domain, created_at) \
+                     SELECT ?, ?, ? FROM (SELECT 1 AS one) AS seed WHERE NOT EXISTS \
+                     (SELECT 1 FROM accounts_tombstones WHERE username = ? AND domain = ?)",
+                ))
+                .bind(username.as_str())
+                .bind(domain.as_str())
+                .bind(ts(created_at))
+                .bind(username.as_str())
+                .bind(domain.as_str())
+                .execute(self.writer())
+                .await
+                .map_err(store_error);
+                match inserted {
+                    Ok(done) => Ok(done.rows_affected() > 0),
+                    // Another writer's tombstone won: one is kept, as asked.
+                    Err(StoreError::Conflict(_)) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            }
+
             async fn purge_tombstones(&self, before: DateTime<Utc>) -> StoreResult<u64> {
                 Ok(sqlx::query(Self::sql("DELETE FROM accounts_tombstones WHERE created_at < ?"))
                     .bind(ts(before))

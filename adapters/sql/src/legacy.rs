@@ -11,6 +11,7 @@ use crate::{Backend, SqlError, mysql_scheme, one_line, redact_url};
 /// A space row with its Digest configuration.
 #[derive(Debug, Clone)]
 pub struct LegacySpace {
+    pub id: i64,
     pub domain: String,
     pub host: String,
     pub name: String,
@@ -40,13 +41,155 @@ pub struct LegacyAccount {
     pub created_at: Option<DateTime<Utc>>,
 }
 
-/// Everything `flexiapi import` takes, keyed by the original's ids.
+/// An `api_keys` row (the key in clear, as the original stores it).
+#[derive(Debug, Clone)]
+pub struct LegacyApiKey {
+    pub id: i64,
+    pub account_id: i64,
+    pub key: String,
+    pub name: Option<String>,
+    /// `None`: a user key; `0`: an admin key that never expires; `n`: idle minutes.
+    pub expires_after_last_used_minutes: Option<i64>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub ip: Option<String>,
+    pub requests: i64,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// An `account_actions` row.
+#[derive(Debug, Clone)]
+pub struct LegacyAction {
+    pub id: i64,
+    pub account_id: i64,
+    pub key: String,
+    pub code: String,
+}
+
+/// A `contacts_lists` row (`space_id` appeared in 2025; older lists have none).
+#[derive(Debug, Clone)]
+pub struct LegacyContactsList {
+    pub id: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub space_id: Option<i64>,
+}
+
+/// An `accounts_tombstones` row.
+#[derive(Debug, Clone)]
+pub struct LegacyTombstone {
+    pub id: i64,
+    pub username: String,
+    pub domain: String,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A `phone_countries` row.
+#[derive(Debug, Clone)]
+pub struct LegacyPhoneCountry {
+    pub code: String,
+    pub country_code: String,
+    pub activated: bool,
+}
+
+/// A space's OIDC configuration (`space_oidc_authentication_configurations`, before that
+/// `space_sso_servers`).
+#[derive(Debug, Clone)]
+pub struct LegacyOidc {
+    pub id: i64,
+    pub space_id: i64,
+    pub server_url: Option<String>,
+    pub realm: Option<String>,
+    pub sip_identifier: Option<String>,
+    pub public_key: Option<String>,
+    pub client_id: Option<String>,
+    /// What has no counterpart here, named for the import's report when set.
+    pub unsupported: Vec<&'static str>,
+}
+
+/// A `call_forwardings` row.
+#[derive(Debug, Clone)]
+pub struct LegacyCallForwarding {
+    pub id: i64,
+    pub account_id: i64,
+    pub kind: String,
+    pub forward_to: String,
+    pub sip_uri: Option<String>,
+    pub enabled: bool,
+    pub contact_id: Option<i64>,
+}
+
+/// An `external_accounts` row.
+#[derive(Debug, Clone)]
+pub struct LegacyExternalAccount {
+    pub id: i64,
+    pub account_id: i64,
+    pub username: String,
+    pub domain: String,
+    pub password: String,
+    pub algorithm: String,
+    pub realm: Option<String>,
+    pub registrar: Option<String>,
+    pub outbound_proxy: Option<String>,
+    pub protocol: String,
+}
+
+/// A `statistics_messages` row.
+#[derive(Debug, Clone)]
+pub struct LegacyMessage {
+    pub id: String,
+    pub from_username: String,
+    pub from_domain: String,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub encrypted: bool,
+    pub conference_id: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A `statistics_message_devices` row.
+#[derive(Debug, Clone)]
+pub struct LegacyMessageDevice {
+    pub id: i64,
+    pub message_id: String,
+    pub to_username: String,
+    pub to_domain: String,
+    pub device_id: String,
+    pub last_status: i64,
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+/// A `statistics_calls` row.
+#[derive(Debug, Clone)]
+pub struct LegacyCall {
+    pub id: String,
+    pub from_username: String,
+    pub from_domain: String,
+    pub to_username: String,
+    pub to_domain: String,
+    pub initiated_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub conference_id: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A `statistics_call_devices` row.
+#[derive(Debug, Clone)]
+pub struct LegacyCallDevice {
+    pub id: i64,
+    pub call_id: String,
+    pub device_id: String,
+    pub rang_at: Option<DateTime<Utc>>,
+    pub invite_terminated_at: Option<DateTime<Utc>>,
+    pub invite_terminated_state: Option<String>,
+}
+
+/// Everything `flexiapi import` takes, keyed by the original's ids. The tables after
+/// `contacts` are read when the database has them (older versions of the original lack some).
 #[derive(Debug, Clone, Default)]
 pub struct LegacyData {
     pub spaces: Vec<LegacySpace>,
     pub accounts: Vec<LegacyAccount>,
-    /// `(account_id, hex hash, algorithm)`.
-    pub passwords: Vec<(i64, String, String)>,
+    /// `(id, account_id, hash or clear text, algorithm)`.
+    pub passwords: Vec<(i64, i64, String, String)>,
     /// `(id, key)`.
     pub account_types: Vec<(i64, String)>,
     /// `(account_id, account_type_id)`.
@@ -55,6 +198,22 @@ pub struct LegacyData {
     pub dictionary: Vec<(i64, String, String)>,
     /// `(account_id, contact_id)`.
     pub contacts: Vec<(i64, i64)>,
+    pub api_keys: Vec<LegacyApiKey>,
+    pub actions: Vec<LegacyAction>,
+    pub contacts_lists: Vec<LegacyContactsList>,
+    /// `(contacts_list_id, contact_id)`: the members of each list.
+    pub contacts_list_contacts: Vec<(i64, i64)>,
+    /// `(account_id, contacts_list_id)`: the lists attached to each account.
+    pub account_contacts_lists: Vec<(i64, i64)>,
+    pub tombstones: Vec<LegacyTombstone>,
+    pub phone_countries: Vec<LegacyPhoneCountry>,
+    pub oidc: Vec<LegacyOidc>,
+    pub call_forwardings: Vec<LegacyCallForwarding>,
+    pub external_accounts: Vec<LegacyExternalAccount>,
+    pub messages: Vec<LegacyMessage>,
+    pub message_devices: Vec<LegacyMessageDevice>,
+    pub calls: Vec<LegacyCall>,
+    pub call_devices: Vec<LegacyCallDevice>,
 }
 
 fn utc(naive: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
@@ -72,11 +231,16 @@ pub async fn read(url: &str) -> Result<LegacyData, SqlError> {
     };
     // Integer ids are unsigned on MySQL: cast them so both backends decode an i64.
     macro_rules! read_with {
-        ($conn:ty, $int:literal) => {{
+        ($conn:ty, $int:literal, $tables:literal) => {{
             let mut c = <$conn>::connect(&mysql_scheme(url)).await.map_err(fail)?;
             let int = |col: &str| format!($int, col);
             let rows = |sql: String| sqlx::query(AssertSqlSafe(sql));
             let mut data = LegacyData::default();
+            let tables: Vec<String> = sqlx::query_scalar($tables)
+                .fetch_all(&mut c)
+                .await
+                .map_err(fail)?;
+            let has = |name: &str| tables.iter().any(|t| t.eq_ignore_ascii_case(name));
 
             let digest = rows(format!(
                 "SELECT {}, realm, default_password_algorithm \
@@ -100,6 +264,7 @@ pub async fn read(url: &str) -> Result<LegacyData, SqlError> {
                 let defaults = SpaceSettings::default();
                 let config = digest.iter().find(|d| d.try_get::<i64, _>(0).ok() == Some(id));
                 data.spaces.push(LegacySpace {
+                    id,
                     domain: r.try_get("domain").map_err(fail)?,
                     host: r.try_get("host").map_err(fail)?,
                     name: r.try_get("name").map_err(fail)?,
@@ -167,7 +332,8 @@ pub async fn read(url: &str) -> Result<LegacyData, SqlError> {
                 });
             }
             for r in rows(format!(
-                "SELECT {}, password, algorithm FROM passwords ORDER BY id",
+                "SELECT {}, {}, password, algorithm FROM passwords ORDER BY id",
+                int("id"),
                 int("account_id")
             ))
             .fetch_all(&mut c)
@@ -178,6 +344,7 @@ pub async fn read(url: &str) -> Result<LegacyData, SqlError> {
                     r.try_get(0).map_err(fail)?,
                     r.try_get(1).map_err(fail)?,
                     r.try_get(2).map_err(fail)?,
+                    r.try_get(3).map_err(fail)?,
                 ));
             }
             for r in rows(format!("SELECT {}, `key` FROM account_types ORDER BY id", int("id")))
@@ -226,13 +393,219 @@ pub async fn read(url: &str) -> Result<LegacyData, SqlError> {
                 data.contacts
                     .push((r.try_get(0).map_err(fail)?, r.try_get(1).map_err(fail)?));
             }
+            // The tables below, each when present, read by column name (`SELECT *`) so that a
+            // column an older version lacks takes its default.
+            macro_rules! num {
+                ($r:expr, $col:expr) => {
+                    $r.try_get::<Option<i64>, _>($col)
+                        .ok()
+                        .flatten()
+                        .or_else(|| $r.try_get::<Option<u64>, _>($col).ok().flatten().map(|v| v as i64))
+                        .or_else(|| $r.try_get::<Option<i32>, _>($col).ok().flatten().map(i64::from))
+                        .or_else(|| $r.try_get::<Option<u32>, _>($col).ok().flatten().map(i64::from))
+                        .or_else(|| $r.try_get::<Option<bool>, _>($col).ok().flatten().map(i64::from))
+                };
+            }
+            macro_rules! text {
+                ($r:expr, $col:expr) => {
+                    $r.try_get::<Option<String>, _>($col).ok().flatten()
+                };
+            }
+            macro_rules! at {
+                ($r:expr, $col:expr) => {
+                    utc($r.try_get::<Option<NaiveDateTime>, _>($col).ok().flatten())
+                };
+            }
+            macro_rules! flag {
+                ($r:expr, $col:expr) => {
+                    $r.try_get::<Option<bool>, _>($col)
+                        .ok()
+                        .flatten()
+                        .or_else(|| num!($r, $col).map(|v| v != 0))
+                        .unwrap_or(false)
+                };
+            }
+            macro_rules! table {
+                ($name:literal, $order:literal) => {{
+                    if has($name) {
+                        rows(format!("SELECT * FROM {} ORDER BY {}", $name, $order))
+                            .fetch_all(&mut c)
+                            .await
+                            .map_err(fail)?
+                    } else {
+                        Vec::new()
+                    }
+                }};
+            }
+            for r in table!("api_keys", "id") {
+                data.api_keys.push(LegacyApiKey {
+                    id: num!(r, "id").unwrap_or_default(),
+                    account_id: num!(r, "account_id").unwrap_or_default(),
+                    key: text!(r, "key").unwrap_or_default(),
+                    name: text!(r, "name"),
+                    expires_after_last_used_minutes: num!(r, "expires_after_last_used_minutes"),
+                    last_used_at: at!(r, "last_used_at"),
+                    ip: text!(r, "ip"),
+                    requests: num!(r, "requests").unwrap_or_default(),
+                    created_at: at!(r, "created_at"),
+                });
+            }
+            for r in table!("account_actions", "id") {
+                data.actions.push(LegacyAction {
+                    id: num!(r, "id").unwrap_or_default(),
+                    account_id: num!(r, "account_id").unwrap_or_default(),
+                    key: text!(r, "key").unwrap_or_default(),
+                    code: text!(r, "code").unwrap_or_default(),
+                });
+            }
+            for r in table!("contacts_lists", "id") {
+                data.contacts_lists.push(LegacyContactsList {
+                    id: num!(r, "id").unwrap_or_default(),
+                    title: text!(r, "title").unwrap_or_default(),
+                    description: text!(r, "description"),
+                    space_id: num!(r, "space_id"),
+                });
+            }
+            for r in table!("contacts_list_contact", "contacts_list_id, contact_id") {
+                data.contacts_list_contacts.push((
+                    num!(r, "contacts_list_id").unwrap_or_default(),
+                    num!(r, "contact_id").unwrap_or_default(),
+                ));
+            }
+            for r in table!("account_contacts_list", "account_id, contacts_list_id") {
+                data.account_contacts_lists.push((
+                    num!(r, "account_id").unwrap_or_default(),
+                    num!(r, "contacts_list_id").unwrap_or_default(),
+                ));
+            }
+            for r in table!("accounts_tombstones", "id") {
+                data.tombstones.push(LegacyTombstone {
+                    id: num!(r, "id").unwrap_or_default(),
+                    username: text!(r, "username").unwrap_or_default(),
+                    domain: text!(r, "domain").unwrap_or_default(),
+                    created_at: at!(r, "created_at"),
+                });
+            }
+            for r in table!("phone_countries", "code") {
+                data.phone_countries.push(LegacyPhoneCountry {
+                    code: text!(r, "code").unwrap_or_default(),
+                    country_code: text!(r, "country_code").unwrap_or_default(),
+                    activated: flag!(r, "activated"),
+                });
+            }
+            let oidc = if has("space_oidc_authentication_configurations") {
+                table!("space_oidc_authentication_configurations", "id")
+            } else {
+                table!("space_sso_servers", "id")
+            };
+            for r in oidc {
+                let mut unsupported = Vec::new();
+                if text!(r, "client_secret").is_some_and(|s| !s.is_empty()) {
+                    unsupported.push("client_secret");
+                }
+                if flag!(r, "auto_provisioning") {
+                    unsupported.push("auto_provisioning");
+                }
+                if text!(r, "role_provisioning").is_some_and(|s| !s.is_empty()) {
+                    unsupported.push("role_provisioning");
+                }
+                data.oidc.push(LegacyOidc {
+                    id: num!(r, "id").unwrap_or_default(),
+                    space_id: num!(r, "space_id").unwrap_or_default(),
+                    server_url: text!(r, "server_url"),
+                    realm: text!(r, "realm"),
+                    sip_identifier: text!(r, "sip_identifier"),
+                    public_key: text!(r, "public_key"),
+                    client_id: text!(r, "client_id"),
+                    unsupported,
+                });
+            }
+            for r in table!("call_forwardings", "id") {
+                data.call_forwardings.push(LegacyCallForwarding {
+                    id: num!(r, "id").unwrap_or_default(),
+                    account_id: num!(r, "account_id").unwrap_or_default(),
+                    kind: text!(r, "type").unwrap_or_default(),
+                    forward_to: text!(r, "forward_to").unwrap_or_default(),
+                    sip_uri: text!(r, "sip_uri"),
+                    enabled: flag!(r, "enabled"),
+                    contact_id: num!(r, "contact_id"),
+                });
+            }
+            for r in table!("external_accounts", "id") {
+                data.external_accounts.push(LegacyExternalAccount {
+                    id: num!(r, "id").unwrap_or_default(),
+                    account_id: num!(r, "account_id").unwrap_or_default(),
+                    username: text!(r, "username").unwrap_or_default(),
+                    domain: text!(r, "domain").unwrap_or_default(),
+                    password: text!(r, "password").unwrap_or_default(),
+                    algorithm: text!(r, "algorithm").unwrap_or_else(|| "MD5".into()),
+                    realm: text!(r, "realm"),
+                    registrar: text!(r, "registrar"),
+                    outbound_proxy: text!(r, "outbound_proxy"),
+                    protocol: text!(r, "protocol").unwrap_or_else(|| "UDP".into()),
+                });
+            }
+            for r in table!("statistics_messages", "sent_at, id") {
+                data.messages.push(LegacyMessage {
+                    id: text!(r, "id").unwrap_or_default(),
+                    from_username: text!(r, "from_username").unwrap_or_default(),
+                    from_domain: text!(r, "from_domain").unwrap_or_default(),
+                    sent_at: at!(r, "sent_at"),
+                    encrypted: flag!(r, "encrypted"),
+                    conference_id: text!(r, "conference_id"),
+                    created_at: at!(r, "created_at"),
+                });
+            }
+            for r in table!("statistics_message_devices", "id") {
+                data.message_devices.push(LegacyMessageDevice {
+                    id: num!(r, "id").unwrap_or_default(),
+                    message_id: text!(r, "message_id").unwrap_or_default(),
+                    to_username: text!(r, "to_username").unwrap_or_default(),
+                    to_domain: text!(r, "to_domain").unwrap_or_default(),
+                    device_id: text!(r, "device_id").unwrap_or_default(),
+                    last_status: num!(r, "last_status").unwrap_or_default(),
+                    received_at: at!(r, "received_at"),
+                });
+            }
+            for r in table!("statistics_calls", "initiated_at, id") {
+                data.calls.push(LegacyCall {
+                    id: text!(r, "id").unwrap_or_default(),
+                    from_username: text!(r, "from_username").unwrap_or_default(),
+                    from_domain: text!(r, "from_domain").unwrap_or_default(),
+                    to_username: text!(r, "to_username").unwrap_or_default(),
+                    to_domain: text!(r, "to_domain").unwrap_or_default(),
+                    initiated_at: at!(r, "initiated_at"),
+                    ended_at: at!(r, "ended_at"),
+                    conference_id: text!(r, "conference_id"),
+                    created_at: at!(r, "created_at"),
+                });
+            }
+            for r in table!("statistics_call_devices", "id") {
+                data.call_devices.push(LegacyCallDevice {
+                    id: num!(r, "id").unwrap_or_default(),
+                    call_id: text!(r, "call_id").unwrap_or_default(),
+                    device_id: text!(r, "device_id").unwrap_or_default(),
+                    rang_at: at!(r, "rang_at"),
+                    invite_terminated_at: at!(r, "invite_terminated_at"),
+                    invite_terminated_state: text!(r, "invite_terminated_state"),
+                });
+            }
             let _ = c.close().await;
             Ok(data)
         }};
     }
     match Backend::from_url(url) {
-        Some(Backend::MySql) => read_with!(MySqlConnection, "CAST({} AS SIGNED)"),
-        Some(Backend::Sqlite) => read_with!(SqliteConnection, "{}"),
+        Some(Backend::MySql) => read_with!(
+            MySqlConnection,
+            "CAST({} AS SIGNED)",
+            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables \
+             WHERE table_schema = DATABASE()"
+        ),
+        Some(Backend::Sqlite) => read_with!(
+            SqliteConnection,
+            "{}",
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        ),
         _ => Err(SqlError::Legacy {
             url: redact_url(url),
             reason: "the original account manager runs on MySQL/MariaDB or SQLite: expected mysql://, mariadb:// or sqlite://".into(),

@@ -125,6 +125,12 @@ pub enum SqlError {
     Connect { url: String, reason: String },
     #[error("cannot migrate the database {url}: {reason}")]
     Migrate { url: String, reason: String },
+    /// The database holds the original (PHP) account manager's schema: migrating it in place
+    /// would mix two schemas, so nothing is written.
+    #[error(
+        "the database {url} holds the original account manager's schema ({found}): flexiapi does not migrate it in place and wrote nothing; create an empty database and run `flexiapi --database <new database> import --from <this database>`"
+    )]
+    OriginalSchema { url: String, found: String },
     /// A database of the original account manager could not be read (`flexiapi import`).
     #[error("cannot read the original database {url}: {reason}")]
     Legacy { url: String, reason: String },
@@ -293,6 +299,12 @@ impl SqlDatabase {
     /// # Errors
     /// [`SqlError::Migrate`] with the failing migration's reason.
     pub async fn migrate(&self) -> Result<(), SqlError> {
+        if let Some(found) = self.original_schema().await? {
+            return Err(SqlError::OriginalSchema {
+                url: self.display_url.clone(),
+                found,
+            });
+        }
         let result = match &self.pool {
             Pool::Sqlite { writer, .. } => SQLITE_MIGRATOR.run(writer).await,
             Pool::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await,
@@ -319,6 +331,33 @@ impl SqlDatabase {
             Pool::MySql(pool) => MySqlStorage::new(pool.clone()).seed_phone_countries().await,
         };
         seeded.map(|_| ()).map_err(|e| fail(e.to_string()))
+    }
+
+    /// What marks the database as the original account manager's, if it is one: Laravel's
+    /// `migrations` table, or an `accounts` (or `spaces`) table without sqlx's
+    /// `_sqlx_migrations`, the marker of ours. Only reads the catalogue.
+    ///
+    /// # Errors
+    /// [`SqlError::Migrate`] when the catalogue cannot be read.
+    pub async fn original_schema(&self) -> Result<Option<String>, SqlError> {
+        const SQLITE: &str = "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name IN ('migrations', 'accounts', 'spaces', '_sqlx_migrations')";
+        const POSTGRES: &str = "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = current_schema() \
+             AND table_name IN ('migrations', 'accounts', 'spaces', '_sqlx_migrations')";
+        const MYSQL: &str = "SELECT CAST(table_name AS CHAR) FROM information_schema.tables \
+             WHERE table_schema = DATABASE() \
+             AND table_name IN ('migrations', 'accounts', 'spaces', '_sqlx_migrations')";
+        let tables: Result<Vec<String>, sqlx::Error> = match &self.pool {
+            Pool::Sqlite { writer, .. } => sqlx::query_scalar(SQLITE).fetch_all(writer).await,
+            Pool::Postgres(pool) => sqlx::query_scalar(POSTGRES).fetch_all(pool).await,
+            Pool::MySql(pool) => sqlx::query_scalar(MYSQL).fetch_all(pool).await,
+        };
+        let tables = tables.map_err(|e| SqlError::Migrate {
+            url: self.display_url.clone(),
+            reason: one_line(&e),
+        })?;
+        Ok(original_marker(&tables))
     }
 
     /// Every port, on this pool.
@@ -358,6 +397,22 @@ impl SqlDatabase {
             Pool::MySql(pool) => pool.close().await,
         }
     }
+}
+
+/// Which of `tables` (names found in the database) marks the original's schema.
+fn original_marker(tables: &[String]) -> Option<String> {
+    let has = |name: &str| tables.iter().any(|t| t.eq_ignore_ascii_case(name));
+    if has("_sqlx_migrations") {
+        // Ours (Laravel never creates this table).
+        return None;
+    }
+    if has("migrations") {
+        return Some("a `migrations` table of Laravel".into());
+    }
+    ["accounts", "spaces"]
+        .into_iter()
+        .find(|t| has(t))
+        .map(|t| format!("a table `{t}` without flexiapi's `_sqlx_migrations`"))
 }
 
 /// Opens and closes one connection. The pool would retry a refused connection until its acquire
@@ -468,6 +523,27 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("pw@") && !text.contains('\n'), "{text}");
+    }
+
+    #[tokio::test]
+    async fn the_original_schema_is_told_from_ours_by_its_tables() {
+        let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(original_marker(&[]), None, "empty: ours to create");
+        assert_eq!(
+            original_marker(&names(&["accounts", "_sqlx_migrations"])),
+            None
+        );
+        assert!(
+            original_marker(&names(&["migrations"]))
+                .unwrap()
+                .contains("Laravel")
+        );
+        assert!(
+            original_marker(&names(&["ACCOUNTS"]))
+                .unwrap()
+                .contains("accounts")
+        );
+        assert!(original_marker(&names(&["spaces"])).is_some());
     }
 
     #[tokio::test]

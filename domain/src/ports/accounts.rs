@@ -118,6 +118,15 @@ pub trait AccountRepository: Send + Sync + 'static {
     /// Whether a deleted account left a tombstone for this username@domain.
     async fn is_tombstoned(&self, username: &Username, domain: &Domain) -> StoreResult<bool>;
 
+    /// Leaves a tombstone for `username@domain` dated `created_at` (`flexiapi import`); returns
+    /// false, keeping the older one, when there is one already.
+    async fn add_tombstone(
+        &self,
+        username: &Username,
+        domain: &Domain,
+        created_at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
     /// Removes tombstones created before `before`; returns how many.
     async fn purge_tombstones(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 

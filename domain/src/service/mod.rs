@@ -106,6 +106,23 @@ pub enum ServiceError {
     /// linphone-daemon could not be reached or did not answer in time.
     #[error("message not sent: {0}")]
     SipMessageNotSent(TransportError),
+    /// A client certificate (from the TLS terminator) that does not log in; nothing else is
+    /// tried, as the original.
+    #[error("client certificate refused: {0:?}")]
+    ClientCertificateRefused(ClientCertificateRefusal),
+}
+
+/// Why a client certificate does not log in (`/provisioning/me`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientCertificateRefusal {
+    /// The space does not have `client_certificate_authentication`.
+    NotEnabled,
+    /// The subject does not start with `CN=`.
+    NoCommonName,
+    /// The common name is not a SIP address.
+    NotSipAddress,
+    /// No account of the request's space has that address.
+    UnknownAccount,
 }
 
 /// How a message reaches a person.

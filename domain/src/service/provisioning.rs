@@ -15,8 +15,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Entity, ServiceError, ServiceResult, Services, check_may_get_credentials};
-use crate::model::{Account, AccountChanges, ExternalAccount, ProvisioningToken, Space};
+use super::{
+    ClientCertificateRefusal, Entity, ServiceError, ServiceResult, Services,
+    check_may_get_credentials,
+};
+use crate::model::{
+    Account, AccountChanges, ExternalAccount, ProvisioningToken, SipIdentity, Space,
+};
 use crate::validation::is_config_char;
 
 /// One `name = value` of a section.
@@ -306,6 +311,9 @@ fn ini_value(raw: &str) -> String {
     }
 }
 
+/// Length of the random password `reset_password` sets (alphanumerics, never shown).
+pub const RESET_PASSWORD_LENGTH: usize = 16;
+
 impl Services {
     /// When a provisioning token stops being usable; `None`: never.
     pub fn provisioning_token_expire_at(&self, token: &ProvisioningToken) -> Option<DateTime<Utc>> {
@@ -391,6 +399,119 @@ impl Services {
             .storage
             .update_account(account.id, changes, self.now())
             .await?)
+    }
+
+    /// Replaces every stored password of `account` (of `space`) by the hash of a new random
+    /// one, in the space's default algorithm, as the original's `reset_password` parameter of
+    /// provisioning does: the device gets the new HA1 in its configuration, the clear password
+    /// is never shown. Returns the account as it is now.
+    ///
+    /// # Errors
+    /// `AccountBlocked`, `AccountDeactivated` (as stored now); storage failures.
+    pub async fn reset_password_for_provisioning(
+        &self,
+        account: &Account,
+        space: &Space,
+    ) -> ServiceResult<Account> {
+        let account = self
+            .storage
+            .account_by_id(account.id)
+            .await?
+            .filter(|a| a.domain == space.domain)
+            .ok_or(ServiceError::NotFound(Entity::Account))?;
+        check_may_get_credentials(&account)?;
+        let clear = self.tokens.alphanumeric(RESET_PASSWORD_LENGTH);
+        let hashed = Self::hash_password(
+            space,
+            &account.username,
+            &clear,
+            space.digest.default_password_algorithm,
+        );
+        let changes = AccountChanges {
+            passwords: Some(vec![hashed]),
+            ..AccountChanges::unchanged(&account)
+        };
+        Ok(self
+            .storage
+            .update_account(account.id, changes, self.now())
+            .await?)
+    }
+
+    /// Provisioning by auth token (`/provisioning/auth_token/{token}`): consumes a live auth
+    /// token of `space` that an account attached, and returns that account.
+    ///
+    /// # Errors
+    /// `NotFound(AuthToken)` for an unknown, expired, unattached or foreign token (an
+    /// unattached one stays usable); `AccountBlocked`, `AccountDeactivated` (the token is spent).
+    pub async fn provision_by_auth_token(
+        &self,
+        token: &str,
+        space: &Space,
+    ) -> ServiceResult<Account> {
+        let taken = self
+            .storage
+            .take_attached_auth_token(token, &space.domain)
+            .await?
+            .filter(|t| {
+                t.created_at + chrono::Duration::minutes(super::auth_tokens::AUTH_TOKEN_TTL_MINUTES)
+                    > self.now()
+            })
+            .ok_or(ServiceError::NotFound(Entity::AuthToken))?;
+        let account_id = taken
+            .account_id
+            .ok_or(ServiceError::NotFound(Entity::AuthToken))?;
+        let account = self
+            .storage
+            .account_by_id(account_id)
+            .await?
+            .filter(|a| a.domain == space.domain)
+            .ok_or(ServiceError::NotFound(Entity::AuthToken))?;
+        check_may_get_credentials(&account)?;
+        Ok(account)
+    }
+
+    /// The account a verified client certificate names, as the original's
+    /// `AuthenticateClientCertificate`: the space must allow it
+    /// (`client_certificate_authentication`), the subject must start with `CN=`, and the rest
+    /// (up to the next relative name, `,`) must be a SIP address (`sip:` optional) of an account
+    /// of `space`.
+    ///
+    /// # Errors
+    /// `ClientCertificateRefused` with the reason; storage failures.
+    pub async fn account_by_client_certificate(
+        &self,
+        subject: &str,
+        space: &Space,
+    ) -> ServiceResult<Account> {
+        let refuse = |why| Err(ServiceError::ClientCertificateRefused(why));
+        if !space.settings.client_certificate_authentication {
+            return refuse(ClientCertificateRefusal::NotEnabled);
+        }
+        let Some(cn) = subject.trim().strip_prefix("CN=") else {
+            return refuse(ClientCertificateRefusal::NoCommonName);
+        };
+        let cn = cn.split(',').next().unwrap_or_default().trim();
+        let parsed = if cn.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("sip:"))
+            || cn.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("sips:"))
+        {
+            SipIdentity::parse(cn)
+        } else {
+            SipIdentity::parse_user_at_domain(cn)
+        };
+        let Ok(identity) = parsed else {
+            return refuse(ClientCertificateRefusal::NotSipAddress);
+        };
+        if identity.domain != space.domain {
+            return refuse(ClientCertificateRefusal::UnknownAccount);
+        }
+        match self
+            .storage
+            .account_by_identity(&identity.username, &identity.domain)
+            .await?
+        {
+            Some(account) => Ok(account),
+            None => refuse(ClientCertificateRefusal::UnknownAccount),
+        }
     }
 
     /// A fresh provisioning token for the caller's own account (`/accounts/me/provision`).

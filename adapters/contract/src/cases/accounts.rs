@@ -479,6 +479,16 @@ pub async fn a_deleted_account_leaves_a_tombstone_until_purged(s: Arc<dyn Storag
     assert_eq!(s.purge_tombstones(t0() + secs(50)).await.unwrap(), 0);
 }
 
+pub async fn an_imported_tombstone_keeps_its_date_and_an_older_one_wins(s: Arc<dyn Storage>) {
+    let (u, d) = (username("gone"), domain("example.org"));
+    assert!(s.add_tombstone(&u, &d, t0()).await.unwrap());
+    assert!(s.is_tombstoned(&u, &d).await.unwrap());
+    assert!(!s.add_tombstone(&u, &d, t0() + secs(500)).await.unwrap());
+    // Its date is the given one, not now: a purge after it removes it.
+    assert_eq!(s.purge_tombstones(t0() + secs(50)).await.unwrap(), 1);
+    assert!(!s.is_tombstoned(&u, &d).await.unwrap());
+}
+
 pub async fn deleting_an_account_deletes_its_keys_and_tokens(s: Arc<dyn Storage>) {
     space(&s, "example.org").await;
     let alice = account(&s, "alice", "example.org").await;
@@ -793,6 +803,7 @@ crate::register_cases! {
     an_update_replaces_fields_and_passwords_in_one_go,
     updating_to_a_taken_username_is_a_conflict_and_unknown_is_not_found,
     a_deleted_account_leaves_a_tombstone_until_purged,
+    an_imported_tombstone_keeps_its_date_and_an_older_one_wins,
     deleting_an_account_deletes_its_keys_and_tokens,
     a_full_space_refuses_new_accounts,
     concurrent_creations_never_exceed_max_accounts,

@@ -7,7 +7,7 @@ use flexiapi_domain::service::check_may_get_credentials;
 use image::{ExtendedColorType, ImageEncoder, Luma};
 use poem::Request;
 use poem::http::StatusCode;
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Binary, PlainText};
 use poem_openapi::{ApiResponse, OpenApi, Tags};
 use qrcode::{EcLevel, QrCode};
@@ -15,7 +15,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use super::{base_url, request_space, state};
-use crate::auth::UserCaller;
+use crate::auth::ProvisioningCaller;
 use crate::error::ApiError;
 use crate::i18n::MessageId;
 
@@ -112,8 +112,32 @@ fn xml(space: &Space, account: Option<&Account>) -> XmlConfig {
     ))))
 }
 
-/// The account's configuration, with its external account when it has one.
-async fn account_xml(req: &Request, space: &Space, account: &Account) -> ApiResult<XmlConfig> {
+/// Whether the `reset_password` query parameter asks for a new password: present, as the
+/// original reads it, unless its value is `0` or `false`.
+fn wants_reset(reset_password: &Option<String>) -> bool {
+    reset_password
+        .as_deref()
+        .is_some_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "0" | "false"))
+}
+
+/// The account's configuration, with its external account when it has one; with
+/// `reset_password`, its stored passwords are first replaced by a new random one's hash.
+async fn account_xml(
+    req: &Request,
+    space: &Space,
+    account: &Account,
+    reset_password: &Option<String>,
+) -> ApiResult<XmlConfig> {
+    let reset;
+    let account = if wants_reset(reset_password) {
+        reset = state(req)?
+            .services
+            .reset_password_for_provisioning(account, space)
+            .await?;
+        &reset
+    } else {
+        account
+    };
     let external = state(req)?.services.find_external_account(account).await?;
     Ok(XmlConfig::Ok(PlainText(render_xml(
         &LinphoneConfig::build_with_external(space, Some(account), external.as_ref()),
@@ -168,9 +192,15 @@ impl ProvisioningApi {
     /// My configuration
     ///
     /// Access: User. The space's configuration with my account: `proxy_0` and one `auth_info_N`
-    /// per stored password (HA1), the space's default algorithm last. 400 without the
-    /// `x-linphone-provisioning` header when the space requires it; 403 for a blocked account or
-    /// one an admin deactivated.
+    /// per stored password (HA1), the space's default algorithm last. With `reset_password`
+    /// (present, any value but `0`/`false`) my stored passwords are replaced by a new random
+    /// one, in the space's default algorithm, whose HA1 alone is in the answer. When the space
+    /// has `client_certificate_authentication` and the TLS terminator (a trusted proxy) passes a
+    /// verified certificate subject `CN=<sip address>` in the configured
+    /// `client_certificate_header`, that account is logged in (403 when the space does not allow
+    /// it, the CN is missing or not a SIP address, or names no account of the space). 400
+    /// without the `x-linphone-provisioning` header when the space requires it; 403 for a
+    /// blocked account or one an admin deactivated.
     #[oai(
         path = "/provisioning/me",
         method = "get",
@@ -179,13 +209,42 @@ impl ProvisioningApi {
     async fn me(
         &self,
         req: &Request,
-        caller: UserCaller,
+        caller: ProvisioningCaller,
         #[oai(name = "x-linphone-provisioning")] header: Header<Option<String>>,
+        reset_password: Query<Option<String>>,
     ) -> ApiResult<XmlConfig> {
-        let auth = &caller.0.auth;
-        check_header(&auth.account_space, &header.0)?;
-        check_may_get_credentials(&auth.account)?;
-        account_xml(req, &auth.account_space, &auth.account).await
+        check_header(&caller.space, &header.0)?;
+        check_may_get_credentials(&caller.account)?;
+        account_xml(req, &caller.space, &caller.account, &reset_password.0).await
+    }
+
+    /// Configuration by auth token
+    ///
+    /// Access: Public. Spends an auth token (`POST /api/accounts/auth_token`) that an account
+    /// attached within its five minutes (`/api/accounts/auth_token/{token}/attach`) and answers
+    /// that account's configuration, as `/provisioning/{provisioning_token}` does; takes
+    /// `reset_password` too. 404 for an unknown, expired, unattached or used token, 400 without
+    /// the `x-linphone-provisioning` header when the space requires it; 403 when the account is
+    /// blocked or an admin deactivated it.
+    #[oai(
+        path = "/provisioning/auth_token/:auth_token",
+        method = "get",
+        operation_id = "provisioningByAuthToken"
+    )]
+    async fn by_auth_token(
+        &self,
+        req: &Request,
+        auth_token: Path<String>,
+        #[oai(name = "x-linphone-provisioning")] header: Header<Option<String>>,
+        reset_password: Query<Option<String>>,
+    ) -> ApiResult<XmlConfig> {
+        let space = request_space(req)?;
+        check_header(space, &header.0)?;
+        let account = state(req)?
+            .services
+            .provision_by_auth_token(&auth_token.0, space)
+            .await?;
+        account_xml(req, space, &account, &reset_password.0).await
     }
 
     /// Configuration by provisioning token
@@ -194,7 +253,9 @@ impl ProvisioningApi {
     /// account and answers the account's configuration. 404 for an unknown or used token, 410
     /// for an expired one (`provisioning_token_expiration_minutes`), 400 without the
     /// `x-linphone-provisioning` header when the space requires it; 403 (the token unspent) when
-    /// the account is blocked or an admin deactivated it.
+    /// the account is blocked or an admin deactivated it. With `reset_password` (present, any
+    /// value but `0`/`false`) the account's stored passwords are replaced by a new random one,
+    /// in the space's default algorithm, whose HA1 alone is in the answer.
     #[oai(
         path = "/provisioning/:provisioning_token",
         method = "get",
@@ -205,6 +266,7 @@ impl ProvisioningApi {
         req: &Request,
         provisioning_token: Path<String>,
         #[oai(name = "x-linphone-provisioning")] header: Header<Option<String>>,
+        reset_password: Query<Option<String>>,
     ) -> ApiResult<XmlConfig> {
         let space = request_space(req)?;
         check_header(space, &header.0)?;
@@ -212,7 +274,7 @@ impl ProvisioningApi {
             .services
             .redeem_provisioning_token(&provisioning_token.0, space)
             .await?;
-        account_xml(req, space, &account).await
+        account_xml(req, space, &account, &reset_password.0).await
     }
 
     /// QR code of a provisioning token
