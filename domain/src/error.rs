@@ -28,6 +28,8 @@ pub enum Conflict {
     /// `username` + `domain` of an external account (unique across spaces: the B2BUA keys its
     /// accounts by that address).
     ExternalAccountIdentity,
+    /// `UID` of a stored vCard (one of each per account).
+    VcardUid,
 }
 
 /// What a repository or store can answer instead of a result.

@@ -99,6 +99,7 @@ pub mod cases {
         external_accounts,
         voicemails,
         statistics,
+        vcards,
     }
 }
 

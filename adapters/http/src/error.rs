@@ -272,6 +272,10 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         }
         Rule::MaxKilobytes(max) => m(MessageId::ValidationMaxKilobytes)
             .with("max", Arg::Number(i64::try_from(*max).unwrap_or(i64::MAX))),
+        Rule::VCard => m(MessageId::ValidationVcard),
+        Rule::SameAsPath => m(MessageId::ValidationSameAsPath),
+        Rule::Url => m(MessageId::ValidationUrl),
+        Rule::CommaSeparatedWords => m(MessageId::ValidationCommaSeparatedWords),
     }
 }
 
@@ -337,6 +341,8 @@ fn not_found_message(entity: Entity) -> MessageId {
         Entity::TurnService => MessageId::TurnNotConfigured,
         Entity::ExternalAccount => MessageId::ExternalAccountNotFound,
         Entity::Voicemail => MessageId::VoicemailNotFound,
+        Entity::Vcard => MessageId::VcardNotFound,
+        Entity::CardDavServer | Entity::CardDavCredentials => MessageId::CardDavServerNotFound,
         // As the original: no message of their own.
         Entity::AccountType
         | Entity::AccountAction
@@ -365,6 +371,9 @@ fn conflict(c: Conflict) -> ApiError {
             return ApiError::field("enabled", Rule::ForwardingExclusive);
         }
         Conflict::ExternalAccountIdentity => "username",
+        Conflict::VcardUid => {
+            return ApiError::new(StatusCode::CONFLICT, MessageId::VcardAlreadyExists);
+        }
         Conflict::ApiKey
         | Conflict::AuthToken
         | Conflict::Nonce
@@ -519,6 +528,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::VoicemailNeedsEmail => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 MessageId::VoicemailNeedsEmail,
+            ),
+            ServiceError::CardDavCredentialsDisabled => Self::new(
+                StatusCode::FORBIDDEN,
+                MessageId::CardDavCredentialsDisabled,
             ),
             ServiceError::NoTransport(channel) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -185,6 +185,15 @@ message_ids! {
     ValidationFileType = "validation-file-type",
     ValidationMaxKilobytes = "validation-max-kilobytes",
     UploadIncomplete = "upload-incomplete",
+    // vCards and CardDAV.
+    ValidationVcard = "validation-vcard",
+    ValidationSameAsPath = "validation-same-as-path",
+    ValidationUrl = "validation-url",
+    ValidationCommaSeparatedWords = "validation-comma-separated-words",
+    VcardAlreadyExists = "vcard-already-exists",
+    VcardNotFound = "vcard-not-found",
+    CardDavServerNotFound = "carddav-server-not-found",
+    CardDavCredentialsDisabled = "carddav-credentials-disabled",
 }
 
 impl std::fmt::Display for MessageId {

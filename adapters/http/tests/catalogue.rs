@@ -180,6 +180,10 @@ fn every_rule_has_its_own_validation_message() {
         Rule::Different("other".into()),
         Rule::FileType("audio/opus".into()),
         Rule::MaxKilobytes(1),
+        Rule::VCard,
+        Rule::SameAsPath,
+        Rule::Url,
+        Rule::CommaSeparatedWords,
     ];
     // Stops compiling when a rule is added: list it above as well.
     for rule in &rules {
@@ -224,7 +228,11 @@ fn every_rule_has_its_own_validation_message() {
             | Rule::ForwardingExclusive
             | Rule::Different(_)
             | Rule::FileType(_)
-            | Rule::MaxKilobytes(_) => {}
+            | Rule::MaxKilobytes(_)
+            | Rule::VCard
+            | Rule::SameAsPath
+            | Rule::Url
+            | Rule::CommaSeparatedWords => {}
         }
     }
     let produced: BTreeSet<&str> = rules

@@ -83,6 +83,8 @@ impl Tables {
         self.voicemail_mailing
             .retain(|k, _| voicemails.contains_key(k));
         self.delete_statistics_of_account(id);
+        self.vcards.retain(|(a, _), _| *a != id);
+        self.carddav_credentials.retain(|(a, _), _| *a != id);
     }
 }
 

@@ -29,6 +29,8 @@ mod space_email_servers;
 mod spaces;
 mod statistics;
 mod voicemails;
+mod vcards;
+mod carddavs;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -106,6 +108,12 @@ struct Tables {
     /// By (space, id), as `statistics_messages`.
     statistics_calls:
         BTreeMap<statistics::StatisticsKey, (Option<i64>, flexiapi_domain::model::StatisticsCall)>,
+    /// By (account id, id): an account's rows are one range.
+    vcards: BTreeMap<(i64, i64), flexiapi_domain::model::StoredVcard>,
+    /// By id.
+    carddav_servers: BTreeMap<i64, flexiapi_domain::model::CardDavServer>,
+    /// By (account id, server id).
+    carddav_credentials: BTreeMap<(i64, i64), flexiapi_domain::model::CardDavCredentials>,
 }
 
 /// (being mailed since, sent at, failed tries): the SQL `sending_by_mail_*` columns.
@@ -150,6 +158,9 @@ impl Default for Tables {
             voicemail_mailing: BTreeMap::new(),
             statistics_messages: BTreeMap::new(),
             statistics_calls: BTreeMap::new(),
+            vcards: BTreeMap::new(),
+            carddav_servers: BTreeMap::new(),
+            carddav_credentials: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

@@ -67,6 +67,8 @@ mod spaces;
 mod sqlite;
 mod statistics;
 mod storage;
+mod vcards;
+mod carddavs;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod voicemails;

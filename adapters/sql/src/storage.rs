@@ -342,6 +342,8 @@ macro_rules! impl_storage {
             crate::external_accounts::impl_external_accounts!($storage, $db);
             crate::voicemails::impl_voicemails!($storage, $db);
             crate::statistics::impl_statistics!($storage, $db);
+            crate::vcards::impl_vcards!($storage, $db);
+            crate::carddavs::impl_carddavs!($storage, $db);
 
             #[async_trait]
             impl Storage for $storage {

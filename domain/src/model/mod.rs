@@ -63,6 +63,8 @@ mod statistics;
 mod tokens;
 mod turn;
 mod voicemail;
+mod vcard;
+mod carddav;
 
 pub use account::{Account, AccountChanges, AccountId, AccountQuery, NewAccount, Page};
 pub use account_extras::{
@@ -130,3 +132,8 @@ pub use turn::{
     TurnSettings, TurnSettingsError,
 };
 pub use voicemail::{NewVoicemail, VOICEMAIL_SNIFF_LENGTH, Voicemail, VoicemailId, VoicemailType};
+pub use vcard::{ContactCard, MAX_VCARD_BYTES, MAX_VCARD_UID_LENGTH, ParsedVcard, StoredVcard};
+pub use carddav::{
+    CardDavCredentials, CardDavServer, CardDavServerId, MAX_CARDDAV_REALM_LENGTH,
+    MAX_CARDDAV_URI_LENGTH, MAX_CARDDAV_USERNAME_LENGTH, NewCardDavServer,
+};

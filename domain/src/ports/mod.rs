@@ -42,6 +42,8 @@ mod space_email_servers;
 mod spaces;
 mod statistics;
 mod voicemails;
+mod vcards;
+mod carddavs;
 
 pub use account_creation_request_tokens::AccountCreationRequestTokenRepository;
 pub use account_creation_tokens::AccountCreationTokenRepository;
@@ -77,6 +79,8 @@ pub use space_email_servers::SpaceEmailServerRepository;
 pub use spaces::SpaceRepository;
 pub use statistics::StatisticsRepository;
 pub use voicemails::{FileStore, NoFileStore, VoicemailRepository};
+pub use vcards::VcardRepository;
+pub use carddavs::CardDavRepository;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -111,6 +115,8 @@ pub trait Storage:
     + ExternalAccountRepository
     + VoicemailRepository
     + StatisticsRepository
+    + VcardRepository
+    + CardDavRepository
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;

@@ -100,6 +100,10 @@ pub enum ServiceError {
     PushNotSent(TransportError),
     #[error("the account has no e-mail address to send voicemails to")]
     VoicemailNeedsEmail,
+    /// The space does not let admins set its accounts' CardDAV credentials
+    /// (`carddav_user_credentials`).
+    #[error("CardDAV credentials are disabled in this space")]
+    CardDavCredentialsDisabled,
 }
 
 /// How a message reaches a person.
@@ -146,6 +150,12 @@ pub enum Entity {
     /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
     /// to a missing row, a change to a row that is gone): storage answers cannot say which.
     Unnamed,
+    /// The account has no stored vCard of that `UID`.
+    Vcard,
+    /// No CardDAV server of that id in the space.
+    CardDavServer,
+    /// The account has no credentials on that CardDAV server.
+    CardDavCredentials,
 }
 
 impl ServiceError {
@@ -231,6 +241,8 @@ pub mod statistics;
 mod turn;
 mod unconfirmed;
 pub mod voicemails;
+pub mod vcards;
+pub mod carddavs;
 
 pub use api_keys::API_KEY_LENGTH;
 pub use auth_tokens::AUTH_TOKEN_TTL_MINUTES;

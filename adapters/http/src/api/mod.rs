@@ -25,6 +25,8 @@ pub mod spaces;
 pub mod statistics;
 pub mod turn;
 pub mod voicemails;
+pub mod vcards;
+pub mod carddavs;
 
 use std::collections::BTreeMap;
 
@@ -153,6 +155,7 @@ pub(crate) async fn account_objects_with(
         .pending_change_codes(&ids, view != CodeView::Default)
         .await?;
     let digits = view == CodeView::AdminShow;
+    let mut carddavs = services.carddav_credentials_by_account(accounts).await?;
     Ok(accounts
         .iter()
         .map(|account| {
@@ -169,6 +172,12 @@ pub(crate) async fn account_objects_with(
                         .map(|c| change_codes::PhoneChangeCodeObject::new(c, digits)),
                 );
             }
+            object.carddav_servers = carddavs
+                .remove(&account.id)
+                .unwrap_or_default()
+                .iter()
+                .map(Into::into)
+                .collect();
             let d = details.remove(&account.id).unwrap_or_default();
             object.dictionary = d.dictionary;
             object.types = d.types.into_iter().map(Into::into).collect();
@@ -233,6 +242,9 @@ pub struct AccountObject {
     /// (absent elsewhere); its `code` only on `GET /accounts/{id}`.
     #[oai(nullable)]
     pub phone_change_code: MaybeUndefined<change_codes::PhoneChangeCodeObject>,
+    /// The CardDAV servers the account has credentials on, each with them (`pivot`, the
+    /// password as its HA1), as the original's.
+    pub carddav_servers: Vec<carddavs::AccountCardDavServerObject>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -267,6 +279,7 @@ impl From<&Account> for AccountObject {
             provisioning_token_expire_at: None,
             email_change_code: None,
             phone_change_code: MaybeUndefined::Undefined,
+            carddav_servers: Vec::new(),
             created_at: timestamp(a.created_at),
             updated_at: timestamp(a.updated_at),
         }
@@ -299,6 +312,7 @@ impl poem_openapi::types::Example for AccountObject {
             provisioning_token_expire_at: None,
             email_change_code: None,
             phone_change_code: MaybeUndefined::Undefined,
+            carddav_servers: Vec::new(),
             created_at: "2026-01-01T10:00:00.000000Z".into(),
             updated_at: "2026-01-01T10:00:00.000000Z".into(),
         }

@@ -106,18 +106,40 @@ fn write_config(writer: &mut Writer<Vec<u8>>, config: &LinphoneConfig) -> std::i
     Ok(())
 }
 
-fn xml(space: &Space, account: Option<&Account>) -> XmlConfig {
-    XmlConfig::Ok(PlainText(render_xml(&LinphoneConfig::build(
-        space, account,
-    ))))
+/// The space's configuration, without account, with its address books.
+async fn xml(req: &Request, space: &Space) -> ApiResult<XmlConfig> {
+    let mut config = LinphoneConfig::build(space, None);
+    add_address_books(req, space, None, &mut config).await?;
+    Ok(XmlConfig::Ok(PlainText(render_xml(&config))))
 }
 
-/// The account's configuration, with its external account when it has one.
+/// The account's configuration, with its external account when it has one, and its address
+/// books.
 async fn account_xml(req: &Request, space: &Space, account: &Account) -> ApiResult<XmlConfig> {
     let external = state(req)?.services.find_external_account(account).await?;
-    Ok(XmlConfig::Ok(PlainText(render_xml(
-        &LinphoneConfig::build_with_external(space, Some(account), external.as_ref()),
-    ))))
+    let mut config =
+        LinphoneConfig::build_with_external(space, Some(account), external.as_ref());
+    add_address_books(req, space, Some(account), &mut config).await?;
+    Ok(XmlConfig::Ok(PlainText(render_xml(&config))))
+}
+
+/// `misc.contacts-vcard-list`, the space's CardDAV servers and the account's credentials on
+/// them.
+async fn add_address_books(
+    req: &Request,
+    space: &Space,
+    account: Option<&Account>,
+    config: &mut LinphoneConfig,
+) -> ApiResult<()> {
+    let services = &state(req)?.services;
+    let servers = services.carddav_servers(space).await?;
+    let credentials = match account {
+        Some(account) => services.carddav_credentials_of(account).await?,
+        None => Vec::new(),
+    };
+    let url = format!("{}/contacts/vcard", base_url(req)?);
+    config.add_address_books(&url, &servers, &credentials);
+    Ok(())
 }
 
 /// A PNG QR code of `data`: high error correction, at least 300 pixels wide, with its quiet
@@ -162,7 +184,7 @@ impl ProvisioningApi {
     ) -> ApiResult<XmlConfig> {
         let space = request_space(req)?;
         check_header(space, &header.0)?;
-        Ok(xml(space, None))
+        xml(req, space).await
     }
 
     /// My configuration
