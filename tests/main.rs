@@ -54,5 +54,6 @@ mod tooling;
 mod turn;
 mod type_scope;
 mod voicemails;
+mod vcards;
 mod web_browser;
 mod web_pages;

@@ -158,7 +158,7 @@ impl poem_openapi::types::Example for CardDavCredentialsObject {
             username: "alice".into(),
             realm: "dav.example.org".into(),
             algorithm: "SHA-256".into(),
-            password: "5f4dcc3b5aa765d61d8327deb882cf99".into(),
+            password: "<HA1: H(username:realm:password)>".into(),
         }
     }
 }
