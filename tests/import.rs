@@ -79,6 +79,9 @@ async fn an_original_database_is_imported_once(source: Backend, target: Backend)
     assert_eq!(counts(&first, "type attachments"), (2, 0, 0), "{first}");
     assert_eq!(counts(&first, "dictionary entries"), (2, 0, 0), "{first}");
     assert_eq!(counts(&first, "contacts"), (2, 0, 0), "{first}");
+    assert_eq!(counts(&first, "vcards"), (1, 0, 1), "{first}");
+    assert_eq!(counts(&first, "carddav servers"), (1, 0, 0), "{first}");
+    assert_eq!(counts(&first, "carddav credentials"), (1, 0, 0), "{first}");
     assert!(errors.contains("Not Valid@team.example.net"), "{errors}");
 
     let (ok, second, errors) = import(ours.url(), original.url());
@@ -88,6 +91,9 @@ async fn an_original_database_is_imported_once(source: Backend, target: Backend)
     assert_eq!(counts(&second, "type attachments"), (0, 2, 0), "{second}");
     assert_eq!(counts(&second, "dictionary entries"), (0, 2, 0), "{second}");
     assert_eq!(counts(&second, "contacts"), (0, 2, 0), "{second}");
+    assert_eq!(counts(&second, "vcards"), (0, 1, 1), "{second}");
+    assert_eq!(counts(&second, "carddav servers"), (0, 1, 0), "{second}");
+    assert_eq!(counts(&second, "carddav credentials"), (0, 1, 0), "{second}");
 
     let storage = ours.storage();
     let example = Domain::parse("sip.example.org").unwrap();
@@ -159,6 +165,18 @@ async fn an_original_database_is_imported_once(source: Backend, target: Backend)
         .map(|a| a.id)
         .collect();
     assert_eq!(contacts, [bob.id]);
+    let vcard = storage
+        .vcard(alice.id, "0a1b2c3d-0000-4000-8000-000000000001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(vcard.vcard.contains("FN:Dave Friend"));
+    let carddav = storage.carddav_credentials_of(&[alice.id]).await.unwrap();
+    assert_eq!(carddav.len(), 1);
+    assert_eq!(carddav[0].0.server.uri, "https://dav.example.org/book/");
+    assert_eq!(carddav[0].0.server.results_limit, 25);
+    assert_eq!(carddav[0].1.username, "alice-dav");
+    assert_eq!(carddav[0].1.password, "0b4f7a1e0c2d3e4f5a6b7c8d9e0f1a2b");
 
     // The hashes are the original's, byte for byte, where Flexisip reads them.
     assert_eq!(
