@@ -153,10 +153,26 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("DELETE", "/api/accounts/me/vcards-storage/none", "user"),
     ("GET", "/api/accounts/{account}/vcards-storage", "admin"),
     ("POST", "/api/accounts/{account}/vcards-storage", "admin"),
-    ("GET", "/api/accounts/{account}/vcards-storage/none", "admin"),
-    ("PUT", "/api/accounts/{account}/vcards-storage/none", "admin"),
-    ("PATCH", "/api/accounts/{account}/vcards-storage/none", "admin"),
-    ("DELETE", "/api/accounts/{account}/vcards-storage/none", "admin"),
+    (
+        "GET",
+        "/api/accounts/{account}/vcards-storage/none",
+        "admin",
+    ),
+    (
+        "PUT",
+        "/api/accounts/{account}/vcards-storage/none",
+        "admin",
+    ),
+    (
+        "PATCH",
+        "/api/accounts/{account}/vcards-storage/none",
+        "admin",
+    ),
+    (
+        "DELETE",
+        "/api/accounts/{account}/vcards-storage/none",
+        "admin",
+    ),
     ("GET", "/vcards-storage", "user"),
     ("GET", "/vcards-storage/none", "user"),
     ("GET", "/contacts/vcard", "user"),
@@ -185,8 +201,10 @@ async fn every_restricted_endpoint_answers_each_kind_of_caller_as_the_access_mod
     app.space("b.example.org", false).await;
     app.space("old.example.org", false).await;
     // Per-account CardDAV credentials exist only where the space allows them.
-    app.edit_space("a.example.org", |s| s.settings.carddav_user_credentials = true)
-        .await;
+    app.edit_space("a.example.org", |s| {
+        s.settings.carddav_user_credentials = true
+    })
+    .await;
     let account = app
         .account("user", "a.example.org", "secret123", &[Sha256], false)
         .await;

@@ -93,7 +93,11 @@ async fn an_original_database_is_imported_once(source: Backend, target: Backend)
     assert_eq!(counts(&second, "contacts"), (0, 2, 0), "{second}");
     assert_eq!(counts(&second, "vcards"), (0, 1, 1), "{second}");
     assert_eq!(counts(&second, "carddav servers"), (0, 1, 0), "{second}");
-    assert_eq!(counts(&second, "carddav credentials"), (0, 1, 0), "{second}");
+    assert_eq!(
+        counts(&second, "carddav credentials"),
+        (0, 1, 0),
+        "{second}"
+    );
 
     let storage = ours.storage();
     let example = Domain::parse("sip.example.org").unwrap();

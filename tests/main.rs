@@ -53,7 +53,7 @@ mod token_scope;
 mod tooling;
 mod turn;
 mod type_scope;
-mod voicemails;
 mod vcards;
+mod voicemails;
 mod web_browser;
 mod web_pages;

@@ -145,14 +145,27 @@ async fn my_vcards_are_stored_shown_replaced_and_deleted(store: Store) {
 
     // A vCard 3.0 stays one.
     let v3 = "BEGIN:VCARD\nVERSION:3.0\nN:Doe;John;;;\nFN:John Doe\nUID:john-3\nEND:VCARD\n";
-    let (status, body) = call(&app, &key, &domain, Method::POST, me, Some(json!({"vcard": v3})), "en").await;
+    let (status, body) = call(
+        &app,
+        &key,
+        &domain,
+        Method::POST,
+        me,
+        Some(json!({"vcard": v3})),
+        "en",
+    )
+    .await;
     assert_eq!(status, 201);
     assert!(body["vcard"].as_str().unwrap().contains("VERSION:3.0"));
 
     let (status, index) = call(&app, &key, &domain, Method::GET, me, None, "en").await;
     assert_eq!(status, 200);
     let keys: Vec<&String> = index.as_object().unwrap().keys().collect();
-    assert_eq!(keys, [&uid.to_string(), &"john-3".to_string()], "keyed by UID");
+    assert_eq!(
+        keys,
+        [&uid.to_string(), &"john-3".to_string()],
+        "keyed by UID"
+    );
     assert_eq!(index[uid], created);
 
     let one = format!("{me}/{uid}");
@@ -195,7 +208,12 @@ async fn my_vcards_are_stored_shown_replaced_and_deleted(store: Store) {
     )
     .await;
     assert_eq!(status, 422);
-    assert!(body["errors"]["vcard"][0].as_str().unwrap().starts_with("UUID should be the same"));
+    assert!(
+        body["errors"]["vcard"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("UUID should be the same")
+    );
     let (status, _) = call(
         &app,
         &key,
@@ -261,14 +279,36 @@ async fn bad_vcards_are_a_422_on_the_field_in_english_and_french(store: Store) {
             "Invalid vcard passed",
             "vCard invalide",
         ),
-        (json!({"vcard": "hello"}), "Invalid vcard passed", "vCard invalide"),
+        (
+            json!({"vcard": "hello"}),
+            "Invalid vcard passed",
+            "vCard invalide",
+        ),
         (json!({"vcard": ["a"]}), "vcard", "vcard"),
     ] {
-        let (status, answer) = call(&app, &key, &domain, Method::POST, me, Some(body.clone()), "en").await;
+        let (status, answer) = call(
+            &app,
+            &key,
+            &domain,
+            Method::POST,
+            me,
+            Some(body.clone()),
+            "en",
+        )
+        .await;
         assert_eq!(status, 422, "{body}: {answer}");
         let message = answer["errors"]["vcard"][0].as_str().unwrap();
         assert!(message.contains(en), "{body}: {message}");
-        let (status, answer) = call(&app, &key, &domain, Method::POST, me, Some(body.clone()), "fr").await;
+        let (status, answer) = call(
+            &app,
+            &key,
+            &domain,
+            Method::POST,
+            me,
+            Some(body.clone()),
+            "fr",
+        )
+        .await;
         assert_eq!(status, 422);
         let message = answer["errors"]["vcard"][0].as_str().unwrap();
         assert!(message.contains(fr), "{body}: {message}");
@@ -296,22 +336,62 @@ async fn an_admin_handles_the_vcards_of_an_account_of_its_space_only(store: Stor
     .await;
     assert_eq!(status, 201);
     // Alice sees it as hers.
-    let (_, mine) = call(&app, &alice_key, &domain, Method::GET, "/api/accounts/me/vcards-storage", None, "en").await;
-    assert!(mine["a1"]["vcard"].as_str().unwrap().contains("Alice's friend"));
+    let (_, mine) = call(
+        &app,
+        &alice_key,
+        &domain,
+        Method::GET,
+        "/api/accounts/me/vcards-storage",
+        None,
+        "en",
+    )
+    .await;
+    assert!(
+        mine["a1"]["vcard"]
+            .as_str()
+            .unwrap()
+            .contains("Alice's friend")
+    );
     let (status, index) = call(&app, &admin, &domain, Method::GET, &path, None, "en").await;
     assert_eq!(status, 200);
     assert!(index.get("a1").is_some());
-    let (status, _) = call(&app, &admin, &domain, Method::PATCH, &format!("{path}/a1"),
-        Some(json!({"vcard": card("a1", "Renamed", "f@example.net")})), "en").await;
+    let (status, _) = call(
+        &app,
+        &admin,
+        &domain,
+        Method::PATCH,
+        &format!("{path}/a1"),
+        Some(json!({"vcard": card("a1", "Renamed", "f@example.net")})),
+        "en",
+    )
+    .await;
     assert_eq!(status, 200);
 
     // An account of another space is not found from there.
     let (status, _) = call(&app, &other_admin, &other, Method::GET, &path, None, "en").await;
     assert_eq!(status, 404);
-    let (status, _) = call(&app, &other_admin, &other, Method::DELETE, &format!("{path}/a1"), None, "en").await;
+    let (status, _) = call(
+        &app,
+        &other_admin,
+        &other,
+        Method::DELETE,
+        &format!("{path}/a1"),
+        None,
+        "en",
+    )
+    .await;
     assert_eq!(status, 404);
 
-    let (status, _) = call(&app, &admin, &domain, Method::DELETE, &format!("{path}/a1"), None, "en").await;
+    let (status, _) = call(
+        &app,
+        &admin,
+        &domain,
+        Method::DELETE,
+        &format!("{path}/a1"),
+        None,
+        "en",
+    )
+    .await;
     assert_eq!(status, 200);
     let (_, index) = call(&app, &admin, &domain, Method::GET, &path, None, "en").await;
     assert_eq!(index, json!({}));
@@ -339,19 +419,51 @@ async fn my_contacts_export_as_vcard_4_that_vobject_reads(store: Store) {
     .await;
 
     // Bob directly, Carol through a contacts list attached to Alice.
-    let (status, _) = call(&app, &admin, &domain, Method::POST,
-        &format!("/api/accounts/{alice}/contacts/{bob}"), None, "en").await;
+    let (status, _) = call(
+        &app,
+        &admin,
+        &domain,
+        Method::POST,
+        &format!("/api/accounts/{alice}/contacts/{bob}"),
+        None,
+        "en",
+    )
+    .await;
     assert_eq!(status, 200);
-    let (status, list) = call(&app, &admin, &domain, Method::POST, "/api/contacts_lists",
-        Some(json!({"title": format!("team {domain}"), "description": "d"})), "en").await;
+    let (status, list) = call(
+        &app,
+        &admin,
+        &domain,
+        Method::POST,
+        "/api/contacts_lists",
+        Some(json!({"title": format!("team {domain}"), "description": "d"})),
+        "en",
+    )
+    .await;
     assert_eq!(status, 201);
     let list = list["id"].as_i64().unwrap();
     let carol_id = carol.id.0;
-    let (status, _) = call(&app, &admin, &domain, Method::POST,
-        &format!("/api/contacts_lists/{list}/contacts/{carol_id}"), None, "en").await;
+    let (status, _) = call(
+        &app,
+        &admin,
+        &domain,
+        Method::POST,
+        &format!("/api/contacts_lists/{list}/contacts/{carol_id}"),
+        None,
+        "en",
+    )
+    .await;
     assert_eq!(status, 200);
-    let (status, _) = call(&app, &admin, &domain, Method::POST,
-        &format!("/api/accounts/{alice}/contacts_lists/{list}"), None, "en").await;
+    let (status, _) = call(
+        &app,
+        &admin,
+        &domain,
+        Method::POST,
+        &format!("/api/accounts/{alice}/contacts_lists/{list}"),
+        None,
+        "en",
+    )
+    .await;
     assert_eq!(status, 200);
 
     let resp = app
@@ -361,7 +473,12 @@ async fn my_contacts_export_as_vcard_4_that_vobject_reads(store: Store) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/vcard"));
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/vcard")
+    );
     let text = resp.text().await.unwrap();
     let cards = vobject_cards(&text).await;
     assert_eq!(
@@ -418,9 +535,19 @@ async fn a_super_admin_manages_the_carddav_servers_of_a_space(store: Store) {
     let (status, body) = call(&app, &sup, "localhost", Method::GET, &path, None, "en").await;
     assert_eq!((status, body), (200, json!([])));
 
-    let (status, created) = call(&app, &sup, "localhost", Method::POST, &path,
-        Some(json!({"uri": "https://dav.example.org/book/", "results_limit": 20,
-                    "fields_for_user_input": "fn,impp"})), "en").await;
+    let (status, created) = call(
+        &app,
+        &sup,
+        "localhost",
+        Method::POST,
+        &path,
+        Some(
+            json!({"uri": "https://dav.example.org/book/", "results_limit": 20,
+                    "fields_for_user_input": "fn,impp"}),
+        ),
+        "en",
+    )
+    .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["uri"], "https://dav.example.org/book/");
     assert_eq!(created["enabled"], false);
@@ -434,16 +561,34 @@ async fn a_super_admin_manages_the_carddav_servers_of_a_space(store: Store) {
     let id = created["id"].as_i64().unwrap();
     let one = format!("{path}/{id}");
 
-    let (status, updated) = call(&app, &sup, "localhost", Method::PUT, &one,
-        Some(json!({"uri": "https://dav2.example.org", "enabled": true, "delay": 100,
-                    "use_exact_match_policy": true, "fields_for_domain": "impp"})), "en").await;
+    let (status, updated) = call(
+        &app,
+        &sup,
+        "localhost",
+        Method::PUT,
+        &one,
+        Some(
+            json!({"uri": "https://dav2.example.org", "enabled": true, "delay": 100,
+                    "use_exact_match_policy": true, "fields_for_domain": "impp"}),
+        ),
+        "en",
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(updated["enabled"], true);
     assert_eq!(updated["delay"], 100);
     assert_eq!(updated["results_limit"], 0);
     assert_eq!(updated["fields_for_user_input"], Value::Null);
-    let (status, patched) = call(&app, &sup, "localhost", Method::PATCH, &one,
-        Some(json!({"uri": "https://dav2.example.org", "enabled": true})), "en").await;
+    let (status, patched) = call(
+        &app,
+        &sup,
+        "localhost",
+        Method::PATCH,
+        &one,
+        Some(json!({"uri": "https://dav2.example.org", "enabled": true})),
+        "en",
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(patched["use_exact_match_policy"], false);
 
@@ -451,21 +596,68 @@ async fn a_super_admin_manages_the_carddav_servers_of_a_space(store: Store) {
     let bad = json!({"uri": "ftp://x", "min_characters": 0, "results_limit": -1, "timeout": 0,
                      "delay": 99, "fields_for_user_input": "fn, impp", "fields_for_domain": "a b",
                      "enabled": "maybe"});
-    let (status, body) = call(&app, &sup, "localhost", Method::POST, &path, Some(bad.clone()), "en").await;
+    let (status, body) = call(
+        &app,
+        &sup,
+        "localhost",
+        Method::POST,
+        &path,
+        Some(bad.clone()),
+        "en",
+    )
+    .await;
     assert_eq!(status, 422, "{body}");
     let errors = body["errors"].as_object().unwrap();
     let mut fields: Vec<&str> = errors.keys().map(String::as_str).collect();
     fields.sort_unstable();
-    assert_eq!(fields, ["delay", "enabled", "fields_for_domain", "fields_for_user_input",
-        "min_characters", "results_limit", "timeout", "uri"]);
+    assert_eq!(
+        fields,
+        [
+            "delay",
+            "enabled",
+            "fields_for_domain",
+            "fields_for_user_input",
+            "min_characters",
+            "results_limit",
+            "timeout",
+            "uri"
+        ]
+    );
     assert_eq!(errors["uri"][0], "The uri must be a valid URL.");
-    let (_, body) = call(&app, &sup, "localhost", Method::POST, &path, Some(json!({})), "fr").await;
-    assert!(body["errors"]["uri"][0].as_str().unwrap().contains("obligatoire"), "{body}");
+    let (_, body) = call(
+        &app,
+        &sup,
+        "localhost",
+        Method::POST,
+        &path,
+        Some(json!({})),
+        "fr",
+    )
+    .await;
+    assert!(
+        body["errors"]["uri"][0]
+            .as_str()
+            .unwrap()
+            .contains("obligatoire"),
+        "{body}"
+    );
 
     // The space object carries its servers.
-    let (_, space) = call(&app, &sup, "localhost", Method::GET, &format!("/api/spaces/{domain}"), None, "en").await;
+    let (_, space) = call(
+        &app,
+        &sup,
+        "localhost",
+        Method::GET,
+        &format!("/api/spaces/{domain}"),
+        None,
+        "en",
+    )
+    .await;
     assert_eq!(space["carddav_servers"][0]["id"], id);
-    assert_eq!(space["carddav_servers"][0]["uri"], "https://dav2.example.org");
+    assert_eq!(
+        space["carddav_servers"][0]["uri"],
+        "https://dav2.example.org"
+    );
 
     let (status, body) = call(&app, &sup, "localhost", Method::DELETE, &one, None, "en").await;
     assert_eq!((status, body), (200, json!(1)));
@@ -479,8 +671,16 @@ async fn an_admin_sets_carddav_credentials_when_the_space_allows_it(store: Store
     let domain = unique_domain();
     let (admin, alice_key, alice, _) = setup(&app, &domain).await;
     let sup = app.admin_key.clone();
-    let (_, server) = call(&app, &sup, "localhost", Method::POST, &format!("/api/spaces/{domain}/carddavs"),
-        Some(json!({"uri": "https://dav.example.org/book/", "enabled": true})), "en").await;
+    let (_, server) = call(
+        &app,
+        &sup,
+        "localhost",
+        Method::POST,
+        &format!("/api/spaces/{domain}/carddavs"),
+        Some(json!({"uri": "https://dav.example.org/book/", "enabled": true})),
+        "en",
+    )
+    .await;
     let server_id = server["id"].as_i64().unwrap();
     let path = format!("/api/accounts/{alice}/carddavs");
     let one = format!("{path}/{server_id}");
@@ -491,27 +691,77 @@ async fn an_admin_sets_carddav_credentials_when_the_space_allows_it(store: Store
     let (status, body) = call(&app, &admin, &domain, Method::GET, &path, None, "en").await;
     assert_eq!(status, 403);
     assert_eq!(body["message"], "CardDav Credentials features disabled");
-    let (status, _) = call(&app, &admin, &domain, Method::PUT, &one, Some(credentials.clone()), "en").await;
+    let (status, _) = call(
+        &app,
+        &admin,
+        &domain,
+        Method::PUT,
+        &one,
+        Some(credentials.clone()),
+        "en",
+    )
+    .await;
     assert_eq!(status, 403);
 
-    app.edit_space(&domain, |s| s.settings.carddav_user_credentials = true).await;
+    app.edit_space(&domain, |s| s.settings.carddav_user_credentials = true)
+        .await;
     let (status, body) = call(&app, &admin, &domain, Method::GET, &path, None, "en").await;
     assert_eq!((status, body), (200, json!({})));
-    let (status, _) = call(&app, &admin, &domain, Method::PUT, &format!("{path}/999999"),
-        Some(credentials.clone()), "en").await;
+    let (status, _) = call(
+        &app,
+        &admin,
+        &domain,
+        Method::PUT,
+        &format!("{path}/999999"),
+        Some(credentials.clone()),
+        "en",
+    )
+    .await;
     assert_eq!(status, 404);
-    let (status, body) = call(&app, &admin, &domain, Method::PUT, &one,
-        Some(json!({"algorithm": "SHA-1", "password": 12})), "en").await;
+    let (status, body) = call(
+        &app,
+        &admin,
+        &domain,
+        Method::PUT,
+        &one,
+        Some(json!({"algorithm": "SHA-1", "password": 12})),
+        "en",
+    )
+    .await;
     assert_eq!(status, 422);
-    let mut fields: Vec<&str> = body["errors"].as_object().unwrap().keys().map(String::as_str).collect();
+    let mut fields: Vec<&str> = body["errors"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     fields.sort_unstable();
     assert_eq!(fields, ["algorithm", "password", "realm", "username"]);
 
-    let (status, body) = call(&app, &admin, &domain, Method::PUT, &one, Some(credentials), "en").await;
+    let (status, body) = call(
+        &app,
+        &admin,
+        &domain,
+        Method::PUT,
+        &one,
+        Some(credentials),
+        "en",
+    )
+    .await;
     assert_eq!((status, body), (200, json!(1)));
-    let (status, body) = call(&app, &admin, &domain, Method::PATCH, &one,
-        Some(json!({"username": "john", "password": "secret", "algorithm": "SHA-256",
-                    "realm": "hop2.com"})), "en").await;
+    let (status, body) = call(
+        &app,
+        &admin,
+        &domain,
+        Method::PATCH,
+        &one,
+        Some(
+            json!({"username": "john", "password": "secret", "algorithm": "SHA-256",
+                    "realm": "hop2.com"}),
+        ),
+        "en",
+    )
+    .await;
     assert_eq!((status, body), (200, json!(1)));
     let ha1 = hex_digest(Sha256, "john:hop2.com:secret");
     let (status, index) = call(&app, &admin, &domain, Method::GET, &path, None, "en").await;
@@ -526,7 +776,16 @@ async fn an_admin_sets_carddav_credentials_when_the_space_allows_it(store: Store
     assert_eq!(shown["realm"], "hop2.com");
 
     // The account object shows the server with its pivot, as the original's.
-    let (_, account) = call(&app, &admin, &domain, Method::GET, &format!("/api/accounts/{alice}"), None, "en").await;
+    let (_, account) = call(
+        &app,
+        &admin,
+        &domain,
+        Method::GET,
+        &format!("/api/accounts/{alice}"),
+        None,
+        "en",
+    )
+    .await;
     let listed = &account["carddav_servers"][0];
     assert_eq!(listed["id"], server_id);
     assert_eq!(listed["uri"], "https://dav.example.org/book/");
@@ -570,14 +829,23 @@ async fn an_admin_sets_carddav_credentials_when_the_space_allows_it(store: Store
     assert_eq!(status, 404);
     let (_, index) = call(&app, &admin, &domain, Method::GET, &path, None, "en").await;
     assert_eq!(index, json!({}));
-    let (status, _) = call(&app, &sup, "localhost", Method::GET,
-        &format!("/api/spaces/{domain}/carddavs/{server_id}"), None, "en").await;
+    let (status, _) = call(
+        &app,
+        &sup,
+        "localhost",
+        Method::GET,
+        &format!("/api/spaces/{domain}/carddavs/{server_id}"),
+        None,
+        "en",
+    )
+    .await;
     assert_eq!(status, 200);
 
     // An admin of another space cannot reach this account.
     let other = unique_domain();
     let (other_admin, _, _, _) = setup(&app, &other).await;
-    app.edit_space(&other, |s| s.settings.carddav_user_credentials = true).await;
+    app.edit_space(&other, |s| s.settings.carddav_user_credentials = true)
+        .await;
     let (status, _) = call(&app, &other_admin, &other, Method::GET, &path, None, "en").await;
     assert_eq!(status, 404);
     app.stop().await;

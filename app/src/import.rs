@@ -228,8 +228,7 @@ impl Importer {
             servers.insert(legacy.id, created.id);
             self.summary.carddav_servers.imported += 1;
         }
-        for (server_id, account_id, username, realm, algorithm, hash) in &data.carddav_credentials
-        {
+        for (server_id, account_id, username, realm, algorithm, hash) in &data.carddav_credentials {
             let (Some(server), Some(account), Ok(algorithm)) = (
                 servers.get(server_id).copied(),
                 self.accounts.get(account_id).copied(),

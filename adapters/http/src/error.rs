@@ -529,10 +529,9 @@ impl From<ServiceError> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 MessageId::VoicemailNeedsEmail,
             ),
-            ServiceError::CardDavCredentialsDisabled => Self::new(
-                StatusCode::FORBIDDEN,
-                MessageId::CardDavCredentialsDisabled,
-            ),
+            ServiceError::CardDavCredentialsDisabled => {
+                Self::new(StatusCode::FORBIDDEN, MessageId::CardDavCredentialsDisabled)
+            }
             ServiceError::NoTransport(channel) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 match channel {

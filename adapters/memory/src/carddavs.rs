@@ -91,10 +91,9 @@ impl CardDavRepository for MemoryStorage {
         id: CardDavServerId,
     ) -> StoreResult<bool> {
         let mut t = self.lock();
-        if !t
-            .carddav_servers
+        if t.carddav_servers
             .get(&id.0)
-            .is_some_and(|s| s.server.space_id == space_id)
+            .is_none_or(|s| s.server.space_id != space_id)
         {
             return Ok(false);
         }

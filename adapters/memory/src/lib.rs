@@ -11,6 +11,7 @@ mod audit;
 mod auth_failures;
 mod auth_tokens;
 mod call_forwardings;
+mod carddavs;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
@@ -28,9 +29,8 @@ mod secrets;
 mod space_email_servers;
 mod spaces;
 mod statistics;
-mod voicemails;
 mod vcards;
-mod carddavs;
+mod voicemails;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};

@@ -10,7 +10,10 @@ use crate::{MemoryStorage, Tables};
 
 impl Tables {
     /// The account's rows with their ids, in id order.
-    fn vcards_of(&self, account_id: AccountId) -> impl Iterator<Item = (&(i64, i64), &StoredVcard)> {
+    fn vcards_of(
+        &self,
+        account_id: AccountId,
+    ) -> impl Iterator<Item = (&(i64, i64), &StoredVcard)> {
         self.vcards
             .range((account_id.0, i64::MIN)..=(account_id.0, i64::MAX))
     }

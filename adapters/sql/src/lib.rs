@@ -43,6 +43,7 @@ mod audit;
 mod auth_failures;
 mod auth_tokens;
 mod call_forwardings;
+mod carddavs;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
@@ -67,10 +68,9 @@ mod spaces;
 mod sqlite;
 mod statistics;
 mod storage;
-mod vcards;
-mod carddavs;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod vcards;
 mod voicemails;
 
 pub use sqlite::SqliteStorage;

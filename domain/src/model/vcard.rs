@@ -153,8 +153,10 @@ mod tests {
         assert!(parsed.text.starts_with("BEGIN:VCARD\nVERSION:4.0\n"));
         assert!(parsed.text.contains("FN:Simone Perreault\n"));
         assert!(!parsed.text.contains('\r'));
-        let v3 = ParsedVcard::parse("BEGIN:VCARD\nVERSION:3.0\nN:Doe;John;;;\nFN:John Doe\nUID:abc\nEND:VCARD\n")
-            .unwrap();
+        let v3 = ParsedVcard::parse(
+            "BEGIN:VCARD\nVERSION:3.0\nN:Doe;John;;;\nFN:John Doe\nUID:abc\nEND:VCARD\n",
+        )
+        .unwrap();
         assert!(v3.text.contains("VERSION:3.0"));
         assert_eq!(v3.uid, "abc");
         for bad in [

@@ -23,6 +23,7 @@ mod auth_failures;
 mod auth_tokens;
 mod b2bua;
 mod call_forwardings;
+mod carddavs;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
@@ -41,9 +42,8 @@ mod secrets;
 mod space_email_servers;
 mod spaces;
 mod statistics;
-mod voicemails;
 mod vcards;
-mod carddavs;
+mod voicemails;
 
 pub use account_creation_request_tokens::AccountCreationRequestTokenRepository;
 pub use account_creation_tokens::AccountCreationTokenRepository;
@@ -57,6 +57,7 @@ pub use auth_failures::AuthFailureStore;
 pub use auth_tokens::AuthTokenRepository;
 pub use b2bua::{B2buaAccountChange, B2buaNotifier, NoB2buaNotifier};
 pub use call_forwardings::CallForwardingRepository;
+pub use carddavs::CardDavRepository;
 pub use change_codes::ChangeCodeRepository;
 pub use contacts::ContactRepository;
 pub use contacts_lists::ContactsListRepository;
@@ -78,9 +79,8 @@ pub use secrets::SecretStore;
 pub use space_email_servers::SpaceEmailServerRepository;
 pub use spaces::SpaceRepository;
 pub use statistics::StatisticsRepository;
-pub use voicemails::{FileStore, NoFileStore, VoicemailRepository};
 pub use vcards::VcardRepository;
-pub use carddavs::CardDavRepository;
+pub use voicemails::{FileStore, NoFileStore, VoicemailRepository};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 

@@ -66,8 +66,7 @@ fn is_http_url(raw: &str) -> bool {
 fn is_comma_separated_words(raw: &str) -> bool {
     raw.split(',').all(|w| {
         !w.is_empty()
-            && w
-                .chars()
+            && w.chars()
                 .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.')
     })
 }
@@ -106,7 +105,12 @@ impl CardDavServerInput {
             0,
             NewCardDavServer::DEFAULT_RESULTS_LIMIT,
         );
-        let timeout = number("timeout", self.timeout, 1, NewCardDavServer::DEFAULT_TIMEOUT);
+        let timeout = number(
+            "timeout",
+            self.timeout,
+            1,
+            NewCardDavServer::DEFAULT_TIMEOUT,
+        );
         let delay = number("delay", self.delay, 100, NewCardDavServer::DEFAULT_DELAY);
         let mut words = |field: &str, value: Option<String>| {
             let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -267,11 +271,7 @@ impl Services {
             Some(MAX_CARDDAV_USERNAME_LENGTH),
         );
         // The clear password is taken as sent: spaces may be part of it.
-        let password = required(
-            "password",
-            input.password.clone().unwrap_or_default(),
-            None,
-        );
+        let password = required("password", input.password.clone().unwrap_or_default(), None);
         let algorithm_raw = required("algorithm", text(&input.algorithm), None);
         let realm = required("realm", text(&input.realm), Some(MAX_CARDDAV_REALM_LENGTH));
         let algorithm = algorithm_raw.parse::<PasswordAlgorithm>().ok();
@@ -316,12 +316,16 @@ impl Services {
     pub async fn carddav_credentials_by_account(
         &self,
         accounts: &[Account],
-    ) -> ServiceResult<std::collections::BTreeMap<AccountId, Vec<(CardDavServer, CardDavCredentials)>>>
-    {
+    ) -> ServiceResult<
+        std::collections::BTreeMap<AccountId, Vec<(CardDavServer, CardDavCredentials)>>,
+    > {
         let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();
         let mut by_account = std::collections::BTreeMap::<AccountId, Vec<_>>::new();
         for (server, c) in self.storage.carddav_credentials_of(&ids).await? {
-            by_account.entry(c.account_id).or_default().push((server, c));
+            by_account
+                .entry(c.account_id)
+                .or_default()
+                .push((server, c));
         }
         Ok(by_account)
     }

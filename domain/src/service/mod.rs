@@ -218,6 +218,7 @@ mod audit;
 mod auth_tokens;
 mod blocking;
 pub mod call_forwardings;
+pub mod carddavs;
 pub mod change_codes;
 pub mod contacts;
 pub mod devices;
@@ -240,9 +241,8 @@ mod spaces;
 pub mod statistics;
 mod turn;
 mod unconfirmed;
-pub mod voicemails;
 pub mod vcards;
-pub mod carddavs;
+pub mod voicemails;
 
 pub use api_keys::API_KEY_LENGTH;
 pub use auth_tokens::AUTH_TOKEN_TTL_MINUTES;

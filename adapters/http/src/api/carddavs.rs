@@ -533,7 +533,8 @@ impl CardDavsApi {
         carddav_id: Path<i64>,
         body: LooseJson<CardDavCredentialsRequest>,
     ) -> ApiResult<PlainText<&'static str>> {
-        self.put_credentials(req, caller, id, carddav_id, body).await
+        self.put_credentials(req, caller, id, carddav_id, body)
+            .await
     }
 
     /// Delete an account's credentials on a CardDAV server

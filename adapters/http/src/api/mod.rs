@@ -6,6 +6,7 @@ pub mod actions;
 pub mod api_keys;
 pub mod audit;
 pub mod call_forwardings;
+pub mod carddavs;
 pub mod change_codes;
 pub mod contacts;
 pub mod contacts_lists;
@@ -24,9 +25,8 @@ mod space_json;
 pub mod spaces;
 pub mod statistics;
 pub mod turn;
-pub mod voicemails;
 pub mod vcards;
-pub mod carddavs;
+pub mod voicemails;
 
 use std::collections::BTreeMap;
 

@@ -117,8 +117,7 @@ async fn xml(req: &Request, space: &Space) -> ApiResult<XmlConfig> {
 /// books.
 async fn account_xml(req: &Request, space: &Space, account: &Account) -> ApiResult<XmlConfig> {
     let external = state(req)?.services.find_external_account(account).await?;
-    let mut config =
-        LinphoneConfig::build_with_external(space, Some(account), external.as_ref());
+    let mut config = LinphoneConfig::build_with_external(space, Some(account), external.as_ref());
     add_address_books(req, space, Some(account), &mut config).await?;
     Ok(XmlConfig::Ok(PlainText(render_xml(&config))))
 }

@@ -410,14 +410,20 @@ impl WebVcardsApi {
     ) -> ApiResult<VcardText> {
         let services = &state(req)?.services;
         let contact = services.my_contact(&caller.0.auth.account, &sip.0).await?;
-        let cards = services.contact_vcards(std::slice::from_ref(&contact)).await?;
+        let cards = services
+            .contact_vcards(std::slice::from_ref(&contact))
+            .await?;
         Ok(VcardText::Ok(PlainText(cards.concat())))
     }
 
     /// My stored vCards, as text
     ///
     /// Access: User. Every vCard I stored, oldest first, each as stored.
-    #[oai(path = "/vcards-storage", method = "get", operation_id = "myVcardsText")]
+    #[oai(
+        path = "/vcards-storage",
+        method = "get",
+        operation_id = "myVcardsText"
+    )]
     async fn stored(&self, req: &Request, caller: UserCaller) -> ApiResult<VcardText> {
         let vcards = state(req)?
             .services
