@@ -156,6 +156,49 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/api/accounts/me/phone/request", "user"),
     ("POST", "/api/accounts/me/phone", "user"),
     ("POST", "/api/accounts/0/send_provisioning_email", "admin"),
+    ("GET", "/api/accounts/me/vcards-storage", "user"),
+    ("POST", "/api/accounts/me/vcards-storage", "user"),
+    ("GET", "/api/accounts/me/vcards-storage/none", "user"),
+    ("PUT", "/api/accounts/me/vcards-storage/none", "user"),
+    ("PATCH", "/api/accounts/me/vcards-storage/none", "user"),
+    ("DELETE", "/api/accounts/me/vcards-storage/none", "user"),
+    ("GET", "/api/accounts/{account}/vcards-storage", "admin"),
+    ("POST", "/api/accounts/{account}/vcards-storage", "admin"),
+    (
+        "GET",
+        "/api/accounts/{account}/vcards-storage/none",
+        "admin",
+    ),
+    (
+        "PUT",
+        "/api/accounts/{account}/vcards-storage/none",
+        "admin",
+    ),
+    (
+        "PATCH",
+        "/api/accounts/{account}/vcards-storage/none",
+        "admin",
+    ),
+    (
+        "DELETE",
+        "/api/accounts/{account}/vcards-storage/none",
+        "admin",
+    ),
+    ("GET", "/vcards-storage", "user"),
+    ("GET", "/vcards-storage/none", "user"),
+    ("GET", "/contacts/vcard", "user"),
+    ("GET", "/contacts/vcard/nobody@a.example.org", "user"),
+    ("GET", "/api/spaces/a.example.org/carddavs", "super"),
+    ("POST", "/api/spaces/a.example.org/carddavs", "super"),
+    ("GET", "/api/spaces/a.example.org/carddavs/0", "super"),
+    ("PUT", "/api/spaces/a.example.org/carddavs/0", "super"),
+    ("PATCH", "/api/spaces/a.example.org/carddavs/0", "super"),
+    ("DELETE", "/api/spaces/a.example.org/carddavs/0", "super"),
+    ("GET", "/api/accounts/{account}/carddavs", "admin"),
+    ("GET", "/api/accounts/{account}/carddavs/0", "admin"),
+    ("PUT", "/api/accounts/{account}/carddavs/0", "admin"),
+    ("PATCH", "/api/accounts/{account}/carddavs/0", "admin"),
+    ("DELETE", "/api/accounts/{account}/carddavs/0", "admin"),
     ("DELETE", "/api/accounts/me", "user"),
 ];
 
@@ -168,6 +211,11 @@ async fn every_restricted_endpoint_answers_each_kind_of_caller_as_the_access_mod
     app.space("a.example.org", false).await;
     app.space("b.example.org", false).await;
     app.space("old.example.org", false).await;
+    // Per-account CardDAV credentials exist only where the space allows them.
+    app.edit_space("a.example.org", |s| {
+        s.settings.carddav_user_credentials = true
+    })
+    .await;
     let account = app
         .account("user", "a.example.org", "secret123", &[Sha256], false)
         .await;

@@ -103,6 +103,9 @@ async fn an_original_database_is_imported_once(source: Backend, target: Backend)
         ("message devices", (1, 0, 1)),
         ("call statistics", (1, 0, 1)),
         ("call devices", (1, 0, 1)),
+        ("vcards", (1, 0, 1)),
+        ("carddav servers", (1, 0, 0)),
+        ("carddav credentials", (1, 0, 0)),
     ] {
         assert_eq!(counts(&first, what), want, "{what}: {first}");
     }
@@ -124,12 +127,13 @@ async fn an_original_database_is_imported_once(source: Backend, target: Backend)
         "skipped statistics_message_devices 2: its message m2 was not imported",
         "skipped statistics_calls c2:",
         "skipped statistics_call_devices 2: unknown invite_terminated_state \"exploded\"",
+        "skipped vcards_storage of account 10: not one vCard with a UID",
     ] {
         assert!(errors.contains(line), "{line} in {errors}");
     }
     assert_eq!(
         errors.lines().filter(|l| l.starts_with("skipped ")).count(),
-        16,
+        17,
         "{errors}"
     );
     assert!(errors.contains("client_secret"), "{errors}");
@@ -156,6 +160,9 @@ async fn an_original_database_is_imported_once(source: Backend, target: Backend)
         ("message devices", (0, 1, 1)),
         ("call statistics", (0, 1, 1)),
         ("call devices", (0, 1, 1)),
+        ("vcards", (0, 1, 1)),
+        ("carddav servers", (0, 1, 0)),
+        ("carddav credentials", (0, 1, 0)),
     ] {
         assert_eq!(counts(&second, what), want, "{what}: {second}");
     }
@@ -230,6 +237,18 @@ async fn an_original_database_is_imported_once(source: Backend, target: Backend)
         .map(|a| a.id)
         .collect();
     assert_eq!(contacts, [bob.id]);
+    let vcard = storage
+        .vcard(alice.id, "0a1b2c3d-0000-4000-8000-000000000001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(vcard.vcard.contains("FN:Dave Friend"));
+    let carddav = storage.carddav_credentials_of(&[alice.id]).await.unwrap();
+    assert_eq!(carddav.len(), 1);
+    assert_eq!(carddav[0].0.server.uri, "https://dav.example.org/book/");
+    assert_eq!(carddav[0].0.server.results_limit, 25);
+    assert_eq!(carddav[0].1.username, "alice-dav");
+    assert_eq!(carddav[0].1.password, "0b4f7a1e0c2d3e4f5a6b7c8d9e0f1a2b");
 
     // The hashes are the original's, byte for byte, where Flexisip reads them.
     assert_eq!(

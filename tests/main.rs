@@ -55,6 +55,7 @@ mod token_scope;
 mod tooling;
 mod turn;
 mod type_scope;
+mod vcards;
 mod voicemails;
 mod web_browser;
 mod web_pages;

@@ -114,7 +114,7 @@ async fn the_space_configuration_is_linphone_xml_behind_the_header(store: Store)
     assert_eq!((status, content_type.as_str()), (200, "application/xml"));
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
     let sections = lpconfig(&xml);
-    assert_eq!(names(&sections), ["ui"]);
+    assert_eq!(names(&sections), ["ui", "misc"]);
     assert_eq!(entry(&sections, "ui", "disable_chat_feature"), Some("1"));
     assert_eq!(
         entry(&sections, "ui", "disable_meetings_feature"),
@@ -186,7 +186,7 @@ async fn my_configuration_has_my_proxy_and_passwords_with_the_preferred_algorith
     let sections = lpconfig(&xml);
     assert_eq!(
         names(&sections),
-        ["ui", "proxy_0", "auth_info_0", "auth_info_1"]
+        ["ui", "proxy_0", "auth_info_0", "auth_info_1", "misc"]
     );
     assert_eq!(
         entry(&sections, "proxy_0", "reg_identity"),
@@ -342,7 +342,7 @@ async fn custom_entries_are_merged_over_the_generated_ones(store: Store) {
     let sections = lpconfig(&xml);
     assert_eq!(
         names(&sections),
-        ["ui", "proxy_0", "auth_info_0", "auth_info_1", "sip"]
+        ["ui", "proxy_0", "auth_info_0", "auth_info_1", "sip", "misc"]
     );
     assert_eq!(
         entry(&sections, "proxy_0", "reg_proxy"),
@@ -383,7 +383,7 @@ async fn custom_entries_are_merged_over_the_generated_ones(store: Store) {
         .await
         .unwrap();
     let sections = lpconfig(&read(resp).await.2);
-    assert_eq!(names(&sections), ["ui", "proxy_0", "sip"]);
+    assert_eq!(names(&sections), ["ui", "proxy_0", "sip", "misc"]);
     assert!(
         sections
             .iter()

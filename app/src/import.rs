@@ -23,6 +23,7 @@ use flexiapi_domain::model::{
     StatisticsMessage, StatisticsMessageDevice, Username, default_leeway, hash_api_key,
     normalize_host,
 };
+use flexiapi_domain::model::{CardDavCredentials, CardDavServerId, NewCardDavServer, ParsedVcard};
 use flexiapi_domain::ports::Storage;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -50,6 +51,9 @@ pub struct Summary {
     pub statistics_message_devices: Tally,
     pub statistics_calls: Tally,
     pub statistics_call_devices: Tally,
+    pub vcards: Tally,
+    pub carddav_servers: Tally,
+    pub carddav_credentials: Tally,
     /// Every row skipped, in the order met.
     pub skips: Vec<Skip>,
 }
@@ -102,6 +106,9 @@ impl fmt::Display for Summary {
             ("message devices", &self.statistics_message_devices),
             ("call statistics", &self.statistics_calls),
             ("call devices", &self.statistics_call_devices),
+            ("vcards", &self.vcards),
+            ("carddav servers", &self.carddav_servers),
+            ("carddav credentials", &self.carddav_credentials),
         ];
         for (name, t) in rows {
             writeln!(
@@ -208,7 +215,130 @@ impl Importer {
         self.call_forwardings(&data).await?;
         self.external_accounts(&data).await?;
         self.statistics(&data).await?;
+        self.address_books(&data).await?;
         Ok(self.summary)
+    }
+
+    /// Stored vCards (parsed again: one the library refuses is skipped), the spaces' CardDAV
+    /// servers (one of the same URI in the space is taken as already here) and the accounts'
+    /// credentials on them (HA1 as they are; the same ones are already here).
+    async fn address_books(&mut self, data: &LegacyData) -> anyhow::Result<()> {
+        let now = Utc::now();
+        for (account_id, text) in &data.vcards {
+            let Some(id) = self.accounts.get(account_id).copied() else {
+                skip!(
+                    self,
+                    vcards,
+                    "vcards_storage",
+                    format!("of account {account_id}"),
+                    "its account was not imported"
+                );
+                continue;
+            };
+            let card = match ParsedVcard::parse(text) {
+                Ok(card) => card,
+                Err(_) => {
+                    skip!(
+                        self,
+                        vcards,
+                        "vcards_storage",
+                        format!("of account {account_id}"),
+                        "not one vCard with a UID"
+                    );
+                    continue;
+                }
+            };
+            match self.storage.create_vcard(id, &card, now).await {
+                Ok(_) => self.summary.vcards.imported += 1,
+                Err(StoreError::Conflict(_)) => self.summary.vcards.present += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        // Original server id → ours.
+        let mut servers: HashMap<i64, CardDavServerId> = HashMap::new();
+        for legacy in &data.carddav_servers {
+            let space = match Domain::parse(&legacy.space_domain) {
+                Ok(domain) => self.storage.space_by_domain(&domain).await?,
+                Err(_) => None,
+            };
+            let Some(space) = space else {
+                skip!(
+                    self,
+                    carddav_servers,
+                    "space_carddav_servers",
+                    legacy.id,
+                    "its space was not imported"
+                );
+                continue;
+            };
+            let existing = self.storage.carddav_servers(space.id).await?;
+            if let Some(found) = existing.iter().find(|s| s.server.uri == legacy.uri) {
+                servers.insert(legacy.id, found.id);
+                self.summary.carddav_servers.present += 1;
+                continue;
+            }
+            let new = NewCardDavServer {
+                space_id: space.id,
+                enabled: legacy.enabled,
+                uri: legacy.uri.clone(),
+                min_characters: legacy.min_characters,
+                results_limit: legacy.results_limit,
+                timeout: legacy.timeout,
+                delay: legacy.delay,
+                fields_for_user_input: legacy.fields_for_user_input.clone(),
+                fields_for_domain: legacy.fields_for_domain.clone(),
+                use_exact_match_policy: legacy.use_exact_match_policy,
+            };
+            let created = self.storage.create_carddav_server(&new, now).await?;
+            servers.insert(legacy.id, created.id);
+            self.summary.carddav_servers.imported += 1;
+        }
+        for (server_id, account_id, username, realm, algorithm, hash) in &data.carddav_credentials {
+            let (Some(server), Some(account), Ok(algorithm)) = (
+                servers.get(server_id).copied(),
+                self.accounts.get(account_id).copied(),
+                algorithm.parse::<PasswordAlgorithm>(),
+            ) else {
+                skip!(
+                    self,
+                    carddav_credentials,
+                    "account_carddav_credentials",
+                    format!("{server_id}/{account_id}"),
+                    "unknown server or account, or not an MD5/SHA-256 hash"
+                );
+                continue;
+            };
+            let same = self
+                .storage
+                .carddav_credentials_of(&[account])
+                .await?
+                .into_iter()
+                .any(|(s, c)| {
+                    s.id == server
+                        && c.username == *username
+                        && c.realm == *realm
+                        && c.password == *hash
+                        && c.algorithm == algorithm
+                });
+            if same {
+                self.summary.carddav_credentials.present += 1;
+                continue;
+            }
+            self.storage
+                .put_carddav_credentials(&CardDavCredentials {
+                    account_id: account,
+                    server_id: server,
+                    username: username.clone(),
+                    realm: realm.clone(),
+                    algorithm,
+                    password: hash.clone(),
+                    created_at: now,
+                    updated_at: now,
+                })
+                .await?;
+            self.summary.carddav_credentials.imported += 1;
+        }
+        Ok(())
     }
 
     async fn space(

@@ -30,6 +30,8 @@ pub enum Conflict {
     ExternalAccountIdentity,
     /// `token` of a wizard.
     Wizard,
+    /// `UID` of a stored vCard (one of each per account).
+    VcardUid,
 }
 
 /// What a repository or store can answer instead of a result.

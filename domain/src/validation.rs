@@ -69,6 +69,14 @@ pub enum Rule {
     SpaceAddress,
     /// A JSON array.
     Array,
+    /// Not exactly one vCard with a `VERSION` and a `UID`, as a vCard library reads it.
+    VCard,
+    /// Must equal the identifier in the path (a vCard's `UID` on update).
+    SameAsPath,
+    /// An absolute `http(s)` URL.
+    Url,
+    /// Comma-separated words without spaces.
+    CommaSeparatedWords,
 }
 
 /// One broken rule on one field, named as the client sent it.

@@ -100,6 +100,7 @@ pub mod cases {
         voicemails,
         statistics,
         wizards,
+        vcards,
     }
 }
 

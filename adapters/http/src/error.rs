@@ -275,6 +275,10 @@ pub fn rule_message(field: &str, rule: &Rule) -> Message {
         Rule::Exists => m(MessageId::ValidationExists),
         Rule::SpaceAddress => m(MessageId::ValidationSpaceAddress),
         Rule::Array => m(MessageId::ValidationArray),
+        Rule::VCard => m(MessageId::ValidationVcard),
+        Rule::SameAsPath => m(MessageId::ValidationSameAsPath),
+        Rule::Url => m(MessageId::ValidationUrl),
+        Rule::CommaSeparatedWords => m(MessageId::ValidationCommaSeparatedWords),
     }
 }
 
@@ -340,6 +344,8 @@ fn not_found_message(entity: Entity) -> MessageId {
         Entity::TurnService => MessageId::TurnNotConfigured,
         Entity::ExternalAccount => MessageId::ExternalAccountNotFound,
         Entity::Voicemail => MessageId::VoicemailNotFound,
+        Entity::Vcard => MessageId::VcardNotFound,
+        Entity::CardDavServer | Entity::CardDavCredentials => MessageId::CardDavServerNotFound,
         // As the original: no message of their own.
         Entity::AccountType
         | Entity::AccountAction
@@ -369,6 +375,9 @@ fn conflict(c: Conflict) -> ApiError {
             return ApiError::field("enabled", Rule::ForwardingExclusive);
         }
         Conflict::ExternalAccountIdentity => "username",
+        Conflict::VcardUid => {
+            return ApiError::new(StatusCode::CONFLICT, MessageId::VcardAlreadyExists);
+        }
         Conflict::ApiKey
         | Conflict::AuthToken
         | Conflict::Nonce
@@ -540,6 +549,9 @@ impl From<ServiceError> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 MessageId::VoicemailNeedsEmail,
             ),
+            ServiceError::CardDavCredentialsDisabled => {
+                Self::new(StatusCode::FORBIDDEN, MessageId::CardDavCredentialsDisabled)
+            }
             ServiceError::NoTransport(channel) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 match channel {

@@ -197,6 +197,15 @@ message_ids! {
     ClientCertificateNoCommonName = "client-certificate-no-common-name",
     ClientCertificateNotSipAddress = "client-certificate-not-sip-address",
     ClientCertificateUnknownAccount = "client-certificate-unknown-account",
+    // vCards and CardDAV.
+    ValidationVcard = "validation-vcard",
+    ValidationSameAsPath = "validation-same-as-path",
+    ValidationUrl = "validation-url",
+    ValidationCommaSeparatedWords = "validation-comma-separated-words",
+    VcardAlreadyExists = "vcard-already-exists",
+    VcardNotFound = "vcard-not-found",
+    CardDavServerNotFound = "carddav-server-not-found",
+    CardDavCredentialsDisabled = "carddav-credentials-disabled",
 }
 
 impl std::fmt::Display for MessageId {

@@ -78,6 +78,8 @@ apis!(
     api::voicemails::VoicemailsApi,
     api::statistics::StatisticsApi,
     api::wizards::WizardsApi,
+    api::vcards::VcardsApi,
+    api::carddavs::CardDavsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -111,11 +113,13 @@ pub fn api_metrics() -> metrics::Metrics {
 
 /// Provisioning lives outside `/api`, where Linphone apps look for it: its own service, routed
 /// at the root, and merged into the one document.
-/// The voicemail downloads (`/f/…`) are served from the root as well, through this service.
+/// The voicemail downloads (`/f/…`) and the address books (`/contacts/vcard…`,
+/// `/vcards-storage…`) are served from the root as well, through this service.
 fn provisioning_service() -> OpenApiService<
     (
         api::provisioning::ProvisioningApi,
         api::voicemails::FilesApi,
+        api::vcards::WebVcardsApi,
     ),
     (),
 > {
@@ -123,6 +127,7 @@ fn provisioning_service() -> OpenApiService<
         (
             api::provisioning::ProvisioningApi,
             api::voicemails::FilesApi,
+            api::vcards::WebVcardsApi,
         ),
         "flexiapi",
         env!("CARGO_PKG_VERSION"),
@@ -343,6 +348,8 @@ pub fn app_with(state: AppState, pages: impl FnOnce(Route) -> Route) -> impl End
         )
         .nest_no_strip("/provisioning", provisioning_service().into_endpoint())
         .nest_no_strip("/f", provisioning_service().into_endpoint())
+        .nest_no_strip("/contacts/vcard", provisioning_service().into_endpoint())
+        .nest_no_strip("/vcards-storage", provisioning_service().into_endpoint())
         .around(middleware::root)
         .data(routes)
         .data(state)

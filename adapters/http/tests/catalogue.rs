@@ -184,6 +184,10 @@ fn every_rule_has_its_own_validation_message() {
         Rule::Exists,
         Rule::SpaceAddress,
         Rule::Array,
+        Rule::VCard,
+        Rule::SameAsPath,
+        Rule::Url,
+        Rule::CommaSeparatedWords,
     ];
     // Stops compiling when a rule is added: list it above as well.
     for rule in &rules {
@@ -231,7 +235,11 @@ fn every_rule_has_its_own_validation_message() {
             | Rule::MaxKilobytes(_)
             | Rule::Exists
             | Rule::SpaceAddress
-            | Rule::Array => {}
+            | Rule::Array
+            | Rule::VCard
+            | Rule::SameAsPath
+            | Rule::Url
+            | Rule::CommaSeparatedWords => {}
         }
     }
     let produced: BTreeSet<&str> = rules

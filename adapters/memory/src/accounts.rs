@@ -86,6 +86,8 @@ impl Tables {
         self.wizards.retain(|_, w| {
             w.account_id.0 != id && w.provisioning_account_id != Some(AccountId(id))
         });
+        self.vcards.retain(|(a, _), _| *a != id);
+        self.carddav_credentials.retain(|(a, _), _| *a != id);
     }
 }
 

@@ -11,6 +11,7 @@ mod audit;
 mod auth_failures;
 mod auth_tokens;
 mod call_forwardings;
+mod carddavs;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
@@ -28,6 +29,7 @@ mod secrets;
 mod space_email_servers;
 mod spaces;
 mod statistics;
+mod vcards;
 mod voicemails;
 mod wizards;
 
@@ -109,6 +111,12 @@ struct Tables {
     /// By (space, id), as `statistics_messages`.
     statistics_calls:
         BTreeMap<statistics::StatisticsKey, (Option<i64>, flexiapi_domain::model::StatisticsCall)>,
+    /// By (account id, id): an account's rows are one range.
+    vcards: BTreeMap<(i64, i64), flexiapi_domain::model::StoredVcard>,
+    /// By id.
+    carddav_servers: BTreeMap<i64, flexiapi_domain::model::CardDavServer>,
+    /// By (account id, server id).
+    carddav_credentials: BTreeMap<(i64, i64), flexiapi_domain::model::CardDavCredentials>,
 }
 
 /// (being mailed since, sent at, failed tries): the SQL `sending_by_mail_*` columns.
@@ -154,6 +162,9 @@ impl Default for Tables {
             wizards: BTreeMap::new(),
             statistics_messages: BTreeMap::new(),
             statistics_calls: BTreeMap::new(),
+            vcards: BTreeMap::new(),
+            carddav_servers: BTreeMap::new(),
+            carddav_credentials: BTreeMap::new(),
             // The seed the SQL migrations insert.
             phone_countries: PHONE_COUNTRIES
                 .iter()

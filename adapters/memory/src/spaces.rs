@@ -155,6 +155,7 @@ impl SpaceRepository for MemoryStorage {
             t.account_type_links.retain(|(_, k)| *k != type_id);
         }
         t.space_email_servers.remove(&id);
+        t.delete_carddav_servers_of_space(id);
         // Tokens belong to their space, as the SQL foreign keys say.
         t.auth_tokens.retain(|_, tok| &tok.domain != domain);
         t.creation_tokens.retain(|_, tok| &tok.domain != domain);

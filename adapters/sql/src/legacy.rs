@@ -214,6 +214,29 @@ pub struct LegacyData {
     pub message_devices: Vec<LegacyMessageDevice>,
     pub calls: Vec<LegacyCall>,
     pub call_devices: Vec<LegacyCallDevice>,
+    /// `(account_id, vcard)` of `vcards_storage` (the UID is read again from the card).
+    pub vcards: Vec<(i64, String)>,
+    /// `space_carddav_servers`, with their space's domain.
+    pub carddav_servers: Vec<LegacyCardDavServer>,
+    /// `(space_carddav_server_id, account_id, username, realm, algorithm, HA1)` of
+    /// `account_carddav_credentials`.
+    pub carddav_credentials: Vec<(i64, i64, String, String, String, String)>,
+}
+
+/// A CardDAV server of a space (`space_carddav_servers`).
+#[derive(Debug, Clone)]
+pub struct LegacyCardDavServer {
+    pub id: i64,
+    pub space_domain: String,
+    pub enabled: bool,
+    pub uri: String,
+    pub min_characters: i64,
+    pub results_limit: i64,
+    pub timeout: i64,
+    pub delay: i64,
+    pub fields_for_user_input: Option<String>,
+    pub fields_for_domain: Option<String>,
+    pub use_exact_match_policy: bool,
 }
 
 fn utc(naive: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
@@ -589,6 +612,64 @@ pub async fn read(url: &str) -> Result<LegacyData, SqlError> {
                     invite_terminated_at: at!(r, "invite_terminated_at"),
                     invite_terminated_state: text!(r, "invite_terminated_state"),
                 });
+            }
+            // Address books: tables of later versions of the original, absent from older ones.
+            for r in rows(format!(
+                "SELECT {}, vcard FROM vcards_storage ORDER BY id",
+                int("account_id")
+            ))
+            .fetch_all(&mut c)
+            .await
+            .unwrap_or_default()
+            {
+                data.vcards.push((r.try_get(0).map_err(fail)?, r.try_get(1).map_err(fail)?));
+            }
+            for r in rows(format!(
+                "SELECT {}, s.domain, c.enabled, c.uri, {}, {}, {}, {}, \
+                 c.fields_for_user_input, c.fields_for_domain, c.use_exact_match_policy \
+                 FROM space_carddav_servers c JOIN spaces s ON s.id = c.space_id ORDER BY c.id",
+                int("c.id"),
+                int("c.min_characters"),
+                int("c.results_limit"),
+                int("c.timeout"),
+                int("c.delay")
+            ))
+            .fetch_all(&mut c)
+            .await
+            .unwrap_or_default()
+            {
+                data.carddav_servers.push(LegacyCardDavServer {
+                    id: r.try_get(0).map_err(fail)?,
+                    space_domain: r.try_get(1).map_err(fail)?,
+                    enabled: r.try_get(2).map_err(fail)?,
+                    uri: r.try_get(3).map_err(fail)?,
+                    min_characters: r.try_get(4).map_err(fail)?,
+                    results_limit: r.try_get(5).map_err(fail)?,
+                    timeout: r.try_get(6).map_err(fail)?,
+                    delay: r.try_get(7).map_err(fail)?,
+                    fields_for_user_input: r.try_get(8).map_err(fail)?,
+                    fields_for_domain: r.try_get(9).map_err(fail)?,
+                    use_exact_match_policy: r.try_get(10).map_err(fail)?,
+                });
+            }
+            for r in rows(format!(
+                "SELECT {}, {}, username, realm, algorithm, password \
+                 FROM account_carddav_credentials ORDER BY id",
+                int("space_carddav_server_id"),
+                int("account_id")
+            ))
+            .fetch_all(&mut c)
+            .await
+            .unwrap_or_default()
+            {
+                data.carddav_credentials.push((
+                    r.try_get(0).map_err(fail)?,
+                    r.try_get(1).map_err(fail)?,
+                    r.try_get(2).map_err(fail)?,
+                    r.try_get(3).map_err(fail)?,
+                    r.try_get(4).map_err(fail)?,
+                    r.try_get(5).map_err(fail)?,
+                ));
             }
             let _ = c.close().await;
             Ok(data)

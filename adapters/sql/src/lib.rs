@@ -43,6 +43,7 @@ mod audit;
 mod auth_failures;
 mod auth_tokens;
 mod call_forwardings;
+mod carddavs;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
@@ -69,6 +70,7 @@ mod statistics;
 mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod vcards;
 mod voicemails;
 mod wizards;
 

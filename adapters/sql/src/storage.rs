@@ -343,6 +343,8 @@ macro_rules! impl_storage {
             crate::voicemails::impl_voicemails!($storage, $db);
             crate::statistics::impl_statistics!($storage, $db);
             crate::wizards::impl_wizards!($storage, $db);
+            crate::vcards::impl_vcards!($storage, $db);
+            crate::carddavs::impl_carddavs!($storage, $db);
 
             #[async_trait]
             impl Storage for $storage {

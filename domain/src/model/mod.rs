@@ -45,6 +45,7 @@ mod api_key;
 mod audit;
 mod auth_token;
 mod call_forwarding;
+mod carddav;
 mod change_code;
 mod contacts_list;
 mod device;
@@ -62,6 +63,7 @@ mod space_email_server;
 mod statistics;
 mod tokens;
 mod turn;
+mod vcard;
 mod voicemail;
 mod wizard;
 
@@ -81,6 +83,10 @@ pub use auth_token::AuthToken;
 pub use call_forwarding::{
     CallForwarding, CallForwardingId, ForwardTo, ForwardingType, MAX_FORWARDING_SIP_URI_LENGTH,
     NewCallForwarding, SipUri, is_sip_uri,
+};
+pub use carddav::{
+    CardDavCredentials, CardDavServer, CardDavServerId, MAX_CARDDAV_REALM_LENGTH,
+    MAX_CARDDAV_URI_LENGTH, MAX_CARDDAV_USERNAME_LENGTH, NewCardDavServer,
 };
 pub use change_code::{
     CHANGE_CODE_DIGITS, CHANGE_CODE_MAX_ATTEMPTS, ChangeCode, ChangeCodeId, ChangeTarget,
@@ -130,6 +136,7 @@ pub use turn::{
     DEFAULT_TURN_TTL_MINUTES, MAX_TURN_TTL_MINUTES, TURN_RANDOM_LENGTH, TurnCredentials, TurnHost,
     TurnSettings, TurnSettingsError,
 };
+pub use vcard::{ContactCard, MAX_VCARD_BYTES, MAX_VCARD_UID_LENGTH, ParsedVcard, StoredVcard};
 pub use voicemail::{NewVoicemail, VOICEMAIL_SNIFF_LENGTH, Voicemail, VoicemailId, VoicemailType};
 pub use wizard::{
     LinphoneAction, MAX_SIP_MESSAGE_BODY, NewWizard, OutgoingSipMessage, WIZARD_TOKEN_LENGTH,

@@ -23,6 +23,7 @@ mod auth_failures;
 mod auth_tokens;
 mod b2bua;
 mod call_forwardings;
+mod carddavs;
 mod change_codes;
 mod contacts;
 mod contacts_lists;
@@ -42,6 +43,7 @@ mod sip_messenger;
 mod space_email_servers;
 mod spaces;
 mod statistics;
+mod vcards;
 mod voicemails;
 mod wizards;
 
@@ -57,6 +59,7 @@ pub use auth_failures::AuthFailureStore;
 pub use auth_tokens::AuthTokenRepository;
 pub use b2bua::{B2buaAccountChange, B2buaNotifier, NoB2buaNotifier};
 pub use call_forwardings::CallForwardingRepository;
+pub use carddavs::CardDavRepository;
 pub use change_codes::ChangeCodeRepository;
 pub use contacts::ContactRepository;
 pub use contacts_lists::ContactsListRepository;
@@ -79,6 +82,7 @@ pub use sip_messenger::{NoSipMessenger, SipMessenger};
 pub use space_email_servers::SpaceEmailServerRepository;
 pub use spaces::SpaceRepository;
 pub use statistics::StatisticsRepository;
+pub use vcards::VcardRepository;
 pub use voicemails::{FileStore, NoFileStore, VoicemailRepository};
 pub use wizards::WizardRepository;
 
@@ -116,6 +120,8 @@ pub trait Storage:
     + VoicemailRepository
     + StatisticsRepository
     + WizardRepository
+    + VcardRepository
+    + CardDavRepository
 {
     /// Cheap round trip to the backend (readiness checks).
     async fn ping(&self) -> StoreResult<()>;

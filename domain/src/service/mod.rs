@@ -110,6 +110,10 @@ pub enum ServiceError {
     /// tried, as the original.
     #[error("client certificate refused: {0:?}")]
     ClientCertificateRefused(ClientCertificateRefusal),
+    /// The space does not let admins set its accounts' CardDAV credentials
+    /// (`carddav_user_credentials`).
+    #[error("CardDAV credentials are disabled in this space")]
+    CardDavCredentialsDisabled,
 }
 
 /// Why a client certificate does not log in (`/provisioning/me`).
@@ -171,6 +175,12 @@ pub enum Entity {
     /// A row the storage did not find and cannot name ([`StoreError::NotFound`]: a foreign key
     /// to a missing row, a change to a row that is gone): storage answers cannot say which.
     Unnamed,
+    /// The account has no stored vCard of that `UID`.
+    Vcard,
+    /// No CardDAV server of that id in the space.
+    CardDavServer,
+    /// The account has no credentials on that CardDAV server.
+    CardDavCredentials,
 }
 
 impl ServiceError {
@@ -233,6 +243,7 @@ mod audit;
 mod auth_tokens;
 mod blocking;
 pub mod call_forwardings;
+pub mod carddavs;
 pub mod change_codes;
 pub mod contacts;
 pub mod devices;
@@ -255,6 +266,7 @@ mod spaces;
 pub mod statistics;
 mod turn;
 mod unconfirmed;
+pub mod vcards;
 pub mod voicemails;
 pub mod wizards;
 

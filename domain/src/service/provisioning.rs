@@ -20,7 +20,8 @@ use super::{
     check_may_get_credentials,
 };
 use crate::model::{
-    Account, AccountChanges, ExternalAccount, ProvisioningToken, SipIdentity, Space,
+    Account, AccountChanges, CardDavCredentials, CardDavServer, ExternalAccount,
+    ProvisioningToken, SipIdentity, Space,
 };
 use crate::validation::is_config_char;
 
@@ -178,6 +179,70 @@ impl LinphoneConfig {
             }
         }
         config
+    }
+}
+
+impl LinphoneConfig {
+    /// Sets `section.name` unless it is set already (a custom entry of the space wins).
+    fn set_default(&mut self, section: &str, name: &str, value: impl Into<String>) {
+        if self.get(section, name).is_none() {
+            self.set(section, name, value);
+        }
+    }
+
+    /// The address books, as the original's: `misc.contacts-vcard-list` (the URL of the
+    /// caller's contacts as vCards, `/contacts/vcard`), one `remote_contact_directory_N` per
+    /// CardDAV server of the space, and one `auth_info_N` per credentials of the account on
+    /// them, numbered after the `auth_info` sections already there.
+    pub fn add_address_books(
+        &mut self,
+        vcard_list_url: &str,
+        servers: &[CardDavServer],
+        credentials: &[(CardDavServer, CardDavCredentials)],
+    ) {
+        self.set_default("misc", "contacts-vcard-list", vcard_list_url);
+        let flag = |b: bool| if b { "1" } else { "0" };
+        for (i, server) in servers.iter().enumerate() {
+            let section = format!("remote_contact_directory_{i}");
+            let s = &server.server;
+            self.set_default(&section, "enabled", flag(s.enabled));
+            self.set_default(&section, "type", "carddav");
+            self.set_default(&section, "uri", s.uri.as_str());
+            self.set_default(&section, "min_characters", s.min_characters.to_string());
+            self.set_default(&section, "results_limit", s.results_limit.to_string());
+            self.set_default(&section, "timeout", s.timeout.to_string());
+            self.set_default(&section, "delay", s.delay.to_string());
+            self.set_default(
+                &section,
+                "carddav_fields_for_user_input",
+                s.fields_for_user_input.clone().unwrap_or_default(),
+            );
+            self.set_default(
+                &section,
+                "carddav_fields_for_domain",
+                s.fields_for_domain.clone().unwrap_or_default(),
+            );
+            self.set_default(
+                &section,
+                "carddav_use_exact_match_policy",
+                flag(s.use_exact_match_policy),
+            );
+        }
+        let first = self
+            .sections
+            .iter()
+            .filter_map(|s| s.name.strip_prefix("auth_info_"))
+            .filter_map(|n| n.parse::<usize>().ok())
+            .map(|n| n + 1)
+            .max()
+            .unwrap_or(0);
+        for (i, (_, c)) in credentials.iter().enumerate() {
+            let section = format!("auth_info_{}", first + i);
+            self.set(&section, "username", c.username.as_str());
+            self.set(&section, "realm", c.realm.as_str());
+            self.set(&section, "ha1", c.password.as_str());
+            self.set(&section, "algorithm", c.algorithm.as_str());
+        }
     }
 }
 

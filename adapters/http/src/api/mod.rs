@@ -6,6 +6,7 @@ pub mod actions;
 pub mod api_keys;
 pub mod audit;
 pub mod call_forwardings;
+pub mod carddavs;
 pub mod change_codes;
 pub mod contacts;
 pub mod contacts_lists;
@@ -24,6 +25,7 @@ mod space_json;
 pub mod spaces;
 pub mod statistics;
 pub mod turn;
+pub mod vcards;
 pub mod voicemails;
 pub mod wizards;
 
@@ -154,6 +156,7 @@ pub(crate) async fn account_objects_with(
         .pending_change_codes(&ids, view != CodeView::Default)
         .await?;
     let digits = view == CodeView::AdminShow;
+    let mut carddavs = services.carddav_credentials_by_account(accounts).await?;
     Ok(accounts
         .iter()
         .map(|account| {
@@ -170,6 +173,12 @@ pub(crate) async fn account_objects_with(
                         .map(|c| change_codes::PhoneChangeCodeObject::new(c, digits)),
                 );
             }
+            object.carddav_servers = carddavs
+                .remove(&account.id)
+                .unwrap_or_default()
+                .iter()
+                .map(Into::into)
+                .collect();
             let d = details.remove(&account.id).unwrap_or_default();
             object.dictionary = d.dictionary;
             object.types = d.types.into_iter().map(Into::into).collect();
@@ -234,6 +243,9 @@ pub struct AccountObject {
     /// (absent elsewhere); its `code` only on `GET /accounts/{id}`.
     #[oai(nullable)]
     pub phone_change_code: MaybeUndefined<change_codes::PhoneChangeCodeObject>,
+    /// The CardDAV servers the account has credentials on, each with them (`pivot`, the
+    /// password as its HA1), as the original's.
+    pub carddav_servers: Vec<carddavs::AccountCardDavServerObject>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -268,6 +280,7 @@ impl From<&Account> for AccountObject {
             provisioning_token_expire_at: None,
             email_change_code: None,
             phone_change_code: MaybeUndefined::Undefined,
+            carddav_servers: Vec::new(),
             created_at: timestamp(a.created_at),
             updated_at: timestamp(a.updated_at),
         }
@@ -300,6 +313,7 @@ impl poem_openapi::types::Example for AccountObject {
             provisioning_token_expire_at: None,
             email_change_code: None,
             phone_change_code: MaybeUndefined::Undefined,
+            carddav_servers: Vec::new(),
             created_at: "2026-01-01T10:00:00.000000Z".into(),
             updated_at: "2026-01-01T10:00:00.000000Z".into(),
         }

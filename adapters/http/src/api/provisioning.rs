@@ -106,10 +106,11 @@ fn write_config(writer: &mut Writer<Vec<u8>>, config: &LinphoneConfig) -> std::i
     Ok(())
 }
 
-fn xml(space: &Space, account: Option<&Account>) -> XmlConfig {
-    XmlConfig::Ok(PlainText(render_xml(&LinphoneConfig::build(
-        space, account,
-    ))))
+/// The space's configuration, without account, with its address books.
+async fn xml(req: &Request, space: &Space) -> ApiResult<XmlConfig> {
+    let mut config = LinphoneConfig::build(space, None);
+    add_address_books(req, space, None, &mut config).await?;
+    Ok(XmlConfig::Ok(PlainText(render_xml(&config))))
 }
 
 /// Whether the `reset_password` query parameter asks for a new password: present, as the
@@ -120,8 +121,8 @@ fn wants_reset(reset_password: &Option<String>) -> bool {
         .is_some_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "0" | "false"))
 }
 
-/// The account's configuration, with its external account when it has one; with
-/// `reset_password`, its stored passwords are first replaced by a new random one's hash.
+/// The account's configuration, with its external account when it has one and its address
+/// books; with `reset_password`, its stored passwords are first replaced by a new random one's hash.
 async fn account_xml(
     req: &Request,
     space: &Space,
@@ -139,9 +140,28 @@ async fn account_xml(
         account
     };
     let external = state(req)?.services.find_external_account(account).await?;
-    Ok(XmlConfig::Ok(PlainText(render_xml(
-        &LinphoneConfig::build_with_external(space, Some(account), external.as_ref()),
-    ))))
+    let mut config = LinphoneConfig::build_with_external(space, Some(account), external.as_ref());
+    add_address_books(req, space, Some(account), &mut config).await?;
+    Ok(XmlConfig::Ok(PlainText(render_xml(&config))))
+}
+
+/// `misc.contacts-vcard-list`, the space's CardDAV servers and the account's credentials on
+/// them.
+async fn add_address_books(
+    req: &Request,
+    space: &Space,
+    account: Option<&Account>,
+    config: &mut LinphoneConfig,
+) -> ApiResult<()> {
+    let services = &state(req)?.services;
+    let servers = services.carddav_servers(space).await?;
+    let credentials = match account {
+        Some(account) => services.carddav_credentials_of(account).await?,
+        None => Vec::new(),
+    };
+    let url = format!("{}/contacts/vcard", base_url(req)?);
+    config.add_address_books(&url, &servers, &credentials);
+    Ok(())
 }
 
 /// A PNG QR code of `data`: high error correction, at least 300 pixels wide, with its quiet
@@ -186,7 +206,7 @@ impl ProvisioningApi {
     ) -> ApiResult<XmlConfig> {
         let space = request_space(req)?;
         check_header(space, &header.0)?;
-        Ok(xml(space, None))
+        xml(req, space).await
     }
 
     /// My configuration

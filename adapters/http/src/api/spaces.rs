@@ -124,6 +124,8 @@ pub struct SpaceObject {
     /// The space's own SMTP server (`/spaces/{domain}/email`), without its password.
     #[oai(nullable)]
     pub email_server: Option<EmailServerObject>,
+    /// The space's CardDAV servers (`/spaces/{domain}/carddavs`).
+    pub carddav_servers: Vec<super::carddavs::CardDavServerObject>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -173,6 +175,7 @@ impl From<&Space> for SpaceObject {
             oidc_authentication_configuration: s.jwt.as_ref().map(JwtConfigObject::from),
             // Another resource: the handlers that show it fill it in.
             email_server: None,
+            carddav_servers: Vec::new(),
             created_at: timestamp(s.created_at),
             updated_at: timestamp(s.updated_at),
         }
@@ -377,15 +380,16 @@ impl SpacesApi {
         let services = &state(req)?.services;
         let spaces = services.list_spaces().await?;
         let servers = services.space_email_servers().await?;
-        Ok(Json(
-            spaces
-                .iter()
-                .map(|s| SpaceObject {
-                    email_server: servers.get(&s.domain).map(EmailServerObject::from),
-                    ..SpaceObject::from(s)
-                })
-                .collect(),
-        ))
+        let mut objects = Vec::with_capacity(spaces.len());
+        for s in &spaces {
+            let carddavs = services.carddav_servers(s).await?;
+            objects.push(SpaceObject {
+                email_server: servers.get(&s.domain).map(EmailServerObject::from),
+                carddav_servers: carddavs.iter().map(Into::into).collect(),
+                ..SpaceObject::from(s)
+            });
+        }
+        Ok(Json(objects))
     }
 
     /// Create a space
@@ -505,8 +509,10 @@ async fn with_email_server(
     space: &Space,
 ) -> Result<SpaceObject, ApiError> {
     let server = services.email_server_of(space).await?;
+    let carddavs = services.carddav_servers(space).await?;
     Ok(SpaceObject {
         email_server: server.as_ref().map(EmailServerObject::from),
+        carddav_servers: carddavs.iter().map(Into::into).collect(),
         ..SpaceObject::from(space)
     })
 }
