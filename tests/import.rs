@@ -402,7 +402,7 @@ async fn a_strict_import_fails_on_skipped_rows_and_keeps_what_it_imported() {
     let (ok, summary, errors) = import_with(ours.url(), original.url(), &["--strict"]);
     assert!(!ok, "{summary}");
     assert!(
-        errors.contains("16 rows were skipped (--strict)"),
+        errors.contains("17 rows were skipped (--strict)"),
         "{errors}"
     );
     assert!(errors.contains("skipped accounts 21:"), "{errors}");
