@@ -370,9 +370,15 @@ async fn one_document_served_from_the_root_lists_provisioning_on_the_documentati
     assert_eq!(doc["servers"], json!([{"url": "/"}]));
     for (path, item) in doc["paths"].as_object().unwrap() {
         assert!(
-            ["/api/", "/provisioning", "/f/", "/contacts/vcard", "/vcards-storage"]
-                .iter()
-                .any(|p| path.starts_with(p)),
+            [
+                "/api/",
+                "/provisioning",
+                "/f/",
+                "/contacts/vcard",
+                "/vcards-storage"
+            ]
+            .iter()
+            .any(|p| path.starts_with(p)),
             "{path}"
         );
         assert!(item.get("servers").is_none(), "{path}: its own servers");

@@ -20,8 +20,8 @@ use super::{
     check_may_get_credentials,
 };
 use crate::model::{
-    Account, AccountChanges, CardDavCredentials, CardDavServer, ExternalAccount,
-    ProvisioningToken, SipIdentity, Space,
+    Account, AccountChanges, CardDavCredentials, CardDavServer, ExternalAccount, ProvisioningToken,
+    SipIdentity, Space,
 };
 use crate::validation::is_config_char;
 
