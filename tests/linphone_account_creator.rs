@@ -65,7 +65,7 @@ struct Linphone {
 /// The compiler flags of liblinphone, or `None` (skip) when its development files are absent
 /// outside CI. Debian's `linphone.pc` names the libraries liblinphone needs but not liblinphone
 /// itself.
-fn liblinphone() -> Option<Vec<String>> {
+pub(crate) fn liblinphone() -> Option<Vec<String>> {
     let out = std::process::Command::new("pkg-config")
         .args(["--cflags", "--libs", "linphone"])
         .output()

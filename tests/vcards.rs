@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
 use crate::helpers::{Store, TestApp, hex_digest};
+use crate::linphone_account_creator::liblinphone;
 
 fn unique_domain() -> String {
     format!("v{}.example.org", uuid::Uuid::new_v4().simple())
@@ -84,6 +85,77 @@ print(json.dumps(out))
 }
 
 /// A space with an admin (key), a user `alice` (key, id) and `bob` (id).
+/// What liblinphone (Debian's 5.1) loads from `text` into a friend list, as a Linphone app loads
+/// its `contacts-vcard-list`: (display name, SIP address) per friend; `None` when liblinphone's
+/// development files are absent (outside CI).
+async fn linphone_friends(text: &str) -> Option<Vec<(String, String)>> {
+    let flags = liblinphone()?;
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("friend_list.c");
+    std::fs::write(&source, include_str!("fixtures/linphone/friend_list.c")).unwrap();
+    let program = dir.path().join("friend_list");
+    let out = std::process::Command::new("cc")
+        .arg("-o")
+        .arg(&program)
+        .arg(&source)
+        .args(&flags)
+        .output()
+        .expect("cc runs");
+    assert!(
+        out.status.success(),
+        "friend_list.c compiles: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = dir.path().join("linphonerc");
+    std::fs::write(
+        &config,
+        format!(
+            "[sip]\nsip_port=0\nsip_tcp_port=0\nsip_tls_port=0\n[storage]\nuri={}\n",
+            dir.path().join("linphone.db").display()
+        ),
+    )
+    .unwrap();
+    let mut child = tokio::process::Command::new(&program)
+        .arg(&config)
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("friend_list starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .await
+        .unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "friend_list: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = stdout.lines();
+    let count: i64 = lines
+        .next()
+        .and_then(|l| l.strip_prefix("COUNT "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {stdout}"));
+    let friends: Vec<(String, String)> = lines
+        .filter_map(|l| l.strip_prefix("FRIEND "))
+        .map(|l| {
+            let (name, uri) = l.split_once('\t').unwrap_or((l, ""));
+            (name.to_owned(), uri.to_owned())
+        })
+        .collect();
+    assert_eq!(count, i64::try_from(friends.len()).unwrap(), "{stdout}");
+    Some(friends)
+}
+
 async fn setup(app: &TestApp, domain: &str) -> (String, String, i64, i64) {
     app.space(domain, false).await;
     app.account("admin", domain, "admin-pass-1", &[Sha256], true)
@@ -498,6 +570,22 @@ async fn my_contacts_export_as_vcard_4_that_vobject_reads(store: Store) {
             ),
         ]
     );
+    // A Linphone app loads the same stream as its friends (in its own order). Its vCard parser
+    // (belcard, in 5.1) keeps the escape of the comma RFC 6350 requires in `FN`, where vobject
+    // undoes it: the address, which the app calls, is the same.
+    if let Some(mut friends) = linphone_friends(&text).await {
+        friends.sort();
+        assert_eq!(
+            friends,
+            [
+                (
+                    "Bob\\, the Builder".to_string(),
+                    format!("sip:bob@{domain}")
+                ),
+                (format!("carol@{domain}"), format!("sip:carol@{domain}")),
+            ]
+        );
+    }
 
     let resp = app
         .get(&domain, &format!("/contacts/vcard/sip:carol@{domain}"))
