@@ -51,23 +51,14 @@ fn card(uid: &str, name: &str, email: &str) -> String {
     )
 }
 
-/// What Python's `vobject` reads in `text`: per card, (FN, IMPP values, EMAIL values, VERSION).
-async fn vobject_cards(text: &str) -> Vec<(String, Vec<String>, Vec<String>, String)> {
-    let script = r#"
-import json, sys, vobject
-out = []
-for c in vobject.readComponents(sys.stdin.read()):
-    values = lambda name: [p.value for p in c.contents.get(name, [])]
-    out.append([c.fn.value, values("impp"), values("email"), c.version.value])
-print(json.dumps(out))
-"#;
-    let mut child = tokio::process::Command::new("python3")
-        .args(["-c", script])
+/// Runs `command` with `text` on its standard input; its standard output, once it succeeded.
+async fn fed(mut command: tokio::process::Command, text: &str, what: &str) -> Vec<u8> {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 (with vobject: /tmp/flexiapi-ci-venv) on PATH");
+        .unwrap_or_else(|e| panic!("{what} starts: {e}"));
     child
         .stdin
         .take()
@@ -78,13 +69,28 @@ print(json.dumps(out))
     let out = child.wait_with_output().await.unwrap();
     assert!(
         out.status.success(),
-        "vobject refused the stream: {}\n{text}",
+        "{what} refused the stream: {}\n{text}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    out.stdout
 }
 
-/// A space with an admin (key), a user `alice` (key, id) and `bob` (id).
+/// What Python's `vobject` reads in `text`: per card, (FN, IMPP values, EMAIL values, VERSION).
+async fn vobject_cards(text: &str) -> Vec<(String, Vec<String>, Vec<String>, String)> {
+    let script = r#"
+import json, sys, vobject
+out = []
+for c in vobject.readComponents(sys.stdin.read()):
+    values = lambda name: [p.value for p in c.contents.get(name, [])]
+    out.append([c.fn.value, values("impp"), values("email"), c.version.value])
+print(json.dumps(out))
+"#;
+    let mut python = tokio::process::Command::new("python3");
+    python.args(["-c", script]);
+    serde_json::from_slice(&fed(python, text, "python3 with vobject (/tmp/flexiapi-ci-venv)").await)
+        .unwrap()
+}
+
 /// What liblinphone (Debian's 5.1) loads from `text` into a friend list, as a Linphone app loads
 /// its `contacts-vcard-list`: (display name, SIP address) per friend; `None` when liblinphone's
 /// development files are absent (outside CI).
@@ -115,30 +121,13 @@ async fn linphone_friends(text: &str) -> Option<Vec<(String, String)>> {
         ),
     )
     .unwrap();
-    let mut child = tokio::process::Command::new(&program)
+    let mut harness = tokio::process::Command::new(&program);
+    harness
         .arg(&config)
         .env("HOME", dir.path())
         .env("XDG_DATA_HOME", dir.path())
-        .env("XDG_CONFIG_HOME", dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("friend_list starts");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .await
-        .unwrap();
-    let out = child.wait_with_output().await.unwrap();
-    assert!(
-        out.status.success(),
-        "friend_list: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        .env("XDG_CONFIG_HOME", dir.path());
+    let stdout = String::from_utf8_lossy(&fed(harness, text, "friend_list").await).into_owned();
     let mut lines = stdout.lines();
     let count: i64 = lines
         .next()
@@ -156,6 +145,7 @@ async fn linphone_friends(text: &str) -> Option<Vec<(String, String)>> {
     Some(friends)
 }
 
+/// A space with an admin (key), a user `alice` (key, id) and `bob` (id).
 async fn setup(app: &TestApp, domain: &str) -> (String, String, i64, i64) {
     app.space(domain, false).await;
     app.account("admin", domain, "admin-pass-1", &[Sha256], true)
