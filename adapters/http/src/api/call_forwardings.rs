@@ -9,9 +9,9 @@ use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::space_json::Reader;
+use super::space_json::{Reader, fields};
 use super::spaces::LooseJson;
 use super::{AccountObject, ApiTags, request_space, state, timestamp};
 use crate::auth::{AdminCaller, UserCaller};
@@ -130,14 +130,9 @@ pub struct CallForwardingRequest {
 
 /// The command of a loosely typed body: type mistakes become field errors.
 fn input(body: &Value) -> CallForwardingInput {
-    let empty = Map::new();
-    let map = body.as_object().unwrap_or(&empty);
+    let map = fields(body);
     let mut unreadable = ValidationErrors::new();
-    let mut r = Reader {
-        map,
-        prefix: "",
-        errors: &mut unreadable,
-    };
+    let mut r = Reader::top(body, &mut unreadable);
     let kind = r.text("type").flatten();
     let forward_to = r.text("forward_to").flatten();
     let sip_uri = r.text("sip_uri").flatten();

@@ -11,9 +11,9 @@ use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::space_json::Reader;
+use super::space_json::{Reader, fields};
 use super::spaces::LooseJson;
 use super::{ApiTags, request_space, state, timestamp};
 use crate::auth::{AdminCaller, SuperAdminCaller};
@@ -203,14 +203,9 @@ pub struct CardDavCredentialsRequest {
 }
 
 fn server_input(body: &Value) -> CardDavServerInput {
-    let empty = Map::new();
-    let map = body.as_object().unwrap_or(&empty);
+    let map = fields(body);
     let mut unreadable = ValidationErrors::new();
-    let mut r = Reader {
-        map,
-        prefix: "",
-        errors: &mut unreadable,
-    };
+    let mut r = Reader::top(body, &mut unreadable);
     let uri = r.text("uri").flatten();
     // `present && truthy`, as the original: null or absent is false.
     let mut flag = |key: &str| match map.get(key) {
@@ -240,14 +235,9 @@ fn server_input(body: &Value) -> CardDavServerInput {
 }
 
 fn credentials_input(body: &Value) -> CardDavCredentialsInput {
-    let empty = Map::new();
-    let map = body.as_object().unwrap_or(&empty);
+    let map = fields(body);
     let mut unreadable = ValidationErrors::new();
-    let mut r = Reader {
-        map,
-        prefix: "",
-        errors: &mut unreadable,
-    };
+    let mut r = Reader::top(body, &mut unreadable);
     let username = r.text("username").flatten();
     let realm = r.text("realm").flatten();
     let algorithm = r.text("algorithm").flatten();

@@ -11,7 +11,7 @@ use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::space_json::Reader;
 use super::spaces::LooseJson;
@@ -87,13 +87,8 @@ pub struct ExternalAccountInputObject {
 
 /// The command of a loosely typed body: type mistakes become field errors.
 fn input(body: &Value) -> ExternalAccountInput {
-    let empty = Map::new();
     let mut unreadable = ValidationErrors::new();
-    let mut r = Reader {
-        map: body.as_object().unwrap_or(&empty),
-        prefix: "",
-        errors: &mut unreadable,
-    };
+    let mut r = Reader::top(body, &mut unreadable);
     let mut text = |key: &str| r.text(key).flatten();
     let (username, domain, password, realm, registrar, outbound_proxy, protocol) = (
         text("username"),

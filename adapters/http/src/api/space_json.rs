@@ -272,6 +272,24 @@ pub(crate) struct Reader<'a> {
     pub(crate) errors: &'a mut ValidationErrors,
 }
 
+/// The fields of a JSON body (none when it is not an object).
+pub(crate) fn fields(body: &Value) -> &Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    body.as_object()
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+}
+
+impl<'a> Reader<'a> {
+    /// Reads the top-level fields of `body`, reporting type mistakes into `errors`.
+    pub(crate) fn top(body: &'a Value, errors: &'a mut ValidationErrors) -> Self {
+        Self {
+            map: fields(body),
+            prefix: "",
+            errors,
+        }
+    }
+}
+
 impl Reader<'_> {
     fn fail(&mut self, key: &str, rule: Rule) {
         let field = if self.prefix.is_empty() {

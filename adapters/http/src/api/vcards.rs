@@ -12,7 +12,7 @@ use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::space_json::Reader;
 use super::spaces::LooseJson;
@@ -67,13 +67,8 @@ pub struct VcardRequest {
 }
 
 fn input(body: &Value) -> VcardInput {
-    let empty = Map::new();
     let mut unreadable = ValidationErrors::new();
-    let mut r = Reader {
-        map: body.as_object().unwrap_or(&empty),
-        prefix: "",
-        errors: &mut unreadable,
-    };
+    let mut r = Reader::top(body, &mut unreadable);
     let vcard = r.text("vcard").flatten();
     VcardInput { vcard, unreadable }
 }

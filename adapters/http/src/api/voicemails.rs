@@ -18,7 +18,7 @@ use poem_openapi::types::Type;
 use poem_openapi::{
     ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions, Object, OpenApi, Tags,
 };
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::space_json::Reader;
@@ -90,14 +90,8 @@ pub struct VoicemailRequest {
 }
 
 fn input(body: &Value) -> VoicemailInput {
-    let empty = Map::new();
-    let map = body.as_object().unwrap_or(&empty);
     let mut unreadable = ValidationErrors::new();
-    let mut r = Reader {
-        map,
-        prefix: "",
-        errors: &mut unreadable,
-    };
+    let mut r = Reader::top(body, &mut unreadable);
     let sip_from = r.text("sip_from").flatten();
     let content_type = r.text("content_type").flatten();
     VoicemailInput {

@@ -9,7 +9,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde_json::{Map, Value};
 
-use super::space_json::Reader;
+use super::space_json::{Reader, fields};
 use super::spaces::LooseJson;
 use super::{ApiTags, base_url, request_space, state, timestamp};
 use crate::auth::AdminCaller;
@@ -130,14 +130,9 @@ fn nullable_boolean(r: &mut Reader<'_>, map: &Map<String, Value>, key: &str) -> 
 }
 
 fn wizard_input(body: &Value) -> WizardInput {
-    let empty = Map::new();
-    let map = body.as_object().unwrap_or(&empty);
+    let map = fields(body);
     let mut unreadable = ValidationErrors::new();
-    let mut r = Reader {
-        map,
-        prefix: "",
-        errors: &mut unreadable,
-    };
+    let mut r = Reader::top(body, &mut unreadable);
     let provisioning_account_id = r.integer("provisioning_account_id").flatten();
     let sip = r.text("sip").flatten();
     let linphone_action = r.text("linphone_action").flatten();
@@ -152,14 +147,8 @@ fn wizard_input(body: &Value) -> WizardInput {
 }
 
 fn message_input(body: &Value) -> SipMessageInput {
-    let empty = Map::new();
-    let map = body.as_object().unwrap_or(&empty);
     let mut unreadable = ValidationErrors::new();
-    let mut r = Reader {
-        map,
-        prefix: "",
-        errors: &mut unreadable,
-    };
+    let mut r = Reader::top(body, &mut unreadable);
     let to = r.text("to").flatten();
     let body = r.text("body").flatten();
     SipMessageInput {
