@@ -20,7 +20,11 @@ async fn an_unknown_host_answers_404_with_a_json_error(store: Store) {
     assert_eq!(resp.status(), 404);
     assert_eq!(resp.headers()["content-type"], "application/json");
     let body: serde_json::Value = resp.json().await.unwrap();
-    assert_eq!(body["message"], "Host not configured.");
+    assert_eq!(
+        body["message"],
+        "No space is served on the host nowhere.example.com: a super admin adds one with \
+         `flexiapi spaces create --domain DOMAIN --host nowhere.example.com` (or POST /api/spaces)."
+    );
     app.stop().await;
 }
 
@@ -103,7 +107,36 @@ async fn health_probes_answer_on_any_host(store: Store) {
     app.stop().await;
 }
 
+async fn a_body_of_another_type_answers_415_naming_json(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    for (lang, message) in [
+        (
+            "en",
+            "Unsupported content type: send the body as `Content-Type: application/json`.",
+        ),
+        (
+            "fr",
+            "Type de contenu non pris en charge : envoyez le corps en `Content-Type: application/json`.",
+        ),
+    ] {
+        let resp = app
+            .request(reqwest::Method::POST, "localhost", "/api/accounts")
+            .header("x-api-key", &app.admin_key)
+            .header("content-type", "text/plain")
+            .header("accept-language", lang)
+            .body("username=bob")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 415);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["message"], message);
+    }
+    app.stop().await;
+}
+
 crate::on_memory_and_sqlite!(
+    a_body_of_another_type_answers_415_naming_json,
     health_probes_answer_on_any_host,
     ping_answers_pong_on_a_known_host,
     an_unknown_host_answers_404_with_a_json_error,

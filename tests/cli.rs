@@ -498,3 +498,314 @@ async fn old_voicemails_and_their_files_are_cleared_from_the_command_line() {
     let bad = flexiapi(&db, &["files", "clear", "--older-than", "soon"]);
     assert!(!bad.status.success());
 }
+
+/// `flexiapi` with `stdin` on its standard input.
+fn flexiapi_fed(db: &str, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flexiapi"))
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .env("FLEXIAPI_LOG", "error")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// The (HA1, algorithm) pairs Flexisip reads for `user@sip.example.org`.
+fn flexisip_passwords(db: &str, user: &str) -> Vec<(String, String)> {
+    let db = db.to_owned();
+    let user = user.to_owned();
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            flexiapi_adapters_sql::testing::flexisip::passwords(
+                &db,
+                flexiapi_adapters_sql::Backend::Sqlite,
+                &user,
+                "sip.example.org",
+            )
+            .await
+            .unwrap()
+        })
+    })
+    .join()
+    .unwrap()
+}
+
+fn ha1(user: &str, password: &str) -> String {
+    crate::helpers::hex_digest(
+        flexiapi_domain::model::PasswordAlgorithm::Sha256,
+        &format!("{user}:sip.example.org:{password}"),
+    )
+}
+
+#[test]
+fn passwords_come_from_stdin_and_promotion_keeps_them_unless_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    stdout(&flexiapi(
+        &db,
+        &[
+            "spaces",
+            "create",
+            "--domain",
+            "sip.example.org",
+            "--host",
+            "sip.example.org",
+        ],
+    ));
+    let who = ["--username", "root", "--domain", "sip.example.org"];
+    let args = |extra: &[&'static str]| -> Vec<&str> {
+        let mut a = vec!["accounts", "create-admin"];
+        a.extend(who);
+        a.extend(extra);
+        a
+    };
+
+    // A new admin needs a password: none on a non-terminal standard input is a clear error.
+    let none = flexiapi(&db, &args(&[]));
+    assert!(!none.status.success());
+    assert!(stderr_line(&none).contains("--password-stdin"), "{none:?}");
+    let empty = flexiapi_fed(&db, &args(&["--password-stdin"]), "\n");
+    assert!(!empty.status.success());
+    assert!(stderr_line(&empty).contains("no password on standard input"));
+
+    let made = stdout(&flexiapi_fed(
+        &db,
+        &args(&["--password-stdin"]),
+        "first-secret\n",
+    ));
+    assert!(made.contains("created"), "{made}");
+    assert_eq!(
+        flexisip_passwords(&db, "root"),
+        [(ha1("root", "first-secret"), "SHA-256".to_owned())]
+    );
+
+    // Promoting again keeps the password; --reset-password replaces it.
+    let kept = stdout(&flexiapi(&db, &args(&[])));
+    assert!(kept.contains("password kept"), "{kept}");
+    assert_eq!(
+        flexisip_passwords(&db, "root"),
+        [(ha1("root", "first-secret"), "SHA-256".to_owned())]
+    );
+    let reset = flexiapi(&db, &args(&["--reset-password"]));
+    assert!(!reset.status.success(), "a reset needs a password");
+    let reset = stdout(&flexiapi_fed(
+        &db,
+        &args(&["--reset-password", "--password-stdin"]),
+        "second-secret\r\n",
+    ));
+    assert!(reset.contains("password replaced"), "{reset}");
+    assert_eq!(
+        flexisip_passwords(&db, "root"),
+        [(ha1("root", "second-secret"), "SHA-256".to_owned())]
+    );
+
+    // set-password: the API's rule on length, then the new hash.
+    let mut set = vec!["accounts", "set-password"];
+    set.extend(who);
+    set.push("--password-stdin");
+    let short = flexiapi_fed(&db, &set, "abc\n");
+    assert!(!short.status.success());
+    assert!(stderr_line(&short).contains("password"), "{short:?}");
+    stdout(&flexiapi_fed(&db, &set, "third-secret\n"));
+    assert_eq!(
+        flexisip_passwords(&db, "root"),
+        [(ha1("root", "third-secret"), "SHA-256".to_owned())]
+    );
+}
+
+#[test]
+fn accounts_and_keys_are_listed_revoked_and_deleted_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    for domain in ["sip.example.org", "other.example.org"] {
+        stdout(&flexiapi(
+            &db,
+            &["spaces", "create", "--domain", domain, "--host", domain],
+        ));
+    }
+    for (user, domain) in [
+        ("root", "sip.example.org"),
+        ("rita", "sip.example.org"),
+        ("otto", "other.example.org"),
+    ] {
+        stdout(&flexiapi_fed(
+            &db,
+            &[
+                "accounts",
+                "create-admin",
+                "--username",
+                user,
+                "--domain",
+                domain,
+                "--password-stdin",
+            ],
+            "long-enough-secret\n",
+        ));
+    }
+    let listed = stdout(&flexiapi(&db, &["accounts", "list"]));
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    let listed = stdout(&flexiapi(
+        &db,
+        &[
+            "accounts",
+            "list",
+            "--domain",
+            "sip.example.org",
+            "--search",
+            "ri",
+        ],
+    ));
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 1, "{listed}");
+    assert!(
+        lines[0].contains("sip:rita@sip.example.org\ttrue\ttrue"),
+        "{listed}"
+    );
+    let unknown = flexiapi(&db, &["accounts", "list", "--domain", "nowhere.org"]);
+    assert!(!unknown.status.success());
+    assert!(stderr_line(&unknown).contains("nowhere.org"));
+
+    // Keys: created for an admin, listed without the key itself, revoked by id.
+    let who = ["--username", "rita", "--domain", "sip.example.org"];
+    let key = stdout(&flexiapi(
+        &db,
+        &[&["api-keys", "create"][..], &who].concat(),
+    ));
+    let key = key.trim();
+    let listed = stdout(&flexiapi(&db, &[&["api-keys", "list"][..], &who].concat()));
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(!listed.contains(key), "the key is never shown again");
+    let id = listed.split('\t').next().unwrap().to_owned();
+    assert!(listed.contains("\tadmin\t"), "{listed}");
+    let wrong = flexiapi(
+        &db,
+        &[&["api-keys", "revoke"][..], &who, &["--id", "999999"]].concat(),
+    );
+    assert!(!wrong.status.success());
+    stderr_line(&wrong);
+    stdout(&flexiapi(
+        &db,
+        &[&["api-keys", "revoke"][..], &who, &["--id", &id]].concat(),
+    ));
+    assert_eq!(
+        stdout(&flexiapi(&db, &[&["api-keys", "list"][..], &who].concat())),
+        ""
+    );
+
+    // Deleting: gone from the listing; the name is kept by a tombstone.
+    stdout(&flexiapi(
+        &db,
+        &[&["accounts", "delete"][..], &who].concat(),
+    ));
+    let listed = stdout(&flexiapi(
+        &db,
+        &["accounts", "list", "--domain", "sip.example.org"],
+    ));
+    assert!(!listed.contains("rita"), "{listed}");
+    let again = flexiapi(&db, &[&["accounts", "delete"][..], &who].concat());
+    assert!(!again.status.success());
+    stderr_line(&again);
+}
+
+#[test]
+fn an_admin_key_is_refused_to_an_account_that_is_not_an_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    stdout(&flexiapi(
+        &db,
+        &[
+            "spaces",
+            "create",
+            "--domain",
+            "sip.example.org",
+            "--host",
+            "sip.example.org",
+        ],
+    ));
+    stdout(&flexiapi_fed(
+        &db,
+        &[
+            "accounts",
+            "create-admin",
+            "--username",
+            "ulla",
+            "--domain",
+            "sip.example.org",
+            "--password-stdin",
+        ],
+        "long-enough-secret\n",
+    ));
+    // Made a plain user behind the CLI's back, as the API's sign-up would leave it.
+    let url = db.clone();
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query("UPDATE accounts SET admin = FALSE WHERE username = 'ulla'")
+                .execute(&mut c)
+                .await
+                .unwrap();
+        })
+    })
+    .join()
+    .unwrap();
+    let out = flexiapi(
+        &db,
+        &[
+            "api-keys",
+            "create",
+            "--username",
+            "ulla",
+            "--domain",
+            "sip.example.org",
+        ],
+    );
+    assert!(!out.status.success());
+    let line = stderr_line(&out);
+    assert!(line.contains("is not an admin"), "{line}");
+    assert!(line.contains("accounts create-admin"), "{line}");
+    assert!(out.stdout.is_empty(), "no key printed");
+}
+
+#[test]
+fn help_texts_name_the_environment_without_a_misleading_value() {
+    let out = Command::new(env!("CARGO_BIN_EXE_flexiapi"))
+        .args(["serve", "--help"])
+        .env_remove("FLEXIAPI_BIND")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("[env: FLEXIAPI_BIND]"), "{help}");
+    assert!(!help.contains("FLEXIAPI_BIND="), "{help}");
+    assert!(help.contains("[default: 127.0.0.1:8080]"), "{help}");
+    for option in ["--bind", "--redis", "--database", "--config"] {
+        let line = help
+            .lines()
+            .find(|l| l.contains(option))
+            .unwrap_or_default();
+        let at = help.find(line).unwrap();
+        // Every option is followed by a description, on its line or the next.
+        let described = help[at..].lines().take(2).collect::<String>();
+        assert!(described.split_whitespace().count() > 3, "{option}: {help}");
+    }
+}

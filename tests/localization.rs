@@ -67,7 +67,11 @@ async fn authentication_errors_are_translated(store: Store) {
         .send()
         .await
         .unwrap();
-    assert_eq!(json(resp).await["message"], "Hôte non configuré.");
+    assert_eq!(
+        json(resp).await["message"],
+        "Aucun espace n'est servi sur l'hôte unknown.org : un super administrateur en ajoute un avec \
+         `flexiapi spaces create --domain DOMAINE --host unknown.org` (ou POST /api/spaces)."
+    );
     app.stop().await;
 }
 

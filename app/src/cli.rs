@@ -13,11 +13,16 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     /// Database: sqlite://PATH (default sqlite://flexiapi.sqlite, created if missing),
     /// postgres://..., mysql://..., or `memory`.
-    #[arg(long, global = true, env = "FLEXIAPI_DATABASE_URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "FLEXIAPI_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database: Option<String>,
 
     /// A TOML configuration file (see README); command-line options and environment win.
-    #[arg(long, global = true, env = "FLEXIAPI_CONFIG")]
+    #[arg(long, global = true, env = "FLEXIAPI_CONFIG", hide_env_values = true)]
     pub config: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -29,11 +34,16 @@ pub enum Command {
     /// Run the HTTP server (migrates the database first).
     Serve {
         /// Address to listen on [default: 127.0.0.1:8080].
-        #[arg(long, env = "FLEXIAPI_BIND")]
+        #[arg(long, env = "FLEXIAPI_BIND", hide_env_values = true)]
         bind: Option<String>,
         /// The Flexisip registrar's Redis, e.g. redis://127.0.0.1:6379, for the devices
         /// endpoints; without it they answer `{}`.
-        #[arg(long = "redis", value_name = "URL", env = "FLEXIAPI_REDIS_URL")]
+        #[arg(
+            long = "redis",
+            value_name = "URL",
+            env = "FLEXIAPI_REDIS_URL",
+            hide_env_values = true
+        )]
         redis_url: Option<String>,
     },
     /// Apply the database migrations.
@@ -188,20 +198,72 @@ impl JwtArgs {
     }
 }
 
+/// Where a password comes from. Prefer `--password-stdin` (or the prompt on a terminal):
+/// `--password` shows in the process list of the machine.
+#[derive(Debug, Args)]
+pub struct PasswordArgs {
+    /// The password on the command line (other users of the machine can see it: prefer
+    /// --password-stdin).
+    #[arg(long, conflicts_with = "password_stdin")]
+    pub password: Option<String>,
+    /// Read the password from the first line of standard input. Without this and --password,
+    /// it is asked for when standard input is a terminal.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// An account, by its SIP identity's parts.
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// The account's username.
+    #[arg(long)]
+    pub username: String,
+    /// The account's SIP domain (its space).
+    #[arg(long)]
+    pub domain: String,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AccountsCommand {
-    /// Create, or promote, an activated admin account.
+    /// Create an activated admin account, or promote an existing account to admin (its
+    /// password is kept unless --reset-password is given).
     #[command(name = "create-admin")]
     CreateAdmin {
-        #[arg(long)]
-        username: String,
-        #[arg(long)]
-        domain: String,
-        #[arg(long)]
-        password: String,
-        /// MD5 or SHA-256.
+        #[command(flatten)]
+        account: AccountArgs,
+        #[command(flatten)]
+        password: PasswordArgs,
+        /// Hash algorithm of the password: MD5 or SHA-256.
         #[arg(long, default_value = "SHA-256")]
         algorithm: String,
+        /// On an existing account, replace its passwords with the one given.
+        #[arg(long)]
+        reset_password: bool,
+    },
+    /// List accounts, one a line: id, SIP identity, activated, admin, e-mail (tab-separated).
+    List {
+        /// Only the space of this SIP domain [default: every space].
+        #[arg(long)]
+        domain: Option<String>,
+        /// Only accounts whose username, e-mail or phone contains this text.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// Replace an account's passwords with a new one (no old password asked, as an admin).
+    #[command(name = "set-password")]
+    SetPassword {
+        #[command(flatten)]
+        account: AccountArgs,
+        #[command(flatten)]
+        password: PasswordArgs,
+        /// Hash algorithm: MD5 or SHA-256 [default: the space's default algorithm].
+        #[arg(long)]
+        algorithm: Option<String>,
+    },
+    /// Delete an account (leaves a tombstone, as every deletion).
+    Delete {
+        #[command(flatten)]
+        account: AccountArgs,
     },
     /// Forget the usernames of accounts deleted before a given age, so they can be registered
     /// again.
@@ -277,11 +339,23 @@ mod tests {
 
 #[derive(Debug, Subcommand)]
 pub enum ApiKeysCommand {
-    /// Create a stable admin API key and print it alone on stdout.
+    /// Create a stable admin API key for an admin account and print it alone on stdout.
     Create {
+        #[command(flatten)]
+        account: AccountArgs,
+    },
+    /// List an account's API keys, one a line: id, kind (admin, or user and its address),
+    /// name, last used, requests (tab-separated; the keys themselves are never stored).
+    List {
+        #[command(flatten)]
+        account: AccountArgs,
+    },
+    /// Delete one of an account's API keys.
+    Revoke {
+        #[command(flatten)]
+        account: AccountArgs,
+        /// The key's id (see `api-keys list`).
         #[arg(long)]
-        username: String,
-        #[arg(long)]
-        domain: String,
+        id: i64,
     },
 }

@@ -1,6 +1,7 @@
 //! The flexiapi application: configuration, wiring of adapters to the domain, and the server's
 //! lifecycle. `main.rs` only parses the command line and calls into here.
 
+pub mod accounts_cmd;
 pub mod cli;
 pub mod config;
 pub mod connections;

@@ -6,12 +6,11 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow};
 use clap::Parser;
 use flexiapi::cli::{
-    AccountsCommand, ApiKeysCommand, Cli, Command, FilesCommand, SpacesCommand, StatisticsCommand,
+    AccountsCommand, Cli, Command, FilesCommand, SpacesCommand, StatisticsCommand,
 };
 use flexiapi::config::Config;
 use flexiapi::notify::Transports;
 use flexiapi::{Application, Database, services, shutdown_signal};
-use flexiapi_domain::model::PasswordAlgorithm;
 use flexiapi_domain::service::ServiceError;
 
 fn main() -> ExitCode {
@@ -91,22 +90,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", result?);
             Ok(())
         }
-        Command::Accounts(AccountsCommand::CreateAdmin {
-            username,
-            domain,
-            password,
-            algorithm,
-        }) => {
-            let algorithm: PasswordAlgorithm = algorithm
-                .parse()
-                .map_err(|_| anyhow!("--algorithm must be MD5 or SHA-256"))?;
+        Command::Accounts(
+            command @ (AccountsCommand::CreateAdmin { .. }
+            | AccountsCommand::List { .. }
+            | AccountsCommand::SetPassword { .. }
+            | AccountsCommand::Delete { .. }),
+        ) => {
             let db = open_migrated(&config).await?;
-            let account = services(db.storage.clone())
-                .create_admin(&username, &domain, &password, algorithm)
-                .await
-                .map_err(explain)?;
+            let result = flexiapi::accounts_cmd::run_accounts(
+                command,
+                &services(db.storage.clone()),
+                explain,
+            )
+            .await;
             db.close().await;
-            println!("admin {} ready (id {})", account.identity(), account.id.0);
+            print!("{}", result?);
             Ok(())
         }
         Command::Accounts(AccountsCommand::PurgeTombstones { older_than }) => {
@@ -140,14 +138,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("deleted {} call and message statistics", cleared?);
             Ok(())
         }
-        Command::ApiKeys(ApiKeysCommand::Create { username, domain }) => {
+        Command::ApiKeys(command) => {
             let db = open_migrated(&config).await?;
-            let key = services(db.storage.clone())
-                .create_admin_api_key(&username, &domain)
-                .await
-                .map_err(explain)?;
+            let result = flexiapi::accounts_cmd::run_api_keys(
+                command,
+                &services(db.storage.clone()),
+                explain,
+            )
+            .await;
             db.close().await;
-            println!("{key}");
+            print!("{}", result?);
             Ok(())
         }
         Command::Import { from, strict } => {

@@ -31,9 +31,10 @@ field-description = description
 ## Generic HTTP
 not-found = Not found.
 method-not-allowed = Method not allowed.
-host-not-configured = Host not configured.
+host-not-configured = No space is served on the host { $host }: a super admin adds one with `flexiapi spaces create --domain DOMAIN --host { $host }` (or POST /api/spaces).
+host-missing = The request has no Host header: no space to serve.
 invalid-json = Invalid JSON: the request body could not be parsed.
-unsupported-media-type = Unsupported content type.
+unsupported-media-type = Unsupported content type: send the body as `Content-Type: application/json`.
 payload-too-large = The request body is too large.
 bad-request = Bad request.
 internal-error = Server error.

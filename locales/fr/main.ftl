@@ -31,9 +31,10 @@ field-description = description
 ## HTTP
 not-found = Introuvable.
 method-not-allowed = Méthode non autorisée.
-host-not-configured = Hôte non configuré.
+host-not-configured = Aucun espace n'est servi sur l'hôte { $host } : un super administrateur en ajoute un avec `flexiapi spaces create --domain DOMAINE --host { $host }` (ou POST /api/spaces).
+host-missing = La requête n'a pas d'en-tête Host : aucun espace à servir.
 invalid-json = JSON invalide : le corps de la requête n'a pas pu être lu.
-unsupported-media-type = Type de contenu non pris en charge.
+unsupported-media-type = Type de contenu non pris en charge : envoyez le corps en `Content-Type: application/json`.
 payload-too-large = Le corps de la requête est trop volumineux.
 bad-request = Requête incorrecte.
 internal-error = Erreur du serveur.

@@ -56,6 +56,7 @@ message_ids! {
     NotFound = "not-found",
     MethodNotAllowed = "method-not-allowed",
     HostNotConfigured = "host-not-configured",
+    HostMissing = "host-missing",
     DuplicateHostHeader = "duplicate-host-header",
     InvalidJson = "invalid-json",
     UnsupportedMediaType = "unsupported-media-type",

@@ -15,7 +15,7 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 use crate::document::{IGNORED_FIELDS_HEADER, RouteTable};
 use crate::error::ApiError;
 use crate::forwarded;
-use crate::i18n::MessageId;
+use crate::i18n::{Arg, MessageId};
 use crate::state::{
     AppState, AuditActor, ClientCertificateSubject, ClientIp, HttpSettings, PublicScheme,
     RequestScheme, RequestSpace, ResponseHeaders,
@@ -172,11 +172,12 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
                 .map_err(to_api_error);
         }
         let host = request_host(&req)
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, MessageId::HostNotConfigured))?;
-        let space =
-            state.services.space_by_host(&host).await?.ok_or_else(|| {
-                ApiError::new(StatusCode::NOT_FOUND, MessageId::HostNotConfigured)
-            })?;
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, MessageId::HostMissing))?;
+        // The host it got and how to serve it: the first thing an operator needs to see.
+        let space = state.services.space_by_host(&host).await?.ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, MessageId::HostNotConfigured)
+                .with_arg("host", Arg::Text(host.clone()))
+        })?;
         // An expired space serves nothing but `ping`: public routes (registration,
         // provisioning, auth tokens…) included, as the original does for its whole host.
         if space.is_expired(state.services.now()) && path != PING_PATH {

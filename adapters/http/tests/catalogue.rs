@@ -107,6 +107,7 @@ fn every_message_id_exists_in_every_language() {
         "digits",
         "other",
         "reason",
+        "host",
     ]
     .into_iter()
     .map(|n| (n.into(), FluentValue::from(1)))

@@ -531,31 +531,60 @@ impl Services {
         password: &str,
         algorithm: PasswordAlgorithm,
     ) -> ServiceResult<Account> {
+        self.create_or_promote_admin(username, domain, Some(password), algorithm, true)
+            .await
+    }
+
+    /// Creates an activated admin account in `domain`'s space with `password`, or promotes the
+    /// existing one: its passwords are replaced only when `reset_password` (the CLI's
+    /// `accounts create-admin`: promoting someone must not lock them out).
+    ///
+    /// # Errors
+    /// `UnknownSpace`; `Validation` for a bad username, a short password, or no password where
+    /// one is needed (a new account, or `reset_password`).
+    pub async fn create_or_promote_admin(
+        &self,
+        username: &str,
+        domain: &str,
+        password: Option<&str>,
+        algorithm: PasswordAlgorithm,
+        reset_password: bool,
+    ) -> ServiceResult<Account> {
         let space = self.space(domain).await?;
         let mut errors = ValidationErrors::new();
         let username = Username::parse(username)
             .map_err(|_| errors.add("username", Rule::SipUsername))
             .ok();
-        if password.chars().count() < MIN_PASSWORD_LENGTH {
+        if let Some(password) = password
+            && password.chars().count() < MIN_PASSWORD_LENGTH
+        {
             errors.add("password", Rule::MinLength(MIN_PASSWORD_LENGTH as u32));
         }
         errors.clone().into_result()?;
         let Some(username) = username else {
             return Err(errors.into());
         };
-        let hashed = Self::hash_password(&space, &username, password, algorithm);
-        let now = self.now();
-        match self
+        let existing = self
             .storage
             .account_by_identity(&username, &space.domain)
-            .await?
-        {
+            .await?;
+        let password = match (password, &existing, reset_password) {
+            (Some(p), None, _) | (Some(p), Some(_), true) => {
+                Some(Self::hash_password(&space, &username, p, algorithm))
+            }
+            (None, None, _) | (None, Some(_), true) => {
+                return Err(ValidationErrors::single("password", Rule::Required).into());
+            }
+            (_, Some(_), false) => None,
+        };
+        let now = self.now();
+        match existing {
             Some(existing) => {
                 let changes = AccountChanges {
                     activated: true,
                     deactivated_at: None,
                     admin: true,
-                    passwords: Some(vec![hashed]),
+                    passwords: password.map(|p| vec![p]),
                     ..AccountChanges::unchanged(&existing)
                 };
                 Ok(self
@@ -567,7 +596,7 @@ impl Services {
                 let new = NewAccount {
                     activated: true,
                     admin: true,
-                    passwords: vec![hashed],
+                    passwords: password.into_iter().collect(),
                     user_agent: Some("flexiapi".into()),
                     ..NewAccount::new(username, space.domain.clone())
                 };
@@ -577,6 +606,53 @@ impl Services {
                     .await?)
             }
         }
+    }
+
+    /// The account `username@domain` (the CLI names accounts so).
+    ///
+    /// # Errors
+    /// `UnknownSpace`; `NotFound(Account)`.
+    pub async fn account_named(&self, username: &str, domain: &str) -> ServiceResult<Account> {
+        let space = self.space(domain).await?;
+        let username =
+            Username::parse(username).map_err(|_| ServiceError::NotFound(Entity::Account))?;
+        self.storage
+            .account_by_identity(&username, &space.domain)
+            .await?
+            .ok_or(ServiceError::NotFound(Entity::Account))
+    }
+
+    /// Replaces the account's passwords with `password` for `algorithm` (the space's default
+    /// when `None`), as an admin's `PUT /accounts/{id}` does: no old password asked.
+    ///
+    /// # Errors
+    /// `UnknownSpace`, `NotFound(Account)`; `Validation` for a short password.
+    pub async fn set_account_password(
+        &self,
+        username: &str,
+        domain: &str,
+        password: &str,
+        algorithm: Option<PasswordAlgorithm>,
+    ) -> ServiceResult<Account> {
+        let account = self.account_named(username, domain).await?;
+        let space = self.space(domain).await?;
+        if password.chars().count() < MIN_PASSWORD_LENGTH {
+            return Err(ValidationErrors::single(
+                "password",
+                Rule::MinLength(MIN_PASSWORD_LENGTH as u32),
+            )
+            .into());
+        }
+        let algorithm = algorithm.unwrap_or(space.digest.default_password_algorithm);
+        let hashed = Self::hash_password(&space, &account.username, password, algorithm);
+        let changes = AccountChanges {
+            passwords: Some(vec![hashed]),
+            ..AccountChanges::unchanged(&account)
+        };
+        Ok(self
+            .storage
+            .update_account(account.id, changes, self.now())
+            .await?)
     }
 
     /// The account with that id if it belongs to `space`.
