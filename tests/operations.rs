@@ -224,3 +224,25 @@ async fn backup_of_a_postgresql_or_mariadb_database_names_their_dump_tool() {
         assert!(!copy.exists(), "{backend:?}: nothing written");
     }
 }
+
+#[test]
+fn the_server_tells_systemd_it_is_ready_when_notify_socket_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket_path = dir.path().join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flexiapi"))
+        .args(["--database", "memory", "serve", "--bind", "127.0.0.1:0"])
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("FLEXIAPI_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let received = socket.recv(&mut buf);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(&buf[..received.expect("READY=1 within 60 s")], b"READY=1");
+}
