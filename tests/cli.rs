@@ -161,10 +161,10 @@ async fn serve_on_a_fresh_database_prints_credentials_that_work_and_stops_on_sig
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(&sqlite_url(&dir));
     let key = server
-        .printed("admin API key:")
+        .credential("admin API key:")
         .expect("the bootstrap API key is printed");
     let password = server
-        .printed("password:")
+        .credential("password:")
         .expect("the bootstrap password is printed");
     assert_eq!(password.len(), 16);
     let resp = reqwest::Client::new()

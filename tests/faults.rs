@@ -84,7 +84,7 @@ async fn the_server_answers_503_while_the_database_is_down_then_recovers(backend
     let db = TestDatabase::create(backend).await.expect("test database");
     let mut proxy = Proxy::start(upstream_of(db.url())).await;
     let server = ServerProcess::start(&through(db.url(), proxy.addr));
-    let key = server.printed("admin API key:").expect("bootstrap key");
+    let key = server.credential("admin API key:").expect("bootstrap key");
     let base = format!("http://127.0.0.1:{}", server.port);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))

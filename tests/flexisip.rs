@@ -13,7 +13,7 @@ use crate::process::ServerProcess;
 async fn accounts_made_by_the_api_answer_flexisips_queries(backend: Backend) {
     let db = TestDatabase::create(backend).await.expect("test database");
     let server = ServerProcess::start(db.url());
-    let key = server.printed("admin API key:").expect("bootstrap key");
+    let key = server.credential("admin API key:").expect("bootstrap key");
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{}", server.port);
     for (method, path, body) in [

@@ -38,6 +38,7 @@ mod messages;
 mod metrics;
 mod notifications;
 mod openapi;
+mod operations;
 mod phone_change;
 mod phones;
 mod provisioning;

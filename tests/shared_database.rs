@@ -13,11 +13,11 @@ async fn challenge_on_one_answer_on_the_other(backend: Backend) {
     let first = ServerProcess::start(db.url());
     let second = ServerProcess::start(db.url());
     assert!(
-        first.printed("admin API key:").is_some(),
+        first.credential("admin API key:").is_some(),
         "the first start bootstraps"
     );
     assert!(
-        second.printed("admin API key:").is_none(),
+        second.credential("admin API key:").is_none(),
         "the second finds the space"
     );
     services_on(db.storage())
@@ -157,7 +157,7 @@ async fn racing_creations_on_two_processes(backend: Backend) {
     let db = TestDatabase::create(backend).await.expect("test database");
     let first = ServerProcess::start(db.url());
     let second = ServerProcess::start(db.url());
-    let key = first.printed("admin API key:").expect("bootstrap key");
+    let key = first.credential("admin API key:").expect("bootstrap key");
     let ports = [first.port, second.port];
 
     let same = race(

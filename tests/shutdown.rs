@@ -13,7 +13,7 @@ use crate::process::ServerProcess;
 async fn sigterm_under_load_loses_no_accepted_request() {
     let db = TestDatabase::create(Backend::Sqlite).await.unwrap();
     let server = ServerProcess::start(db.url());
-    let key = server.printed("admin API key:").expect("bootstrap key");
+    let key = server.credential("admin API key:").expect("bootstrap key");
     let base = format!("http://127.0.0.1:{}", server.port);
 
     let mut workers = tokio::task::JoinSet::new();

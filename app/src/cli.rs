@@ -76,6 +76,13 @@ pub enum Command {
     },
     /// Print the OpenAPI 3 document (JSON).
     Openapi,
+    /// Copy a SQLite database, consistently, while the server runs (`VACUUM INTO`); for
+    /// PostgreSQL and MariaDB use pg_dump or mariadb-dump (see README, "Backups and upgrades").
+    Backup {
+        /// The copy to write; it must not exist (created readable by its owner only).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
     /// Manage the `[files] directory` (voicemails).
     #[command(subcommand)]
     Files(FilesCommand),

@@ -131,14 +131,19 @@ pub struct FilesFile {
     pub max_upload_size: Option<u64>,
 }
 
-/// The default `[files] directory`: `files` beside a SQLite database file, else `./files`.
-pub fn default_files_directory(database: &str) -> std::path::PathBuf {
-    let sqlite_file = database
+/// The file of a SQLite database URL (`None` for other databases and in-memory SQLite).
+pub fn sqlite_file(database: &str) -> Option<&Path> {
+    database
         .strip_prefix("sqlite://")
         .or_else(|| database.strip_prefix("sqlite:"))
         .map(|rest| rest.split('?').next().unwrap_or_default())
-        .filter(|path| !path.is_empty() && !path.starts_with(":memory:"));
-    match sqlite_file.map(Path::new).and_then(Path::parent) {
+        .filter(|path| !path.is_empty() && !path.starts_with(":memory:"))
+        .map(Path::new)
+}
+
+/// The default `[files] directory`: `files` beside a SQLite database file, else `./files`.
+pub fn default_files_directory(database: &str) -> std::path::PathBuf {
+    match sqlite_file(database).and_then(Path::parent) {
         Some(parent) if !parent.as_os_str().is_empty() => parent.join("files"),
         _ => std::path::PathBuf::from("files"),
     }

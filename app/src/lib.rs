@@ -111,6 +111,18 @@ impl Database {
         Ok(())
     }
 
+    /// A consistent copy of a SQLite database into the new file `to`, taken while the server may
+    /// be writing (see `SqlDatabase::backup_to`).
+    ///
+    /// # Errors
+    /// `to` exists or cannot be written; the database is in memory, PostgreSQL or MySQL.
+    pub async fn backup_to(&self, to: &std::path::Path) -> anyhow::Result<()> {
+        match &self.sql {
+            Some(sql) => Ok(sql.backup_to(to).await?),
+            None => anyhow::bail!("an in-memory database has nothing to back up"),
+        }
+    }
+
     pub async fn close(&self) {
         if let Some(sql) = &self.sql {
             sql.close().await;

@@ -1,5 +1,8 @@
 //! The `flexiapi` binary: parses the command line and dispatches; errors are one line on stderr.
 
+use std::io::{IsTerminal, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -165,6 +168,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => Ok(()),
+        Command::Backup { to } => {
+            let db = Database::open(&config.database).await?;
+            let result = db.backup_to(&to).await;
+            db.close().await;
+            result?;
+            println!("backed up to {}", to.display());
+            Ok(())
+        }
         Command::Files(FilesCommand::Clear { older_than }) => {
             let db = open_migrated(&config).await?;
             let files = flexiapi_adapters_http::LocalFiles::new(
@@ -200,15 +211,76 @@ async fn open_migrated(config: &Config) -> anyhow::Result<Database> {
 async fn serve(config: &Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     if let Some(creds) = &app.bootstrap {
-        println!(
-            "\nflexiapi: created the super space `localhost` and its admin.\n  SIP identity: {}\n  password:     {}\n  admin API key: {}\n  try: curl -H 'accept: application/json' -H 'x-api-key: {}' http://localhost:{}/api/accounts/me\n",
+        let text = format!(
+            "flexiapi: created the super space `localhost` and its admin.\n  SIP identity: {}\n  password:     {}\n  admin API key: {}\n  try: curl -H 'accept: application/json' -H 'x-api-key: {}' http://localhost:{}/api/accounts/me\n",
             creds.identity,
             creds.password,
             creds.api_key,
             creds.api_key,
             app.addr().port()
         );
+        let written = write_initial_credentials(&config.database, &text);
+        if written.is_none() || std::io::stdout().is_terminal() {
+            println!("\n{text}");
+        }
     }
     tracing::info!(addr = %app.addr(), "listening");
+    notify_ready();
     app.run_until(shutdown_signal()).await
+}
+
+/// Writes the first start's credentials to `initial-credentials`, beside a SQLite database file,
+/// else in the working directory, readable by its owner only, and logs where; `None` when there
+/// is nowhere to write them (an in-memory database) or writing failed (logged).
+fn write_initial_credentials(database: &str, text: &str) -> Option<PathBuf> {
+    let in_memory = database == "memory"
+        || database.contains("mode=memory")
+        || (database.starts_with("sqlite") && flexiapi::config::sqlite_file(database).is_none());
+    if in_memory {
+        return None;
+    }
+    let dir = flexiapi::config::sqlite_file(database)
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let path = dir.join("initial-credentials");
+    // A file left by an earlier installation is replaced, never reused with its old mode.
+    let _ = std::fs::remove_file(&path);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut file| file.write_all(text.as_bytes()));
+    match written {
+        Ok(()) => {
+            let shown = std::path::absolute(&path).unwrap_or(path);
+            tracing::info!(path = %shown.display(), "initial credentials written (readable by its owner only)");
+            Some(shown)
+        }
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "cannot write the initial credentials");
+            None
+        }
+    }
+}
+
+/// Tells systemd (`Type=notify`) the server listens: `READY=1` on `$NOTIFY_SOCKET`, when set.
+fn notify_ready() {
+    use std::os::unix::net::UnixDatagram;
+    let Some(socket) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
+    let sent = UnixDatagram::unbound().and_then(|sock| {
+        let bytes = socket.as_encoded_bytes();
+        let addr = match bytes.strip_prefix(b"@") {
+            // An abstract socket (Linux).
+            Some(name) => <std::os::unix::net::SocketAddr as std::os::linux::net::SocketAddrExt>::from_abstract_name(name)?,
+            None => std::os::unix::net::SocketAddr::from_pathname(&socket)?,
+        };
+        sock.send_to_addr(b"READY=1", &addr)
+    });
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, "cannot notify systemd");
+    }
 }

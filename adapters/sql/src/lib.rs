@@ -136,6 +136,9 @@ pub enum SqlError {
     /// A database of the original account manager could not be read (`flexiapi import`).
     #[error("cannot read the original database {url}: {reason}")]
     Legacy { url: String, reason: String },
+    /// `flexiapi backup` could not write its copy.
+    #[error("cannot back up to {to}: {reason}")]
+    Backup { to: String, reason: String },
     /// A test database could not be created or dropped (feature `testing`).
     #[error("test database on {url}: {reason}")]
     TestDatabase { url: String, reason: String },
@@ -151,6 +154,16 @@ enum Pool {
     },
     Postgres(PgPool),
     MySql(MySqlPool),
+}
+
+/// Creates a missing SQLite database file readable by its owner only; SQLite then gives its
+/// `-wal` and `-shm` files the same mode. Errors are left for the connection to report.
+fn create_private(path: &std::path::Path) {
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    let _ = open.open(path);
 }
 
 /// A connected pool of one backend.
@@ -193,6 +206,9 @@ impl SqlDatabase {
                     .foreign_keys(true)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT);
                 let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+                if !in_memory {
+                    create_private(options.get_filename());
+                }
                 // No ping before each use: a connection to a local file does not go stale, and the
                 // ping is one more round trip to the connection's thread for every query.
                 let pool_options = SqlitePoolOptions::new()
@@ -278,6 +294,49 @@ impl SqlDatabase {
             }
         };
         Ok(SqlDatabase { pool, display_url })
+    }
+
+    /// Writes a consistent copy of a SQLite database to `to` (`VACUUM INTO`, on a reader
+    /// connection: writers go on meanwhile, and the copy holds every transaction committed before
+    /// it started, including those still in the WAL). `to` must not exist; it is created `0600`.
+    ///
+    /// # Errors
+    /// [`SqlError::Backup`]: `to` exists or cannot be written, or the database is not a SQLite
+    /// file (PostgreSQL and MySQL have their own dump tools).
+    pub async fn backup_to(&self, to: &std::path::Path) -> Result<(), SqlError> {
+        let fail = |reason: String| SqlError::Backup {
+            to: to.display().to_string(),
+            reason,
+        };
+        let Pool::Sqlite { readers, .. } = &self.pool else {
+            return Err(fail(match self.backend() {
+                Backend::Postgres => "this is a PostgreSQL database: use pg_dump".to_owned(),
+                _ => "this is a MySQL/MariaDB database: use mariadb-dump (or mysqldump)".to_owned(),
+            }));
+        };
+        // Created here, empty, so an existing file is refused rather than replaced (VACUUM INTO
+        // writes into an empty file) and the copy is private from its first byte.
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+        open.open(to).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => fail("the file exists; choose a new name".into()),
+            _ => fail(e.to_string()),
+        })?;
+        let target = to
+            .to_str()
+            .ok_or_else(|| fail("the path is not valid UTF-8".into()))?
+            .to_owned();
+        let result = sqlx::query("VACUUM INTO ?1")
+            .bind(target)
+            .execute(readers)
+            .await;
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(to);
+            return Err(fail(one_line(&e)));
+        }
+        Ok(())
     }
 
     /// Which backend the URL selected.
