@@ -60,3 +60,4 @@ mod voicemails;
 mod web_browser;
 mod web_pages;
 mod wizards;
+mod logs;

@@ -1,5 +1,6 @@
 //! The `flexiapi` binary: parses the command line and dispatches; errors are one line on stderr.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use clap::Parser;
 use flexiapi::cli::{
     AccountsCommand, ApiKeysCommand, Cli, Command, FilesCommand, SpacesCommand, StatisticsCommand,
 };
-use flexiapi::config::Config;
+use flexiapi::config::{Config, LogFormat};
 use flexiapi::notify::Transports;
 use flexiapi::{Application, Database, services, shutdown_signal};
 use flexiapi_domain::model::PasswordAlgorithm;
@@ -16,13 +17,6 @@ use flexiapi_domain::service::ServiceError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("FLEXIAPI_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -36,6 +30,27 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Log lines on standard error, filtered by `FLEXIAPI_LOG` (default `info`), in `log_format`;
+/// colours only on a terminal.
+fn init_logs(format: LogFormat) {
+    // poem announces each listener itself; `serve` says it once, with the bootstrap's context.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FLEXIAPI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,poem::server=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
     }
 }
 
@@ -68,6 +83,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let config = Config::load(cli.config.as_deref(), cli.database, bind, redis_url)?;
+    init_logs(config.log_format);
     match cli.command {
         Command::Serve { .. } => serve(&config).await,
         Command::Migrate => {
@@ -209,6 +225,9 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             app.addr().port()
         );
     }
-    tracing::info!(addr = %app.addr(), "listening");
+    match app.metrics_addr() {
+        Some(metrics) => tracing::info!(addr = %app.addr(), %metrics, "listening"),
+        None => tracing::info!(addr = %app.addr(), "listening"),
+    }
     app.run_until(shutdown_signal()).await
 }

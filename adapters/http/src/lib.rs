@@ -309,6 +309,14 @@ fn metrics_text(state: poem::web::Data<&AppState>) -> poem::Response {
         ))
 }
 
+/// `/metrics` alone, for its own listener (`metrics_bind`): no space, no middleware; whoever
+/// reaches that address may read it.
+pub fn metrics_app(state: AppState) -> impl Endpoint {
+    Route::new()
+        .at("/metrics", poem::get(metrics_text))
+        .data(state)
+}
+
 /// Every route, wrapped in the root middleware, with `state` attached.
 pub fn app(state: AppState) -> impl Endpoint {
     app_with(state, |routes| routes)
