@@ -138,6 +138,19 @@ fn loggable_path(path: &str) -> String {
         .join("/")
 }
 
+/// The host for logs: a label shaped like a key (32 characters or more) is masked, as in paths.
+fn loggable_host(host: Option<&str>) -> String {
+    host.map_or_else(
+        || "-".to_owned(),
+        |h| {
+            h.split('.')
+                .map(|label| if label.len() >= 32 { "***" } else { label })
+                .collect::<Vec<_>>()
+                .join(".")
+        },
+    )
+}
+
 /// Translates what poem and poem-openapi return as errors into our `ApiError`.
 fn to_api_error(err: poem::Error) -> ApiError {
     if let Some(api) = err.downcast_ref::<ApiError>() {
@@ -369,7 +382,7 @@ async fn handle<E: Endpoint>(ep: Arc<E>, mut req: Request, state: AppState) -> p
         path = loggable_path(&path),
         status = status.as_u16(),
         latency_ms = started.elapsed().as_micros() as f64 / 1000.0,
-        host = host.as_deref().unwrap_or("-"),
+        host = loggable_host(host.as_deref()),
         client = %ip,
         account_id,
         "request"
