@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 use crate::helpers::{Store, TestApp, challenges, digest_authorization};
 
 const ME: &str = "/api/accounts/me";
-const FILTER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../contrib/fail2ban/flexiapi.conf");
+const FILTER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../contrib/fail2ban/flexiapi.conf"
+);
 
 /// The `flexiapi serve` process, its standard error lines as they come.
 struct Server {
@@ -91,7 +94,10 @@ impl Server {
                     .collect::<String>();
                 break port.parse().unwrap();
             }
-            assert!(started.elapsed() < Duration::from_secs(20), "never listened");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "never listened"
+            );
             std::thread::sleep(Duration::from_millis(20));
         };
         Self {
@@ -128,7 +134,8 @@ fn filter_regex() -> regex::Regex {
         .find_map(|l| l.strip_prefix("failregex = "))
         .expect("a one-line failregex")
         .trim();
-    let host = r"(?:::f{4,6}:)?(?P<host>(?:\d{1,3}\.){3}\d{1,3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:.]+\]?)";
+    let host =
+        r"(?:::f{4,6}:)?(?P<host>(?:\d{1,3}\.){3}\d{1,3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:.]+\]?)";
     regex::Regex::new(&failregex.replace("<HOST>", host)).unwrap()
 }
 
@@ -171,7 +178,11 @@ async fn security_events_are_logged_for_fail2ban(format: &str) {
     assert_eq!(first.status(), 401);
     let challenge = challenges(first.headers()).remove(0);
     let mut statuses = Vec::new();
-    for (nc, id) in [(1, "req-digest-1"), (2, "req-digest-2"), (3, "req-digest-3")] {
+    for (nc, id) in [
+        (1, "req-digest-1"),
+        (2, "req-digest-2"),
+        (3, "req-digest-3"),
+    ] {
         let resp = server
             .get(ME, "192.0.2.3", id)
             .header("from", from)
@@ -184,7 +195,11 @@ async fn security_events_are_logged_for_fail2ban(format: &str) {
             .unwrap();
         statuses.push(resp.status().as_u16());
     }
-    assert_eq!(statuses, [401, 401, 429], "two failures allowed, then locked");
+    assert_eq!(
+        statuses,
+        [401, 401, 429],
+        "two failures allowed, then locked"
+    );
 
     // Fresh challenges beyond the address's budget.
     let mut last = 0;
@@ -230,7 +245,11 @@ async fn security_events_are_logged_for_fail2ban(format: &str) {
         } else {
             format!("request_id={id}")
         };
-        lines.iter().filter(|l| l.contains(&marker)).cloned().collect()
+        lines
+            .iter()
+            .filter(|l| l.contains(&marker))
+            .cloned()
+            .collect()
     };
 
     // The request line's fields.
@@ -305,7 +324,10 @@ async fn security_events_are_logged_for_fail2ban(format: &str) {
             .iter()
             .filter(|l| l.contains("security event="))
             .collect();
-        let wanted = format!("security event={} client={} account={}", e.event, e.client, e.account);
+        let wanted = format!(
+            "security event={} client={} account={}",
+            e.event, e.client, e.account
+        );
         let line = security
             .iter()
             .find(|l| l.contains(&wanted))
@@ -313,12 +335,14 @@ async fn security_events_are_logged_for_fail2ban(format: &str) {
         assert!(line.contains("WARN"), "{line}");
         // The request's own line carries the id too.
         assert!(
-            request
-                .iter()
-                .any(|l| l.contains("\"message\":\"request\"") || l.contains("middleware: request ")),
+            request.iter().any(
+                |l| l.contains("\"message\":\"request\"") || l.contains("middleware: request ")
+            ),
             "{request:?}"
         );
-        let caps = regex.captures(line).unwrap_or_else(|| panic!("filter misses {line}"));
+        let caps = regex
+            .captures(line)
+            .unwrap_or_else(|| panic!("filter misses {line}"));
         assert_eq!(&caps["host"], e.client, "{line}");
     }
     // Nothing but the security lines matches.
@@ -396,10 +420,9 @@ async fn a_trusted_proxy_may_read_the_metrics() {
     let outward = outward_address();
     let app = TestApp::spawn_with(Store::Memory, |c| {
         c.bind = "0.0.0.0:0".into();
-        c.trusted_proxies = flexiapi_adapters_http::forwarded::TrustedProxies::parse(&[
-            outward.to_string(),
-        ])
-        .unwrap();
+        c.trusted_proxies =
+            flexiapi_adapters_http::forwarded::TrustedProxies::parse(&[outward.to_string()])
+                .unwrap();
     })
     .await;
     let resp = reqwest::get(format!("http://{outward}:{}/metrics", app.port))
@@ -438,4 +461,74 @@ async fn with_metrics_bind_metrics_are_served_on_their_own_listener_only() {
         .await
         .unwrap();
     assert_eq!(other.status(), 404);
+}
+
+#[tokio::test]
+async fn changes_made_on_the_command_line_are_audited_with_actor_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/flexiapi.sqlite", dir.path().display());
+    let run = |args: &[&str]| {
+        let out = crate::cli::flexiapi(&db, args);
+        assert!(out.status.success(), "{out:?}");
+    };
+    run(&[
+        "spaces",
+        "create",
+        "--domain",
+        "sip.example.org",
+        "--host",
+        "api.example.org",
+    ]);
+    run(&[
+        "accounts",
+        "create-admin",
+        "--username",
+        "alice",
+        "--domain",
+        "sip.example.org",
+        "--password",
+        "secret123",
+    ]);
+    run(&[
+        "api-keys",
+        "create",
+        "--username",
+        "alice",
+        "--domain",
+        "sip.example.org",
+    ]);
+    // Reading is not a change.
+    run(&["spaces", "list"]);
+    // A refused change is not recorded.
+    let refused = crate::cli::flexiapi(&db, &["spaces", "delete", "--domain", "nowhere.example"]);
+    assert!(!refused.status.success());
+
+    let database = flexiapi::Database::open(&db).await.unwrap();
+    let trail = flexiapi::services(database.storage.clone())
+        .list_audit_events(1, 50)
+        .await
+        .unwrap();
+    database.close().await;
+    let mut lines: Vec<(String, String, String, Option<i64>)> = trail
+        .items
+        .iter()
+        .map(|e| {
+            (
+                e.actor.clone(),
+                e.method.clone(),
+                e.path.clone(),
+                e.actor_id.map(|a| a.0),
+            )
+        })
+        .collect();
+    lines.reverse();
+    let cli = |path: &str| ("cli".to_owned(), "CLI".to_owned(), path.to_owned(), None);
+    assert_eq!(
+        lines,
+        [
+            cli("spaces create sip.example.org"),
+            cli("accounts create-admin sip:alice@sip.example.org"),
+            cli("api-keys create sip:alice@sip.example.org"),
+        ]
+    );
 }

@@ -2,6 +2,7 @@
 //! lifecycle. `main.rs` only parses the command line and calls into here.
 
 pub mod cli;
+pub mod cli_audit;
 pub mod config;
 pub mod connections;
 pub mod import;

@@ -84,7 +84,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let config = Config::load(cli.config.as_deref(), cli.database, bind, redis_url)?;
     init_logs(config.log_format);
-    match cli.command {
+    let audited = flexiapi::cli_audit::subject(&cli.command);
+    let outcome = match cli.command {
         Command::Serve { .. } => serve(&config).await,
         Command::Migrate => {
             let db = Database::open(&config.database).await?;
@@ -204,7 +205,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("deleted {cleared} voicemails and {swept} other files");
             Ok(())
         }
+    };
+    // Only a change that was made is recorded.
+    if outcome.is_ok()
+        && let Some(what) = audited
+    {
+        flexiapi::cli_audit::record(&config, what).await?;
     }
+    outcome
 }
 
 async fn open_migrated(config: &Config) -> anyhow::Result<Database> {

@@ -190,7 +190,11 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respons
     Ok(response)
 }
 
-async fn handle<E: Endpoint>(ep: Arc<E>, mut req: Request, state: AppState) -> poem::Result<Response> {
+async fn handle<E: Endpoint>(
+    ep: Arc<E>,
+    mut req: Request,
+    state: AppState,
+) -> poem::Result<Response> {
     let started = Instant::now();
     let method = req.method().clone();
     // Kept raw: the loggable form is only built where it is written out.
