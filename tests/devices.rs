@@ -1,11 +1,11 @@
-//! Devices from the Flexisip registrar: fixtures written in the real Redis (127.0.0.1:6379) the
+//! Devices from the Flexisip registrar: fixtures written in the real Redis (`testing::test_redis`) the
 //! way the registrar writes them (`flexiapi_adapters_redis::testing`), each test in a space of its
 //! own so that hashes and channels never collide.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use flexiapi_adapters_redis::testing::{self, TEST_REDIS as REDIS};
+use flexiapi_adapters_redis::testing::{self, test_redis};
 use flexiapi_domain::model::PasswordAlgorithm::Sha256;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -21,19 +21,19 @@ fn unique_domain() -> String {
 }
 
 fn register(aor: &str, uuid: &str, updated_at: i64, user_agent: &str) {
-    testing::register(REDIS, aor, uuid, updated_at, user_agent);
+    testing::register(test_redis(), aor, uuid, updated_at, user_agent);
 }
 
 fn forget(aor: &str) {
-    testing::forget(REDIS, aor);
+    testing::forget(test_redis(), aor);
 }
 
 fn subscribe(channel: String) -> mpsc::Receiver<String> {
-    testing::subscribe(REDIS, &channel, Duration::from_secs(3))
+    testing::subscribe(test_redis(), &channel, Duration::from_secs(3))
 }
 
 async fn with_redis(store: Store) -> TestApp {
-    TestApp::spawn_with(store, |c| c.redis_url = Some(REDIS.into())).await
+    TestApp::spawn_with(store, |c| c.redis_url = Some(test_redis().into())).await
 }
 
 async fn call(

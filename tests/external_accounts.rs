@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use flexiapi_adapters_redis::b2bua::B2BUA_ACCOUNT_CHANNEL;
-use flexiapi_adapters_redis::testing::{self, TEST_REDIS as REDIS};
+use flexiapi_adapters_redis::testing::{self, test_redis};
 use flexiapi_domain::model::PasswordAlgorithm::{Md5, Sha256};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -55,7 +55,12 @@ async fn setup(app: &TestApp, domain: &str) -> (String, i64) {
 }
 
 fn subscribe(needle: &str) -> mpsc::Receiver<String> {
-    testing::subscribe_for(REDIS, B2BUA_ACCOUNT_CHANNEL, needle, Duration::from_secs(5))
+    testing::subscribe_for(
+        test_redis(),
+        B2BUA_ACCOUNT_CHANNEL,
+        needle,
+        Duration::from_secs(5),
+    )
 }
 
 async fn received(rx: mpsc::Receiver<String>) -> Value {
@@ -312,7 +317,7 @@ async fn bad_input_is_a_422_per_field_in_english_and_french(store: Store) {
 }
 
 async fn the_b2bua_sees_each_change_on_redis(store: Store) {
-    let app = TestApp::spawn_with(store, |c| c.redis_url = Some(REDIS.into())).await;
+    let app = TestApp::spawn_with(store, |c| c.redis_url = Some(test_redis().into())).await;
     let domain = unique_domain();
     let (key, alice) = setup(&app, &domain).await;
     let path = format!("/api/accounts/{alice}/external");

@@ -34,6 +34,7 @@ mod jwt;
 mod limits;
 mod linphone_account_creator;
 mod localization;
+mod logs;
 mod messages;
 mod metrics;
 mod notifications;

@@ -61,6 +61,12 @@ pub struct FileConfig {
     /// Reverse proxies (addresses and CIDR ranges) whose `Forwarded`, `X-Forwarded-For` and
     /// `X-Forwarded-Proto` are believed; from anyone else these headers are ignored.
     pub trusted_proxies: Option<Vec<String>>,
+    /// `text` (the default) or `json`: one JSON object a line on standard error.
+    pub log_format: Option<String>,
+    /// An address (`127.0.0.1:9100`) on which `/metrics` is served alone; the main listener then
+    /// answers 404 there. Unset: the main listener serves it to loopback peers and
+    /// `trusted_proxies` only.
+    pub metrics_bind: Option<String>,
     /// The request header in which the TLS terminator passes the verified client certificate's
     /// subject (e.g. `X-SSL-Client-S-DN`, nginx's `$ssl_client_s_dn`); believed only from
     /// `trusted_proxies`. Unset: no login by client certificate.
@@ -159,6 +165,16 @@ pub struct CaptchaFile {
     pub verify_url: Option<String>,
 }
 
+/// How log lines are written on standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines (colours only on a terminal).
+    #[default]
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -188,6 +204,9 @@ pub struct Config {
     pub provisioning_token_expiration_minutes: i64,
     /// Empty: forwarding headers are never believed.
     pub trusted_proxies: TrustedProxies,
+    pub log_format: LogFormat,
+    /// `None`: `/metrics` on the main listener, to loopback peers and `trusted_proxies` only.
+    pub metrics_bind: Option<String>,
     /// `None`: no login by client certificate (lower-case header name).
     pub client_certificate_header: Option<String>,
     /// `None`: HTTPS when the connection is TLS or a trusted proxy says so, else HTTP.
@@ -313,6 +332,12 @@ impl Config {
             .map_err(|entry| {
                 anyhow::anyhow!("trusted_proxies: {entry:?} is not an IP address or CIDR range")
             })?,
+            log_format: match file_config.log_format.as_deref() {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => bail!("log_format must be \"text\" or \"json\", not {other:?}"),
+            },
+            metrics_bind: file_config.metrics_bind.filter(|b| !b.trim().is_empty()),
             client_certificate_header: match file_config.client_certificate_header.as_deref() {
                 None => None,
                 Some(name) => match poem::http::HeaderName::from_bytes(name.trim().as_bytes()) {

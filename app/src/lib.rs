@@ -3,6 +3,7 @@
 
 pub mod accounts_cmd;
 pub mod cli;
+pub mod cli_audit;
 pub mod config;
 pub mod connections;
 pub mod import;
@@ -139,6 +140,8 @@ pub fn services(storage: Arc<dyn Storage>) -> Services {
 pub struct Application {
     addr: SocketAddr,
     acceptor: GuardedAcceptor,
+    /// `metrics_bind`'s listener.
+    metrics: Option<poem::listener::TcpAcceptor>,
     state: AppState,
     database: Database,
     /// A connection with no traffic for this long is closed (idle clients; slow request heads
@@ -284,6 +287,7 @@ impl Application {
                 public_scheme: config.public_scheme,
                 public_port: config.public_port,
                 files,
+                metrics_elsewhere: config.metrics_bind.is_some(),
             },
         };
         let acceptor = TcpListener::bind(config.bind.clone())
@@ -295,6 +299,15 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("the listener has no address")?;
+        let metrics = match &config.metrics_bind {
+            Some(bind) => Some(
+                TcpListener::bind(bind.clone())
+                    .into_acceptor()
+                    .await
+                    .with_context(|| format!("cannot listen on {bind} (metrics_bind)"))?,
+            ),
+            None => None,
+        };
         let acceptor = GuardedAcceptor::new(
             acceptor,
             Duration::from_secs(config.header_read_timeout_seconds),
@@ -303,6 +316,7 @@ impl Application {
         Ok(Self {
             addr,
             acceptor,
+            metrics,
             state,
             database,
             idle_timeout: Duration::from_secs(config.idle_timeout_seconds),
@@ -313,6 +327,15 @@ impl Application {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The `metrics_bind` listener's address, when there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()?
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
     }
 
     /// The use cases over this application's storage (tests arrange data with it).
@@ -335,12 +358,24 @@ impl Application {
             self.state.services.clone(),
             self.state.settings.languages.fallback().to_string(),
         ));
+        // The metrics listener lives as long as the main one (aborted with it).
+        let metrics = self.metrics.map(|acceptor| {
+            let app = flexiapi_adapters_http::metrics_app(self.state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = Server::new_with_acceptor(acceptor).run(app).await {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            })
+        });
         let app = flexiapi_adapters_http::app_with(self.state, self.pages);
         let result = Server::new_with_acceptor(self.acceptor)
             .idle_timeout(self.idle_timeout)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(30)))
             .await;
         maintenance.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         if let Err(e) = authenticator.flush_usage().await {
             tracing::warn!(error = %e, "could not flush API key usage");
         }

@@ -11,20 +11,13 @@ use clap::Parser;
 use flexiapi::cli::{
     AccountsCommand, Cli, Command, FilesCommand, SpacesCommand, StatisticsCommand,
 };
-use flexiapi::config::Config;
+use flexiapi::config::{Config, LogFormat};
 use flexiapi::notify::Transports;
 use flexiapi::{Application, Database, services, shutdown_signal};
 use flexiapi_domain::service::ServiceError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("FLEXIAPI_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -38,6 +31,27 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Log lines on standard error, filtered by `FLEXIAPI_LOG` (default `info`), in `log_format`;
+/// colours only on a terminal.
+fn init_logs(format: LogFormat) {
+    // poem announces each listener itself; `serve` says it once, with the bootstrap's context.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FLEXIAPI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,poem::server=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
     }
 }
 
@@ -70,7 +84,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let config = Config::load(cli.config.as_deref(), cli.database, bind, redis_url)?;
-    match cli.command {
+    init_logs(config.log_format);
+    let audited = flexiapi::cli_audit::subject(&cli.command);
+    let changed = flexiapi::cli_audit::changed(&cli.command);
+    let outcome = match cli.command {
         Command::Serve { .. } => serve(&config).await,
         Command::Migrate => {
             let db = Database::open(&config.database).await?;
@@ -199,7 +216,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("deleted {cleared} voicemails and {swept} other files");
             Ok(())
         }
+    };
+    // Only a change that was made is recorded.
+    if outcome.is_ok()
+        && let Some(what) = audited
+    {
+        flexiapi::cli_audit::record(&config, what, changed).await?;
     }
+    outcome
 }
 
 async fn open_migrated(config: &Config) -> anyhow::Result<Database> {
@@ -224,7 +248,10 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             println!("\n{text}");
         }
     }
-    tracing::info!(addr = %app.addr(), "listening");
+    match app.metrics_addr() {
+        Some(metrics) => tracing::info!(addr = %app.addr(), %metrics, "listening"),
+        None => tracing::info!(addr = %app.addr(), "listening"),
+    }
     notify_ready();
     app.run_until(shutdown_signal()).await
 }

@@ -14,7 +14,8 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use crate::error::ApiError;
 use crate::i18n::MessageId;
 use crate::state::{
-    AppState, AuditActor, ClientCertificateSubject, ClientIp, RequestSpace, ResponseHeaders,
+    AppState, AuditActor, ClientCertificateSubject, ClientIp, RequestLog, RequestSpace,
+    ResponseHeaders,
 };
 
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -115,6 +116,51 @@ pub fn credentials(req: &Request) -> Credentials {
     }
 }
 
+/// The security event (see the README's "Logs") a refused authentication is, if any: missing
+/// credentials and stale nonces are part of normal traffic, not events.
+fn security_event(e: &AuthError) -> Option<&'static str> {
+    Some(match e {
+        AuthError::InvalidCredentials { .. }
+        | AuthError::WrongAlgorithm { .. }
+        | AuthError::InvalidOpaque { .. }
+        | AuthError::NonceReplayed { .. } => "digest_failed",
+        AuthError::InvalidApiKey => "api_key_refused",
+        AuthError::InvalidToken(_) | AuthError::JwtUnknownAccount | AuthError::JwtNotConfigured => {
+            "jwt_refused"
+        }
+        AuthError::TooManyFailures { .. } => "lockout",
+        AuthError::TooManyRequests { .. } => "rate_limited",
+        _ => return None,
+    })
+}
+
+/// The account a refused request claimed, for the logs: the Digest `From` or `username` (in the
+/// request's space), else `-`. Only characters of a SIP address are kept (no log injection).
+fn claimed_account(req: &Request, domain: &str) -> String {
+    let from = header(req, "from").map(|f| {
+        let f = f.trim().trim_start_matches('<').trim_end_matches('>');
+        f.strip_prefix("sip:").unwrap_or(f).to_owned()
+    });
+    let username = || {
+        let auth = header(req, AUTHORIZATION)?;
+        let rest = auth.trim().strip_prefix("Digest ")?;
+        let start = rest.find("username=\"")? + "username=\"".len();
+        let end = rest[start..].find('"')?;
+        Some(format!("{}@{domain}", &rest[start..start + end]))
+    };
+    let account = from.or_else(username).unwrap_or_default();
+    let clean: String = account
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "@.-_+~!$&'()*,;=%".contains(*c))
+        .take(128)
+        .collect();
+    if clean.is_empty() {
+        "-".into()
+    } else {
+        format!("sip:{clean}")
+    }
+}
+
 fn is_json_request(req: &Request) -> bool {
     header(req, CONTENT_TYPE).is_some_and(|v| {
         v.split(';')
@@ -178,6 +224,11 @@ pub async fn authenticate(
             ) {
                 state.metrics.auth_failure(mechanism);
             }
+            if let Some(event) = security_event(&e)
+                && let Some(log) = req.extensions().get::<RequestLog>()
+            {
+                log.security(event, claimed_account(req, space.0.domain.as_str()));
+            }
             return Err(e.into());
         }
     };
@@ -201,6 +252,9 @@ pub async fn authenticate(
         for challenge in &authenticated.challenges {
             response_headers.push("www-authenticate", challenge.header_value());
         }
+    }
+    if let Some(log) = req.extensions().get::<RequestLog>() {
+        log.account(authenticated.account.id.0);
     }
     let caller = authorize(authenticated, &space.0, level, state.services.now())?;
     if matches!(level, AccessLevel::Admin | AccessLevel::SuperAdmin)

@@ -15,6 +15,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod audit_subject;
 pub mod auth;
 pub mod document;
 pub mod error;
@@ -307,6 +308,14 @@ fn metrics_text(state: poem::web::Data<&AppState>) -> poem::Response {
             state.services.notifier.counts(),
             state.services.b2bua.failures(),
         ))
+}
+
+/// `/metrics` alone, for its own listener (`metrics_bind`): no space, no middleware; whoever
+/// reaches that address may read it.
+pub fn metrics_app(state: AppState) -> impl Endpoint {
+    Route::new()
+        .at("/metrics", poem::get(metrics_text))
+        .data(state)
 }
 
 /// Every route, wrapped in the root middleware, with `state` attached.

@@ -1,7 +1,9 @@
 //! The root middleware: resolves the space from `Host` (an expired one answers 403 on every
 //! route but `/api/ping`), works out the client's address and scheme (believing forwarding
 //! headers from trusted proxies only), negotiates the language, checks JSON bodies, renders every
-//! error as localized JSON, fixes the JSON content type, and logs one line per request.
+//! error as localized JSON, fixes the JSON content type, echoes (or makes) `X-Request-Id`, and
+//! logs one line per request (plus a `security` line at `warn` for refused credentials and 429s),
+//! all inside a `request` span carrying the request id.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,15 +13,75 @@ use flexiapi_domain::model::{NewAuditEvent, normalize_host};
 use poem::http::header::{ALLOW, CONTENT_LANGUAGE, CONTENT_TYPE, HOST};
 use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Request, Response};
+use tracing::Instrument;
 
+use crate::audit_subject::audit_subject;
 use crate::document::{IGNORED_FIELDS_HEADER, RouteTable};
 use crate::error::ApiError;
 use crate::forwarded;
 use crate::i18n::{Arg, MessageId};
 use crate::state::{
     AppState, AuditActor, ClientCertificateSubject, ClientIp, HttpSettings, PublicScheme,
-    RequestScheme, RequestSpace, ResponseHeaders,
+    RequestLog, RequestScheme, RequestSpace, ResponseHeaders,
 };
+
+/// The header a request id comes in and goes back out in.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The client's request id when it is sane (1 to 64 of `[A-Za-z0-9._:-]`), else a fresh one.
+fn request_id(req: &Request, state: &AppState) -> String {
+    req.headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| {
+            (1..=64).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-_:".contains(&b))
+        })
+        .map_or_else(|| state.services.tokens.alphanumeric(20), str::to_owned)
+}
+
+/// May this peer read `/metrics` on the main listener? Not when it has a listener of its own;
+/// else only loopback peers and trusted proxies (the figures are not for everyone).
+fn metrics_allowed(req: &Request, settings: &HttpSettings) -> bool {
+    if settings.metrics_elsewhere {
+        return false;
+    }
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_canonical())
+        .is_some_and(|ip| ip.is_loopback() || settings.trusted_proxies.contains(ip))
+}
+
+/// The JSON object a POST answered with (what it created, for the audit trail), and the answer
+/// itself, unchanged. Only small JSON answers are read: a created object, never a file.
+async fn created_object(response: Response, json: bool) -> (Response, Option<serde_json::Value>) {
+    const LARGEST: u64 = 64 * 1024;
+    let small = response
+        .headers()
+        .get(poem::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_none_or(|n| n <= LARGEST);
+    if !json || !small {
+        return (response, None);
+    }
+    let (parts, body) = response.into_parts();
+    match body.into_bytes().await {
+        Ok(bytes) => {
+            let created = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .filter(serde_json::Value::is_object);
+            (
+                Response::from_parts(parts, poem::Body::from(bytes)),
+                created,
+            )
+        }
+        // The body could not be read back: the change is still recorded, without the object.
+        Err(_) => (Response::from_parts(parts, poem::Body::empty()), None),
+    }
+}
 
 /// The one route an expired space still answers (liveness of the host, no data).
 const PING_PATH: &str = "/api/ping";
@@ -106,6 +168,19 @@ fn loggable_path(path: &str) -> String {
         .join("/")
 }
 
+/// The host for logs: a label shaped like a key (32 characters or more) is masked, as in paths.
+fn loggable_host(host: Option<&str>) -> String {
+    host.map_or_else(
+        || "-".to_owned(),
+        |h| {
+            h.split('.')
+                .map(|label| if label.len() >= 32 { "***" } else { label })
+                .collect::<Vec<_>>()
+                .join(".")
+        },
+    )
+}
+
 /// Translates what poem and poem-openapi return as errors into our `ApiError`.
 fn to_api_error(err: poem::Error) -> ApiError {
     if let Some(api) = err.downcast_ref::<ApiError>() {
@@ -132,14 +207,29 @@ fn to_api_error(err: poem::Error) -> ApiError {
 }
 
 /// Runs the request through `ep` with everything above applied.
-pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
+pub async fn root<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let Some(state) = req.data::<AppState>().cloned() else {
+        return Ok(ApiError::internal().into_response());
+    };
+    let id = request_id(&req, &state);
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = handle(ep, req, state).instrument(span).await?;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    Ok(response)
+}
+
+async fn handle<E: Endpoint>(
+    ep: Arc<E>,
+    mut req: Request,
+    state: AppState,
+) -> poem::Result<Response> {
     let started = Instant::now();
     let method = req.method().clone();
     // Kept raw: the loggable form is only built where it is written out.
     let path = req.uri().path().to_owned();
-    let Some(state) = req.data::<AppState>().cloned() else {
-        return Ok(ApiError::internal().into_response());
-    };
+    let host = request_host(&req);
     let routes = req.data::<Arc<RouteTable>>().cloned().unwrap_or_default();
     let lang = state
         .settings
@@ -153,6 +243,7 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
 
     let response_headers = ResponseHeaders::default();
     let audit_actor = AuditActor::default();
+    let request_log = RequestLog::default();
     let (ip, scheme) = client_origin(&req, &state.settings);
     let caller_ip = ip.clone();
     let outcome: Result<Response, ApiError> = async {
@@ -163,6 +254,9 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
                 MessageId::DuplicateHostHeader,
             ));
         }
+        if path == "/metrics" && !metrics_allowed(&req, &state.settings) {
+            return Err(ApiError::new(StatusCode::NOT_FOUND, MessageId::NotFound));
+        }
         // Probes and scrapers come by IP: no space to resolve.
         if path.starts_with("/health/") || path == "/metrics" {
             return ep
@@ -171,7 +265,8 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
                 .map(IntoResponse::into_response)
                 .map_err(to_api_error);
         }
-        let host = request_host(&req)
+        let host = host
+            .clone()
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, MessageId::HostMissing))?;
         // The host it got and how to serve it: the first thing an operator needs to see.
         let space = state.services.space_by_host(&host).await?.ok_or_else(|| {
@@ -191,6 +286,7 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
         }
         req.extensions_mut().insert(response_headers.clone());
         req.extensions_mut().insert(audit_actor.clone());
+        req.extensions_mut().insert(request_log.clone());
 
         // Uploads are streamed to disk by their handler, under their own limit.
         let streamed = method == Method::POST && path.starts_with(UPLOAD_PATH_PREFIX);
@@ -281,13 +377,21 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
         && response.status().is_success()
         && let Some((actor_id, actor)) = audit_actor.take()
     {
+        let (answer, created) = created_object(response, json && method == Method::POST).await;
+        response = answer;
         let event = NewAuditEvent {
             actor_id,
             actor,
             method: method.to_string(),
             path: loggable_path(&path),
+            subject: audit_subject(
+                state.metrics.route(&path),
+                &path,
+                actor_id,
+                created.as_ref(),
+            ),
             status: response.status().as_u16(),
-            ip,
+            ip: ip.clone(),
             created_at: state.services.now(),
         };
         // The change is made: a failure to record it is logged, not answered.
@@ -301,11 +405,29 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Res
         response.status().as_u16(),
         started.elapsed(),
     );
+    let logged = request_log.take();
+    let status = response.status();
+    // One stable shape a fail2ban filter matches (README, "Logs"): the message itself, so text
+    // and JSON lines both carry it.
+    let security = logged.security.or_else(|| {
+        (status == StatusCode::TOO_MANY_REQUESTS).then(|| ("rate_limited", "-".to_owned()))
+    });
+    if let Some((event, account)) = security {
+        tracing::warn!(
+            target: "flexiapi::security",
+            "security event={event} client={ip} account={account}"
+        );
+    }
+    let account_id = logged.account_id.map(tracing::field::display);
     tracing::info!(
         %method,
+        route = state.metrics.route(&path),
         path = loggable_path(&path),
-        status = response.status().as_u16(),
-        latency_us = started.elapsed().as_micros() as u64,
+        status = status.as_u16(),
+        latency_ms = started.elapsed().as_micros() as f64 / 1000.0,
+        host = loggable_host(host.as_deref()),
+        client = %ip,
+        account_id,
         "request"
     );
     Ok(response)

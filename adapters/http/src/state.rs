@@ -26,6 +26,9 @@ pub struct HttpSettings {
     pub public_port: Option<u16>,
     /// The `[files] directory` and upload limit (voicemails).
     pub files: crate::files::LocalFiles,
+    /// `/metrics` is served on a listener of its own (`metrics_bind`): the main one answers 404.
+    /// Else the main one answers loopback peers and `trusted_proxies` only.
+    pub metrics_elsewhere: bool,
 }
 
 /// The scheme clients reach us by.
@@ -109,5 +112,31 @@ impl AuditActor {
 
     pub fn take(&self) -> Option<(flexiapi_domain::model::AccountId, String)> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// What the request's log lines need from deeper down: the authenticated account, and the
+/// security event the authentication met (written by the root middleware, once per request).
+#[derive(Debug, Clone, Default)]
+pub struct RequestLog(pub Arc<Mutex<RequestLogEntry>>);
+
+#[derive(Debug, Default)]
+pub struct RequestLogEntry {
+    pub account_id: Option<i64>,
+    /// The event's name and the account it was about (a SIP identity, or `-`).
+    pub security: Option<(&'static str, String)>,
+}
+
+impl RequestLog {
+    pub fn account(&self, id: i64) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).account_id = Some(id);
+    }
+
+    pub fn security(&self, event: &'static str, account: String) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).security = Some((event, account));
+    }
+
+    pub fn take(&self) -> RequestLogEntry {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }

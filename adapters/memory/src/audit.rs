@@ -17,6 +17,7 @@ impl AuditRepository for MemoryStorage {
             actor: event.actor,
             method: event.method,
             path: event.path,
+            subject: event.subject,
             status: event.status,
             ip: event.ip,
             created_at: event.created_at,

@@ -6,8 +6,20 @@ use std::time::Duration;
 
 use crate::contact::hash_key;
 
-/// The Redis the test suites use (started by `.ci/run`).
-pub const TEST_REDIS: &str = "redis://127.0.0.1:6379";
+/// Where the test suites find their Redis when `FLEXIAPI_TEST_REDIS_URL` is not set.
+const DEFAULT_TEST_REDIS: &str = "redis://127.0.0.1:6379";
+
+/// The Redis the test suites use: `FLEXIAPI_TEST_REDIS_URL` (`scripts/test` starts a throwaway
+/// one and sets it), else 127.0.0.1:6379.
+pub fn test_redis() -> &'static str {
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        std::env::var("FLEXIAPI_TEST_REDIS_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| DEFAULT_TEST_REDIS.into())
+    })
+}
 
 fn connection(url: &str) -> redis::Connection {
     redis::Client::open(url)

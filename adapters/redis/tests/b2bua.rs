@@ -1,11 +1,11 @@
-//! The B2BUA notifier against the real Redis on 127.0.0.1:6379 (started by `.ci/run`), as
+//! The B2BUA notifier against the real Redis (`testing::test_redis`), as
 //! Flexisip's B2BUA sees it: a SUBSCRIBE on `flexisip/B2BUA/account`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use flexiapi_adapters_redis::b2bua::{B2BUA_ACCOUNT_CHANNEL, RedisB2buaNotifier};
-use flexiapi_adapters_redis::testing::{self, TEST_REDIS};
+use flexiapi_adapters_redis::testing::{self, test_redis};
 use flexiapi_adapters_redis::{DEFAULT_TIMEOUT, RedisRegistry};
 use flexiapi_domain::ports::{B2buaAccountChange, B2buaNotifier};
 
@@ -20,11 +20,11 @@ fn change() -> B2buaAccountChange {
 #[tokio::test]
 async fn a_subscriber_of_the_b2bua_channel_gets_each_change_as_json() {
     let notifier = RedisB2buaNotifier::new(Arc::new(
-        RedisRegistry::new(TEST_REDIS, DEFAULT_TIMEOUT).unwrap(),
+        RedisRegistry::new(test_redis(), DEFAULT_TIMEOUT).unwrap(),
     ));
     let change = change();
     let received = testing::subscribe_for(
-        TEST_REDIS,
+        test_redis(),
         B2BUA_ACCOUNT_CHANNEL,
         &change.username,
         Duration::from_secs(3),

@@ -1,17 +1,15 @@
-//! The registry against the real Redis on 127.0.0.1:6379 (started by `.ci/run`), with contacts
+//! The registry against the real Redis (`testing::test_redis`), with contacts
 //! written as the Flexisip registrar writes them. Each test uses its own domain, so its hash and
 //! channel are its own.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use flexiapi_adapters_redis::testing::{self, TEST_REDIS};
+use flexiapi_adapters_redis::testing::{self, test_redis};
 use flexiapi_adapters_redis::{DEFAULT_TIMEOUT, RedisRegistry};
 use flexiapi_domain::error::RegistrarError;
 use flexiapi_domain::model::SipIdentity;
 use flexiapi_domain::ports::DeviceRegistry;
-
-const REDIS: &str = TEST_REDIS;
 
 fn fresh_aor() -> SipIdentity {
     let domain = format!("t{}.example.org", uuid::Uuid::new_v4().simple());
@@ -23,17 +21,17 @@ fn aor_key(aor: &SipIdentity) -> String {
 }
 
 fn register(aor: &SipIdentity, uuid: &str, updated_at: i64, user_agent: &str) {
-    testing::register(REDIS, &aor_key(aor), uuid, updated_at, user_agent);
+    testing::register(test_redis(), &aor_key(aor), uuid, updated_at, user_agent);
 }
 
 fn subscribe(channel: String) -> mpsc::Receiver<String> {
-    testing::subscribe(REDIS, &channel, Duration::from_secs(2))
+    testing::subscribe(test_redis(), &channel, Duration::from_secs(2))
 }
 
 #[tokio::test]
 async fn devices_are_read_from_the_registrar_hash() {
     let aor = fresh_aor();
-    let registry = RedisRegistry::new(REDIS, DEFAULT_TIMEOUT).unwrap();
+    let registry = RedisRegistry::new(test_redis(), DEFAULT_TIMEOUT).unwrap();
     assert!(registry.devices(&aor).await.unwrap().is_empty());
 
     register(
@@ -60,7 +58,7 @@ async fn devices_are_read_from_the_registrar_hash() {
         "LinphoneAndroid/5.2.1 (Pixel 7) LinphoneSDK/5.3.0"
     );
     assert_eq!(devices[1].update_time.unwrap().timestamp(), 1_732_800_000);
-    testing::forget(REDIS, &aor_key(&aor));
+    testing::forget(test_redis(), &aor_key(&aor));
 }
 
 #[tokio::test]
@@ -68,7 +66,7 @@ async fn removing_a_device_deletes_its_field_and_tells_the_registrar() {
     let aor = fresh_aor();
     let uuid = "urn:uuid:00000000-0000-4000-8000-0000000000c1";
     register(&aor, uuid, 1_700_000_000, "Linphone/1 (x)");
-    let registry = RedisRegistry::new(REDIS, DEFAULT_TIMEOUT).unwrap();
+    let registry = RedisRegistry::new(test_redis(), DEFAULT_TIMEOUT).unwrap();
 
     let channel = format!("alice@{}", aor.domain);
     let published = subscribe(channel);

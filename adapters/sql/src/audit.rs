@@ -11,13 +11,14 @@ macro_rules! impl_audit {
             ) -> StoreResult<()> {
                 sqlx::query(Self::sql(
                     "INSERT INTO audit_events \
-                     (actor_id, actor, method, path, status, ip, created_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (actor_id, actor, method, path, subject, status, ip, created_at) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 ))
                 .bind(event.actor_id.0)
                 .bind(&event.actor)
                 .bind(&event.method)
                 .bind(&event.path)
+                .bind(&event.subject)
                 .bind(i32::from(event.status))
                 .bind(&event.ip)
                 .bind(ts(event.created_at))
@@ -47,11 +48,12 @@ macro_rules! impl_audit {
                     String,
                     String,
                     String,
+                    String,
                     i32,
                     String,
                     DateTime<Utc>,
                 )> = sqlx::query_as(Self::sql(
-                    "SELECT e.id, a.id, e.actor, e.method, e.path, e.status, e.ip, \
+                    "SELECT e.id, a.id, e.actor, e.method, e.path, e.subject, e.status, e.ip, \
                          e.created_at FROM audit_events e \
                          LEFT JOIN accounts a ON a.id = e.actor_id \
                          ORDER BY e.id DESC LIMIT ? OFFSET ?",
@@ -65,13 +67,24 @@ macro_rules! impl_audit {
                     items: rows
                         .into_iter()
                         .map(
-                            |(id, actor_id, actor, method, path, status, ip, created_at)| {
+                            |(
+                                id,
+                                actor_id,
+                                actor,
+                                method,
+                                path,
+                                subject,
+                                status,
+                                ip,
+                                created_at,
+                            )| {
                                 flexiapi_domain::model::AuditEvent {
                                     id,
                                     actor_id: actor_id.map(AccountId),
                                     actor,
                                     method,
                                     path,
+                                    subject,
                                     status: u16::try_from(status).unwrap_or_default(),
                                     ip,
                                     created_at,

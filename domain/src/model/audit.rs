@@ -15,6 +15,9 @@ pub struct AuditEvent {
     pub method: String,
     /// The request path, tokens masked.
     pub path: String,
+    /// What it changed, e.g. `account 42`, `space sip.example.org`, `account 42, api_key 7`;
+    /// empty when nothing is named (rows older than the field).
+    pub subject: String,
     pub status: u16,
     pub ip: String,
     pub created_at: DateTime<Utc>,
@@ -27,6 +30,7 @@ pub struct NewAuditEvent {
     pub actor: String,
     pub method: String,
     pub path: String,
+    pub subject: String,
     pub status: u16,
     pub ip: String,
     pub created_at: DateTime<Utc>,

@@ -18,6 +18,7 @@ pub async fn audit_events_are_listed_newest_first_and_outlive_their_actor(s: Arc
             actor: "sip:admin@example.org".into(),
             method: "POST".into(),
             path: (*path).into(),
+            subject: format!("account {i}"),
             status: 200,
             ip: "192.0.2.9".into(),
             created_at: t0() + secs(i as i64),
@@ -30,6 +31,8 @@ pub async fn audit_events_are_listed_newest_first_and_outlive_their_actor(s: Arc
     let paths: Vec<&str> = first.items.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(paths, ["/api/spaces/x.org", "/api/accounts/7"]);
     assert_eq!(first.items[0].actor_id, Some(admin));
+    assert_eq!(first.items[0].subject, "account 2");
+    assert_eq!(first.items[1].subject, "account 1");
     assert_eq!(first.items[0].status, 200);
     assert_eq!(first.items[0].ip, "192.0.2.9");
     assert_eq!(ms(first.items[0].created_at), ms(t0() + secs(2)));

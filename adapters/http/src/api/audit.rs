@@ -24,6 +24,9 @@ pub struct AuditEventObject {
     pub method: String,
     /// The request path (tokens masked).
     pub path: String,
+    /// What the request changed: `account 42`, `space sip.example.org`, `account 42, api_key 7`
+    /// (each resource of the path and the one it created); empty when nothing is named.
+    pub subject: String,
     pub status: u16,
     pub ip: String,
     pub created_at: String,
@@ -37,6 +40,7 @@ impl From<AuditEvent> for AuditEventObject {
             actor: e.actor,
             method: e.method,
             path: e.path,
+            subject: e.subject,
             status: e.status,
             ip: e.ip,
             created_at: timestamp(e.created_at),

@@ -1,0 +1,3 @@
+-- What each audited change changed: `account 42`, `space sip.example.org`, `api_key 7`...
+-- (see the HTTP adapter's audit_subject); empty for the rows written before.
+ALTER TABLE audit_events ADD COLUMN subject VARCHAR(1024) NOT NULL DEFAULT '';
