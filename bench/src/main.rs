@@ -12,9 +12,11 @@
 //! - `load`: connections, warm-up, measured window, latency histograms, server RSS.
 //! - `server`: the child process (`serve-child`) and the parent's handle on it.
 //! - `seed`: what the child writes before serving (spaces, admin, user, N accounts).
+//! - `floor`: the floor server, the least each path needs, measured in the same run.
 //! - `report`: the table.
 
 mod client;
+mod floor;
 mod load;
 mod report;
 mod scenario;
@@ -49,7 +51,8 @@ struct RunArgs {
     #[arg(long, default_value = "all")]
     scenario: String,
 
-    /// Backends, comma-separated: memory, sqlite, postgres, mysql [default: memory,sqlite,postgres].
+    /// Backends, comma-separated: memory, sqlite, postgres, mysql (MariaDB)
+    /// [default: all four; quick: memory,sqlite].
     #[arg(long)]
     backend: Option<String>,
 
@@ -81,6 +84,10 @@ struct RunArgs {
     #[arg(long, default_value = "warn")]
     server_log: String,
 
+    /// Do not measure the floor server (its rows, and every row's fraction of it, are left out).
+    #[arg(long)]
+    no_floor: bool,
+
     /// Also write the table (Markdown, with the machine's description) to this file.
     #[arg(long)]
     output: Option<std::path::PathBuf>,
@@ -92,12 +99,17 @@ enum Command {
     /// its standard input closes.
     #[command(hide = true)]
     ServeChild(server::ChildArgs),
+    /// (internal) The floor server (see `floor`): prints one READY line, serves until its
+    /// standard input closes.
+    #[command(hide = true)]
+    ServeFloor(floor::FloorArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::ServeChild(args)) => server::child_main(args),
+        Some(Command::ServeFloor(args)) => floor::floor_main(args),
         None => run_main(cli.run),
     };
     match result {
@@ -120,6 +132,7 @@ pub struct Plan {
     pub warmup: Duration,
     pub connections: usize,
     pub server_log: String,
+    pub floor: bool,
 }
 
 fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
@@ -134,7 +147,7 @@ fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
     let default_backends = if args.quick {
         "memory,sqlite"
     } else {
-        "memory,sqlite,postgres"
+        "memory,sqlite,postgres,mysql"
     };
     let backends = args
         .backend
@@ -172,6 +185,7 @@ fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
         warmup: seconds(args.warmup, 2.0, 0.3),
         connections: args.connections.max(1),
         server_log: args.server_log.clone(),
+        floor: !args.no_floor,
     })
 }
 
@@ -185,7 +199,8 @@ fn run_main(args: RunArgs) -> anyhow::Result<bool> {
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
-    let rows = runtime.block_on(run_plan(&plan))?;
+    let mut rows = runtime.block_on(run_plan(&plan))?;
+    report::set_floor_fractions(&mut rows);
     let machine = report::machine_description();
     let table = report::table(&rows);
     println!("\n{machine}\n\n{table}");
@@ -206,6 +221,9 @@ fn run_main(args: RunArgs) -> anyhow::Result<bool> {
 async fn run_plan(plan: &Plan) -> anyhow::Result<Vec<Row>> {
     let keys = client::JwtKeys::generate()?;
     let mut rows = Vec::new();
+    if plan.floor {
+        rows.extend(run_floor(plan, &keys).await?);
+    }
     for backend in &plan.backends {
         let database = server::BenchDatabase::create(*backend).await?;
         for (i, &accounts) in plan.accounts.iter().enumerate() {
@@ -249,11 +267,41 @@ async fn run_plan(plan: &Plan) -> anyhow::Result<Vec<Row>> {
                 if scenario == Scenario::Ping {
                     ping = Some(result.throughput());
                 }
-                rows.push(Row::new(scenario, *backend, accounts, &result, ping));
+                rows.push(Row::new(scenario, backend.name(), accounts, &result, ping));
             }
             server.stop().await?;
         }
         database.drop().await;
     }
+    Ok(rows)
+}
+
+/// The floor server's rows: the paths it serves, among the plan's scenarios (ping always).
+async fn run_floor(plan: &Plan, keys: &client::JwtKeys) -> anyhow::Result<Vec<Row>> {
+    let dir = tempfile::tempdir().context("cannot make the floor's folder")?;
+    eprintln!("== floor: starting the floor server");
+    let server = server::Server::start_floor(dir).await?;
+    let mut rows = Vec::new();
+    let mut ping = None;
+    for scenario in Scenario::ALL {
+        let wanted = scenario == Scenario::Ping || plan.scenarios.contains(&scenario);
+        if !wanted || !scenario.has_floor() {
+            continue;
+        }
+        let result = load::run(plan, &server, keys, scenario).await?;
+        eprintln!(
+            "   {:<20} {:>9.0} req/s  p50 {:>7} µs  p99 {:>7} µs  errors {}",
+            scenario.name(),
+            result.throughput(),
+            result.percentile(50.0),
+            result.percentile(99.0),
+            result.errors
+        );
+        if scenario == Scenario::Ping {
+            ping = Some(result.throughput());
+        }
+        rows.push(Row::new(scenario, "floor", 2, &result, ping));
+    }
+    server.stop().await?;
     Ok(rows)
 }

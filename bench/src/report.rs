@@ -2,11 +2,10 @@
 
 use crate::load::Outcome;
 use crate::scenario::Scenario;
-use crate::server::Backend;
-
 pub struct Row {
     pub scenario: Scenario,
-    pub backend: Backend,
+    /// `memory`, `sqlite`, `postgres`, `mysql`, or `floor` (the floor server).
+    pub backend: &'static str,
     pub accounts: u64,
     pub throughput: f64,
     pub p50_us: u64,
@@ -16,12 +15,14 @@ pub struct Row {
     pub peak_rss_kib: u64,
     /// Throughput over ping's in the same server run.
     pub ratio: Option<f64>,
+    /// Throughput over the floor server's on the same path, in the same run.
+    pub of_floor: Option<f64>,
 }
 
 impl Row {
     pub fn new(
         scenario: Scenario,
-        backend: Backend,
+        backend: &'static str,
         accounts: u64,
         outcome: &Outcome,
         ping: Option<f64>,
@@ -38,6 +39,7 @@ impl Row {
             errors: outcome.errors,
             peak_rss_kib: outcome.peak_rss_kib,
             ratio: ping.filter(|p| *p > 0.0).map(|p| throughput / p),
+            of_floor: None,
         }
     }
 }
@@ -58,17 +60,36 @@ fn count(n: u64) -> String {
     }
 }
 
+fn fraction(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_owned(), |x| format!("{x:.2}"))
+}
+
+/// Sets every flexiapi row's fraction of the floor server's throughput on the same path.
+pub fn set_floor_fractions(rows: &mut [Row]) {
+    let floor: Vec<(Scenario, f64)> = rows
+        .iter()
+        .filter(|r| r.backend == "floor")
+        .map(|r| (r.scenario, r.throughput))
+        .collect();
+    for row in rows.iter_mut().filter(|r| r.backend != "floor") {
+        row.of_floor = floor
+            .iter()
+            .find(|(s, t)| *s == row.scenario && *t > 0.0)
+            .map(|(_, t)| row.throughput / t);
+    }
+}
+
 /// The rows as a Markdown table.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| scenario | backend | accounts | requests/s | p50 | p99 | p99.9 | errors | server peak RSS | ratio to ping |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| scenario | backend | accounts | requests/s | p50 | p99 | p99.9 | errors | server peak RSS | ratio to ping | of floor |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         out.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {:.1} MiB | {} |\n",
+            "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {:.1} MiB | {} | {} |\n",
             r.scenario.name(),
-            r.backend.name(),
+            r.backend,
             count(r.accounts),
             r.throughput,
             latency(r.p50_us),
@@ -76,8 +97,8 @@ pub fn table(rows: &[Row]) -> String {
             latency(r.p999_us),
             r.errors,
             r.peak_rss_kib as f64 / 1024.0,
-            r.ratio
-                .map_or_else(|| "-".to_owned(), |x| format!("{x:.2}")),
+            fraction(r.ratio),
+            fraction(r.of_floor),
         ));
     }
     out

@@ -68,6 +68,18 @@ impl Scenario {
         Self::ALL.into_iter().find(|s| s.name() == name)
     }
 
+    /// Paths the floor server serves (`floor`): the same requests, the least work.
+    pub fn has_floor(self) -> bool {
+        matches!(
+            self,
+            Scenario::Ping
+                | Scenario::MeAdminKey
+                | Scenario::MeUserKey
+                | Scenario::MeDigest
+                | Scenario::MeDigestHandshake
+        )
+    }
+
     /// Account lookups, whose cost must not grow with the number of accounts.
     pub fn is_lookup(self) -> bool {
         matches!(self, Scenario::ListAccounts | Scenario::SearchAccount)

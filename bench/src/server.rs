@@ -166,7 +166,7 @@ pub fn child_main(args: ChildArgs) -> anyhow::Result<bool> {
 }
 
 /// Completes when the parent closes our standard input (or dies).
-async fn stdin_closed() {
+pub(crate) async fn stdin_closed() {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     std::thread::spawn(move || {
         let mut sink = String::new();
@@ -184,6 +184,8 @@ pub struct Server {
     child: tokio::process::Child,
     pub ready: Ready,
     pid: u32,
+    /// The floor's database folder, deleted with it.
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// Filling a million accounts into PostgreSQL takes a few minutes on two cores.
@@ -196,8 +198,8 @@ impl Server {
         accounts: u64,
         keys: &JwtKeys,
     ) -> anyhow::Result<Server> {
-        let exe = std::env::current_exe().context("cannot find this executable")?;
-        let mut child = tokio::process::Command::new(exe)
+        let mut command = Self::command()?;
+        command
             .arg("serve-child")
             .arg("--database")
             .arg(database.url())
@@ -207,7 +209,27 @@ impl Server {
             .arg(keys.rsa_public_path())
             .arg("--ec-public")
             .arg(keys.ec_public_path())
-            .env("FLEXIAPI_LOG", &plan.server_log)
+            .env("FLEXIAPI_LOG", &plan.server_log);
+        Self::spawn(command, None).await
+    }
+
+    /// The floor server (`floor`), on a SQLite file in `dir`.
+    pub async fn start_floor(dir: tempfile::TempDir) -> anyhow::Result<Server> {
+        let mut command = Self::command()?;
+        command.arg("serve-floor").arg("--dir").arg(dir.path());
+        Self::spawn(command, Some(dir)).await
+    }
+
+    fn command() -> anyhow::Result<tokio::process::Command> {
+        let exe = std::env::current_exe().context("cannot find this executable")?;
+        Ok(tokio::process::Command::new(exe))
+    }
+
+    async fn spawn(
+        mut command: tokio::process::Command,
+        dir: Option<tempfile::TempDir>,
+    ) -> anyhow::Result<Server> {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -231,7 +253,12 @@ impl Server {
             let status = child.wait().await?;
             bail!("the server exited before it was ready ({status})");
         };
-        Ok(Server { child, ready, pid })
+        Ok(Server {
+            child,
+            ready,
+            pid,
+            _dir: dir,
+        })
     }
 
     pub fn addr(&self) -> std::net::SocketAddr {

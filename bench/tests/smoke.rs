@@ -1,5 +1,6 @@
-//! The bench's quick mode as a smoke test: every scenario runs on memory, SQLite and PostgreSQL
-//! (the test suite's server) and must finish without a single failed request. No timing is
+//! The bench's quick mode as a smoke test: every scenario runs on the floor server and on every
+//! backend, memory, SQLite, PostgreSQL and MariaDB (the test suite's servers), and must finish
+//! without a single failed request. No timing is
 //! asserted: CI machines are shared and a debug build measures nothing.
 
 use std::process::Command;
@@ -10,7 +11,7 @@ fn quick_mode_completes_without_errors() {
         .args([
             "--quick",
             "--backend",
-            "memory,sqlite,postgres",
+            "memory,sqlite,postgres,mysql",
             "--accounts",
             "1000,2000",
             "--duration",
@@ -28,12 +29,22 @@ fn quick_mode_completes_without_errors() {
         output.status.success(),
         "the bench failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    // Eleven scenarios at 1,000 accounts and ping plus the two lookups at 2,000, per backend.
-    let rows = stdout
+    // The floor's five paths, then per backend eleven scenarios at 1,000 accounts and ping plus
+    // the two lookups at 2,000.
+    let rows: Vec<&str> = stdout
         .lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| scenario"))
-        .count();
-    assert_eq!(rows, 3 * (11 + 3), "{stdout}");
+        .collect();
+    assert_eq!(rows.len(), 5 + 4 * (11 + 3), "{stdout}");
+    let floor = rows.iter().filter(|l| l.contains("| floor |")).count();
+    assert_eq!(floor, 5, "{stdout}");
+    // Every flexiapi row on a floor path says its fraction of the floor.
+    let me_admin = rows
+        .iter()
+        .find(|l| l.starts_with("| me-admin-key | mysql |"))
+        .expect("a MariaDB row");
+    let of_floor = me_admin.split('|').nth(11).map(str::trim).unwrap_or("-");
+    assert!(of_floor.parse::<f64>().is_ok_and(|f| f > 0.0), "{me_admin}");
     for line in stdout
         .lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| scenario"))
