@@ -20,7 +20,8 @@ use std::sync::Arc;
 
 use flexiapi_domain::ports::Storage;
 
-mod support;
+/// Fixtures the cases share, also for backend-specific tests beside the suite.
+pub mod support;
 
 /// What a test runs against: a storage plus whatever must be cleaned up after the test.
 pub trait Fixture: Send + 'static {

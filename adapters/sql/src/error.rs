@@ -38,23 +38,33 @@ pub(crate) fn not_found_on_foreign_key(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// What an `Unavailable` error's text starts with when the connection itself was lost (a server
+/// restart closed it): [`retry_if_connection_lost`] runs such a read again.
+const CONNECTION_LOST: &str = "connection lost: ";
+
+/// Whether the statement failed because its connection is gone, not because of the statement.
+fn is_connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+        // PostgreSQL class 08 (connection exception) and 57P01-03 (the server shut down).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
+
 /// Every other error: unreachable database → `Unavailable`, the rest → `Backend`.
 pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
+    if is_connection_lost(&e) {
+        return StoreError::Unavailable(format!("{CONNECTION_LOST}{e}"));
+    }
     let unavailable = match &e {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-            // PostgreSQL class 08 (connection exception) and 57P01-03 (server shutting down);
-            // class 40 (deadlock, serialization failure: retrying is the fix) on PostgreSQL and
+            // Class 40 (deadlock, serialization failure: retrying is the fix) on PostgreSQL and
             // MySQL; SQLite 5/6 (busy/locked beyond the busy timeout).
-            code.starts_with("08")
-                || code.starts_with("57P")
-                || code.starts_with("40")
-                || code == "5"
-                || code == "6"
+            code.starts_with("40") || code == "5" || code == "6"
         }),
         _ => false,
     };
@@ -62,6 +72,30 @@ pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
         StoreError::Unavailable(e.to_string())
     } else {
         StoreError::Backend(e.to_string())
+    }
+}
+
+/// Runs a read again when its connection turned out to be lost. The server pools do not ping a
+/// busy connection before each use (one round trip per statement saved), so after a database
+/// restart each pooled connection fails once, and is then closed: the read is made again on the
+/// next one, at most once per connection the pool holds, so the request gets a fresh connection
+/// instead of an error. Only for reads: a write whose answer was lost may have been applied.
+pub(crate) async fn retry_if_connection_lost<T, F, Fut>(read: F) -> Result<T, StoreError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut attempts = 0;
+    loop {
+        match read().await {
+            Err(StoreError::Unavailable(m))
+                if m.starts_with(CONNECTION_LOST) && attempts < crate::SERVER_POOL_SIZE =>
+            {
+                attempts += 1;
+                tracing::warn!(error = %m, "a database connection was lost; reading again");
+            }
+            other => return other,
+        }
     }
 }
 

@@ -84,7 +84,7 @@ static MYSQL_MIGRATOR: Migrator = sqlx::migrate!("migrations/mysql");
 /// How long a caller waits for a pooled connection before the database counts as unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Enough for a 2-core server; PostgreSQL's default limit is 100 connections.
-const SERVER_POOL_SIZE: u32 = 10;
+pub(crate) const SERVER_POOL_SIZE: u32 = 10;
 /// Readers of SQLite: WAL lets them run beside the writer; one per core is enough, as each
 /// connection is also a thread of its own.
 const SQLITE_READERS: u32 = 2;
@@ -154,6 +154,24 @@ enum Pool {
     },
     Postgres(PgPool),
     MySql(MySqlPool),
+}
+
+/// A pooled connection idle for longer than this is pinged before it is handed out.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
+
+/// The server pools' check before handing out a connection. sqlx's default pings every time: one
+/// more round trip per statement. A connection in steady use is handed out as it is (should a
+/// restarted server have closed it, the request path's reads are retried once, see
+/// `error::retry_if_connection_lost`); one that sat idle, which a restart or a firewall more
+/// likely dropped unseen, is pinged first and replaced when it does not answer.
+async fn ping_if_idle<C: sqlx::Connection>(
+    conn: &mut C,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> Result<bool, sqlx::Error> {
+    if meta.idle_for < PING_WHEN_IDLE_FOR {
+        return Ok(true);
+    }
+    Ok(conn.ping().await.is_ok())
 }
 
 /// Creates a missing SQLite database file readable by its owner only; SQLite then gives its
@@ -260,6 +278,8 @@ impl SqlDatabase {
                     PgPoolOptions::new()
                         .max_connections(SERVER_POOL_SIZE)
                         .acquire_timeout(ACQUIRE_TIMEOUT)
+                        .test_before_acquire(false)
+                        .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
                         .connect_lazy_with(options),
                 )
             }
@@ -276,6 +296,8 @@ impl SqlDatabase {
                     MySqlPoolOptions::new()
                         .max_connections(SERVER_POOL_SIZE)
                         .acquire_timeout(ACQUIRE_TIMEOUT)
+                        .test_before_acquire(false)
+                        .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
                         // InnoDB's default (REPEATABLE READ) takes gap locks on searches, and
                         // two concurrent "retire this account's tokens, insert a new one" then
                         // deadlock. READ COMMITTED, as PostgreSQL, locks only rows it finds.

@@ -18,6 +18,7 @@ use sqlx::{Row, SqlSafeStr, SqlStr, Transaction};
 use crate::dialect::{
     Dialect, QueryOf, RequestPath, StatementCache, backtick_identifiers, dollar_placeholders,
 };
+use crate::error::retry_if_connection_lost;
 
 /// Every port on one backend: the imports and shared helpers, then each aggregate's macro.
 /// `$storage` implements [`Dialect`] with `Db = $db`, and [`RequestPath`].
@@ -406,12 +407,13 @@ pub(crate) const UPSERT_DICTIONARY_ENTRY_ON_CONFLICT: &str = "INSERT INTO accoun
 /// well under SQLite's 32766 and PostgreSQL's and MySQL's 65535.
 pub(crate) const BULK_ROWS: usize = 500;
 
-/// The request path of a backend that runs it on its pool like every other statement.
+/// The request path of a backend that runs it on its pool like every other statement: its reads
+/// are made again, once, when their connection was lost (see `retry_if_connection_lost`).
 macro_rules! pooled_request_path {
     ($storage:ident) => {
         impl RequestPath for $storage {
             async fn request_account_by_id(&self, id: AccountId) -> StoreResult<Option<Account>> {
-                self.pooled_account_by_id(id).await
+                retry_if_connection_lost(|| self.pooled_account_by_id(id)).await
             }
 
             async fn request_account_by_identity(
@@ -419,18 +421,18 @@ macro_rules! pooled_request_path {
                 username: &Username,
                 domain: &Domain,
             ) -> StoreResult<Option<Account>> {
-                self.pooled_account_by_identity(username, domain).await
+                retry_if_connection_lost(|| self.pooled_account_by_identity(username, domain)).await
             }
 
             async fn request_account_details(
                 &self,
                 ids: &[AccountId],
             ) -> StoreResult<BTreeMap<AccountId, AccountDetails>> {
-                self.pooled_account_details(ids).await
+                retry_if_connection_lost(|| self.pooled_account_details(ids)).await
             }
 
             async fn request_api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
-                self.pooled_api_key_by_hash(key_hash).await
+                retry_if_connection_lost(|| self.pooled_api_key_by_hash(key_hash)).await
             }
 
             async fn request_insert_nonce(&self, nonce: DigestNonce) -> StoreResult<()> {
@@ -441,7 +443,7 @@ macro_rules! pooled_request_path {
                 &self,
                 opaque: &str,
             ) -> StoreResult<Option<DigestNonce>> {
-                self.pooled_nonce_by_opaque(opaque).await
+                retry_if_connection_lost(|| self.pooled_nonce_by_opaque(opaque)).await
             }
 
             async fn request_advance_nonce(&self, opaque: &str, nc: i64) -> StoreResult<bool> {
@@ -453,7 +455,7 @@ macro_rules! pooled_request_path {
                 keys: &[&str],
                 since: DateTime<Utc>,
             ) -> StoreResult<Vec<(u64, Option<DateTime<Utc>>)>> {
-                self.pooled_auth_failures_since(keys, since).await
+                retry_if_connection_lost(|| self.pooled_auth_failures_since(keys, since)).await
             }
         }
     };
