@@ -256,17 +256,7 @@ async fn run_plan(plan: &Plan) -> anyhow::Result<Vec<Row>> {
                 } else {
                     load::run(plan, &server, &keys, scenario).await?
                 };
-                eprintln!(
-                    "   {:<20} {:>9.0} req/s  p50 {:>7} µs  p99 {:>7} µs  errors {}",
-                    scenario.name(),
-                    result.throughput(),
-                    result.percentile(50.0),
-                    result.percentile(99.0),
-                    result.errors
-                );
-                if scenario == Scenario::Ping {
-                    ping = Some(result.throughput());
-                }
+                progress(scenario, &result, &mut ping);
                 rows.push(Row::new(scenario, backend.name(), accounts, &result, ping));
             }
             server.stop().await?;
@@ -289,19 +279,24 @@ async fn run_floor(plan: &Plan, keys: &client::JwtKeys) -> anyhow::Result<Vec<Ro
             continue;
         }
         let result = load::run(plan, &server, keys, scenario).await?;
-        eprintln!(
-            "   {:<20} {:>9.0} req/s  p50 {:>7} µs  p99 {:>7} µs  errors {}",
-            scenario.name(),
-            result.throughput(),
-            result.percentile(50.0),
-            result.percentile(99.0),
-            result.errors
-        );
-        if scenario == Scenario::Ping {
-            ping = Some(result.throughput());
-        }
+        progress(scenario, &result, &mut ping);
         rows.push(Row::new(scenario, "floor", 2, &result, ping));
     }
     server.stop().await?;
     Ok(rows)
+}
+
+/// Says what a scenario measured, on stderr, and keeps `ping`'s throughput (the ratios' base).
+fn progress(scenario: Scenario, result: &load::Outcome, ping: &mut Option<f64>) {
+    eprintln!(
+        "   {:<20} {:>9.0} req/s  p50 {:>7} µs  p99 {:>7} µs  errors {}",
+        scenario.name(),
+        result.throughput(),
+        result.percentile(50.0),
+        result.percentile(99.0),
+        result.errors
+    );
+    if scenario == Scenario::Ping {
+        *ping = Some(result.throughput());
+    }
 }
