@@ -200,9 +200,22 @@ struct Coturn {
 }
 
 impl Coturn {
+    /// Starts it on a free port; when another process took that port (or the one beside it, which
+    /// coturn also binds) meanwhile, tries again on another.
     async fn start(secret: &str) -> Self {
+        let mut logs = Vec::new();
+        for _ in 0..3 {
+            match Self::try_start(secret).await {
+                Ok(coturn) => return coturn,
+                Err(log) => logs.push(log),
+            }
+        }
+        panic!("turnserver does not listen:\n{}", logs.join("\n---\n"));
+    }
+
+    async fn try_start(secret: &str) -> Result<Self, String> {
         let dir = tempfile::tempdir().unwrap();
-        // A free port (UDP and TCP are both served on it); a collision only fails the wait below.
+        // A free port (UDP and TCP are both served on it); a collision fails the wait below.
         let port = std::net::UdpSocket::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -228,17 +241,18 @@ impl Coturn {
             .kill_on_drop(true)
             .spawn()
             .expect("turnserver starts");
-        let coturn = Self { child, port, dir };
+        let mut coturn = Self { child, port, dir };
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
-                return coturn;
+                return Ok(coturn);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("turnserver does not listen:\n{}", coturn.log());
+        let _ = coturn.child.kill().await;
+        Err(coturn.log())
     }
 
     fn log(&self) -> String {
