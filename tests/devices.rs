@@ -10,15 +10,10 @@ use flexiapi_domain::model::PasswordAlgorithm::Sha256;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Store, TestApp};
+use crate::helpers::{Store, TestApp, unique_domain};
 
 const ANDROID: &str = "urn:uuid:0b1c2d3e-0000-4000-8000-00000000000a";
 const IPHONE: &str = "urn:uuid:0b1c2d3e-0000-4000-8000-00000000000b";
-
-/// A space nobody else uses, served on a host of the same name.
-fn unique_domain() -> String {
-    format!("d{}.example.org", uuid::Uuid::new_v4().simple())
-}
 
 fn register(aor: &str, uuid: &str, updated_at: i64, user_agent: &str) {
     testing::register(test_redis(), aor, uuid, updated_at, user_agent);
@@ -66,7 +61,7 @@ async fn call(
 
 async fn my_devices_are_read_from_the_registrar(store: Store) {
     let app = with_redis(store).await;
-    let domain = unique_domain();
+    let domain = unique_domain("d");
     app.space(&domain, false).await;
     app.account("alice", &domain, "secret123", &[Sha256], false)
         .await;
@@ -115,7 +110,7 @@ async fn my_devices_are_read_from_the_registrar(store: Store) {
 
 async fn removing_my_device_unregisters_it_and_notifies_the_registrar(store: Store) {
     let app = with_redis(store).await;
-    let domain = unique_domain();
+    let domain = unique_domain("d");
     app.space(&domain, false).await;
     app.account("alice", &domain, "secret123", &[Sha256], false)
         .await;
@@ -151,7 +146,7 @@ async fn removing_my_device_unregisters_it_and_notifies_the_registrar(store: Sto
 
 async fn admins_see_and_remove_the_devices_of_their_space_only(store: Store) {
     let app = with_redis(store).await;
-    let (a, b) = (unique_domain(), unique_domain());
+    let (a, b) = (unique_domain("d"), unique_domain("d"));
     app.space(&a, false).await;
     app.space(&b, false).await;
     let alice = app
@@ -224,7 +219,7 @@ async fn admins_see_and_remove_the_devices_of_their_space_only(store: Store) {
 
 async fn without_a_registrar_store_there_are_no_devices(store: Store) {
     let app = TestApp::spawn_on(store).await;
-    let domain = unique_domain();
+    let domain = unique_domain("d");
     app.space(&domain, false).await;
     let alice = app
         .account("alice", &domain, "secret123", &[Sha256], false)
@@ -266,7 +261,7 @@ async fn a_registrar_store_that_does_not_answer_is_a_quick_503(store: Store) {
         c.redis_url = Some(format!("redis://127.0.0.1:{port}"));
     })
     .await;
-    let domain = unique_domain();
+    let domain = unique_domain("d");
     app.space(&domain, false).await;
     let alice = app
         .account("alice", &domain, "secret123", &[Sha256], false)

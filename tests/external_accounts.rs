@@ -11,37 +11,7 @@ use flexiapi_domain::model::PasswordAlgorithm::{Md5, Sha256};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Store, TestApp, hex_digest};
-
-fn unique_domain() -> String {
-    format!("x{}.example.org", uuid::Uuid::new_v4().simple())
-}
-
-/// An admin's call on `domain`, answered as (status, JSON body or `Null`).
-async fn call(
-    app: &TestApp,
-    key: &str,
-    domain: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-    lang: &str,
-) -> (u16, Value) {
-    let mut req = app
-        .request(method, domain, path)
-        .header("x-api-key", key)
-        .header("accept-language", lang);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
+use crate::helpers::{Store, TestApp, hex_digest, keyed_call as call, unique_domain};
 
 /// A space `domain` with an admin (its key returned) and the account `alice` (its id).
 async fn setup(app: &TestApp, domain: &str) -> (String, i64) {
@@ -73,7 +43,7 @@ async fn received(rx: mpsc::Receiver<String>) -> Value {
 
 async fn an_external_account_is_created_replaced_shown_and_deleted(store: Store) {
     let app = TestApp::spawn_on(store).await;
-    let domain = unique_domain();
+    let domain = unique_domain("x");
     let (key, alice) = setup(&app, &domain).await;
     let path = format!("/api/accounts/{alice}/external");
 
@@ -216,7 +186,7 @@ async fn an_external_account_is_created_replaced_shown_and_deleted(store: Store)
 
 async fn bad_input_is_a_422_per_field_in_english_and_french(store: Store) {
     let app = TestApp::spawn_on(store).await;
-    let domain = unique_domain();
+    let domain = unique_domain("x");
     let (key, alice) = setup(&app, &domain).await;
     let path = format!("/api/accounts/{alice}/external");
     let bad = json!({"username": "not valid@", "domain": "no such domain!",
@@ -280,7 +250,7 @@ async fn bad_input_is_a_422_per_field_in_english_and_french(store: Store) {
             format!("The {field} field is required.")
         );
     }
-    let other = unique_domain();
+    let other = unique_domain("x");
     let (other_key, bob) = setup(&app, &other).await;
     let taken = json!({"username": "shared", "domain": "p.net", "password": "pw",
                        "protocol": "UDP"});
@@ -318,7 +288,7 @@ async fn bad_input_is_a_422_per_field_in_english_and_french(store: Store) {
 
 async fn the_b2bua_sees_each_change_on_redis(store: Store) {
     let app = TestApp::spawn_with(store, |c| c.redis_url = Some(test_redis().into())).await;
-    let domain = unique_domain();
+    let domain = unique_domain("x");
     let (key, alice) = setup(&app, &domain).await;
     let path = format!("/api/accounts/{alice}/external");
     let user = format!("b{}", uuid::Uuid::new_v4().simple());
@@ -412,7 +382,7 @@ async fn a_redis_that_is_down_does_not_lose_the_change(store: Store) {
         c.redis_url = Some(format!("redis://127.0.0.1:{port}"));
     })
     .await;
-    let domain = unique_domain();
+    let domain = unique_domain("x");
     let (key, alice) = setup(&app, &domain).await;
     let path = format!("/api/accounts/{alice}/external");
     let started = Instant::now();
@@ -461,7 +431,7 @@ async fn a_redis_that_is_down_does_not_lose_the_change(store: Store) {
 
 async fn provisioning_adds_the_external_account_as_a_second_proxy(store: Store) {
     let app = TestApp::spawn_on(store).await;
-    let domain = unique_domain();
+    let domain = unique_domain("x");
     let (key, alice) = setup(&app, &domain).await;
     call(
         &app,

@@ -494,3 +494,36 @@ pub fn digest_authorization(
 pub async fn json(resp: reqwest::Response) -> serde_json::Value {
     resp.json().await.unwrap()
 }
+
+/// A space nobody else uses, its domain starting with `prefix` (one letter per suite), served
+/// on a host of the same name.
+pub fn unique_domain(prefix: &str) -> String {
+    format!("{prefix}{}.example.org", uuid::Uuid::new_v4().simple())
+}
+
+/// `method path` on `host` with the API key `key`, an optional JSON body and a language:
+/// (status, the JSON body, or its text as a JSON string).
+pub async fn keyed_call(
+    app: &TestApp,
+    key: &str,
+    host: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+    lang: &str,
+) -> (u16, serde_json::Value) {
+    let mut req = app
+        .request(method, host, path)
+        .header("x-api-key", key)
+        .header("accept-language", lang);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}

@@ -11,39 +11,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
-use crate::helpers::{Store, TestApp, hex_digest};
+use crate::helpers::{Store, TestApp, hex_digest, keyed_call as call, unique_domain};
 use crate::linphone_account_creator::liblinphone;
-
-fn unique_domain() -> String {
-    format!("v{}.example.org", uuid::Uuid::new_v4().simple())
-}
-
-/// `method path` on `host` with `key`, an optional JSON body and a language: (status, JSON body
-/// or the text as a JSON string).
-async fn call(
-    app: &TestApp,
-    key: &str,
-    host: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-    lang: &str,
-) -> (u16, Value) {
-    let mut req = app
-        .request(method, host, path)
-        .header("x-api-key", key)
-        .header("accept-language", lang);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
 
 fn card(uid: &str, name: &str, email: &str) -> String {
     format!(
@@ -166,7 +135,7 @@ async fn setup(app: &TestApp, domain: &str) -> (String, String, i64, i64) {
 
 async fn my_vcards_are_stored_shown_replaced_and_deleted(store: Store) {
     let app = TestApp::spawn_on(store).await;
-    let domain = unique_domain();
+    let domain = unique_domain("v");
     let (_, key, _, _) = setup(&app, &domain).await;
     let me = "/api/accounts/me/vcards-storage";
     let uid = "4fbe8971-0bc3-424c-9c26-36c3e1eff6b1";
@@ -331,7 +300,7 @@ async fn my_vcards_are_stored_shown_replaced_and_deleted(store: Store) {
 
 async fn bad_vcards_are_a_422_on_the_field_in_english_and_french(store: Store) {
     let app = TestApp::spawn_on(store).await;
-    let domain = unique_domain();
+    let domain = unique_domain("v");
     let (_, key, _, _) = setup(&app, &domain).await;
     let me = "/api/accounts/me/vcards-storage";
     for (body, en, fr) in [
@@ -380,9 +349,9 @@ async fn bad_vcards_are_a_422_on_the_field_in_english_and_french(store: Store) {
 
 async fn an_admin_handles_the_vcards_of_an_account_of_its_space_only(store: Store) {
     let app = TestApp::spawn_on(store).await;
-    let domain = unique_domain();
+    let domain = unique_domain("v");
     let (admin, alice_key, alice, _) = setup(&app, &domain).await;
-    let other = unique_domain();
+    let other = unique_domain("v");
     let (other_admin, _, _, _) = setup(&app, &other).await;
     let path = format!("/api/accounts/{alice}/vcards-storage");
 
@@ -462,7 +431,7 @@ async fn an_admin_handles_the_vcards_of_an_account_of_its_space_only(store: Stor
 
 async fn my_contacts_export_as_vcard_4_that_vobject_reads(store: Store) {
     let app = TestApp::spawn_on(store).await;
-    let domain = unique_domain();
+    let domain = unique_domain("v");
     let (admin, alice_key, alice, bob) = setup(&app, &domain).await;
     let carol = app
         .account("carol", &domain, "carol-pass-1", &[Sha256], false)
@@ -602,7 +571,7 @@ async fn my_contacts_export_as_vcard_4_that_vobject_reads(store: Store) {
 
 async fn a_super_admin_manages_the_carddav_servers_of_a_space(store: Store) {
     let app = TestApp::spawn_on(store).await;
-    let domain = unique_domain();
+    let domain = unique_domain("v");
     let (admin, _, _, _) = setup(&app, &domain).await;
     let sup = app.admin_key.clone();
     let path = format!("/api/spaces/{domain}/carddavs");
@@ -746,7 +715,7 @@ async fn a_super_admin_manages_the_carddav_servers_of_a_space(store: Store) {
 
 async fn an_admin_sets_carddav_credentials_when_the_space_allows_it(store: Store) {
     let app = TestApp::spawn_on(store).await;
-    let domain = unique_domain();
+    let domain = unique_domain("v");
     let (admin, alice_key, alice, _) = setup(&app, &domain).await;
     let sup = app.admin_key.clone();
     let (_, server) = call(
@@ -920,7 +889,7 @@ async fn an_admin_sets_carddav_credentials_when_the_space_allows_it(store: Store
     assert_eq!(status, 200);
 
     // An admin of another space cannot reach this account.
-    let other = unique_domain();
+    let other = unique_domain("v");
     let (other_admin, _, _, _) = setup(&app, &other).await;
     app.edit_space(&other, |s| s.settings.carddav_user_credentials = true)
         .await;
