@@ -294,6 +294,23 @@ impl AccountRepository for MemoryStorage {
                 d.provisioning_token.get_or_insert_with(|| token.clone());
             }
         }
+        for code in t.email_change_codes.values().filter(|c| c.is_pending()) {
+            if let Some(d) = details.get_mut(&code.account_id) {
+                d.has_pending_email_change = true;
+            }
+        }
+        for code in t.phone_change_codes.values().filter(|c| c.is_pending()) {
+            if let Some(d) = details.get_mut(&code.account_id) {
+                d.has_pending_phone_change = true;
+            }
+        }
+        for (id, d) in &mut details {
+            d.has_carddav_credentials = t
+                .carddav_credentials
+                .range((id.0, i64::MIN)..=(id.0, i64::MAX))
+                .next()
+                .is_some();
+        }
         Ok(details)
     }
 

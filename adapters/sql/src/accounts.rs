@@ -39,8 +39,9 @@ macro_rules! impl_accounts {
                 if ids.is_empty() {
                     return Ok(details);
                 }
-                // The four relations in one round trip, as rows of (account, kind, id, a, b).
-                let parts: [&'static str; 4] = [
+                // The four relations and the three markers (pending change codes, CardDAV
+                // credentials) in one round trip, as rows of (account, kind, id, a, b).
+                let parts: [&'static str; 7] = [
                     "SELECT account_id, 'd' AS kind, id, \"key\" AS a, value AS b \
                      FROM account_dictionary_entries WHERE account_id IN (",
                     ") UNION ALL SELECT l.account_id, 't', t.id, t.\"key\", NULL \
@@ -50,6 +51,12 @@ macro_rules! impl_accounts {
                      FROM account_actions WHERE account_id IN (",
                     ") UNION ALL SELECT account_id, 'p', id, token, NULL \
                      FROM provisioning_tokens WHERE used = FALSE AND account_id IN (",
+                    ") UNION ALL SELECT account_id, 'e', id, '', NULL \
+                     FROM email_change_codes WHERE code IS NOT NULL AND account_id IN (",
+                    ") UNION ALL SELECT account_id, 'f', id, '', NULL \
+                     FROM phone_change_codes WHERE code IS NOT NULL AND account_id IN (",
+                    ") UNION ALL SELECT account_id, 'c', space_carddav_server_id, '', NULL \
+                     FROM account_carddav_credentials WHERE account_id IN (",
                 ];
                 let mut builder = sqlx::QueryBuilder::<$db>::new("");
                 for part in parts {

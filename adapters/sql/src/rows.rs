@@ -366,6 +366,9 @@ pub(crate) fn add_detail_row(
             key: ActionKey::unchecked(a),
             code: ActionCode::unchecked(b.unwrap_or_default()),
         }),
+        "e" => d.has_pending_email_change = true,
+        "f" => d.has_pending_phone_change = true,
+        "c" => d.has_carddav_credentials = true,
         _ => {
             tokens.retain(|(account, _)| *account != account_id);
             tokens.push((account_id, id));

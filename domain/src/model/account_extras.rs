@@ -112,6 +112,13 @@ pub struct AccountDetails {
     pub actions: Vec<AccountAction>,
     /// The latest unused provisioning token.
     pub provisioning_token: Option<super::ProvisioningToken>,
+    /// Whether a pending e-mail change code exists: only then is it read (few accounts have
+    /// one, and every account object would otherwise cost one more read).
+    pub has_pending_email_change: bool,
+    /// Whether a pending phone change code exists (read only then, as the e-mail one).
+    pub has_pending_phone_change: bool,
+    /// Whether the account has CardDAV credentials (read only then, as the codes).
+    pub has_carddav_credentials: bool,
 }
 
 #[cfg(test)]

@@ -73,7 +73,8 @@ pub trait AccountRepository: Send + Sync + 'static {
     /// show it as their total on every page.
     async fn count_accounts(&self, domain: &Domain) -> StoreResult<u64>;
 
-    /// The dictionary, types, actions and current provisioning token of each account, in as
+    /// The dictionary, types, actions and current provisioning token of each account, and
+    /// whether it has a pending e-mail or phone change code and CardDAV credentials, in as
     /// many queries as there are relations whatever the number of accounts (a listing page
     /// asks for twenty at once). Every id is in the answer; unknown ones have empty details.
     async fn account_details(

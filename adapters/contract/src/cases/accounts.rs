@@ -3,8 +3,11 @@
 use std::sync::Arc;
 
 use flexiapi_domain::error::{Conflict, StoreError};
-use flexiapi_domain::model::{AccountChanges, AccountId, AccountQuery, NewAccount, Password, PasswordAlgorithm};
-use flexiapi_domain::ports::Storage;
+use flexiapi_domain::model::{
+    AccountChanges, AccountId, AccountQuery, CardDavCredentials, Email, NewAccount,
+    NewCardDavServer, NewChangeCode, Password, PasswordAlgorithm, PhoneNumber,
+};
+use flexiapi_domain::ports::{ChangeCodeRepository, Storage};
 use tokio::task::JoinSet;
 
 use crate::support::*;
@@ -272,7 +275,7 @@ pub async fn count_accounts_counts_one_domain(s: Arc<dyn Storage>) {
 }
 
 pub async fn account_details_are_read_for_many_accounts_at_once(s: Arc<dyn Storage>) {
-    space(&s, "example.org").await;
+    let example = space(&s, "example.org").await;
     let alice = account(&s, "alice", "example.org").await;
     let bob = account(&s, "bob", "example.org").await;
     let carol = account(&s, "carol", "example.org").await;
@@ -307,6 +310,72 @@ pub async fn account_details_are_read_for_many_accounts_at_once(s: Arc<dyn Stora
         .await
         .unwrap();
     s.use_provisioning_token("used", None).await.unwrap();
+    // Markers: alice has a pending e-mail change and CardDAV credentials, bob a pending phone
+    // change, carol an e-mail change code already confirmed (not pending any more).
+    fn change<T>(account_id: AccountId, code: &str, target: T) -> NewChangeCode<T> {
+        NewChangeCode {
+            account_id,
+            code: code.into(),
+            target,
+            ip: None,
+            user_agent: None,
+        }
+    }
+    ChangeCodeRepository::<Email>::create_change_code(
+        &*s,
+        change(alice, "1234", email("new@example.org")),
+        t0(),
+    )
+    .await
+    .unwrap();
+    ChangeCodeRepository::<PhoneNumber>::create_change_code(
+        &*s,
+        change(bob, "5678", phone("+33612345678")),
+        t0(),
+    )
+    .await
+    .unwrap();
+    let spent = ChangeCodeRepository::<Email>::create_change_code(
+        &*s,
+        change(carol, "9012", email("carol.new@example.org")),
+        t0(),
+    )
+    .await
+    .unwrap();
+    ChangeCodeRepository::<Email>::apply_change_code(&*s, spent.id, false, t0())
+        .await
+        .unwrap()
+        .expect("the code applies");
+    let dav = s
+        .create_carddav_server(
+            &NewCardDavServer {
+                space_id: example.id,
+                enabled: true,
+                uri: "https://dav.example.org".into(),
+                min_characters: 2,
+                results_limit: 25,
+                timeout: 7,
+                delay: 300,
+                fields_for_user_input: None,
+                fields_for_domain: None,
+                use_exact_match_policy: false,
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    s.put_carddav_credentials(&CardDavCredentials {
+        account_id: alice,
+        server_id: dav.id,
+        username: "alice".into(),
+        realm: "dav.example.org".into(),
+        algorithm: PasswordAlgorithm::Md5,
+        password: "ha1".into(),
+        created_at: t0(),
+        updated_at: t0(),
+    })
+    .await
+    .unwrap();
     let unknown = AccountId(carol.0 + 1000);
 
     let details = s
@@ -334,6 +403,17 @@ pub async fn account_details_are_read_for_many_accounts_at_once(s: Arc<dyn Stora
         Some("current")
     );
     assert_eq!(details[&bob].provisioning_token, None);
+    let markers = |id: AccountId| {
+        let d = &details[&id];
+        (
+            d.has_pending_email_change,
+            d.has_pending_phone_change,
+            d.has_carddav_credentials,
+        )
+    };
+    assert_eq!(markers(alice), (true, false, true));
+    assert_eq!(markers(bob), (false, true, false));
+    assert_eq!(markers(carol), (false, false, false));
     assert_eq!(details[&unknown], Default::default());
     assert!(s.account_details(&[]).await.unwrap().is_empty());
 }

@@ -247,6 +247,18 @@ impl SqliteReader {
         })
     }
 
+    /// The key and its account, read on this thread one after the other: no round trip to
+    /// save here, so no join to maintain.
+    pub(crate) fn api_key_with_account(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<(ApiKey, Account)>, StoreError> {
+        let Some(key) = self.api_key_by_hash(key_hash)? else {
+            return Ok(None);
+        };
+        Ok(self.account_by_id(key.account_id)?.map(|a| (key, a)))
+    }
+
     pub(crate) fn nonce_by_opaque(&self, opaque: &str) -> Result<Option<DigestNonce>, StoreError> {
         self.read(|conn| {
             optional_row(
@@ -312,9 +324,15 @@ impl SqliteReader {
              WHERE account_id IN ({list}) \
              UNION ALL SELECT account_id, 'p', id, token, NULL FROM provisioning_tokens \
              WHERE used = 0 AND account_id IN ({list}) \
+             UNION ALL SELECT account_id, 'e', id, '', NULL FROM email_change_codes \
+             WHERE code IS NOT NULL AND account_id IN ({list}) \
+             UNION ALL SELECT account_id, 'f', id, '', NULL FROM phone_change_codes \
+             WHERE code IS NOT NULL AND account_id IN ({list}) \
+             UNION ALL SELECT account_id, 'c', space_carddav_server_id, '', NULL \
+             FROM account_carddav_credentials WHERE account_id IN ({list}) \
              ORDER BY 1, 2, 3"
         );
-        let bound = ids.iter().map(|id| id.0).cycle().take(ids.len() * 4);
+        let bound = ids.iter().map(|id| id.0).cycle().take(ids.len() * 7);
         self.read(|conn| {
             let mut tokens: Vec<(i64, i64)> = Vec::new();
             {
