@@ -3,8 +3,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use flexiapi_domain::error::{Conflict, StoreError};
-use flexiapi_domain::model::{AccountId, ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey};
-use flexiapi_domain::ports::{ApiKeyRepository, StoreResult};
+use flexiapi_domain::model::{
+    Account, AccountId, ApiKey, ApiKeyId, ApiKeyKind, ApiKeyUsage, NewApiKey,
+};
+use flexiapi_domain::ports::{AccountRepository, ApiKeyRepository, StoreResult};
 
 use crate::{MemoryStorage, Tables};
 
@@ -31,6 +33,16 @@ impl ApiKeyRepository for MemoryStorage {
             .values()
             .find(|k| k.key_hash == key_hash)
             .cloned())
+    }
+
+    async fn api_key_with_account(&self, key_hash: &str) -> StoreResult<Option<(ApiKey, Account)>> {
+        let Some(key) = self.api_key_by_hash(key_hash).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .account_by_id(key.account_id)
+            .await?
+            .map(|account| (key, account)))
     }
 
     async fn api_keys_of(&self, account_id: AccountId) -> StoreResult<Vec<ApiKey>> {

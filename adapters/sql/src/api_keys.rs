@@ -17,6 +17,27 @@ macro_rules! impl_api_keys {
                 .map_err(store_error)?;
                 row.map(ApiKey::try_from).transpose()
             }
+
+            async fn pooled_api_key_with_account(
+                &self,
+                key_hash: &str,
+            ) -> StoreResult<Option<(ApiKey, Account)>> {
+                // One round trip for the whole API key path's identity: key, account, passwords.
+                let rows: Vec<crate::rows::ApiKeyAccountRow> = sqlx::query_as(Self::sql(concat!(
+                    "SELECT ",
+                    crate::rows::prefixed_api_key_columns!(),
+                    ", ",
+                    account_password_columns!(),
+                    " FROM api_keys k JOIN accounts a ON a.id = k.account_id \
+                     LEFT JOIN passwords p ON p.account_id = a.id \
+                     WHERE k.key_hash = ? ORDER BY p.algorithm"
+                )))
+                .bind(key_hash)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+                crate::rows::api_key_account_from_joined(rows)
+            }
         }
 
         #[async_trait]
@@ -41,6 +62,13 @@ macro_rules! impl_api_keys {
 
             async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
                 self.request_api_key_by_hash(key_hash).await
+            }
+
+            async fn api_key_with_account(
+                &self,
+                key_hash: &str,
+            ) -> StoreResult<Option<(ApiKey, Account)>> {
+                self.request_api_key_with_account(key_hash).await
             }
 
             async fn api_keys_of(&self, account_id: AccountId) -> StoreResult<Vec<ApiKey>> {

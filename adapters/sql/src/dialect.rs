@@ -97,6 +97,12 @@ pub(crate) trait RequestPath {
         key_hash: &str,
     ) -> impl Future<Output = StoreResult<Option<ApiKey>>> + Send;
 
+    /// [`ApiKeyRepository::api_key_with_account`](flexiapi_domain::ports::ApiKeyRepository::api_key_with_account).
+    fn request_api_key_with_account(
+        &self,
+        key_hash: &str,
+    ) -> impl Future<Output = StoreResult<Option<(ApiKey, Account)>>> + Send;
+
     /// [`NonceStore::insert_nonce`](flexiapi_domain::ports::NonceStore::insert_nonce).
     fn request_insert_nonce(
         &self,

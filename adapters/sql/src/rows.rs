@@ -396,6 +396,71 @@ pub(crate) use api_key_columns;
 
 api_key_columns!(struct ApiKeyRow in "api_keys");
 
+/// The columns of `api_keys k` prefixed with `k_` (`k.id AS k_id, …`), for a join with the
+/// account, whose column names they would collide with.
+macro_rules! prefixed_api_key_columns {
+    () => {
+        "k.id AS k_id, k.account_id AS k_account_id, k.key_hash AS k_key_hash, \
+         k.name AS k_name, k.kind AS k_kind, k.ip AS k_ip, k.last_used_at AS k_last_used_at, \
+         k.requests AS k_requests, k.created_at AS k_created_at"
+    };
+}
+pub(crate) use prefixed_api_key_columns;
+
+/// [`ApiKeyRow`] read from [`prefixed_api_key_columns!`].
+#[derive(sqlx::FromRow)]
+pub(crate) struct PrefixedApiKeyRow {
+    k_id: i64,
+    k_account_id: i64,
+    k_key_hash: String,
+    k_name: Option<String>,
+    k_kind: String,
+    k_ip: Option<String>,
+    k_last_used_at: DateTime<Utc>,
+    k_requests: i64,
+    k_created_at: DateTime<Utc>,
+}
+
+/// A key, its account and one of the account's passwords (one row per password).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ApiKeyAccountRow {
+    #[sqlx(flatten)]
+    key: PrefixedApiKeyRow,
+    #[sqlx(flatten)]
+    account: AccountPasswordRow,
+}
+
+/// The key of `rows` (all of one key) with its account and the account's passwords; `None`
+/// for no rows.
+pub(crate) fn api_key_account_from_joined(
+    rows: Vec<ApiKeyAccountRow>,
+) -> Result<Option<(ApiKey, Account)>, StoreError> {
+    let mut key = None;
+    let mut accounts = Vec::with_capacity(rows.len());
+    for row in rows {
+        if key.is_none() {
+            let k = row.key;
+            key = Some(ApiKeyRow {
+                id: k.k_id,
+                account_id: k.k_account_id,
+                key_hash: k.k_key_hash,
+                name: k.k_name,
+                kind: k.k_kind,
+                ip: k.k_ip,
+                last_used_at: k.k_last_used_at,
+                requests: k.k_requests,
+                created_at: k.k_created_at,
+            });
+        }
+        accounts.push(row.account);
+    }
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    let key = ApiKey::try_from(key)?;
+    Ok(account_from_joined(accounts)?.map(|account| (key, account)))
+}
+
 pub(crate) const KIND_USER: &str = "user";
 pub(crate) const KIND_ADMIN: &str = "admin";
 

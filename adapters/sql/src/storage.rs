@@ -435,6 +435,13 @@ macro_rules! pooled_request_path {
                 retry_if_connection_lost(|| self.pooled_api_key_by_hash(key_hash)).await
             }
 
+            async fn request_api_key_with_account(
+                &self,
+                key_hash: &str,
+            ) -> StoreResult<Option<(ApiKey, Account)>> {
+                retry_if_connection_lost(|| self.pooled_api_key_with_account(key_hash)).await
+            }
+
             async fn request_insert_nonce(&self, nonce: DigestNonce) -> StoreResult<()> {
                 self.pooled_insert_nonce(nonce).await
             }

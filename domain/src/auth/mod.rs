@@ -376,9 +376,9 @@ impl Authenticator {
         ctx: &RequestContext<'_>,
     ) -> Result<Authenticated, AuthError> {
         let now = self.clock.now();
-        let stored = self
+        let (stored, account) = self
             .storage
-            .api_key_by_hash(&hash_api_key(key))
+            .api_key_with_account(&hash_api_key(key))
             .await?
             .ok_or(AuthError::InvalidApiKey)?;
         if let ApiKeyKind::User { ip } = &stored.kind {
@@ -397,11 +397,6 @@ impl Authenticator {
                 return Err(AuthError::InvalidApiKey);
             }
         }
-        let account = self
-            .storage
-            .account_by_id(stored.account_id)
-            .await?
-            .ok_or(AuthError::InvalidApiKey)?;
         self.usage.record(stored.id, now);
         let (account, account_space) = self.with_space(account, ctx.space).await?;
         Ok(Authenticated {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreResult;
-use crate::model::{AccountId, ApiKey, ApiKeyId, ApiKeyUsage, NewApiKey};
+use crate::model::{Account, AccountId, ApiKey, ApiKeyId, ApiKeyUsage, NewApiKey};
 
 #[async_trait]
 pub trait ApiKeyRepository: Send + Sync + 'static {
@@ -16,6 +16,10 @@ pub trait ApiKeyRepository: Send + Sync + 'static {
     async fn replace_user_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey>;
 
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>>;
+
+    /// The key of `key_hash` with its account (and the account's passwords): what the API key
+    /// path reads, in one query where the backend can join. `None` when no key has the hash.
+    async fn api_key_with_account(&self, key_hash: &str) -> StoreResult<Option<(ApiKey, Account)>>;
 
     async fn api_keys_of(&self, account_id: AccountId) -> StoreResult<Vec<ApiKey>>;
 

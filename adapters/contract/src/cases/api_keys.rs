@@ -161,8 +161,54 @@ pub async fn purging_idle_user_keys_keeps_admin_keys(s: Arc<dyn Storage>) {
     assert!(s.api_key_by_hash("admin").await.unwrap().is_some());
 }
 
+pub async fn a_key_is_read_with_its_account_and_passwords(s: Arc<dyn Storage>) {
+    space(&s, "example.org").await;
+    let alice = s
+        .create_account(full_account("alice", "example.org"), 0, t0())
+        .await
+        .unwrap();
+    let bob = account(&s, "bob", "example.org").await;
+    let user = s
+        .create_api_key(user_key(alice.id, "hash-alice", t0()))
+        .await
+        .unwrap();
+    s.create_api_key(admin_key(bob, "hash-bob", t0()))
+        .await
+        .unwrap();
+
+    let (key, account) = s
+        .api_key_with_account("hash-alice")
+        .await
+        .unwrap()
+        .expect("alice's key");
+    assert_eq!(key.id, user.id);
+    assert_eq!(key.kind, user.kind);
+    assert_eq!(key.name, user.name);
+    assert_eq!(key.requests, user.requests);
+    assert_eq!(ms(key.last_used_at), ms(user.last_used_at));
+    assert_eq!(ms(key.created_at), ms(user.created_at));
+    assert_eq!(account.passwords.len(), 2, "both algorithms, one row each");
+    assert_eq!(
+        norm(account),
+        norm(s.account_by_id(alice.id).await.unwrap().unwrap())
+    );
+
+    let (key, account) = s
+        .api_key_with_account("hash-bob")
+        .await
+        .unwrap()
+        .expect("bob's key");
+    assert_eq!((key.kind, account.id), (ApiKeyKind::Admin, bob));
+    assert_eq!(
+        norm(account),
+        norm(s.account_by_id(bob).await.unwrap().unwrap())
+    );
+    assert!(s.api_key_with_account("nope").await.unwrap().is_none());
+}
+
 crate::register_cases! {
     api_keys_are_found_by_hash_and_duplicates_conflict,
+    a_key_is_read_with_its_account_and_passwords,
     replacing_the_user_key_keeps_admin_keys,
     usage_adds_requests_and_keeps_the_latest_use,
     purging_idle_user_keys_keeps_admin_keys,

@@ -147,6 +147,16 @@ impl RequestPath for SqliteStorage {
         }
     }
 
+    async fn request_api_key_with_account(
+        &self,
+        key_hash: &str,
+    ) -> StoreResult<Option<(ApiKey, Account)>> {
+        match &self.reader {
+            Some(reader) => reader.api_key_with_account(key_hash),
+            None => self.pooled_api_key_with_account(key_hash).await,
+        }
+    }
+
     async fn request_insert_nonce(&self, nonce: DigestNonce) -> StoreResult<()> {
         if let Some(result) = self
             .reader
