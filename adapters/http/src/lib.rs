@@ -361,5 +361,6 @@ pub fn app_with(state: AppState, pages: impl FnOnce(Route) -> Route) -> impl End
         .nest_no_strip("/vcards-storage", provisioning_service().into_endpoint())
         .around(middleware::root)
         .data(routes)
+        .data(std::sync::Arc::new(state.clone()))
         .data(state)
 }

@@ -6,6 +6,7 @@
 //! raw path, so a client cannot grow the label set; anything else is `unmatched`. Methods
 //! likewise: an unusual one is `other`.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -29,6 +30,10 @@ pub struct Metrics {
     notifications_sync: Mutex<()>,
     /// Route templates, split into segments; `None` matches any one segment.
     routes: Vec<(String, Vec<Option<String>>)>,
+    /// Indexes into `routes` by segment count and third segment (the resource, as in
+    /// `/api/accounts/…`; `None` when a parameter or absent): a request compares its path with
+    /// a handful of templates, not with all of them.
+    routes_by_shape: HashMap<(usize, Option<String>), Vec<usize>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -36,6 +41,9 @@ impl std::fmt::Debug for Metrics {
         f.write_str("Metrics")
     }
 }
+
+/// The segment `routes_by_shape` is keyed by: `""`, `api`, then the resource.
+const RESOURCE_SEGMENT: usize = 2;
 
 impl Metrics {
     /// Metrics labelled by the templates of `paths` (as in the OpenAPI document, without the
@@ -128,7 +136,7 @@ impl Metrics {
             ]
             .map(String::from),
         );
-        let routes = templates
+        let routes: Vec<(String, Vec<Option<String>>)> = templates
             .into_iter()
             .map(|t| {
                 let segments = t
@@ -138,6 +146,14 @@ impl Metrics {
                 (t, segments)
             })
             .collect();
+        let mut routes_by_shape: HashMap<(usize, Option<String>), Vec<usize>> = HashMap::new();
+        for (i, (_, segments)) in routes.iter().enumerate() {
+            let resource = segments.get(RESOURCE_SEGMENT).cloned().flatten();
+            routes_by_shape
+                .entry((segments.len(), resource))
+                .or_default()
+                .push(i);
+        }
         Self {
             registry,
             requests,
@@ -149,14 +165,22 @@ impl Metrics {
             b2bua_publish_failures,
             notifications_sync: Mutex::new(()),
             routes,
+            routes_by_shape,
         }
     }
 
     /// The template `path` matches; literal segments win over parameters.
     pub fn route(&self, path: &str) -> &str {
         let segments: Vec<&str> = path.split('/').collect();
-        self.routes
-            .iter()
+        let literal = segments
+            .get(RESOURCE_SEGMENT)
+            .map(|s| (segments.len(), Some((*s).to_owned())));
+        [literal, Some((segments.len(), None))]
+            .into_iter()
+            .flatten()
+            .filter_map(|shape| self.routes_by_shape.get(&shape))
+            .flatten()
+            .map(|&i| &self.routes[i])
             .filter(|(_, template)| {
                 template.len() == segments.len()
                     && template
