@@ -258,9 +258,12 @@ pub fn floor_main(args: FloorArgs) -> anyhow::Result<bool> {
         let ready = Ready {
             port,
             admin_key: admin_key.clone(),
-            write_admin_key: admin_key,
+            write_admin_key: admin_key.clone(),
+            // The floor serves no races: no quota space, no failure budget.
+            limit_admin_key: admin_key,
             user_key,
             accounts: 2,
+            failures_per_ip: 0,
             seed_seconds: 0.0,
         };
         let mut stdout = std::io::stdout().lock();

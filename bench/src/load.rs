@@ -32,8 +32,11 @@ const MAX_LATENCY_US: u64 = 60_000_000;
 pub struct Outcome {
     pub histogram: Histogram<u64>,
     pub ok: u64,
+    /// Operations each server answered (the last request of each), in the order given.
+    pub ok_by_server: Vec<u64>,
     pub errors: u64,
     pub elapsed: Duration,
+    /// The largest of the servers' peaks.
     pub peak_rss_kib: u64,
 }
 
@@ -42,46 +45,71 @@ impl Outcome {
         self.ok as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
     }
 
+    /// Each server's throughput, in the order given.
+    pub fn throughput_by_server(&self) -> Vec<f64> {
+        let seconds = self.elapsed.as_secs_f64().max(f64::EPSILON);
+        self.ok_by_server
+            .iter()
+            .map(|n| *n as f64 / seconds)
+            .collect()
+    }
+
     /// Microseconds.
     pub fn percentile(&self, p: f64) -> u64 {
         self.histogram.value_at_quantile(p / 100.0)
     }
 }
 
+/// Runs `scenario` against `servers`: one server, or several on one database (scale-out),
+/// which every connection then takes in turn, request after request (a Digest nonce one server
+/// gave is answered to the next).
 pub async fn run(
     plan: &Plan,
-    server: &Server,
+    servers: &[Server],
     keys: &JwtKeys,
     scenario: Scenario,
 ) -> anyhow::Result<Outcome> {
+    let first = servers.first().context("no server to drive")?;
+    let addrs: Vec<_> = servers.iter().map(Server::addr).collect();
     let phase = Arc::new(AtomicU8::new(WARMUP));
     let run_tag: u32 = rand::rng().random();
     let mut workers = Vec::with_capacity(plan.connections);
     for index in 0..plan.connections {
-        let worker = Worker::new(scenario, index, run_tag, &server.ready, keys)?;
+        let worker = Worker::new(scenario, index, run_tag, &first.ready, keys)?;
         let phase = phase.clone();
-        let addr = server.addr();
-        workers.push(tokio::spawn(async move { worker.run(addr, phase).await }));
+        let addrs = addrs.clone();
+        workers.push(tokio::spawn(async move { worker.run(addrs, phase).await }));
     }
     tokio::time::sleep(plan.warmup).await;
     phase.store(MEASURE, Ordering::SeqCst);
     let started = Instant::now();
-    let mut peak_rss_kib = server.rss_kib().unwrap_or_default();
+    let peak = || {
+        servers
+            .iter()
+            .map(|s| s.rss_kib().unwrap_or_default())
+            .max()
+            .unwrap_or_default()
+    };
+    let mut peak_rss_kib = peak();
     while started.elapsed() < plan.duration {
         let left = plan.duration.saturating_sub(started.elapsed());
         tokio::time::sleep(left.min(Duration::from_millis(50))).await;
-        peak_rss_kib = peak_rss_kib.max(server.rss_kib().unwrap_or_default());
+        peak_rss_kib = peak_rss_kib.max(peak());
     }
     phase.store(STOP, Ordering::SeqCst);
     let elapsed = started.elapsed();
 
     let mut histogram = new_histogram()?;
     let (mut ok, mut errors) = (0, 0);
+    let mut ok_by_server = vec![0; servers.len()];
     let mut first_error = None;
     for worker in workers {
         let tally = worker.await.context("a worker panicked")?;
         histogram.add(&tally.histogram)?;
         ok += tally.ok;
+        for (total, n) in ok_by_server.iter_mut().zip(&tally.ok_by_server) {
+            *total += n;
+        }
         errors += tally.errors;
         first_error = first_error.or(tally.first_error);
     }
@@ -91,6 +119,7 @@ pub async fn run(
     Ok(Outcome {
         histogram,
         ok,
+        ok_by_server,
         errors,
         elapsed,
         peak_rss_kib,
@@ -115,12 +144,7 @@ pub async fn burst(
         let next = next.clone();
         let addr = server.addr();
         workers.push(tokio::spawn(async move {
-            let mut tally = Tally {
-                histogram: new_histogram().expect("valid histogram bounds"),
-                ok: 0,
-                errors: 0,
-                first_error: None,
-            };
+            let mut tally = Tally::new(1);
             let mut connection: Option<Connection> = None;
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
@@ -130,10 +154,10 @@ pub async fn burst(
                 worker.created = n;
                 let op_started = Instant::now();
                 let result = match connection.as_mut() {
-                    Some(c) => worker.operation(c).await,
+                    Some(c) => worker.operation(std::slice::from_mut(c)).await,
                     None => match Connection::open(addr).await {
                         Ok(mut c) => {
-                            let result = worker.operation(&mut c).await;
+                            let result = worker.operation(std::slice::from_mut(&mut c)).await;
                             connection = Some(c);
                             result
                         }
@@ -141,8 +165,9 @@ pub async fn burst(
                     },
                 };
                 match result {
-                    Ok(()) => {
+                    Ok(_) => {
                         tally.ok += 1;
+                        tally.ok_by_server[0] += 1;
                         let us = u64::try_from(op_started.elapsed().as_micros())
                             .unwrap_or(MAX_LATENCY_US);
                         let _ = tally.histogram.record(us.clamp(1, MAX_LATENCY_US));
@@ -179,6 +204,7 @@ pub async fn burst(
     Ok(Outcome {
         histogram,
         ok,
+        ok_by_server: vec![ok],
         errors,
         elapsed,
         peak_rss_kib,
@@ -193,8 +219,21 @@ fn new_histogram() -> anyhow::Result<Histogram<u64>> {
 struct Tally {
     histogram: Histogram<u64>,
     ok: u64,
+    ok_by_server: Vec<u64>,
     errors: u64,
     first_error: Option<String>,
+}
+
+impl Tally {
+    fn new(servers: usize) -> Tally {
+        Tally {
+            histogram: new_histogram().expect("valid histogram bounds"),
+            ok: 0,
+            ok_by_server: vec![0; servers],
+            errors: 0,
+            first_error: None,
+        }
+    }
 }
 
 /// One connection's client: the scenario, its credentials, and its state.
@@ -212,6 +251,8 @@ struct Worker {
     /// Pages of 20 the listing draws from.
     pages: u64,
     created: u64,
+    /// Operations started: the next one goes to server `turn % servers`.
+    turn: usize,
 }
 
 const ME: &str = "/api/accounts/me";
@@ -247,24 +288,21 @@ impl Worker {
             // Admins browse the first pages; deep OFFSETs cost what they skip, on any backend.
             pages: ready.accounts.div_ceil(20).clamp(1, 50),
             created: 0,
+            turn: index,
         })
     }
 
-    async fn run(mut self, addr: std::net::SocketAddr, phase: Arc<AtomicU8>) -> Tally {
-        let mut tally = Tally {
-            histogram: new_histogram().expect("valid histogram bounds"),
-            ok: 0,
-            errors: 0,
-            first_error: None,
-        };
-        let mut connection: Option<Connection> = None;
+    /// One keep-alive connection to each of `addrs`, taken in turn.
+    async fn run(mut self, addrs: Vec<std::net::SocketAddr>, phase: Arc<AtomicU8>) -> Tally {
+        let mut tally = Tally::new(addrs.len());
+        let mut connections: Option<Vec<Connection>> = None;
         while phase.load(Ordering::Relaxed) != STOP {
             let started = Instant::now();
-            let result = match connection.as_mut() {
+            let result = match connections.as_mut() {
                 Some(c) => self.operation(c).await,
-                None => match Connection::open(addr).await {
+                None => match open_all(&addrs).await {
                     Ok(c) => {
-                        connection = Some(c);
+                        connections = Some(c);
                         continue;
                     }
                     Err(e) => Err(e),
@@ -273,29 +311,46 @@ impl Worker {
             let latency = started.elapsed();
             if phase.load(Ordering::Relaxed) != MEASURE {
                 if result.is_err() && phase.load(Ordering::Relaxed) == WARMUP {
-                    connection = None;
+                    connections = None;
                 }
                 continue;
             }
             match result {
-                Ok(()) => {
+                Ok(server) => {
                     tally.ok += 1;
+                    tally.ok_by_server[server] += 1;
                     let us = u64::try_from(latency.as_micros()).unwrap_or(MAX_LATENCY_US);
                     let _ = tally.histogram.record(us.clamp(1, MAX_LATENCY_US));
                 }
                 Err(e) => {
                     tally.errors += 1;
                     tally.first_error.get_or_insert_with(|| format!("{e:#}"));
-                    // The connection may be broken: start a new one.
-                    connection = None;
+                    // A connection may be broken: start new ones.
+                    connections = None;
                 }
             }
         }
         tally
     }
 
-    /// One operation of the scenario; an error when any answer is not the expected one.
-    async fn operation(&mut self, c: &mut Connection) -> anyhow::Result<()> {
+    /// One operation of the scenario on the next server's connection of `servers` (a full
+    /// Digest handshake gets its challenge there and answers it to the one after); an error when
+    /// any answer is not the expected one, else the index of the server that answered last.
+    async fn operation(&mut self, servers: &mut [Connection]) -> anyhow::Result<usize> {
+        let n = servers.len().max(1);
+        let (i, next) = (self.turn % n, (self.turn + 1) % n);
+        self.turn = self.turn.wrapping_add(1);
+        if self.scenario == Scenario::MeDigestHandshake {
+            self.challenge(&mut servers[i]).await?;
+            let answer = self.digest_request(&mut servers[next]).await?;
+            expect(answer, StatusCode::OK)?;
+            return Ok(next);
+        }
+        self.operation_on(&mut servers[i]).await?;
+        Ok(i)
+    }
+
+    async fn operation_on(&mut self, c: &mut Connection) -> anyhow::Result<()> {
         let empty = || Full::new(Bytes::new());
         match self.scenario {
             Scenario::Ping => {
@@ -336,11 +391,8 @@ impl Worker {
                 }
                 expect(answer, StatusCode::OK)
             }
-            Scenario::MeDigestHandshake => {
-                self.challenge(c).await?;
-                let answer = self.digest_request(c).await?;
-                expect(answer, StatusCode::OK)
-            }
+            // Its two requests may go to two servers: `operation` sends them.
+            Scenario::MeDigestHandshake => bail!("the handshake is sent by `operation`"),
             Scenario::CreateAccount => {
                 self.created += 1;
                 let username = format!("w{:08x}c{}n{}", self.run_tag, self.index, self.created);
@@ -419,7 +471,16 @@ impl Worker {
     }
 }
 
-fn expect(got: StatusCode, want: StatusCode) -> anyhow::Result<()> {
+/// A connection to each of `addrs`, in order.
+async fn open_all(addrs: &[std::net::SocketAddr]) -> anyhow::Result<Vec<Connection>> {
+    let mut connections = Vec::with_capacity(addrs.len());
+    for addr in addrs {
+        connections.push(Connection::open(*addr).await?);
+    }
+    Ok(connections)
+}
+
+pub(crate) fn expect(got: StatusCode, want: StatusCode) -> anyhow::Result<()> {
     if got == want {
         Ok(())
     } else {

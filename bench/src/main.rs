@@ -13,11 +13,13 @@
 //! - `server`: the child process (`serve-child`) and the parent's handle on it.
 //! - `seed`: what the child writes before serving (spaces, admin, user, N accounts).
 //! - `floor`: the floor server, the least each path needs, measured in the same run.
+//! - `races`: the scale-out mode's checks (two processes on one database).
 //! - `report`: the table.
 
 mod client;
 mod floor;
 mod load;
+mod races;
 mod report;
 mod scenario;
 mod seed;
@@ -88,6 +90,13 @@ struct RunArgs {
     #[arg(long)]
     no_floor: bool,
 
+    /// Two server processes on one database (PostgreSQL and MariaDB only; other backends are
+    /// skipped), at the first account count: every connection takes them in turn, request after
+    /// request, and the rows give each process's throughput. Then the races: one account per
+    /// creation token, the space quota, one failure budget per address, across both.
+    #[arg(long)]
+    scale_out: bool,
+
     /// Also write the table (Markdown, with the machine's description) to this file.
     #[arg(long)]
     output: Option<std::path::PathBuf>,
@@ -133,6 +142,7 @@ pub struct Plan {
     pub connections: usize,
     pub server_log: String,
     pub floor: bool,
+    pub scale_out: bool,
 }
 
 fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
@@ -186,6 +196,7 @@ fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
         connections: args.connections.max(1),
         server_log: args.server_log.clone(),
         floor: !args.no_floor,
+        scale_out: args.scale_out,
     })
 }
 
@@ -199,10 +210,16 @@ fn run_main(args: RunArgs) -> anyhow::Result<bool> {
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
-    let mut rows = runtime.block_on(run_plan(&plan))?;
+    let (mut rows, checks) = runtime.block_on(run_plan(&plan))?;
     report::set_floor_fractions(&mut rows);
     let machine = report::machine_description();
-    let table = report::table(&rows);
+    let mut table = report::table(&rows);
+    if !checks.is_empty() {
+        table.push('\n');
+        table.push_str(&report::per_process_table(&rows));
+        table.push('\n');
+        table.push_str(&report::checks_table(&checks));
+    }
     println!("\n{machine}\n\n{table}");
     if let Some(path) = &args.output {
         let text = format!(
@@ -215,16 +232,40 @@ fn run_main(args: RunArgs) -> anyhow::Result<bool> {
     if errors > 0 {
         eprintln!("error: {errors} requests failed");
     }
-    Ok(errors == 0)
+    let failed = checks.iter().filter(|c| !c.passed).count();
+    if failed > 0 {
+        eprintln!("error: {failed} scale-out checks failed");
+    }
+    if plan.scale_out && checks.is_empty() {
+        eprintln!("error: --scale-out ran on no backend (PostgreSQL or MariaDB)");
+    }
+    Ok(errors == 0 && failed == 0 && (!checks.is_empty() || !plan.scale_out))
 }
 
-async fn run_plan(plan: &Plan) -> anyhow::Result<Vec<Row>> {
+async fn run_plan(plan: &Plan) -> anyhow::Result<(Vec<Row>, Vec<races::Check>)> {
     let keys = client::JwtKeys::generate()?;
     let mut rows = Vec::new();
+    let mut checks = Vec::new();
     if plan.floor {
         rows.extend(run_floor(plan, &keys).await?);
     }
     for backend in &plan.backends {
+        if plan.scale_out {
+            if !backend.is_shared() {
+                eprintln!(
+                    "== {}: skipped, two processes cannot share its database",
+                    backend.name()
+                );
+                continue;
+            }
+            let database = server::BenchDatabase::create(*backend).await?;
+            let outcome = run_scale_out(plan, *backend, &database, &keys).await;
+            database.drop().await;
+            let (scaled_rows, scaled_checks) = outcome?;
+            rows.extend(scaled_rows);
+            checks.extend(scaled_checks);
+            continue;
+        }
         let database = server::BenchDatabase::create(*backend).await?;
         for (i, &accounts) in plan.accounts.iter().enumerate() {
             let first = i == 0;
@@ -254,7 +295,7 @@ async fn run_plan(plan: &Plan) -> anyhow::Result<Vec<Row>> {
                 let result = if scenario == Scenario::CallBurst {
                     load::burst(plan, &server, &keys, scenario, scenario::CALL_BURST).await?
                 } else {
-                    load::run(plan, &server, &keys, scenario).await?
+                    load::run(plan, std::slice::from_ref(&server), &keys, scenario).await?
                 };
                 progress(scenario, &result, &mut ping);
                 rows.push(Row::new(scenario, backend.name(), accounts, &result, ping));
@@ -263,7 +304,56 @@ async fn run_plan(plan: &Plan) -> anyhow::Result<Vec<Row>> {
         }
         database.drop().await;
     }
-    Ok(rows)
+    Ok((rows, checks))
+}
+
+/// Two processes on `database`: the first fills it, the second finds it filled. Every scenario
+/// but the call burst (its records go to one server) runs across both, then the races.
+async fn run_scale_out(
+    plan: &Plan,
+    backend: server::Backend,
+    database: &server::BenchDatabase,
+    keys: &client::JwtKeys,
+) -> anyhow::Result<(Vec<Row>, Vec<races::Check>)> {
+    let accounts = plan.accounts[0];
+    let label = backend.scaled_name();
+    eprintln!("== {label} with {accounts} accounts: starting two servers on one database");
+    let mut servers = Vec::with_capacity(2);
+    for _ in 0..2 {
+        let server = server::Server::start(plan, database, accounts, keys).await?;
+        eprintln!(
+            "   port {} filled in {:.1} s",
+            server.ready.port, server.ready.seed_seconds
+        );
+        servers.push(server);
+    }
+    let mut scenarios: Vec<Scenario> = plan
+        .scenarios
+        .iter()
+        .copied()
+        .filter(|s| *s != Scenario::CallBurst)
+        .collect();
+    if !scenarios.contains(&Scenario::Ping) {
+        scenarios.insert(0, Scenario::Ping);
+    }
+    let mut rows = Vec::new();
+    let mut ping = None;
+    for scenario in scenarios {
+        let result = load::run(plan, &servers, keys, scenario).await?;
+        progress(scenario, &result, &mut ping);
+        rows.push(Row::new(scenario, label, accounts, &result, ping));
+    }
+    let checks = races::run(&servers, label).await?;
+    for check in &checks {
+        eprintln!(
+            "   check: {:<32} {} (expected {})",
+            check.name, check.got, check.expected
+        );
+    }
+    for server in servers {
+        server.stop().await?;
+    }
+    Ok((rows, checks))
 }
 
 /// The floor server's rows: the paths it serves, among the plan's scenarios (ping always).
@@ -278,7 +368,7 @@ async fn run_floor(plan: &Plan, keys: &client::JwtKeys) -> anyhow::Result<Vec<Ro
         if !wanted || !scenario.has_floor() {
             continue;
         }
-        let result = load::run(plan, &server, keys, scenario).await?;
+        let result = load::run(plan, std::slice::from_ref(&server), keys, scenario).await?;
         progress(scenario, &result, &mut ping);
         rows.push(Row::new(scenario, "floor", 2, &result, ping));
     }
@@ -296,6 +386,11 @@ fn progress(scenario: Scenario, result: &load::Outcome, ping: &mut Option<f64>) 
         result.percentile(99.0),
         result.errors
     );
+    let by_server = result.throughput_by_server();
+    if by_server.len() > 1 {
+        let each: Vec<String> = by_server.iter().map(|t| format!("{t:.0}")).collect();
+        eprintln!("   {:<20} per process: {} req/s", "", each.join(" / "));
+    }
     if scenario == Scenario::Ping {
         *ping = Some(result.throughput());
     }

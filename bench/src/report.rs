@@ -17,6 +17,8 @@ pub struct Row {
     pub ratio: Option<f64>,
     /// Throughput over the floor server's on the same path, in the same run.
     pub of_floor: Option<f64>,
+    /// Each process's throughput, when several served the row (scale-out).
+    pub per_process: Vec<f64>,
 }
 
 impl Row {
@@ -40,6 +42,7 @@ impl Row {
             peak_rss_kib: outcome.peak_rss_kib,
             ratio: ping.filter(|p| *p > 0.0).map(|p| throughput / p),
             of_floor: None,
+            per_process: outcome.throughput_by_server(),
         }
     }
 }
@@ -99,6 +102,40 @@ pub fn table(rows: &[Row]) -> String {
             r.peak_rss_kib as f64 / 1024.0,
             fraction(r.ratio),
             fraction(r.of_floor),
+        ));
+    }
+    out
+}
+
+/// The scale-out rows' throughput per process, as a Markdown table.
+pub fn per_process_table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| scenario | backend | per process: requests/s | errors |\n|---|---|---|---:|\n",
+    );
+    for r in rows.iter().filter(|r| r.per_process.len() > 1) {
+        let each: Vec<String> = r.per_process.iter().map(|t| format!("{t:.0}")).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            r.scenario.name(),
+            r.backend,
+            each.join(" / "),
+            r.errors
+        ));
+    }
+    out
+}
+
+/// The scale-out checks, as a Markdown table.
+pub fn checks_table(checks: &[crate::races::Check]) -> String {
+    let mut out = String::from("| check | backend | expected | got | |\n|---|---|---|---|---|\n");
+    for c in checks {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            c.name,
+            c.backend,
+            c.expected,
+            c.got,
+            if c.passed { "passed" } else { "FAILED" }
         ));
     }
     out

@@ -18,6 +18,10 @@ use crate::server::ChildArgs;
 pub const DOMAIN: &str = "bench.test";
 pub const ES_DOMAIN: &str = "es.bench.test";
 pub const WRITE_DOMAIN: &str = "write.bench.test";
+/// A space with a quota (`max_accounts`: its admin and [`LIMIT_FREE`] more), for the
+/// scale-out mode's race on the account limit.
+pub const LIMIT_DOMAIN: &str = "limit.bench.test";
+pub const LIMIT_FREE: u64 = 10;
 pub const USER: &str = "user";
 pub const PASSWORD: &str = "bench-password";
 /// Accounts of the bench space that are not `u…` fillers: its admin and `user`.
@@ -33,6 +37,8 @@ pub fn filler(i: u64) -> String {
 pub struct Seeded {
     pub admin_key: String,
     pub write_admin_key: String,
+    /// Admin of the space with a quota.
+    pub limit_admin_key: String,
     pub user_key: String,
     pub accounts: u64,
 }
@@ -58,6 +64,17 @@ fn jwt(public_key: String, algorithm: JwtAlgorithm) -> JwtConfig {
 
 /// Creates the space, or sets its JWT issuer when it exists.
 async fn space(services: &Services, domain: &str, jwt: Option<JwtConfig>) -> anyhow::Result<()> {
+    space_with(services, domain, jwt, 0).await
+}
+
+/// The space, created or updated; `max_accounts` only applies to a new one (an existing
+/// one may hold more accounts already).
+async fn space_with(
+    services: &Services,
+    domain: &str,
+    jwt: Option<JwtConfig>,
+    max_accounts: i64,
+) -> anyhow::Result<()> {
     match services.find_space(domain).await {
         Ok(existing) => {
             let input = CreateSpace {
@@ -72,6 +89,7 @@ async fn space(services: &Services, domain: &str, jwt: Option<JwtConfig>) -> any
                     domain: domain.into(),
                     host: domain.into(),
                     jwt,
+                    max_accounts,
                     ..CreateSpace::default()
                 })
                 .await
@@ -113,8 +131,10 @@ pub async fn seed(services: &Services, args: &ChildArgs) -> anyhow::Result<Seede
     space(services, DOMAIN, Some(jwt(rsa, JwtAlgorithm::RS256))).await?;
     space(services, ES_DOMAIN, Some(jwt(ec, JwtAlgorithm::ES256))).await?;
     space(services, WRITE_DOMAIN, None).await?;
+    let quota = i64::try_from(LIMIT_FREE + 1).map_err(err)?;
+    space_with(services, LIMIT_DOMAIN, None, quota).await?;
 
-    for domain in [DOMAIN, WRITE_DOMAIN] {
+    for domain in [DOMAIN, WRITE_DOMAIN, LIMIT_DOMAIN] {
         services
             .create_admin("admin", domain, PASSWORD, PasswordAlgorithm::Sha256)
             .await
@@ -128,6 +148,10 @@ pub async fn seed(services: &Services, args: &ChildArgs) -> anyhow::Result<Seede
         .create_admin_api_key("admin", WRITE_DOMAIN)
         .await
         .map_err(err)?;
+    let limit_admin_key = services
+        .create_admin_api_key("admin", LIMIT_DOMAIN)
+        .await
+        .map_err(err)?;
     let bench_user = user(services, USER, DOMAIN).await?;
     user(services, USER, ES_DOMAIN).await?;
     let user_key = services
@@ -139,6 +163,7 @@ pub async fn seed(services: &Services, args: &ChildArgs) -> anyhow::Result<Seede
     Ok(Seeded {
         admin_key,
         write_admin_key,
+        limit_admin_key,
         user_key,
         accounts,
     })

@@ -33,6 +33,21 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Whether several server processes can share this backend's database (scale-out).
+    pub fn is_shared(self) -> bool {
+        matches!(self, Backend::Postgres | Backend::MySql)
+    }
+
+    /// The rows' label in scale-out mode: two processes on one database.
+    pub fn scaled_name(self) -> &'static str {
+        match self {
+            Backend::Memory => "memory x2",
+            Backend::Sqlite => "sqlite x2",
+            Backend::Postgres => "postgres x2",
+            Backend::MySql => "mysql x2",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Backend::Memory => "memory",
@@ -115,12 +130,21 @@ pub struct Ready {
     pub admin_key: String,
     /// Admin of the write space (account creation).
     pub write_admin_key: String,
+    /// Admin of the space with a quota (the scale-out mode's race on the account limit).
+    pub limit_admin_key: String,
     /// User key of the bench user, bound to 127.0.0.1.
     pub user_key: String,
     /// Accounts in the bench space.
     pub accounts: u64,
+    /// Failed authentications an address may make in the window (the server's
+    /// `auth_failures_per_ip`).
+    pub failures_per_ip: u64,
     pub seed_seconds: f64,
 }
+
+/// The children's `auth_failures_per_ip`: the bench fails no authentication but in the
+/// scale-out mode's check of the budget.
+const FAILURES_PER_IP: u64 = 20;
 
 /// The child process: see the module documentation.
 pub fn child_main(args: ChildArgs) -> anyhow::Result<bool> {
@@ -144,6 +168,8 @@ pub fn child_main(args: ChildArgs) -> anyhow::Result<bool> {
         // challenges a second (me-digest-handshake) is the load, not an abuse to refuse.
         config.digest_challenges_per_ip = 0;
         config.auth_tokens_per_ip = 0;
+        // Small enough for the scale-out mode to spend it in a few requests.
+        config.auth_failures_per_ip = FAILURES_PER_IP;
         let database = Database::open(&config.database).await?;
         let app = Application::build_on(&config, database, Arc::new(SystemClock)).await?;
         let started = Instant::now();
@@ -152,8 +178,10 @@ pub fn child_main(args: ChildArgs) -> anyhow::Result<bool> {
             port: app.addr().port(),
             admin_key: seeded.admin_key,
             write_admin_key: seeded.write_admin_key,
+            limit_admin_key: seeded.limit_admin_key,
             user_key: seeded.user_key,
             accounts: seeded.accounts,
+            failures_per_ip: config.auth_failures_per_ip,
             seed_seconds: started.elapsed().as_secs_f64(),
         };
         let mut stdout = std::io::stdout().lock();

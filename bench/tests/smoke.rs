@@ -53,3 +53,64 @@ fn quick_mode_completes_without_errors() {
         assert_eq!(errors, Some("0"), "{line}");
     }
 }
+
+/// The scale-out mode on both shared backends: two processes on one database, every scenario
+/// across both without a failed request (a Digest nonce of one answered to the other), and the
+/// races' checks passed. The in-memory backend cannot be shared: it is skipped, not run.
+#[test]
+fn scale_out_mode_holds_across_two_processes() {
+    let output = Command::new(env!("CARGO_BIN_EXE_flexiapi-bench"))
+        .args([
+            "--scale-out",
+            "--no-floor",
+            "--backend",
+            "memory,postgres,mysql",
+            "--scenario",
+            "ping,me-admin-key,me-digest,me-digest-handshake,create-account",
+            "--accounts",
+            "100",
+            "--duration",
+            "0.5",
+            "--warmup",
+            "0.2",
+            "--connections",
+            "8",
+        ])
+        .output()
+        .expect("the bench runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the bench failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains(" x2 |"))
+        .filter(|l| !l.ends_with("| passed |") && !l.ends_with("| FAILED |"))
+        .collect();
+    // Five scenarios per backend in the main table, again in the per-process one.
+    assert_eq!(rows.len(), 2 * 5 * 2, "{stdout}");
+    assert!(!stdout.contains("| memory"), "{stdout}");
+    let per_process = rows
+        .iter()
+        .find(|l| l.starts_with("| me-digest | postgres x2 | ") && l.contains(" / "))
+        .expect("the per-process row");
+    let each: Vec<f64> = per_process
+        .split('|')
+        .nth(3)
+        .unwrap_or_default()
+        .split('/')
+        .map(|n| n.trim().parse().unwrap_or(0.0))
+        .collect();
+    assert!(
+        each.len() == 2 && each.iter().all(|n| *n > 0.0),
+        "both processes answered: {per_process}"
+    );
+    let checks: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.ends_with("| passed |") || l.ends_with("| FAILED |"))
+        .collect();
+    assert_eq!(checks.len(), 3 * 2, "{stdout}");
+    assert!(checks.iter().all(|l| l.ends_with("| passed |")), "{stdout}");
+}
