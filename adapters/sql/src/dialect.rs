@@ -39,6 +39,13 @@ pub(crate) trait Dialect {
     /// The upsert of one dictionary entry.
     const UPSERT_DICTIONARY_ENTRY: &'static str;
 
+    /// The insert of a Digest nonce, binding opaque, nonce, username, domain, ip, nc, uses and
+    /// created_at.
+    const INSERT_NONCE: &'static str;
+
+    /// The advance of a nonce's `nc` when it grows, binding nc, opaque and nc again.
+    const ADVANCE_NONCE: &'static str;
+
     /// The pool of statements that write.
     fn writer(&self) -> &Pool<Self::Db>;
 

@@ -6,22 +6,18 @@ macro_rules! impl_nonces {
         /// The request path's statements on the pool (see [`crate::dialect::RequestPath`]).
         impl $storage {
             async fn pooled_insert_nonce(&self, nonce: DigestNonce) -> StoreResult<()> {
-                sqlx::query(Self::sql(
-                    "INSERT INTO digest_nonces \
-                     (opaque, nonce, username, domain, ip, nc, uses, created_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                ))
-                .bind(&nonce.opaque)
-                .bind(&nonce.nonce)
-                .bind(&nonce.username)
-                .bind(&nonce.domain)
-                .bind(&nonce.ip)
-                .bind(nonce.nc)
-                .bind(nonce.uses)
-                .bind(ts(nonce.created_at))
-                .execute(self.writer())
-                .await
-                .map_err(unique_as(Conflict::Nonce))?;
+                sqlx::query(Self::sql(Self::INSERT_NONCE))
+                    .bind(&nonce.opaque)
+                    .bind(&nonce.nonce)
+                    .bind(&nonce.username)
+                    .bind(&nonce.domain)
+                    .bind(&nonce.ip)
+                    .bind(nonce.nc)
+                    .bind(nonce.uses)
+                    .bind(ts(nonce.created_at))
+                    .execute(self.writer())
+                    .await
+                    .map_err(unique_as(Conflict::Nonce))?;
                 Ok(())
             }
 
@@ -44,15 +40,13 @@ macro_rules! impl_nonces {
             async fn pooled_advance_nonce(&self, opaque: &str, nc: i64) -> StoreResult<bool> {
                 // One conditional statement: the database serializes the row update, so of
                 // concurrent calls with the same nc only the first still sees `nc < ?`.
-                let result = sqlx::query(Self::sql(
-                    "UPDATE digest_nonces SET nc = ?, uses = uses + 1 WHERE opaque = ? AND nc < ?",
-                ))
-                .bind(nc)
-                .bind(opaque)
-                .bind(nc)
-                .execute(self.writer())
-                .await
-                .map_err(store_error)?;
+                let result = sqlx::query(Self::sql(Self::ADVANCE_NONCE))
+                    .bind(nc)
+                    .bind(opaque)
+                    .bind(nc)
+                    .execute(self.writer())
+                    .await
+                    .map_err(store_error)?;
                 Ok(result.rows_affected() == 1)
             }
         }

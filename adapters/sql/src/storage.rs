@@ -403,6 +403,26 @@ pub(crate) const UPSERT_DICTIONARY_ENTRY_ON_CONFLICT: &str = "INSERT INTO accoun
      ON CONFLICT (account_id, \"key\") DO UPDATE SET value = excluded.value, \
      updated_at = excluded.updated_at";
 
+/// The nonce statements of SQLite and MySQL (see [`Dialect::INSERT_NONCE`]).
+pub(crate) const INSERT_NONCE: &str = "INSERT INTO digest_nonces \
+     (opaque, nonce, username, domain, ip, nc, uses, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+pub(crate) const ADVANCE_NONCE: &str =
+    "UPDATE digest_nonces SET nc = ?, uses = uses + 1 WHERE opaque = ? AND nc < ?";
+
+/// PostgreSQL commits the nonce writes asynchronously (`synchronous_commit` off for their own
+/// transaction only): they are visible to every process at once, as any commit, but do not wait
+/// for the WAL flush, Digest's one write per request. A crash of the database server may lose
+/// the last fraction of a second of them: a nonce issued then is unknown (the client is
+/// challenged again), an `nc` advanced then may be answered once more, from the nonce's own
+/// client address. Accounts, keys and every other write stay durable.
+const INSERT_NONCE_ASYNC_COMMIT: &str = "INSERT INTO digest_nonces \
+     (opaque, nonce, username, domain, ip, nc, uses, created_at) \
+     SELECT ?, ?, ?, ?, ?, ?, ?, ? \
+     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit";
+const ADVANCE_NONCE_ASYNC_COMMIT: &str = "UPDATE digest_nonces SET nc = ?, uses = uses + 1 \
+     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
+     WHERE opaque = ? AND nc < ?";
+
 /// Rows per multi-row statement of `insert_accounts`: 13 parameters each,
 /// well under SQLite's 32766 and PostgreSQL's and MySQL's 65535.
 pub(crate) const BULK_ROWS: usize = 500;
@@ -504,6 +524,10 @@ impl Dialect for PostgresStorage {
 
     const UPSERT_DICTIONARY_ENTRY: &'static str = UPSERT_DICTIONARY_ENTRY_ON_CONFLICT;
 
+    const INSERT_NONCE: &'static str = INSERT_NONCE_ASYNC_COMMIT;
+
+    const ADVANCE_NONCE: &'static str = ADVANCE_NONCE_ASYNC_COMMIT;
+
     fn sql(sql: &'static str) -> SqlStr {
         // The rewrite only renumbers placeholders of constant SQL.
         POSTGRES_SQL.get(sql, dollar_placeholders)
@@ -581,6 +605,11 @@ impl Dialect for MySqlStorage {
     const UPSERT_DICTIONARY_ENTRY: &'static str = "INSERT INTO account_dictionary_entries \
          (account_id, `key`, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
          ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)";
+
+    // InnoDB's flush at commit is a server-wide setting only: these commits stay durable.
+    const INSERT_NONCE: &'static str = INSERT_NONCE;
+
+    const ADVANCE_NONCE: &'static str = ADVANCE_NONCE;
 
     fn sql(sql: &'static str) -> SqlStr {
         if sql.contains('"') {

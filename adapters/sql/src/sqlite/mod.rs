@@ -23,7 +23,9 @@ use sqlx::{Row, SqlSafeStr, SqlStr, Transaction};
 
 pub(crate) use self::reader::SqliteReader;
 use crate::dialect::{Dialect, QueryOf, RequestPath, StatementCache};
-use crate::storage::{UPSERT_DICTIONARY_ENTRY_ON_CONFLICT, impl_storage};
+use crate::storage::{
+    ADVANCE_NONCE, INSERT_NONCE, UPSERT_DICTIONARY_ENTRY_ON_CONFLICT, impl_storage,
+};
 
 /// SQLite. Write transactions start with `BEGIN IMMEDIATE`: taking the write lock up front means
 /// a transaction never fails half-way trying to upgrade a read lock, and it serializes the
@@ -77,6 +79,10 @@ impl Dialect for SqliteStorage {
     const RETURNING: bool = true;
 
     const UPSERT_DICTIONARY_ENTRY: &'static str = UPSERT_DICTIONARY_ENTRY_ON_CONFLICT;
+
+    const INSERT_NONCE: &'static str = INSERT_NONCE;
+
+    const ADVANCE_NONCE: &'static str = ADVANCE_NONCE;
 
     fn sql(sql: &'static str) -> SqlStr {
         sql.into_sql_str()
