@@ -128,6 +128,168 @@ async fn the_failure_budget_is_shared_on_mariadb() {
     the_failure_budget_is_shared_by_two_processes(Backend::MySql).await;
 }
 
+/// No process keeps keys or accounts: a password changed, an account blocked or a key deleted
+/// through one process holds on the other from its next request. Spaces are kept per process for
+/// `SPACE_CACHE_TTL_SECONDS`: a space another process expired is refused within that bound.
+async fn changes_made_through_one_process_hold_on_the_other(backend: Backend) {
+    let db = TestDatabase::create(backend).await.expect("test database");
+    let first = ServerProcess::start(db.url());
+    let second = ServerProcess::start(db.url());
+    let admin = first.credential("admin API key:").expect("bootstrap key");
+    let client = reqwest::Client::new();
+    let url = |port: u16, path: &str| format!("http://localhost:{port}{path}");
+    let bob = client
+        .post(url(first.port, "/api/accounts"))
+        .header("x-api-key", &admin)
+        .json(&serde_json::json!({"username": "bob", "password": "secret123", "activated": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bob.status(), 200);
+    let bob: serde_json::Value = bob.json().await.unwrap();
+    let keys = format!("/api/accounts/{}/api_keys", bob["id"]);
+    let created = client
+        .post(url(first.port, &keys))
+        .header("x-api-key", &admin)
+        .json(&serde_json::json!({"name": "bob's"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = created.json().await.unwrap();
+    let key = created["api_key"].as_str().unwrap().to_owned();
+    let me_by_key = |port: u16| {
+        client
+            .get(url(port, "/api/accounts/me"))
+            .header("x-api-key", &key)
+            .send()
+    };
+    let login = |port: u16, password: &'static str| {
+        let client = client.clone();
+        async move {
+            let url = format!("http://localhost:{port}/api/accounts/me");
+            let first = client
+                .get(&url)
+                .header("from", "sip:bob@localhost")
+                .send()
+                .await
+                .unwrap();
+            let c = challenges(first.headers()).remove(0);
+            client
+                .get(&url)
+                .header("from", "sip:bob@localhost")
+                .header(
+                    "authorization",
+                    digest_authorization(&c, "bob", password, "GET", "/api/accounts/me", 1),
+                )
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(me_by_key(second.port).await.unwrap().status(), 200);
+    assert_eq!(login(second.port, "secret123").await, 200);
+
+    let changed = client
+        .post(url(first.port, "/api/accounts/me/password"))
+        .header("x-api-key", &key)
+        .json(&serde_json::json!({"password": "another123", "old_password": "secret123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    assert_eq!(
+        login(second.port, "secret123").await,
+        401,
+        "the old password"
+    );
+    assert_eq!(login(second.port, "another123").await, 200, "the new one");
+
+    let block = |action: &'static str| {
+        client
+            .post(url(
+                first.port,
+                &format!("/api/accounts/{}/{action}", bob["id"]),
+            ))
+            .header("x-api-key", &admin)
+            .send()
+    };
+    assert_eq!(block("block").await.unwrap().status(), 200);
+    assert_eq!(
+        me_by_key(second.port).await.unwrap().status(),
+        403,
+        "blocked"
+    );
+    assert_eq!(block("unblock").await.unwrap().status(), 200);
+    assert_eq!(
+        me_by_key(second.port).await.unwrap().status(),
+        200,
+        "unblocked"
+    );
+
+    let deleted = client
+        .delete(url(first.port, &format!("{keys}/{}", created["id"])))
+        .header("x-api-key", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    assert_eq!(
+        me_by_key(second.port).await.unwrap().status(),
+        401,
+        "deleted"
+    );
+
+    // The space, expired by another process (as the CLI would): the second server still has it
+    // in its cache, then refuses it within the bound.
+    let admin_me = || {
+        client
+            .get(url(second.port, "/api/accounts/me"))
+            .header("x-api-key", &admin)
+            .send()
+    };
+    assert_eq!(admin_me().await.unwrap().status(), 200);
+    let storage = db.storage();
+    let domain = flexiapi_domain::model::Domain::parse("localhost").unwrap();
+    let mut space = storage.space_by_domain(&domain).await.unwrap().unwrap();
+    space.expire_at = Some(chrono::Utc::now() - chrono::Duration::days(1));
+    storage
+        .update_space(space, chrono::Utc::now())
+        .await
+        .unwrap();
+    let changed_at = std::time::Instant::now();
+    let bound = std::time::Duration::from_secs(
+        u64::try_from(flexiapi_domain::service::SPACE_CACHE_TTL_SECONDS).unwrap(),
+    );
+    loop {
+        let status = admin_me().await.unwrap().status();
+        if status == 403 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(
+            changed_at.elapsed() <= bound + std::time::Duration::from_secs(1),
+            "the expired space still served after {:?}",
+            changed_at.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    drop((first, second));
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn changes_made_through_one_process_hold_on_the_other_on_postgresql() {
+    changes_made_through_one_process_hold_on_the_other(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn changes_made_through_one_process_hold_on_the_other_on_mariadb() {
+    changes_made_through_one_process_hold_on_the_other(Backend::MySql).await;
+}
+
 /// Sends `count` account creations at once, alternating between the two servers, and answers
 /// their statuses.
 async fn race(
