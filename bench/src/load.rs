@@ -69,13 +69,15 @@ pub async fn run(
     keys: &JwtKeys,
     scenario: Scenario,
 ) -> anyhow::Result<Outcome> {
-    let first = servers.first().context("no server to drive")?;
+    // The last started: each start makes the bench user a new user key, which replaces the
+    // previous one (admin keys add up).
+    let last = servers.last().context("no server to drive")?;
     let addrs: Vec<_> = servers.iter().map(Server::addr).collect();
     let phase = Arc::new(AtomicU8::new(WARMUP));
     let run_tag: u32 = rand::rng().random();
     let mut workers = Vec::with_capacity(plan.connections);
     for index in 0..plan.connections {
-        let worker = Worker::new(scenario, index, run_tag, &first.ready, keys)?;
+        let worker = Worker::new(scenario, index, run_tag, &last.ready, keys)?;
         let phase = phase.clone();
         let addrs = addrs.clone();
         workers.push(tokio::spawn(async move { worker.run(addrs, phase).await }));

@@ -48,7 +48,7 @@ async fn token_spent_once(
     backend: &'static str,
     tag: u32,
 ) -> anyhow::Result<Check> {
-    let key = &servers[0].ready.write_admin_key;
+    let key = &servers[servers.len() - 1].ready.write_admin_key;
     let (mut created, mut server_errors) = (0, 0);
     for round in 0..TOKEN_ROUNDS {
         let mut c = Connection::open(servers[round % 2].addr()).await?;
@@ -93,7 +93,7 @@ async fn token_spent_once(
 /// [`QUOTA_CONTENDERS`] admin creations race on both servers for the quota's [`LIMIT_FREE`]
 /// places; then the space must hold exactly its quota.
 async fn quota_held(servers: &[Server], backend: &'static str, tag: u32) -> anyhow::Result<Check> {
-    let key = servers[0].ready.limit_admin_key.clone();
+    let key = servers[servers.len() - 1].ready.limit_admin_key.clone();
     let statuses = race(servers, QUOTA_CONTENDERS, |i| {
         let body = serde_json::json!({
             "username": format!("q{tag:08x}c{i}"),
@@ -138,7 +138,7 @@ async fn quota_held(servers: &[Server], backend: &'static str, tag: u32) -> anyh
 /// (`failures_per_ip`) is spent once for both, so exactly that many are refused as 401 and the
 /// rest as 429.
 async fn failure_budget_shared(servers: &[Server], backend: &'static str) -> anyhow::Result<Check> {
-    let budget = servers[0].ready.failures_per_ip;
+    let budget = servers[servers.len() - 1].ready.failures_per_ip;
     let attempts = budget + 10;
     let mut connections = Vec::new();
     for server in servers {

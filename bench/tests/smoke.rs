@@ -66,7 +66,7 @@ fn scale_out_mode_holds_across_two_processes() {
             "--backend",
             "memory,postgres,mysql",
             "--scenario",
-            "ping,me-admin-key,me-digest,me-digest-handshake,create-account",
+            "ping,me-admin-key,me-user-key,me-digest,me-digest-handshake,create-account",
             "--accounts",
             "100",
             "--duration",
@@ -89,8 +89,8 @@ fn scale_out_mode_holds_across_two_processes() {
         .filter(|l| l.starts_with("| ") && l.contains(" x2 |"))
         .filter(|l| !l.ends_with("| passed |") && !l.ends_with("| FAILED |"))
         .collect();
-    // Five scenarios per backend in the main table, again in the per-process one.
-    assert_eq!(rows.len(), 2 * 5 * 2, "{stdout}");
+    // Six scenarios per backend in the main table, again in the per-process one.
+    assert_eq!(rows.len(), 2 * 6 * 2, "{stdout}");
     assert!(!stdout.contains("| memory"), "{stdout}");
     let per_process = rows
         .iter()
