@@ -363,10 +363,13 @@ macro_rules! impl_accounts {
                 let rows: Vec<AccountRow> = if query.search.as_deref().is_none_or(str::is_empty) {
                     // Without a search, a plain walk of the (domain, id) index: a LIKE '%'
                     // the planner cannot see through made PostgreSQL sort the whole domain.
+                    // The page's ids first, from the index alone, then their rows: the OFFSET
+                    // skips index entries, not rows fetched and thrown away.
                     sqlx::query_as(Self::sql(concat!(
                         "SELECT ",
-                        account_columns!(),
-                        " FROM accounts WHERE domain = ? ORDER BY id LIMIT ? OFFSET ?"
+                        account_columns!(a),
+                        " FROM accounts a JOIN (SELECT id FROM accounts WHERE domain = ? \
+                         ORDER BY id LIMIT ? OFFSET ?) page ON page.id = a.id ORDER BY a.id"
                     )))
                     .bind(query.domain.as_str())
                     .bind(limit)
