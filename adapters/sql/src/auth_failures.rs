@@ -10,21 +10,36 @@ macro_rules! impl_auth_failures {
                 keys: &[&str],
                 since: DateTime<Utc>,
             ) -> StoreResult<Vec<(u64, Option<DateTime<Utc>>)>> {
-                let mut conn = self.conn().await?;
-                let mut out = Vec::with_capacity(keys.len());
+                if keys.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // Every key's count in one round trip (Digest checks three on each answer).
+                let mut builder = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT failure_key, COUNT(*), MIN(created_at) FROM auth_failures \
+                     WHERE created_at > ",
+                );
+                builder.push_bind(ts(since));
+                builder.push(" AND failure_key IN (");
+                let mut list = builder.separated(", ");
                 for key in keys {
-                    let (count, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(Self::sql(
-                        "SELECT COUNT(*), MIN(created_at) FROM auth_failures \
-                             WHERE failure_key = ? AND created_at > ?",
-                    ))
-                    .bind(*key)
-                    .bind(ts(since))
-                    .fetch_one(&mut *conn)
+                    list.push_bind(*key);
+                }
+                builder.push(") GROUP BY failure_key");
+                let rows: Vec<(String, i64, Option<DateTime<Utc>>)> = builder
+                    .build_query_as()
+                    .fetch_all(&self.pool)
                     .await
                     .map_err(store_error)?;
-                    out.push((count.max(0) as u64, oldest));
-                }
-                Ok(out)
+                Ok(keys
+                    .iter()
+                    .map(|key| {
+                        rows.iter()
+                            .find(|(k, _, _)| k == key)
+                            .map_or((0, None), |(_, count, oldest)| {
+                                ((*count).max(0) as u64, *oldest)
+                            })
+                    })
+                    .collect())
             }
         }
 
