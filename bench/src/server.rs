@@ -120,6 +120,9 @@ pub struct ChildArgs {
     /// PEM public key for ES256 tokens.
     #[arg(long)]
     pub ec_public: PathBuf,
+    /// Fill the database, then exit without serving.
+    #[arg(long)]
+    pub seed_only: bool,
 }
 
 /// What the child tells the parent once it listens.
@@ -174,6 +177,9 @@ pub fn child_main(args: ChildArgs) -> anyhow::Result<bool> {
         let app = Application::build_on(&config, database, Arc::new(SystemClock)).await?;
         let started = Instant::now();
         let seeded = seed::seed(&app.services(), &args).await?;
+        if args.seed_only {
+            return Ok(true);
+        }
         let ready = Ready {
             port: app.addr().port(),
             admin_key: seeded.admin_key,
@@ -226,6 +232,38 @@ impl Server {
         accounts: u64,
         keys: &JwtKeys,
     ) -> anyhow::Result<Server> {
+        let started = Instant::now();
+        if let BenchDatabase::Sql(_) = database {
+            // A server starts on a filled database: a process of its own fills it first, so
+            // that what the filling allocated is not in the measured server's RSS.
+            let mut seeder = Self::child_command(plan, database, accounts, keys)?;
+            let status = seeder
+                .arg("--seed-only")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .kill_on_drop(true)
+                .status()
+                .await
+                .context("cannot start the filling process")?;
+            if !status.success() {
+                bail!("filling the database failed ({status})");
+            }
+        }
+        let filled_in = started.elapsed().as_secs_f64();
+        let command = Self::child_command(plan, database, accounts, keys)?;
+        let mut server = Self::spawn(command, None).await?;
+        server.ready.seed_seconds += filled_in;
+        Ok(server)
+    }
+
+    /// `serve-child` on `database` with `accounts`.
+    fn child_command(
+        plan: &Plan,
+        database: &BenchDatabase,
+        accounts: u64,
+        keys: &JwtKeys,
+    ) -> anyhow::Result<tokio::process::Command> {
         let mut command = Self::command()?;
         command
             .arg("serve-child")
@@ -238,7 +276,7 @@ impl Server {
             .arg("--ec-public")
             .arg(keys.ec_public_path())
             .env("FLEXIAPI_LOG", &plan.server_log);
-        Self::spawn(command, None).await
+        Ok(command)
     }
 
     /// The floor server (`floor`), on a SQLite file in `dir`.
