@@ -20,7 +20,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use flexiapi_adapters_http::i18n::Languages;
-use flexiapi_adapters_http::{AppState, HttpSettings};
+use flexiapi_adapters_http::{AppState, HttpSettings, SharedState};
 use flexiapi_adapters_memory::MemoryStorage;
 use flexiapi_adapters_redis::RedisRegistry;
 use flexiapi_adapters_redis::b2bua::RedisB2buaNotifier;
@@ -275,7 +275,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot read the web pages' secret: {e}"))?;
         let pages = flexiapi_adapters_web::pages(&secret, config.captcha.clone())
             .map_err(anyhow::Error::msg)?;
-        let state = AppState {
+        let state = AppState::new(SharedState {
             metrics: Arc::new(flexiapi_adapters_http::api_metrics()),
             services,
             authenticator,
@@ -289,7 +289,7 @@ impl Application {
                 files,
                 metrics_elsewhere: config.metrics_bind.is_some(),
             },
-        };
+        });
         let acceptor = TcpListener::bind(config.bind.clone())
             .into_acceptor()
             .await

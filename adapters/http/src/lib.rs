@@ -31,7 +31,7 @@ use poem_openapi::OpenApiService;
 
 pub use files::LocalFiles;
 pub use forwarded::TrustedProxies;
-pub use state::{AppState, HttpSettings, PublicScheme};
+pub use state::{AppState, HttpSettings, PublicScheme, SharedState};
 
 /// The API's resources, in the order of the document: written once, as the service's type and
 /// its value.
@@ -361,6 +361,5 @@ pub fn app_with(state: AppState, pages: impl FnOnce(Route) -> Route) -> impl End
         .nest_no_strip("/vcards-storage", provisioning_service().into_endpoint())
         .around(middleware::root)
         .data(routes)
-        .data(std::sync::Arc::new(state.clone()))
         .data(state)
 }

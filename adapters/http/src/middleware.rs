@@ -208,8 +208,7 @@ fn to_api_error(err: poem::Error) -> ApiError {
 
 /// Runs the request through `ep` with everything above applied.
 pub async fn root<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
-    // The shared handle: cloning `AppState` itself would copy its settings on every request.
-    let Some(state) = req.data::<Arc<AppState>>().cloned() else {
+    let Some(state) = req.data::<AppState>().cloned() else {
         return Ok(ApiError::internal().into_response());
     };
     let id = request_id(&req, &state);
@@ -224,7 +223,7 @@ pub async fn root<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respons
 async fn handle<E: Endpoint>(
     ep: Arc<E>,
     mut req: Request,
-    state: Arc<AppState>,
+    state: AppState,
 ) -> poem::Result<Response> {
     let started = Instant::now();
     let method = req.method().clone();

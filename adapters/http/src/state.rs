@@ -55,13 +55,31 @@ impl PublicScheme {
     }
 }
 
-/// Shared state, reachable from extractors as `req.data::<AppState>()`.
+/// Shared state, reachable from extractors as `req.data::<AppState>()`. A handle: poem's `data`
+/// clones it into every request, so it is one `Arc` to [`SharedState`].
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+/// What [`AppState`] shares.
+pub struct SharedState {
     pub services: Services,
     pub authenticator: Authenticator,
     pub settings: HttpSettings,
     pub metrics: Arc<crate::metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(shared: SharedState) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
 }
 
 /// The space the request's `Host` resolved to (set by the root middleware).
