@@ -58,7 +58,8 @@ pub enum ApiTags {
 
 /// The original's timestamp format: ISO 8601, UTC, microseconds.
 pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    // `%Y-%m-%dT%H:%M:%S%.6fZ`, without parsing a format string on every call.
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 pub fn state(req: &Request) -> Result<&AppState, ApiError> {
@@ -334,5 +335,23 @@ impl poem_openapi::types::Example for AccountObject {
             created_at: "2026-01-01T10:00:00.000000Z".into(),
             updated_at: "2026-01-01T10:00:00.000000Z".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::timestamp;
+
+    #[test]
+    fn timestamps_have_six_decimals_and_a_z() {
+        let whole = chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+        assert_eq!(timestamp(whole), "2026-01-02T03:04:05.000000Z");
+        let micros = whole + chrono::Duration::microseconds(120_034);
+        assert_eq!(timestamp(micros), "2026-01-02T03:04:05.120034Z");
+        // Nanoseconds are cut, not rounded, as the original's format does.
+        let nanos = whole + chrono::Duration::nanoseconds(999_999_999);
+        assert_eq!(timestamp(nanos), "2026-01-02T03:04:05.999999Z");
     }
 }
