@@ -1,24 +1,6 @@
 //! Accounts and their passwords: the port implementation, written once over the backend type.
 //! Expanded per backend by `storage`'s `impl_storage!`, which supplies imports and dialect hooks.
 
-/// A page of a domain's accounts by id (binding domain, limit, offset), each row read as the
-/// `OFFSET` walks the `(domain, id)` index: SQLite and PostgreSQL.
-pub(crate) const LIST_ACCOUNTS_PAGE: &str = concat!(
-    "SELECT ",
-    crate::rows::account_columns!(),
-    " FROM accounts WHERE domain = ? ORDER BY id LIMIT ? OFFSET ?"
-);
-
-/// The same page, its ids first from the index alone, then their rows: the `OFFSET` skips index
-/// entries, not rows fetched and thrown away. MariaDB's listing at a million accounts needs it
-/// (-27% against a thousand without it); it cost SQLite and PostgreSQL about 10% at a thousand.
-pub(crate) const LIST_ACCOUNTS_PAGE_BY_IDS: &str = concat!(
-    "SELECT ",
-    crate::rows::account_columns!(a),
-    " FROM accounts a JOIN (SELECT id FROM accounts WHERE domain = ? \
-     ORDER BY id LIMIT ? OFFSET ?) page ON page.id = a.id ORDER BY a.id"
-);
-
 macro_rules! impl_accounts {
     ($storage:ident, $db:ty) => {
         /// The request path's statements on the pool (see [`crate::dialect::RequestPath`]).
@@ -381,7 +363,14 @@ macro_rules! impl_accounts {
                 let rows: Vec<AccountRow> = if query.search.as_deref().is_none_or(str::is_empty) {
                     // Without a search, a plain walk of the (domain, id) index: a LIKE '%'
                     // the planner cannot see through made PostgreSQL sort the whole domain.
-                    sqlx::query_as(Self::sql(Self::LIST_ACCOUNTS_PAGE))
+                    // The page's ids first, from the index alone, then their rows: the OFFSET
+                    // skips index entries, not rows fetched and thrown away.
+                    sqlx::query_as(Self::sql(concat!(
+                        "SELECT ",
+                        account_columns!(a),
+                        " FROM accounts a JOIN (SELECT id FROM accounts WHERE domain = ? \
+                         ORDER BY id LIMIT ? OFFSET ?) page ON page.id = a.id ORDER BY a.id"
+                    )))
                     .bind(query.domain.as_str())
                     .bind(limit)
                     .bind(offset)

@@ -39,9 +39,6 @@ pub(crate) trait Dialect {
     /// The upsert of one dictionary entry.
     const UPSERT_DICTIONARY_ENTRY: &'static str;
 
-    /// A page of a domain's accounts by id, binding domain, limit and offset.
-    const LIST_ACCOUNTS_PAGE: &'static str;
-
     /// The insert of a Digest nonce, binding opaque, nonce, username, domain, ip, nc, uses and
     /// created_at.
     const INSERT_NONCE: &'static str;

@@ -524,8 +524,6 @@ impl Dialect for PostgresStorage {
 
     const UPSERT_DICTIONARY_ENTRY: &'static str = UPSERT_DICTIONARY_ENTRY_ON_CONFLICT;
 
-    const LIST_ACCOUNTS_PAGE: &'static str = crate::accounts::LIST_ACCOUNTS_PAGE;
-
     const INSERT_NONCE: &'static str = INSERT_NONCE_ASYNC_COMMIT;
 
     const ADVANCE_NONCE: &'static str = ADVANCE_NONCE_ASYNC_COMMIT;
@@ -607,8 +605,6 @@ impl Dialect for MySqlStorage {
     const UPSERT_DICTIONARY_ENTRY: &'static str = "INSERT INTO account_dictionary_entries \
          (account_id, `key`, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
          ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)";
-
-    const LIST_ACCOUNTS_PAGE: &'static str = crate::accounts::LIST_ACCOUNTS_PAGE_BY_IDS;
 
     // InnoDB's flush at commit is a server-wide setting only: these commits stay durable.
     const INSERT_NONCE: &'static str = INSERT_NONCE;

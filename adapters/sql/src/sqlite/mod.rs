@@ -80,8 +80,6 @@ impl Dialect for SqliteStorage {
 
     const UPSERT_DICTIONARY_ENTRY: &'static str = UPSERT_DICTIONARY_ENTRY_ON_CONFLICT;
 
-    const LIST_ACCOUNTS_PAGE: &'static str = crate::accounts::LIST_ACCOUNTS_PAGE;
-
     const INSERT_NONCE: &'static str = INSERT_NONCE;
 
     const ADVANCE_NONCE: &'static str = ADVANCE_NONCE;
