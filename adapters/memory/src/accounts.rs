@@ -233,10 +233,16 @@ impl AccountRepository for MemoryStorage {
         let ids = t.by_domain.get(query.domain.as_str()).unwrap_or(&empty);
         let domain_accounts = ids.iter().filter_map(|id| t.accounts.get(id));
         let (total, items) = match &needle {
-            // Without a search, the index gives the count and the page directly.
+            // Without a search, the index gives the count and the page directly (the skipped
+            // ids are not looked up).
             None => (
                 ids.len(),
-                domain_accounts.skip(skip).take(take).cloned().collect(),
+                ids.iter()
+                    .skip(skip)
+                    .take(take)
+                    .filter_map(|id| t.accounts.get(id))
+                    .cloned()
+                    .collect(),
             ),
             Some(n) => {
                 let matching: Vec<&Account> = domain_accounts
