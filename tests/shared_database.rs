@@ -73,6 +73,27 @@ async fn digest_nonces_are_shared_by_two_processes_on_mariadb() {
     challenge_on_one_answer_on_the_other(Backend::MySql).await;
 }
 
+/// `GET /api/accounts/me` as `user@localhost` by Digest on `port`: the challenge, then the
+/// answer with `password`; the answer's status.
+async fn digest_login(client: &reqwest::Client, port: u16, user: &str, password: &str) -> u16 {
+    let url = format!("http://localhost:{port}/api/accounts/me");
+    let from = format!("sip:{user}@localhost");
+    let first = client.get(&url).header("from", &from).send().await.unwrap();
+    let c = challenges(first.headers()).remove(0);
+    client
+        .get(&url)
+        .header("from", &from)
+        .header(
+            "authorization",
+            digest_authorization(&c, user, password, "GET", "/api/accounts/me", 1),
+        )
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// Failed logins on two processes add up to one budget (the default: 10 per account).
 async fn the_failure_budget_is_shared_by_two_processes(backend: Backend) {
     let db = TestDatabase::create(backend).await.expect("test database");
@@ -83,31 +104,7 @@ async fn the_failure_budget_is_shared_by_two_processes(backend: Backend) {
         .await
         .unwrap();
     let client = reqwest::Client::new();
-    let login = |port: u16, password: &'static str| {
-        let client = client.clone();
-        async move {
-            let url = format!("http://localhost:{port}/api/accounts/me");
-            let first = client
-                .get(&url)
-                .header("from", "sip:alice@localhost")
-                .send()
-                .await
-                .unwrap();
-            let c = challenges(first.headers()).remove(0);
-            client
-                .get(&url)
-                .header("from", "sip:alice@localhost")
-                .header(
-                    "authorization",
-                    digest_authorization(&c, "alice", password, "GET", "/api/accounts/me", 1),
-                )
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
+    let login = |port, password| digest_login(&client, port, "alice", password);
     for round in 0..5 {
         assert_eq!(login(first.port, "wrong").await, 401, "round {round}");
         assert_eq!(login(second.port, "wrong").await, 401, "round {round}");
@@ -164,31 +161,7 @@ async fn changes_made_through_one_process_hold_on_the_other(backend: Backend) {
             .header("x-api-key", &key)
             .send()
     };
-    let login = |port: u16, password: &'static str| {
-        let client = client.clone();
-        async move {
-            let url = format!("http://localhost:{port}/api/accounts/me");
-            let first = client
-                .get(&url)
-                .header("from", "sip:bob@localhost")
-                .send()
-                .await
-                .unwrap();
-            let c = challenges(first.headers()).remove(0);
-            client
-                .get(&url)
-                .header("from", "sip:bob@localhost")
-                .header(
-                    "authorization",
-                    digest_authorization(&c, "bob", password, "GET", "/api/accounts/me", 1),
-                )
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
+    let login = |port, password| digest_login(&client, port, "bob", password);
     assert_eq!(me_by_key(second.port).await.unwrap().status(), 200);
     assert_eq!(login(second.port, "secret123").await, 200);
 

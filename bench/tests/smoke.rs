@@ -5,30 +5,36 @@
 
 use std::process::Command;
 
-#[test]
-fn quick_mode_completes_without_errors() {
+/// Runs the bench with `args`; its standard output, once it succeeded.
+fn bench(args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_flexiapi-bench"))
-        .args([
-            "--quick",
-            "--backend",
-            "memory,sqlite,postgres,mysql",
-            "--accounts",
-            "1000,2000",
-            "--duration",
-            "0.5",
-            "--warmup",
-            "0.2",
-            "--connections",
-            "8",
-        ])
+        .args(args)
         .output()
         .expect("the bench runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
         "the bench failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
+    stdout
+}
+
+#[test]
+fn quick_mode_completes_without_errors() {
+    let stdout = bench(&[
+        "--quick",
+        "--backend",
+        "memory,sqlite,postgres,mysql",
+        "--accounts",
+        "1000,2000",
+        "--duration",
+        "0.5",
+        "--warmup",
+        "0.2",
+        "--connections",
+        "8",
+    ]);
     // The floor's five paths, then per backend eleven scenarios at 1,000 accounts and ping plus
     // the two lookups at 2,000.
     let rows: Vec<&str> = stdout
@@ -59,31 +65,22 @@ fn quick_mode_completes_without_errors() {
 /// races' checks passed. The in-memory backend cannot be shared: it is skipped, not run.
 #[test]
 fn scale_out_mode_holds_across_two_processes() {
-    let output = Command::new(env!("CARGO_BIN_EXE_flexiapi-bench"))
-        .args([
-            "--scale-out",
-            "--no-floor",
-            "--backend",
-            "memory,postgres,mysql",
-            "--scenario",
-            "ping,me-admin-key,me-user-key,me-digest,me-digest-handshake,create-account",
-            "--accounts",
-            "100",
-            "--duration",
-            "0.5",
-            "--warmup",
-            "0.2",
-            "--connections",
-            "8",
-        ])
-        .output()
-        .expect("the bench runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the bench failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    let stdout = bench(&[
+        "--scale-out",
+        "--no-floor",
+        "--backend",
+        "memory,postgres,mysql",
+        "--scenario",
+        "ping,me-admin-key,me-user-key,me-digest,me-digest-handshake,create-account",
+        "--accounts",
+        "100",
+        "--duration",
+        "0.5",
+        "--warmup",
+        "0.2",
+        "--connections",
+        "8",
+    ]);
     let rows: Vec<&str> = stdout
         .lines()
         .filter(|l| l.starts_with("| ") && l.contains(" x2 |"))
