@@ -33,7 +33,15 @@ pub struct Metrics {
     /// Indexes into `routes` by segment count and third segment (the resource, as in
     /// `/api/accounts/…`; `None` when a parameter or absent): a request compares its path with
     /// a handful of templates, not with all of them.
-    routes_by_shape: HashMap<(usize, Option<String>), Vec<usize>>,
+    routes_by_shape: HashMap<usize, Shape>,
+}
+
+/// The templates of one segment count: by their literal resource segment, and those whose
+/// resource is a parameter or absent.
+#[derive(Default)]
+struct Shape {
+    by_resource: HashMap<String, Vec<usize>>,
+    any_resource: Vec<usize>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -146,13 +154,13 @@ impl Metrics {
                 (t, segments)
             })
             .collect();
-        let mut routes_by_shape: HashMap<(usize, Option<String>), Vec<usize>> = HashMap::new();
+        let mut routes_by_shape: HashMap<usize, Shape> = HashMap::new();
         for (i, (_, segments)) in routes.iter().enumerate() {
-            let resource = segments.get(RESOURCE_SEGMENT).cloned().flatten();
-            routes_by_shape
-                .entry((segments.len(), resource))
-                .or_default()
-                .push(i);
+            let shape = routes_by_shape.entry(segments.len()).or_default();
+            match segments.get(RESOURCE_SEGMENT).cloned().flatten() {
+                Some(resource) => shape.by_resource.entry(resource).or_default().push(i),
+                None => shape.any_resource.push(i),
+            }
         }
         Self {
             registry,
@@ -172,14 +180,16 @@ impl Metrics {
     /// The template `path` matches; literal segments win over parameters.
     pub fn route(&self, path: &str) -> &str {
         let segments: Vec<&str> = path.split('/').collect();
+        let Some(shape) = self.routes_by_shape.get(&segments.len()) else {
+            return "unmatched";
+        };
         let literal = segments
             .get(RESOURCE_SEGMENT)
-            .map(|s| (segments.len(), Some((*s).to_owned())));
-        [literal, Some((segments.len(), None))]
+            .and_then(|s| shape.by_resource.get(*s));
+        literal
             .into_iter()
             .flatten()
-            .filter_map(|shape| self.routes_by_shape.get(&shape))
-            .flatten()
+            .chain(&shape.any_resource)
             .map(|&i| &self.routes[i])
             .filter(|(_, template)| {
                 template.len() == segments.len()
